@@ -1,0 +1,21 @@
+//! Schema migrations for Nyttopuls. One file per change, never edited once shipped;
+//! migrations use plain sea-query statements, never the application's entity types.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_catalogue;
+mod m20261129_000002_create_surveys;
+mod m20261129_000003_seed_questionnaire_templates;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_catalogue::Migration),
+            Box::new(m20261129_000002_create_surveys::Migration),
+            Box::new(m20261129_000003_seed_questionnaire_templates::Migration),
+        ]
+    }
+}

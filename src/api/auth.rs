@@ -1,0 +1,24 @@
+//! Bearer-token authentication: the checker turns a token into an [`Actor`]; role
+//! checks happen in the operations through the actor.
+
+use poem::Request;
+use poem_openapi::{SecurityScheme, auth::Bearer};
+
+use super::error::ApiError;
+use crate::{app::AppState, domain::Actor, store};
+
+/// `Authorization: Bearer np_…` — create one with `nyttopuls token create`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "actor_from_token")]
+pub struct BearerAuth(pub Actor);
+
+async fn actor_from_token(request: &Request, bearer: Bearer) -> poem::Result<Actor> {
+    let state = request
+        .data::<AppState>()
+        .expect("AppState is attached to every request");
+    match store::accounts::actor_for_token(&state.db, &bearer.token).await {
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err(ApiError::unauthorized().into()),
+        Err(error) => Err(ApiError::from(error).into()),
+    }
+}

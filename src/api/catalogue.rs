@@ -1,0 +1,384 @@
+//! The service catalogue over HTTP: departments, owners and services.
+
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
+
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    dto::{Created, NoContent, Paged},
+    error::ApiResult,
+};
+use crate::{
+    app::AppState,
+    domain::{
+        Department, Email, Error, NewService, Owner, PageRequest, Service, ServiceFilter,
+        catalogue::required_name,
+    },
+    store::catalogue as store,
+};
+
+#[derive(Debug, Object)]
+pub struct DepartmentDto {
+    pub id: i32,
+    /// e.g. "Barn- och ungdomsförvaltningen".
+    pub name: String,
+}
+
+#[derive(Debug, Object)]
+pub struct DepartmentInput {
+    pub name: String,
+}
+
+#[derive(Debug, Object)]
+pub struct OwnerDto {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub department_id: Option<i32>,
+}
+
+#[derive(Debug, Object)]
+pub struct OwnerInput {
+    pub name: String,
+    pub email: String,
+    pub department_id: Option<i32>,
+}
+
+#[derive(Debug, Object)]
+pub struct ServiceDto {
+    pub id: i32,
+    pub name: String,
+    /// Stable short key used in imports and URLs.
+    pub slug: String,
+    pub description: String,
+    /// The objektägare.
+    pub owner_id: Option<i32>,
+    /// The förvaltning the service belongs to.
+    pub department_id: Option<i32>,
+    /// Number of users, for extrapolating time saved.
+    pub users_count: i32,
+    /// Annual cost in SEK, for the nyttokalkyl.
+    pub annual_cost_sek: i64,
+    /// Inactive services keep their history but get no new rounds.
+    pub active: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct ServiceInput {
+    pub name: String,
+    /// 1–64 lower-case letters a–z, digits and single hyphens.
+    pub slug: String,
+    pub description: Option<String>,
+    pub owner_id: Option<i32>,
+    pub department_id: Option<i32>,
+    /// Zero or more.
+    pub users_count: Option<i64>,
+    /// Zero or more, SEK per year.
+    pub annual_cost_sek: Option<i64>,
+    /// Defaults to true.
+    pub active: Option<bool>,
+}
+
+impl From<Department> for DepartmentDto {
+    fn from(d: Department) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+        }
+    }
+}
+
+impl From<Owner> for OwnerDto {
+    fn from(o: Owner) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            email: o.email.to_string(),
+            department_id: o.department_id,
+        }
+    }
+}
+
+impl From<Service> for ServiceDto {
+    fn from(s: Service) -> Self {
+        Self {
+            id: s.id,
+            name: s.name,
+            slug: s.slug.to_string(),
+            description: s.description,
+            owner_id: s.owner_id,
+            department_id: s.department_id,
+            users_count: s.users_count,
+            annual_cost_sek: s.annual_cost_sek,
+            active: s.active,
+        }
+    }
+}
+
+impl ServiceInput {
+    fn parse(self) -> Result<NewService, Error> {
+        NewService::parse(
+            &self.name,
+            &self.slug,
+            self.description,
+            self.owner_id,
+            self.department_id,
+            self.users_count,
+            self.annual_cost_sek,
+            self.active,
+        )
+    }
+}
+
+pub struct CatalogueApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Catalogue")]
+impl CatalogueApi {
+    /// List departments (förvaltningar)
+    #[oai(path = "/departments", method = "get")]
+    async fn list_departments(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Paged<DepartmentDto>>> {
+        let page = PageRequest::new(page.0, per_page.0)?;
+        let found = store::list_departments(&state.db, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
+    }
+
+    /// Create a department (admin)
+    #[oai(path = "/departments", method = "post")]
+    async fn create_department(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        input: Json<DepartmentInput>,
+    ) -> ApiResult<Created<DepartmentDto>> {
+        auth.0.require_admin()?;
+        let name = required_name("name", &input.name)?;
+        let saved = store::save_department(&state.db, &auth.0, None, name).await?;
+        Ok(Created::Created(Json(saved.into())))
+    }
+
+    /// Get a department
+    #[oai(path = "/departments/:id", method = "get")]
+    async fn get_department(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<DepartmentDto>> {
+        Ok(Json(store::get_department(&state.db, id.0).await?.into()))
+    }
+
+    /// Rename a department (admin)
+    #[oai(path = "/departments/:id", method = "put")]
+    async fn update_department(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        input: Json<DepartmentInput>,
+    ) -> ApiResult<Json<DepartmentDto>> {
+        auth.0.require_admin()?;
+        let name = required_name("name", &input.name)?;
+        let saved = store::save_department(&state.db, &auth.0, Some(id.0), name).await?;
+        Ok(Json(saved.into()))
+    }
+
+    /// Delete a department that no owner or service refers to (admin)
+    #[oai(path = "/departments/:id", method = "delete")]
+    async fn delete_department(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<NoContent> {
+        auth.0.require_admin()?;
+        store::delete_department(&state.db, &auth.0, id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// List owners (objektägare); an owner sees only their own record
+    #[oai(path = "/owners", method = "get")]
+    async fn list_owners(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Paged<OwnerDto>>> {
+        let page = PageRequest::new(page.0, per_page.0)?;
+        let found = store::list_owners(&state.db, auth.0.owner_scope(), page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
+    }
+
+    /// Create an owner (admin)
+    #[oai(path = "/owners", method = "post")]
+    async fn create_owner(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        input: Json<OwnerInput>,
+    ) -> ApiResult<Created<OwnerDto>> {
+        auth.0.require_admin()?;
+        let (name, email) = (
+            required_name("name", &input.name)?,
+            Email::parse_field("email", &input.email)?,
+        );
+        let saved =
+            store::save_owner(&state.db, &auth.0, None, name, email, input.department_id).await?;
+        Ok(Created::Created(Json(saved.into())))
+    }
+
+    /// Get an owner; an owner may read only their own record
+    #[oai(path = "/owners/:id", method = "get")]
+    async fn get_owner(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<OwnerDto>> {
+        let owner = store::get_owner(&state.db, id.0).await?;
+        if !auth.0.may_read_owned_by(Some(owner.id)) {
+            return Err(Error::Forbidden("an owner may read only their own record".into()).into());
+        }
+        Ok(Json(owner.into()))
+    }
+
+    /// Replace an owner (admin)
+    #[oai(path = "/owners/:id", method = "put")]
+    async fn update_owner(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        input: Json<OwnerInput>,
+    ) -> ApiResult<Json<OwnerDto>> {
+        auth.0.require_admin()?;
+        let (name, email) = (
+            required_name("name", &input.name)?,
+            Email::parse_field("email", &input.email)?,
+        );
+        let saved = store::save_owner(
+            &state.db,
+            &auth.0,
+            Some(id.0),
+            name,
+            email,
+            input.department_id,
+        )
+        .await?;
+        Ok(Json(saved.into()))
+    }
+
+    /// Delete an owner who owns no services (admin)
+    #[oai(path = "/owners/:id", method = "delete")]
+    async fn delete_owner(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<NoContent> {
+        auth.0.require_admin()?;
+        store::delete_owner(&state.db, &auth.0, id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// List IT services, filtered by owner, department and active flag; an owner sees
+    /// only their own services
+    #[oai(path = "/services", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list_services(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        owner_id: Query<Option<i32>>,
+        department_id: Query<Option<i32>>,
+        active: Query<Option<bool>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Paged<ServiceDto>>> {
+        let page = PageRequest::new(page.0, per_page.0)?;
+        let owner_id = match (auth.0.owner_scope(), owner_id.0) {
+            (Some(mine), Some(asked)) if mine != asked => {
+                return Err(
+                    Error::Forbidden("an owner may list only their own services".into()).into(),
+                );
+            }
+            (Some(mine), _) => Some(mine),
+            (None, asked) => asked,
+        };
+        let filter = ServiceFilter {
+            owner_id,
+            department_id: department_id.0,
+            active: active.0,
+        };
+        let found = store::list_services(&state.db, &filter, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
+    }
+
+    /// Create an IT service (admin)
+    #[oai(path = "/services", method = "post")]
+    async fn create_service(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        input: Json<ServiceInput>,
+    ) -> ApiResult<Created<ServiceDto>> {
+        auth.0.require_admin()?;
+        let saved = store::save_service(&state.db, &auth.0, None, input.0.parse()?).await?;
+        Ok(Created::Created(Json(saved.into())))
+    }
+
+    /// Get an IT service; an owner may read only their own
+    #[oai(path = "/services/:id", method = "get")]
+    async fn get_service(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ServiceDto>> {
+        let service = store::get_service(&state.db, id.0).await?;
+        if !auth.0.may_read_owned_by(service.owner_id) {
+            return Err(
+                Error::Forbidden("an owner may read only their own services".into()).into(),
+            );
+        }
+        Ok(Json(service.into()))
+    }
+
+    /// Replace an IT service (admin)
+    #[oai(path = "/services/:id", method = "put")]
+    async fn update_service(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        input: Json<ServiceInput>,
+    ) -> ApiResult<Json<ServiceDto>> {
+        auth.0.require_admin()?;
+        let saved = store::save_service(&state.db, &auth.0, Some(id.0), input.0.parse()?).await?;
+        Ok(Json(saved.into()))
+    }
+
+    /// Deactivate an IT service (admin). The service and its history stay; it gets no
+    /// new survey rounds.
+    #[oai(path = "/services/:id", method = "delete")]
+    async fn deactivate_service(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ServiceDto>> {
+        auth.0.require_admin()?;
+        Ok(Json(
+            store::deactivate_service(&state.db, &auth.0, id.0)
+                .await?
+                .into(),
+        ))
+    }
+}

@@ -1,0 +1,121 @@
+//! The one place where domain errors become HTTP statuses. Every error body is
+//! `{ "error": code, "message": text }` (plus `problems` for field-level detail).
+
+use poem_openapi::{ApiResponse, Object, payload::Json};
+
+use crate::domain::{Error, FieldProblem};
+
+#[derive(Debug, Object)]
+pub struct ProblemDto {
+    /// CSV line (header = 1), for imports.
+    #[oai(skip_serializing_if_is_none)]
+    pub line: Option<u64>,
+    /// The field or column.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ErrorBody {
+    /// Machine-readable code: `invalid`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `gone`, `payload_too_large`, `internal`.
+    pub error: String,
+    /// What went wrong and what to fix.
+    pub message: String,
+    /// Every problem found, when there are several (imports, forms).
+    #[oai(skip_serializing_if_is_none)]
+    pub problems: Option<Vec<ProblemDto>>,
+}
+
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "request_not_understood")]
+pub enum ApiError {
+    /// The request is malformed or a value is invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No valid bearer token.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The token is valid but its role may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// No such resource (or not visible to this role).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// Clashes with existing data (duplicate slug or email, record in use).
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The resource no longer accepts this (a closed round).
+    #[oai(status = 410)]
+    Gone(Json<ErrorBody>),
+    /// The body is larger than the server accepts.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// A bug or an unavailable database; details are in the server log.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        error: error.into(),
+        message: message.into(),
+        problems: None,
+    })
+}
+
+impl ApiError {
+    pub fn unauthorized() -> Self {
+        Self::Unauthorized(body(
+            "unauthorized",
+            "send a valid API token as `Authorization: Bearer <token>`",
+        ))
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::BadRequest(body("invalid", message))
+    }
+}
+
+/// poem-openapi's own parse failures (bad JSON, wrong types, missing fields, bad query
+/// values) get the same body as ours.
+fn request_not_understood(error: poem::Error) -> ApiError {
+    if error.status() == poem::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge(body("payload_too_large", error.to_string()));
+    }
+    ApiError::BadRequest(body("invalid", error.to_string()))
+}
+
+fn problem_dto(problem: FieldProblem) -> ProblemDto {
+    ProblemDto {
+        line: problem.line,
+        field: problem.field,
+        message: problem.message,
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        let message = error.to_string();
+        match error {
+            Error::Invalid(problems) => {
+                let mut json = body("invalid", message);
+                json.0.problems = Some(problems.into_iter().map(problem_dto).collect());
+                Self::BadRequest(json)
+            }
+            Error::NotFound { .. } => Self::NotFound(body("not_found", message)),
+            Error::Conflict(_) => Self::Conflict(body("conflict", message)),
+            Error::Forbidden(_) => Self::Forbidden(body("forbidden", message)),
+            Error::Gone(_) => Self::Gone(body("gone", message)),
+            Error::Internal(cause) => {
+                tracing::error!(%cause, "internal error in API request");
+                Self::Internal(body(
+                    "internal",
+                    "the server could not complete the request; it has been logged",
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The JSON API under `/api/v1` (poem-openapi): one struct per resource group, the
+//! OpenAPI document at `/api/openapi.json` and Swagger UI at `/api/docs`.
+
+pub mod audit;
+mod auth;
+pub mod catalogue;
+mod dto;
+pub mod error;
+pub mod respondents;
+
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, http::StatusCode};
+use poem_openapi::{OpenApiService, Tags};
+
+pub use auth::BearerAuth;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Förvaltningar, objektägare and IT services
+    Catalogue,
+    /// The users of the IT services, who receive surveys
+    Respondents,
+    /// Who changed what, when
+    Audit,
+}
+
+pub fn service(
+    public_url: &str,
+) -> OpenApiService<
+    (
+        catalogue::CatalogueApi,
+        respondents::RespondentsApi,
+        audit::AuditApi,
+    ),
+    (),
+> {
+    OpenApiService::new(
+        (
+            catalogue::CatalogueApi,
+            respondents::RespondentsApi,
+            audit::AuditApi,
+        ),
+        "Nyttopuls",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Benefit evaluation of a municipality's IT services: the service catalogue, \
+         the users who are surveyed, survey programmes and rounds, results and the \
+         nyttoanalys. Every route needs `Authorization: Bearer <token>` \
+         (create one with `nyttopuls token create`).",
+    )
+    .server(public_url.trim_end_matches('/'))
+}
+
+/// The API routes, with every error that did not come from an operation (unknown
+/// route, missing token, body too large) turned into the same JSON body.
+pub fn routes(public_url: &str, max_body_bytes: usize) -> impl Endpoint<Output = Response> + use<> {
+    let api = service(public_url);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/", api)
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .with(crate::web::limits::BodyLimit(max_body_bytes))
+        .catch_all_error(json_error)
+        .map_to_response()
+}
+
+async fn json_error(error: poem::Error) -> Response {
+    if error.is_from_response() {
+        return error.into_response();
+    }
+    let status = error.status();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "invalid",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let message = match status {
+        StatusCode::UNAUTHORIZED => {
+            "send a valid API token as `Authorization: Bearer <token>`".to_owned()
+        }
+        StatusCode::NOT_FOUND => "no such route".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than the server accepts".to_owned()
+        }
+        s if s.is_server_error() => {
+            tracing::error!(%error, "unhandled error");
+            "the server could not complete the request; it has been logged".to_owned()
+        }
+        _ => error.to_string(),
+    };
+    poem::web::Json(serde_json::json!({"error": code, "message": message}))
+        .with_status(status)
+        .into_response()
+}

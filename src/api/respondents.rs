@@ -1,0 +1,231 @@
+//! Respondents (the users of the IT services) over HTTP, including the CSV import.
+//! Personal data: admin only.
+
+use std::collections::HashSet;
+
+use poem::web::Data;
+use poem_openapi::{
+    ApiRequest, Object, OpenApi,
+    param::{Path, Query},
+    payload::{Binary, Json},
+};
+
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    dto::{Created, NoContent, Paged},
+    error::ApiResult,
+};
+use crate::{
+    app::AppState,
+    domain::{Error, NewRespondent, PageRequest, Respondent, import},
+    store::{
+        catalogue::service_ids_by_slug,
+        respondents::{self as store, RespondentFilter},
+    },
+};
+
+#[derive(Debug, Object)]
+pub struct RespondentDto {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    /// Förvaltning or unit, free text.
+    pub department: Option<String>,
+    /// `internal` (employee) or `external` (citizen, business).
+    pub kind: String,
+    /// `sv` or `en`: the language of emails and survey pages.
+    pub language: String,
+    /// Slugs of the services the person uses.
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct RespondentInput {
+    pub email: String,
+    pub name: String,
+    pub department: Option<String>,
+    /// `internal` (default) or `external`.
+    pub kind: Option<String>,
+    /// `sv` (default) or `en`.
+    pub language: Option<String>,
+    /// Service slugs.
+    #[oai(default)]
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct ImportSummaryDto {
+    /// Data rows in the file.
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// True when nothing was written.
+    pub dry_run: bool,
+}
+
+impl From<Respondent> for RespondentDto {
+    fn from(r: Respondent) -> Self {
+        Self {
+            id: r.id,
+            email: r.email.to_string(),
+            name: r.name,
+            department: r.department,
+            kind: r.kind.to_string(),
+            language: r.language.to_string(),
+            services: r.services,
+        }
+    }
+}
+
+impl RespondentInput {
+    fn parse(&self) -> Result<NewRespondent, Error> {
+        NewRespondent::parse_request(
+            &self.email,
+            &self.name,
+            self.department.as_deref(),
+            self.kind.as_deref(),
+            self.language.as_deref(),
+            &self.services,
+        )
+    }
+}
+
+/// A CSV file, sent as `text/csv` (or `text/plain`).
+#[derive(Debug, ApiRequest)]
+pub enum CsvBody {
+    #[oai(content_type = "text/csv")]
+    Csv(Binary<Vec<u8>>),
+    #[oai(content_type = "text/plain")]
+    Text(Binary<Vec<u8>>),
+}
+
+pub struct RespondentsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Respondents")]
+impl RespondentsApi {
+    /// List respondents, optionally only the users of one service or one email address
+    #[oai(path = "/respondents", method = "get")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        service_id: Query<Option<i32>>,
+        email: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<Paged<RespondentDto>>> {
+        auth.0.require_admin()?;
+        let page = PageRequest::new(page.0, per_page.0)?;
+        let filter = RespondentFilter {
+            service_id: service_id.0,
+            email: email.0,
+        };
+        Ok(Json(Paged::from_page(
+            store::list(&state.db, &filter, page).await?,
+            Into::into,
+        )))
+    }
+
+    /// Create a respondent
+    #[oai(path = "/respondents", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        input: Json<RespondentInput>,
+    ) -> ApiResult<Created<RespondentDto>> {
+        auth.0.require_admin()?;
+        let saved = store::save(&state.db, &auth.0, None, input.parse()?).await?;
+        Ok(Created::Created(Json(saved.into())))
+    }
+
+    /// Get a respondent
+    #[oai(path = "/respondents/:id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RespondentDto>> {
+        auth.0.require_admin()?;
+        Ok(Json(store::get(&state.db, id.0).await?.into()))
+    }
+
+    /// Replace a respondent and the services they use
+    #[oai(path = "/respondents/:id", method = "put")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        input: Json<RespondentInput>,
+    ) -> ApiResult<Json<RespondentDto>> {
+        auth.0.require_admin()?;
+        let saved = store::save(&state.db, &auth.0, Some(id.0), input.parse()?).await?;
+        Ok(Json(saved.into()))
+    }
+
+    /// Delete a respondent (GDPR erasure); anonymous responses are not affected
+    #[oai(path = "/respondents/:id", method = "delete")]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<NoContent> {
+        auth.0.require_admin()?;
+        store::delete(&state.db, &auth.0, id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Import respondents from CSV
+    ///
+    /// Header row required: `email,name,department,kind,language,services` (`,` or `;`,
+    /// UTF-8 with or without BOM); `services` lists service slugs separated by `|`.
+    /// Email is the key: re-importing updates people. Any bad row rejects the whole file
+    /// with every problem listed by line and column, and nothing is written.
+    #[oai(path = "/respondents/import", method = "post")]
+    async fn import(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Only report what would change.
+        dry_run: Query<Option<bool>>,
+        csv: CsvBody,
+    ) -> ApiResult<Json<ImportSummaryDto>> {
+        auth.0.require_admin()?;
+        let (CsvBody::Csv(bytes) | CsvBody::Text(bytes)) = csv;
+        let summary = import_csv(&state, &auth.0, &bytes.0, dry_run.0.unwrap_or(false)).await?;
+        Ok(Json(ImportSummaryDto {
+            rows: summary.rows,
+            created: summary.created,
+            updated: summary.updated,
+            unchanged: summary.unchanged,
+            dry_run: summary.dry_run,
+        }))
+    }
+}
+
+/// Parses, checks and applies a respondent CSV (shared by the API and the CLI).
+pub async fn import_csv(
+    state: &AppState,
+    actor: &crate::domain::Actor,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<import::ImportSummary, Error> {
+    import_csv_with_progress(state, actor, bytes, dry_run, &|_| {}).await
+}
+
+pub async fn import_csv_with_progress(
+    state: &AppState,
+    actor: &crate::domain::Actor,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<import::ImportSummary, Error> {
+    let known: HashSet<String> = service_ids_by_slug(&state.db).await?.into_keys().collect();
+    let rows = import::parse_respondents_csv(bytes, &known).map_err(Error::Invalid)?;
+    store::import(&state.db, actor, rows, dry_run, progress).await
+}

@@ -1,0 +1,124 @@
+//! Builds the application from settings: database (migrated), routes, and the server
+//! bound to its port, which it reports so tests can start it on port 0.
+
+use std::{sync::Arc, time::Duration};
+
+use poem::{
+    EndpointExt, Route, Server,
+    listener::{Acceptor, Listener, TcpListener},
+    middleware::Tracing,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::{api, config::Settings, store, web};
+
+/// Everything a request or job needs, handed to poem with `.data()`; no global state.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub metrics: Arc<web::metrics::Metrics>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+impl AppState {
+    /// Connects to the database and brings its schema up to date.
+    pub async fn connect(settings: Settings) -> Result<Self, StartError> {
+        let db = store::connect(&settings.database).await?;
+        store::migrate(&db).await?;
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+            metrics: Arc::default(),
+        })
+    }
+}
+
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let max_body = state.settings.server.max_body_bytes;
+    let metrics = state.metrics.clone();
+    let api = api::routes(&state.settings.server.public_url, max_body);
+    Route::new()
+        .nest("/", api)
+        .at("/healthz", web::ops::healthz)
+        .at("/readyz", web::ops::readyz)
+        .at("/metrics", web::ops::metrics)
+        .with(web::metrics::RecordMetrics(metrics))
+        .with(Tracing)
+        .data(state)
+}
+
+/// A server bound to its port, not yet serving.
+pub struct Application {
+    state: AppState,
+    acceptor: poem::listener::TcpAcceptor,
+    pub port: u16,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let address = settings.server.bind.clone();
+        let state = AppState::connect(settings).await?;
+        let acceptor = TcpListener::bind(address.clone())
+            .into_acceptor()
+            .await
+            .map_err(|source| StartError::Bind { address, source })?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+            .unwrap_or_default();
+        Ok(Self {
+            state,
+            acceptor,
+            port,
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets running requests finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), StartError> {
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(Duration::from_secs(10)))
+            .await
+            .map_err(StartError::Serve)
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("SIGTERM handler can be installed");
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down");
+}

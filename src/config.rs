@@ -1,0 +1,278 @@
+//! Typed settings: `config/default.toml` (compiled in, so a bare binary runs), an
+//! optional file, then `NYTTOPULS__SECTION__KEY` environment variables. Secrets come only
+//! from the environment (or a `…_FILE` variable naming a file that holds them).
+
+use std::{fmt, path::Path};
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+const ENV_PREFIX: &str = "NYTTOPULS";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration key `{key}`: {problem}")]
+    Invalid { key: &'static str, problem: String },
+    #[error("configuration: cannot read {path}: {source}")]
+    SecretFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub charts: ChartSettings,
+    pub survey: SurveySettings,
+    pub scheduler: SchedulerSettings,
+    pub retention: RetentionSettings,
+    pub report: ReportSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub max_connections: u32,
+    pub busy_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    pub outbox_dir: String,
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    #[serde(default)]
+    pub smtp_username: Option<Secret>,
+    #[serde(default)]
+    pub smtp_password: Option<Secret>,
+    pub send_rate_per_sec: u32,
+    pub batch_size: u64,
+    pub max_attempts: i32,
+    pub retry_base_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChartSettings {
+    pub dir: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SurveySettings {
+    pub min_group_size: u32,
+    pub min_days_between_invitations: u32,
+    pub working_weeks: u32,
+    pub hourly_cost_sek: f64,
+    pub max_comment_chars: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    pub dispatch_outbox: String,
+    pub send_reminders: String,
+    pub close_rounds: String,
+    pub purge: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub invitation_days: u32,
+    pub audit_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSettings {
+    pub recipients: Vec<String>,
+}
+
+/// A value that must never appear in logs (database URL with password, SMTP password).
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[secret]")
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (if any), then the environment, and validates.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix(ENV_PREFIX)
+                    .prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("report.recipients")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.with_secret_files()?.validated()
+    }
+
+    /// `NYTTOPULS__MAIL__SMTP_PASSWORD_FILE=/run/secrets/smtp` style secrets.
+    fn with_secret_files(mut self) -> Result<Self, ConfigError> {
+        let read = |name: &str| -> Result<Option<Secret>, ConfigError> {
+            match std::env::var(format!("{ENV_PREFIX}__{name}_FILE")) {
+                Ok(path) => std::fs::read_to_string(&path)
+                    .map(|value| Some(Secret::new(value.trim_end())))
+                    .map_err(|source| ConfigError::SecretFile { path, source }),
+                Err(_) => Ok(None),
+            }
+        };
+        if let Some(url) = read("DATABASE__URL")? {
+            self.database.url = url;
+        }
+        if let Some(user) = read("MAIL__SMTP_USERNAME")? {
+            self.mail.smtp_username = Some(user);
+        }
+        if let Some(password) = read("MAIL__SMTP_PASSWORD")? {
+            self.mail.smtp_password = Some(password);
+        }
+        Ok(self)
+    }
+
+    fn validated(self) -> Result<Self, ConfigError> {
+        let invalid = |key, problem: &str| ConfigError::Invalid {
+            key,
+            problem: problem.to_owned(),
+        };
+        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "server.bind",
+                "must be an address and port such as 127.0.0.1:8080",
+            ));
+        }
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "server.public_url",
+                "must start with http:// or https://",
+            ));
+        }
+        let url = self.database.url.expose();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite: or postgres:// (the value is not shown: it may hold a password)",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self.survey.min_group_size < 3 {
+            return Err(invalid(
+                "survey.min_group_size",
+                "must be at least 3: smaller groups could identify respondents",
+            ));
+        }
+        if self.survey.working_weeks == 0 || self.survey.working_weeks > 53 {
+            return Err(invalid("survey.working_weeks", "must be between 1 and 53"));
+        }
+        if !(self.survey.hourly_cost_sek.is_finite() && self.survey.hourly_cost_sek >= 0.0) {
+            return Err(invalid("survey.hourly_cost_sek", "must be zero or more"));
+        }
+        if self.mail.batch_size == 0 {
+            return Err(invalid("mail.batch_size", "must be at least 1"));
+        }
+        if self.mail.max_attempts < 1 {
+            return Err(invalid("mail.max_attempts", "must be at least 1"));
+        }
+        if !self.mail.from.contains('@') {
+            return Err(invalid("mail.from", "must be an email address"));
+        }
+        for (key, expression) in [
+            ("scheduler.dispatch_outbox", &self.scheduler.dispatch_outbox),
+            ("scheduler.send_reminders", &self.scheduler.send_reminders),
+            ("scheduler.close_rounds", &self.scheduler.close_rounds),
+            ("scheduler.purge", &self.scheduler.purge),
+        ] {
+            if let Err(problem) = crate::domain::CronSchedule::parse(expression) {
+                return Err(invalid(key, &problem.to_string()));
+            }
+        }
+        Ok(self)
+    }
+
+    /// True when the public URL is https, so cookies get the Secure flag.
+    pub fn behind_https(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+}
+
+/// Names every `NYTTOPULS__…` variable that matches no setting, so a typo is noticed.
+pub fn unexpected_env_variables() -> Vec<String> {
+    let known: config::Config = match config::Config::builder()
+        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+        .build()
+    {
+        Ok(known) => known,
+        Err(_) => return Vec::new(),
+    };
+    let extra = [
+        "mail.smtp_username",
+        "mail.smtp_password",
+        "mail.smtp_username_file",
+        "mail.smtp_password_file",
+        "database.url_file",
+    ];
+    std::env::vars()
+        .filter_map(|(name, _)| {
+            let rest = name.strip_prefix(&format!("{ENV_PREFIX}__"))?;
+            let key = rest.to_lowercase().replacen("__", ".", 1);
+            let known_key = known.get_string(&key).is_ok()
+                || known.get_array(&key).is_ok()
+                || extra.contains(&key.as_str());
+            (!known_key).then_some(name)
+        })
+        .collect()
+}

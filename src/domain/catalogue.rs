@@ -1,0 +1,101 @@
+//! The service catalogue (tjänstekatalog): förvaltningar, objektägare and IT services.
+
+use super::{Email, Error, Slug};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Department {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owner {
+    pub id: i32,
+    pub name: String,
+    pub email: Email,
+    pub department_id: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub id: i32,
+    pub name: String,
+    pub slug: Slug,
+    pub description: String,
+    pub owner_id: Option<i32>,
+    pub department_id: Option<i32>,
+    pub users_count: i32,
+    pub annual_cost_sek: i64,
+    pub active: bool,
+}
+
+/// A service as created or replaced: every field checked.
+#[derive(Debug, Clone)]
+pub struct NewService {
+    pub name: String,
+    pub slug: Slug,
+    pub description: String,
+    pub owner_id: Option<i32>,
+    pub department_id: Option<i32>,
+    pub users_count: i32,
+    pub annual_cost_sek: i64,
+    pub active: bool,
+}
+
+impl NewService {
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        name: &str,
+        slug: &str,
+        description: Option<String>,
+        owner_id: Option<i32>,
+        department_id: Option<i32>,
+        users_count: Option<i64>,
+        annual_cost_sek: Option<i64>,
+        active: Option<bool>,
+    ) -> Result<Self, Error> {
+        let name = required_name("name", name)?;
+        let slug = Slug::parse_field("slug", slug)?;
+        let users_count = users_count.unwrap_or(0);
+        if !(0..=i64::from(i32::MAX)).contains(&users_count) {
+            return Err(Error::invalid("users_count", "must be zero or more"));
+        }
+        let annual_cost_sek = annual_cost_sek.unwrap_or(0);
+        if annual_cost_sek < 0 {
+            return Err(Error::invalid(
+                "annual_cost_sek",
+                "must be zero or more (SEK per year)",
+            ));
+        }
+        Ok(Self {
+            name,
+            slug,
+            description: description.unwrap_or_default().trim().to_owned(),
+            owner_id,
+            department_id,
+            users_count: users_count as i32,
+            annual_cost_sek,
+            active: active.unwrap_or(true),
+        })
+    }
+}
+
+/// Which services a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceFilter {
+    pub owner_id: Option<i32>,
+    pub department_id: Option<i32>,
+    pub active: Option<bool>,
+}
+
+/// A trimmed, non-empty display name of at most 200 characters.
+pub fn required_name(field: &str, raw: &str) -> Result<String, Error> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > 200 {
+        return Err(Error::invalid(field, "must be at most 200 characters"));
+    }
+    Ok(name.to_owned())
+}

@@ -1,0 +1,278 @@
+//! Questionnaires: an immutable, versioned list of items. An answer is checked against
+//! the version the round uses; problems are reported per item so the page can show them.
+
+use std::{collections::BTreeMap, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Error, FieldProblem, Language};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Likert5,
+    Likert7,
+    Nps,
+    MinutesPerWeek,
+    Text,
+}
+
+impl ItemKind {
+    /// Inclusive bounds of a numeric item; `None` for free text.
+    pub fn bounds(self) -> Option<(i64, i64)> {
+        match self {
+            Self::Likert5 => Some((1, 5)),
+            Self::Likert7 => Some((1, 7)),
+            Self::Nps => Some((0, 10)),
+            // A 40-hour week either way: nobody gains or loses more than all of it.
+            Self::MinutesPerWeek => Some((-2400, 2400)),
+            Self::Text => None,
+        }
+    }
+
+    /// Items answered by choosing one point on a scale (radio buttons).
+    pub fn is_choice(self) -> bool {
+        matches!(self, Self::Likert5 | Self::Likert7 | Self::Nps)
+    }
+}
+
+impl FromStr for ItemKind {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| {
+            format!(
+                "`{raw}` is not an item kind: use likert5, likert7, nps, minutes_per_week or text"
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleTag {
+    Sus,
+    UmuxLite,
+    Benefit,
+    Nps,
+    Time,
+    Comment,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub key: String,
+    pub kind: ItemKind,
+    pub scale: ScaleTag,
+    pub text_sv: String,
+    pub text_en: String,
+    #[serde(default = "default_required")]
+    pub required: bool,
+}
+
+fn default_required() -> bool {
+    true
+}
+
+impl Item {
+    pub fn text(&self, language: Language) -> &str {
+        match language {
+            Language::Sv => &self.text_sv,
+            Language::En => &self.text_en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Questionnaire {
+    pub id: i32,
+    pub name: String,
+    pub version: i32,
+    pub previous_version_id: Option<i32>,
+    pub template_key: Option<String>,
+    pub items: Vec<Item>,
+    /// Used by a round: it can never change again; an edit makes a new version.
+    pub frozen: bool,
+}
+
+/// Checks a questionnaire's name and items (an admin's own or an edit).
+pub fn validate_items(name: &str, items: &[Item]) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    let mut push = |field: String, message: String| {
+        problems.push(FieldProblem {
+            line: None,
+            field,
+            message,
+        })
+    };
+    if name.trim().is_empty() {
+        push("name".into(), "must not be empty".into());
+    }
+    if items.is_empty() {
+        push("items".into(), "must contain at least one item".into());
+    }
+    if items.len() > 100 {
+        push("items".into(), "must contain at most 100 items".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (index, item) in items.iter().enumerate() {
+        let field = format!("items[{index}]");
+        let valid_key = !item.key.is_empty()
+            && item.key.len() <= 40
+            && item
+                .key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_key {
+            push(
+                format!("{field}.key"),
+                format!("`{}` is not a key: use a–z, 0–9 and _", item.key),
+            );
+        } else if !seen.insert(item.key.as_str()) {
+            push(
+                format!("{field}.key"),
+                format!("`{}` is used twice", item.key),
+            );
+        }
+        if item.text_sv.trim().is_empty() {
+            push(format!("{field}.text_sv"), "must not be empty".into());
+        }
+        if item.text_en.trim().is_empty() {
+            push(format!("{field}.text_en"), "must not be empty".into());
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// One accepted answer value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    Number(i64),
+    Text(String),
+}
+
+/// A checked, complete answer: item key → value. Optional items left blank are absent.
+pub type Answers = BTreeMap<String, AnswerValue>;
+
+/// Why one item's answer was refused; the page words it in the respondent's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerProblem {
+    Missing,
+    NotANumber,
+    OutOfRange { min: i64, max: i64 },
+    TooLong { max: usize },
+}
+
+/// Checks a submitted form against the items. On error the caller keeps the raw values
+/// to show them again.
+pub fn check_answers(
+    items: &[Item],
+    form: &BTreeMap<String, String>,
+    max_comment_chars: usize,
+) -> Result<Answers, Vec<(String, AnswerProblem)>> {
+    let mut answers = Answers::new();
+    let mut problems = Vec::new();
+    for item in items {
+        let raw = form.get(&item.key).map(|v| v.trim()).unwrap_or_default();
+        if raw.is_empty() {
+            if item.required {
+                problems.push((item.key.clone(), AnswerProblem::Missing));
+            }
+            continue;
+        }
+        match item.kind.bounds() {
+            Some((min, max)) => match raw.parse::<i64>() {
+                Ok(value) if (min..=max).contains(&value) => {
+                    answers.insert(item.key.clone(), AnswerValue::Number(value));
+                }
+                Ok(_) => problems.push((item.key.clone(), AnswerProblem::OutOfRange { min, max })),
+                Err(_) => problems.push((item.key.clone(), AnswerProblem::NotANumber)),
+            },
+            None => {
+                if raw.chars().count() > max_comment_chars {
+                    problems.push((
+                        item.key.clone(),
+                        AnswerProblem::TooLong {
+                            max: max_comment_chars,
+                        },
+                    ));
+                } else {
+                    answers.insert(item.key.clone(), AnswerValue::Text(raw.to_owned()));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(answers)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(key: &str, kind: ItemKind, required: bool) -> Item {
+        Item {
+            key: key.into(),
+            kind,
+            scale: ScaleTag::Other,
+            text_sv: "Fråga".into(),
+            text_en: "Question".into(),
+            required,
+        }
+    }
+
+    #[test]
+    fn accepts_in_range_values_and_skips_blank_optional_text() {
+        let items = [
+            item("sus1", ItemKind::Likert5, true),
+            item("tid", ItemKind::MinutesPerWeek, true),
+            item("kommentar", ItemKind::Text, false),
+        ];
+        let form = BTreeMap::from([
+            ("sus1".to_string(), "5".to_string()),
+            ("tid".to_string(), "-30".to_string()),
+            ("kommentar".to_string(), "  ".to_string()),
+        ]);
+        let answers = check_answers(&items, &form, 100).unwrap();
+        assert_eq!(answers.get("sus1"), Some(&AnswerValue::Number(5)));
+        assert_eq!(answers.get("tid"), Some(&AnswerValue::Number(-30)));
+        assert!(!answers.contains_key("kommentar"));
+    }
+
+    #[test]
+    fn reports_each_problem_by_item_key() {
+        let items = [
+            item("sus1", ItemKind::Likert5, true),
+            item("nps", ItemKind::Nps, true),
+            item("tid", ItemKind::MinutesPerWeek, true),
+            item("kommentar", ItemKind::Text, false),
+        ];
+        let form = BTreeMap::from([
+            ("nps".to_string(), "11".to_string()),
+            ("tid".to_string(), "lots".to_string()),
+            ("kommentar".to_string(), "x".repeat(11)),
+        ]);
+        let problems = check_answers(&items, &form, 10).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                ("sus1".to_string(), AnswerProblem::Missing),
+                (
+                    "nps".to_string(),
+                    AnswerProblem::OutOfRange { min: 0, max: 10 }
+                ),
+                ("tid".to_string(), AnswerProblem::NotANumber),
+                ("kommentar".to_string(), AnswerProblem::TooLong { max: 10 }),
+            ]
+        );
+    }
+}

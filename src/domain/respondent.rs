@@ -1,0 +1,183 @@
+//! Respondents (användare) and the services they use.
+
+use std::{fmt, str::FromStr};
+
+use super::{Email, Error, Slug, catalogue::required_name};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RespondentKind {
+    Internal,
+    External,
+}
+
+impl RespondentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Internal => "internal",
+            Self::External => "external",
+        }
+    }
+}
+
+impl FromStr for RespondentKind {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_lowercase().as_str() {
+            "internal" | "intern" => Ok(Self::Internal),
+            "external" | "extern" => Ok(Self::External),
+            other => Err(format!("`{other}` is not a kind: use internal or external")),
+        }
+    }
+}
+
+impl fmt::Display for RespondentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    Sv,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sv => "sv",
+            Self::En => "en",
+        }
+    }
+}
+
+impl FromStr for Language {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_lowercase().as_str() {
+            "sv" | "" => Ok(Self::Sv),
+            "en" => Ok(Self::En),
+            other => Err(format!("`{other}` is not a language: use sv or en")),
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Respondent {
+    pub id: i32,
+    pub email: Email,
+    pub name: String,
+    pub department: Option<String>,
+    pub kind: RespondentKind,
+    pub language: Language,
+    /// Slugs of the services the person uses, sorted.
+    pub services: Vec<String>,
+}
+
+/// A respondent as created, replaced or imported: every field checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRespondent {
+    pub email: Email,
+    pub name: String,
+    pub department: Option<String>,
+    pub kind: RespondentKind,
+    pub language: Language,
+    pub services: Vec<Slug>,
+}
+
+impl NewRespondent {
+    /// Checks every field and reports all problems at once.
+    pub fn parse(
+        email: &str,
+        name: &str,
+        department: Option<&str>,
+        kind: Option<&str>,
+        language: Option<&str>,
+        services: &[String],
+    ) -> Result<Self, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        let email = Email::parse(email)
+            .map_err(|p| problems.push(("email", p)))
+            .ok();
+        let name = required_name("name", name)
+            .map_err(|e| problems.push(("name", plain_message(e))))
+            .ok();
+        let kind = kind
+            .filter(|k| !k.trim().is_empty())
+            .map_or(Ok(RespondentKind::Internal), str::parse)
+            .map_err(|p| problems.push(("kind", p)))
+            .ok();
+        let language = language
+            .map_or(Ok(Language::Sv), str::parse)
+            .map_err(|p| problems.push(("language", p)))
+            .ok();
+        let mut slugs = Vec::new();
+        for raw in services.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            match Slug::parse(raw) {
+                Ok(slug) if !slugs.contains(&slug) => slugs.push(slug),
+                Ok(_) => {}
+                Err(p) => problems.push(("services", p)),
+            }
+        }
+        let department = department
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
+        match (email, name, kind, language) {
+            (Some(email), Some(name), Some(kind), Some(language)) if problems.is_empty() => {
+                Ok(Self {
+                    email,
+                    name,
+                    department,
+                    kind,
+                    language,
+                    services: slugs,
+                })
+            }
+            _ => Err(problems),
+        }
+    }
+
+    /// Like [`parse`](Self::parse) but as a domain error for a single request.
+    pub fn parse_request(
+        email: &str,
+        name: &str,
+        department: Option<&str>,
+        kind: Option<&str>,
+        language: Option<&str>,
+        services: &[String],
+    ) -> Result<Self, Error> {
+        Self::parse(email, name, department, kind, language, services).map_err(|problems| {
+            Error::Invalid(
+                problems
+                    .into_iter()
+                    .map(|(field, message)| super::FieldProblem {
+                        line: None,
+                        field: field.into(),
+                        message,
+                    })
+                    .collect(),
+            )
+        })
+    }
+}
+
+fn plain_message(error: Error) -> String {
+    match error {
+        Error::Invalid(problems) => problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,60 @@
+use std::fmt;
+
+use super::Error;
+
+/// A service's URL-friendly key: lower-case ASCII letters, digits and single hyphens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let value = raw.trim();
+        let valid = !value.is_empty()
+            && value.len() <= 64
+            && !value.starts_with('-')
+            && !value.ends_with('-')
+            && !value.contains("--")
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(format!(
+                "`{value}` is not a valid slug: use 1–64 lower-case letters a–z, digits and single hyphens"
+            ))
+        }
+    }
+
+    pub fn parse_field(field: &str, raw: &str) -> Result<Self, Error> {
+        Self::parse(raw).map_err(|problem| Error::invalid(field, problem))
+    }
+
+    /// A value read back from storage, where only parsed slugs are ever written.
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slug;
+
+    #[test]
+    fn slugs_are_lower_case_ascii_with_single_hyphens() {
+        assert!(Slug::parse("procapita-vof").is_ok());
+        for bad in ["", "Procapita", "två", "a--b", "-a", "a b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}

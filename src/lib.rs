@@ -1,0 +1,9 @@
+//! Nyttopuls: regular, emailed usability and benefit surveys of a municipality's IT
+//! services, aggregated per service, objektägare and förvaltning.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod store;
+pub mod web;

@@ -1,0 +1,203 @@
+//! The `nyttopuls` command line: parse arguments, call the library, map errors to exit
+//! codes (2 bad input, 3 not found, 4 conflict, 1 anything else).
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use nyttopuls::{
+    app::{AppState, Application, shutdown_signal},
+    config::{Settings, unexpected_env_variables},
+    domain::{Actor, Error, Role},
+    store,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "nyttopuls",
+    version,
+    about = "Benefit evaluation of a municipality's IT services"
+)]
+struct Cli {
+    /// Settings file layered over config/default.toml.
+    #[arg(long, global = true, env = "NYTTOPULS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve HTTP until SIGTERM/SIGINT.
+    Serve,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (only its hash is stored: copy it now).
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The owner record an owner token is bound to.
+        #[arg(long, required_if_eq("role", "owner"))]
+        owner_id: Option<i32>,
+        /// A note on what the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Owner,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Respondents from CSV: email,name,department,kind,language,services.
+    Respondents {
+        file: PathBuf,
+        /// Check the file and report what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+fn exit_code(error: &anyhow::Error) -> u8 {
+    if error
+        .downcast_ref::<nyttopuls::config::ConfigError>()
+        .is_some()
+    {
+        return 2;
+    }
+    match error.downcast_ref::<Error>() {
+        Some(Error::Invalid(_)) => 2,
+        Some(Error::NotFound { .. }) => 3,
+        Some(Error::Conflict(_)) => 4,
+        _ => 1,
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    for name in unexpected_env_variables() {
+        tracing::warn!("environment variable {name} matches no setting and is ignored");
+    }
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port, "serving");
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            AppState::connect(settings).await?;
+            println!("database schema is up to date");
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    role,
+                    owner_id,
+                    label,
+                },
+        } => {
+            let state = AppState::connect(settings).await?;
+            let role = match (role, owner_id) {
+                (RoleArg::Admin, _) => Role::Admin,
+                (RoleArg::Owner, Some(owner_id)) => Role::Owner { owner_id },
+                (RoleArg::Owner, None) => {
+                    return Err(
+                        Error::invalid("--owner-id", "an owner token needs --owner-id").into(),
+                    );
+                }
+            };
+            let token =
+                store::accounts::create_token(&state.db, &Actor::cli(), role, &label).await?;
+            println!("{token}");
+        }
+        Command::Import {
+            command: ImportCommand::Respondents { file, dry_run },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let state = AppState::connect(settings).await?;
+            let bar = ProgressBar::new(bytes.iter().filter(|&&b| b == b'\n').count() as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} respondents {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let result = nyttopuls::api::respondents::import_csv_with_progress(
+                &state,
+                &Actor::cli(),
+                &bytes,
+                dry_run,
+                &|done| bar.set_position(done),
+            )
+            .await;
+            bar.finish_and_clear();
+            let summary = match result {
+                Ok(summary) => summary,
+                Err(Error::Invalid(problems)) => {
+                    for problem in &problems {
+                        eprintln!("{}: {problem}", file.display());
+                    }
+                    return Err(Error::Invalid(problems))
+                        .context("the file was rejected; nothing was imported");
+                }
+                Err(other) => return Err(other.into()),
+            };
+            println!(
+                "{} rows: {} created, {} updated, {} unchanged{}",
+                summary.rows,
+                summary.created,
+                summary.updated,
+                summary.unchanged,
+                if summary.dry_run {
+                    " (dry run: nothing written)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(())
+}

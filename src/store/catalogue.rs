@@ -1,0 +1,489 @@
+//! Departments, owners and services. Every write records an audit entry in the same
+//! transaction.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use super::{
+    audit, db_error,
+    entity::{department, owner, service},
+};
+use crate::domain::{
+    Actor, Department, Email, Error, NewService, Owner, Page, PageRequest, Service, ServiceFilter,
+    Slug,
+};
+
+impl From<department::Model> for Department {
+    fn from(row: department::Model) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+        }
+    }
+}
+
+impl From<owner::Model> for Owner {
+    fn from(row: owner::Model) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            email: Email::from_stored(row.email),
+            department_id: row.department_id,
+        }
+    }
+}
+
+impl From<service::Model> for Service {
+    fn from(row: service::Model) -> Self {
+        Self {
+            id: row.id,
+            slug: Slug::from_stored(row.slug),
+            name: row.name,
+            description: row.description,
+            owner_id: row.owner_id,
+            department_id: row.department_id,
+            users_count: row.users_count,
+            annual_cost_sek: row.annual_cost_sek,
+            active: row.active,
+        }
+    }
+}
+
+fn page_of<T>(items: Vec<T>, total: u64, page: PageRequest) -> Page<T> {
+    Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    }
+}
+
+// ---- departments ----
+
+pub async fn list_departments(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> Result<Page<Department>, Error> {
+    let query = department::Entity::find();
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let rows = query
+        .order_by_asc(department::Column::Name)
+        .offset((page.page - 1) * page.per_page)
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(page_of(
+        rows.into_iter().map(Into::into).collect(),
+        total,
+        page,
+    ))
+}
+
+pub async fn get_department(db: &impl ConnectionTrait, id: i32) -> Result<Department, Error> {
+    department::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(Into::into)
+        .ok_or_else(|| Error::not_found("department", id))
+}
+
+pub async fn save_department(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Option<i32>,
+    name: String,
+) -> Result<Department, Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    if let Some(id) = id {
+        get_department(&txn, id).await?;
+    }
+    let taken = department::Entity::find()
+        .filter(department::Column::Name.eq(name.clone()))
+        .filter(department::Column::Id.ne(id.unwrap_or(-1)))
+        .count(&txn)
+        .await
+        .map_err(db_error)?;
+    if taken > 0 {
+        return Err(Error::Conflict(format!(
+            "a department named `{name}` already exists"
+        )));
+    }
+    let model = department::ActiveModel {
+        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        name: Set(name),
+    };
+    let saved: Department = if id.is_some() {
+        model.update(&txn).await
+    } else {
+        model.insert(&txn).await
+    }
+    .map_err(db_error)?
+    .into();
+    let action = if id.is_some() { "update" } else { "create" };
+    audit::record(
+        &txn,
+        actor,
+        action,
+        "department",
+        Some(saved.id.to_string()),
+        json!({"name": saved.name}),
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+pub async fn delete_department(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<(), Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    let existing = get_department(&txn, id).await?;
+    let in_use = owner::Entity::find()
+        .filter(owner::Column::DepartmentId.eq(id))
+        .count(&txn)
+        .await
+        .map_err(db_error)?
+        + service::Entity::find()
+            .filter(service::Column::DepartmentId.eq(id))
+            .count(&txn)
+            .await
+            .map_err(db_error)?;
+    if in_use > 0 {
+        return Err(Error::Conflict(format!(
+            "department {id} still has {in_use} owners or services; move them first"
+        )));
+    }
+    department::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    audit::record(
+        &txn,
+        actor,
+        "delete",
+        "department",
+        Some(id.to_string()),
+        json!({"name": existing.name}),
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)
+}
+
+// ---- owners ----
+
+pub async fn list_owners(
+    db: &impl ConnectionTrait,
+    only: Option<i32>,
+    page: PageRequest,
+) -> Result<Page<Owner>, Error> {
+    let mut query = owner::Entity::find();
+    if let Some(id) = only {
+        query = query.filter(owner::Column::Id.eq(id));
+    }
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let rows = query
+        .order_by_asc(owner::Column::Name)
+        .order_by_asc(owner::Column::Id)
+        .offset((page.page - 1) * page.per_page)
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(page_of(
+        rows.into_iter().map(Into::into).collect(),
+        total,
+        page,
+    ))
+}
+
+pub async fn get_owner(db: &impl ConnectionTrait, id: i32) -> Result<Owner, Error> {
+    owner::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(Into::into)
+        .ok_or_else(|| Error::not_found("owner", id))
+}
+
+pub async fn find_owner_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<Owner>, Error> {
+    Ok(owner::Entity::find()
+        .filter(owner::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(Into::into))
+}
+
+pub async fn save_owner(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Option<i32>,
+    name: String,
+    email: Email,
+    department_id: Option<i32>,
+) -> Result<Owner, Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    if let Some(id) = id {
+        get_owner(&txn, id).await?;
+    }
+    if let Some(department_id) = department_id {
+        require_department(&txn, department_id).await?;
+    }
+    let taken = owner::Entity::find()
+        .filter(owner::Column::Email.eq(email.as_str()))
+        .filter(owner::Column::Id.ne(id.unwrap_or(-1)))
+        .count(&txn)
+        .await
+        .map_err(db_error)?;
+    if taken > 0 {
+        return Err(Error::Conflict(format!(
+            "an owner with email `{email}` already exists"
+        )));
+    }
+    let model = owner::ActiveModel {
+        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        name: Set(name),
+        email: Set(email.as_str().to_owned()),
+        department_id: Set(department_id),
+    };
+    let saved: Owner = if id.is_some() {
+        model.update(&txn).await
+    } else {
+        model.insert(&txn).await
+    }
+    .map_err(db_error)?
+    .into();
+    audit::record(
+        &txn,
+        actor,
+        if id.is_some() { "update" } else { "create" },
+        "owner",
+        Some(saved.id.to_string()),
+        json!({"name": saved.name, "email": saved.email.as_str(), "department_id": saved.department_id}),
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+pub async fn delete_owner(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    let existing = get_owner(&txn, id).await?;
+    let owned = service::Entity::find()
+        .filter(service::Column::OwnerId.eq(id))
+        .count(&txn)
+        .await
+        .map_err(db_error)?;
+    if owned > 0 {
+        return Err(Error::Conflict(format!(
+            "owner {id} still owns {owned} services; give them a new owner first"
+        )));
+    }
+    owner::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    audit::record(
+        &txn,
+        actor,
+        "delete",
+        "owner",
+        Some(id.to_string()),
+        json!({"name": existing.name}),
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)
+}
+
+async fn require_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
+    get_department(db, id)
+        .await
+        .map(|_| ())
+        .map_err(|_| Error::invalid("department_id", format!("department {id} does not exist")))
+}
+
+// ---- services ----
+
+pub async fn list_services(
+    db: &impl ConnectionTrait,
+    filter: &ServiceFilter,
+    page: PageRequest,
+) -> Result<Page<Service>, Error> {
+    let mut condition = Condition::all();
+    if let Some(owner_id) = filter.owner_id {
+        condition = condition.add(service::Column::OwnerId.eq(owner_id));
+    }
+    if let Some(department_id) = filter.department_id {
+        condition = condition.add(service::Column::DepartmentId.eq(department_id));
+    }
+    if let Some(active) = filter.active {
+        condition = condition.add(service::Column::Active.eq(active));
+    }
+    let query = service::Entity::find().filter(condition);
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let rows = query
+        .order_by_asc(service::Column::Name)
+        .order_by_asc(service::Column::Id)
+        .offset((page.page - 1) * page.per_page)
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(page_of(
+        rows.into_iter().map(Into::into).collect(),
+        total,
+        page,
+    ))
+}
+
+pub async fn get_service(db: &impl ConnectionTrait, id: i32) -> Result<Service, Error> {
+    service::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(Into::into)
+        .ok_or_else(|| Error::not_found("service", id))
+}
+
+/// Every service slug → id, for imports.
+pub async fn service_ids_by_slug(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<String, i32>, Error> {
+    let rows: Vec<(i32, String)> = service::Entity::find()
+        .select_only()
+        .column(service::Column::Id)
+        .column(service::Column::Slug)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
+}
+
+pub async fn save_service(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Option<i32>,
+    new: NewService,
+) -> Result<Service, Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    let existing = match id {
+        Some(id) => Some(get_service(&txn, id).await?),
+        None => None,
+    };
+    if let Some(owner_id) = new.owner_id {
+        get_owner(&txn, owner_id)
+            .await
+            .map_err(|_| Error::invalid("owner_id", format!("owner {owner_id} does not exist")))?;
+    }
+    if let Some(department_id) = new.department_id {
+        require_department(&txn, department_id).await?;
+    }
+    let taken = service::Entity::find()
+        .filter(service::Column::Slug.eq(new.slug.as_str()))
+        .filter(service::Column::Id.ne(id.unwrap_or(-1)))
+        .count(&txn)
+        .await
+        .map_err(db_error)?;
+    if taken > 0 {
+        return Err(Error::Conflict(format!(
+            "a service with slug `{}` already exists",
+            new.slug
+        )));
+    }
+    let now = Utc::now();
+    let model = service::ActiveModel {
+        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        name: Set(new.name.clone()),
+        slug: Set(new.slug.as_str().to_owned()),
+        description: Set(new.description.clone()),
+        owner_id: Set(new.owner_id),
+        department_id: Set(new.department_id),
+        users_count: Set(new.users_count),
+        annual_cost_sek: Set(new.annual_cost_sek),
+        active: Set(new.active),
+        created_at: if id.is_some() {
+            sea_orm::ActiveValue::NotSet
+        } else {
+            Set(now)
+        },
+        updated_at: Set(now),
+    };
+    let saved: Service = if id.is_some() {
+        model.update(&txn).await
+    } else {
+        model.insert(&txn).await
+    }
+    .map_err(db_error)?
+    .into();
+    let summary = match existing {
+        Some(before) => json!({"before": service_json(&before), "after": service_json(&saved)}),
+        None => service_json(&saved),
+    };
+    audit::record(
+        &txn,
+        actor,
+        if id.is_some() { "update" } else { "create" },
+        "service",
+        Some(saved.id.to_string()),
+        summary,
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+/// Soft deactivation: the service stays for its history but gets no new rounds.
+pub async fn deactivate_service(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<Service, Error> {
+    let txn = db.begin().await.map_err(db_error)?;
+    get_service(&txn, id).await?;
+    let saved: Service = service::ActiveModel {
+        id: Set(id),
+        active: Set(false),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .map_err(db_error)?
+    .into();
+    audit::record(
+        &txn,
+        actor,
+        "deactivate",
+        "service",
+        Some(id.to_string()),
+        json!({"active": false}),
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+fn service_json(service: &Service) -> serde_json::Value {
+    json!({
+        "name": service.name,
+        "slug": service.slug.as_str(),
+        "owner_id": service.owner_id,
+        "department_id": service.department_id,
+        "users_count": service.users_count,
+        "annual_cost_sek": service.annual_cost_sek,
+        "active": service.active,
+    })
+}

@@ -1,0 +1,19 @@
+//! sea-orm entities, one per table; the rest of the crate sees domain types instead.
+
+pub mod account;
+pub mod api_token;
+pub mod audit_entry;
+pub mod department;
+pub mod invitation;
+pub mod invitation_token;
+pub mod job_lease;
+pub mod outbox_message;
+pub mod owner;
+pub mod programme;
+pub mod programme_service;
+pub mod questionnaire;
+pub mod respondent;
+pub mod respondent_service;
+pub mod response;
+pub mod round;
+pub mod service;

@@ -1,0 +1,101 @@
+//! Persistence: sea-orm entities and the queries the domain needs, one module per
+//! aggregate. Functions take `&impl ConnectionTrait` so they work inside and outside a
+//! transaction, and return domain types.
+
+pub mod accounts;
+pub mod audit;
+pub mod catalogue;
+pub mod entity;
+// pub mod leases;
+// pub mod outbox;
+// pub mod programmes;
+// pub mod questionnaires;
+pub mod respondents;
+// pub mod rounds;
+
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+};
+
+use crate::{config::DatabaseSettings, domain::Error};
+
+/// Opens the pool. SQLite gets WAL, `synchronous=NORMAL`, foreign keys and a busy
+/// timeout on every pooled connection (a one-off PRAGMA would reach only one of them),
+/// and its folder is created if missing.
+pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let url = settings.url.expose();
+    if let Some(path) = sqlite_path(url)
+        && let Some(folder) = std::path::Path::new(path).parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", folder.display())))?;
+    }
+    let busy_timeout = Duration::from_secs(settings.busy_timeout_secs);
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(busy_timeout)
+                .create_if_missing(true)
+        });
+    Database::connect(options).await
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Readiness: the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// Maps a database error: constraint violations become conflicts a user can act on,
+/// everything else is internal (logged by the front end, not shown).
+pub(crate) fn db_error(error: DbErr) -> Error {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::Conflict("a record with the same unique value already exists".into())
+        }
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Error::Conflict(
+            "the record is referenced by or refers to a record that does not allow this".into(),
+        ),
+        _ => Error::internal(error),
+    }
+}
+
+/// Open and idle connections of the pool, for the metrics.
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    }
+}

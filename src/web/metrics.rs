@@ -1,0 +1,148 @@
+//! Prometheus text metrics: requests by route and status, a latency histogram, and the
+//! database pool. Kept in a small in-process registry: a handful of counters does not
+//! justify a metrics framework.
+
+use std::{collections::BTreeMap, fmt::Write as _, sync::Mutex, time::Instant};
+
+use poem::{Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, Result};
+
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl Metrics {
+    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let mut requests = self.requests.lock().expect("metrics lock");
+        *requests
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default() += 1;
+        drop(requests);
+        let mut latency = self.latency.lock().expect("metrics lock");
+        let histogram = latency.entry(route.to_owned()).or_default();
+        for (bucket, bound) in histogram.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        histogram.count += 1;
+        histogram.sum += seconds;
+    }
+
+    /// The exposition text, with the pool gauges supplied by the caller.
+    pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP nyttopuls_http_requests_total HTTP requests by route, method and status.\n",
+        );
+        out.push_str("# TYPE nyttopuls_http_requests_total counter\n");
+        for ((route, method, status), count) in self.requests.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "nyttopuls_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP nyttopuls_http_request_duration_seconds Request latency by route.\n");
+        out.push_str("# TYPE nyttopuls_http_request_duration_seconds histogram\n");
+        for (route, histogram) in self.latency.lock().expect("metrics lock").iter() {
+            for (count, bound) in histogram.buckets.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "nyttopuls_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "nyttopuls_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
+                 nyttopuls_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
+                 nyttopuls_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                histogram.count, histogram.sum, histogram.count
+            );
+        }
+        let _ = write!(
+            out,
+            "# HELP nyttopuls_db_pool_connections Open database connections.\n\
+             # TYPE nyttopuls_db_pool_connections gauge\n\
+             nyttopuls_db_pool_connections {pool_size}\n\
+             # HELP nyttopuls_db_pool_idle_connections Idle database connections.\n\
+             # TYPE nyttopuls_db_pool_idle_connections gauge\n\
+             nyttopuls_db_pool_idle_connections {pool_idle}\n"
+        );
+        out
+    }
+}
+
+/// A label for a path no route pattern names (the API's own router): numeric ids become
+/// `:id`, and a 404 is one label, so label values stay few.
+fn route_label(path: &str, status: poem::http::StatusCode) -> String {
+    if status == poem::http::StatusCode::NOT_FOUND {
+        return "unmatched".into();
+    }
+    path.split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                ":id"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Records every request; the route label is the matched pattern (not the raw path), so
+/// tokens and ids never become label values.
+pub struct RecordMetrics(pub std::sync::Arc<Metrics>);
+
+impl<E: Endpoint> Middleware<E> for RecordMetrics {
+    type Output = RecordMetricsEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        RecordMetricsEndpoint {
+            inner,
+            metrics: self.0.clone(),
+        }
+    }
+}
+
+pub struct RecordMetricsEndpoint<E> {
+    inner: E,
+    metrics: std::sync::Arc<Metrics>,
+}
+
+impl<E: Endpoint> Endpoint for RecordMetricsEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, request: Request) -> Result<Response> {
+        let started = Instant::now();
+        let method = request.method().to_string();
+        let path = request.uri().path().to_owned();
+        let response = match self.inner.call(request).await {
+            Ok(output) => output.into_response(),
+            Err(error) => error.into_response(),
+        };
+        let route = match response.data::<PathPattern>() {
+            Some(pattern) if !pattern.0.is_empty() => pattern.0.to_string(),
+            _ => route_label(&path, response.status()),
+        };
+        self.metrics.observe(
+            &route,
+            &method,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+        Ok(response)
+    }
+}

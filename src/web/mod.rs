@@ -1,0 +1,5 @@
+//! Server-rendered pages and operations endpoints.
+
+pub mod limits;
+pub mod metrics;
+pub mod ops;
