@@ -10,7 +10,7 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{api, config::Settings, store, web};
+use crate::{api, config::Settings, jobs::scheduler::Scheduler, mail::Mailer, store, web};
 
 /// Everything a request or job needs, handed to poem with `.data()`; no global state.
 #[derive(Clone)]
@@ -18,6 +18,15 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub metrics: Arc<web::metrics::Metrics>,
+    pub mailer: Mailer,
+    /// Names this process in job leases.
+    pub instance_id: String,
+    /// Signalled when a programme is created or changed, so its timer follows.
+    pub programmes_changed: Arc<tokio::sync::Notify>,
+    /// Stores answers in batches (group commit).
+    pub answers: web::survey::AnswerWriter,
+    /// Questionnaire versions never change once used, so they are cached.
+    pub questionnaires: web::survey::QuestionnaireCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +40,10 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Mail(String),
+    #[error("{0}")]
+    Scheduler(#[from] crate::domain::Error),
 }
 
 impl AppState {
@@ -38,10 +51,20 @@ impl AppState {
     pub async fn connect(settings: Settings) -> Result<Self, StartError> {
         let db = store::connect(&settings.database).await?;
         store::migrate(&db).await?;
+        let mailer = Mailer::from_settings(&settings.mail).map_err(StartError::Mail)?;
         Ok(Self {
+            answers: web::survey::AnswerWriter::start(db.clone()),
+            questionnaires: web::survey::QuestionnaireCache::default(),
             settings: Arc::new(settings),
             db,
             metrics: Arc::default(),
+            mailer,
+            instance_id: format!(
+                "{}:{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "nyttopuls".into()),
+                std::process::id()
+            ),
+            programmes_changed: Arc::default(),
         })
     }
 }
@@ -55,6 +78,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/healthz", web::ops::healthz)
         .at("/readyz", web::ops::readyz)
         .at("/metrics", web::ops::metrics)
+        .nest("/s", web::survey::routes())
         .with(web::metrics::RecordMetrics(metrics))
         .with(Tracing)
         .data(state)
@@ -96,6 +120,12 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), StartError> {
+        // Starts the scheduler unless `scheduler.enabled` is false; it stops with the server.
+        let _scheduler = if self.state.settings.scheduler.enabled {
+            Some(Scheduler::start(self.state.clone()).await?)
+        } else {
+            None
+        };
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(Duration::from_secs(10)))
             .await

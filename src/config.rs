@@ -98,6 +98,7 @@ pub struct SurveySettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SchedulerSettings {
     pub enabled: bool,
+    pub open_rounds: String,
     pub dispatch_outbox: String,
     pub send_reminders: String,
     pub close_rounds: String,
@@ -231,6 +232,7 @@ impl Settings {
             return Err(invalid("mail.from", "must be an email address"));
         }
         for (key, expression) in [
+            ("scheduler.open_rounds", &self.scheduler.open_rounds),
             ("scheduler.dispatch_outbox", &self.scheduler.dispatch_outbox),
             ("scheduler.send_reminders", &self.scheduler.send_reminders),
             ("scheduler.close_rounds", &self.scheduler.close_rounds),

@@ -5,5 +5,8 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod jobs;
+pub mod mail;
+pub mod stats;
 pub mod store;
 pub mod web;

@@ -38,6 +38,9 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Run a scheduled job once: open_rounds, dispatch_outbox, send_reminders,
+    /// close_rounds or purge.
+    RunJob { name: String },
     /// Import data from files.
     Import {
         #[command(subcommand)]
@@ -131,6 +134,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             AppState::connect(settings).await?;
             println!("database schema is up to date");
+        }
+        Command::RunJob { name } => {
+            let job: nyttopuls::jobs::JobName = name.parse()?;
+            let state = AppState::connect(settings).await?;
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_message(format!("running {job}"));
+            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+            let report = nyttopuls::jobs::run(&state, job).await;
+            spinner.finish_and_clear();
+            let report = report?;
+            if !report.ran {
+                println!("{job}: another run holds the job right now; nothing done");
+            } else {
+                let counts: Vec<String> = report
+                    .counts
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                println!(
+                    "{job}: {}",
+                    if counts.is_empty() {
+                        "nothing to do".to_owned()
+                    } else {
+                        counts.join(" ")
+                    }
+                );
+            }
         }
         Command::Token {
             command:

@@ -6,7 +6,9 @@ mod auth;
 pub mod catalogue;
 mod dto;
 pub mod error;
+mod jobs;
 pub mod respondents;
+mod surveys;
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, http::StatusCode};
 use poem_openapi::{OpenApiService, Tags};
@@ -19,24 +21,29 @@ pub enum ApiTags {
     Catalogue,
     /// The users of the IT services, who receive surveys
     Respondents,
+    /// Questionnaires, programmes and rounds
+    Surveys,
+    /// Running scheduled jobs on demand
+    Jobs,
     /// Who changed what, when
     Audit,
 }
 
-pub fn service(
-    public_url: &str,
-) -> OpenApiService<
-    (
-        catalogue::CatalogueApi,
-        respondents::RespondentsApi,
-        audit::AuditApi,
-    ),
-    (),
-> {
+type Apis = (
+    catalogue::CatalogueApi,
+    respondents::RespondentsApi,
+    surveys::SurveyApi,
+    jobs::JobsApi,
+    audit::AuditApi,
+);
+
+pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             catalogue::CatalogueApi,
             respondents::RespondentsApi,
+            surveys::SurveyApi,
+            jobs::JobsApi,
             audit::AuditApi,
         ),
         "Nyttopuls",

@@ -7,10 +7,12 @@ mod email;
 mod error;
 pub mod import;
 mod period;
+pub mod programme;
 pub mod questionnaire;
 mod respondent;
 mod schedule;
 mod slug;
+pub mod survey;
 pub mod token;
 
 pub use actor::{Actor, Role};

@@ -4,7 +4,6 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -29,7 +28,7 @@ pub async fn create_token(
     role: Role,
     label: &str,
 ) -> Result<String, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     let owner_id = match role {
         Role::Owner { owner_id } => {
             catalogue::get_owner(&txn, owner_id).await?;

@@ -5,7 +5,6 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -100,7 +99,7 @@ pub async fn save_department(
     id: Option<i32>,
     name: String,
 ) -> Result<Department, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     if let Some(id) = id {
         get_department(&txn, id).await?;
     }
@@ -145,7 +144,7 @@ pub async fn delete_department(
     actor: &Actor,
     id: i32,
 ) -> Result<(), Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     let existing = get_department(&txn, id).await?;
     let in_use = owner::Entity::find()
         .filter(owner::Column::DepartmentId.eq(id))
@@ -234,7 +233,7 @@ pub async fn save_owner(
     email: Email,
     department_id: Option<i32>,
 ) -> Result<Owner, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     if let Some(id) = id {
         get_owner(&txn, id).await?;
     }
@@ -279,7 +278,7 @@ pub async fn save_owner(
 }
 
 pub async fn delete_owner(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     let existing = get_owner(&txn, id).await?;
     let owned = service::Entity::find()
         .filter(service::Column::OwnerId.eq(id))
@@ -378,7 +377,7 @@ pub async fn save_service(
     id: Option<i32>,
     new: NewService,
 ) -> Result<Service, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     let existing = match id {
         Some(id) => Some(get_service(&txn, id).await?),
         None => None,
@@ -451,7 +450,7 @@ pub async fn deactivate_service(
     actor: &Actor,
     id: i32,
 ) -> Result<Service, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     get_service(&txn, id).await?;
     let saved: Service = service::ActiveModel {
         id: Set(id),

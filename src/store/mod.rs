@@ -6,18 +6,20 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod entity;
-// pub mod leases;
-// pub mod outbox;
-// pub mod programmes;
-// pub mod questionnaires;
+pub mod invitations;
+pub mod leases;
+pub mod outbox;
+pub mod programmes;
+pub mod questionnaires;
 pub mod respondents;
-// pub mod rounds;
+pub mod rounds;
 
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::{config::DatabaseSettings, domain::Error};
@@ -98,4 +100,16 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
             (pool.size(), pool.num_idle())
         }
     }
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+/// SQLITE_BUSY when another writer committed in between, whatever the busy timeout.
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, Error> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+    .map_err(db_error)
 }

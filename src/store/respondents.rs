@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -127,7 +127,7 @@ pub async fn save(
     id: Option<i32>,
     new: NewRespondent,
 ) -> Result<Respondent, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     let slug_ids = catalogue::service_ids_by_slug(&txn).await?;
     let mut service_ids = BTreeSet::new();
     for slug in &new.services {
@@ -201,7 +201,7 @@ pub async fn save(
 /// Erases a person: their row, their service links and (by cascade) their invitations.
 /// Anonymous responses are untouched: nothing links them to the person.
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     get(&txn, id).await?;
     respondent::Entity::delete_by_id(id)
         .exec(&txn)
@@ -307,7 +307,7 @@ pub async fn import(
     dry_run: bool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportSummary, Error> {
-    let txn = db.begin().await.map_err(db_error)?;
+    let txn = super::begin_write(db).await?;
     let slug_ids = catalogue::service_ids_by_slug(&txn).await?;
     let existing: Vec<StoredPerson> = respondent::Entity::find()
         .select_only()

@@ -3,3 +3,4 @@
 pub mod limits;
 pub mod metrics;
 pub mod ops;
+pub mod survey;

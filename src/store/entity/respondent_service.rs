@@ -19,6 +19,18 @@ pub enum Relation {
         to = "super::service::Column::Id"
     )]
     Service,
+    #[sea_orm(
+        belongs_to = "super::respondent::Entity",
+        from = "Column::RespondentId",
+        to = "super::respondent::Column::Id"
+    )]
+    Respondent,
+}
+
+impl Related<super::respondent::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Respondent.def()
+    }
 }
 
 impl Related<super::service::Entity> for Entity {

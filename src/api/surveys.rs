@@ -1,0 +1,502 @@
+//! Questionnaires, programmes and rounds over HTTP. Reading is open to every role
+//! (owners see only their own services' rounds); changing is for admins.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::Json};
+
+use super::{ApiTags, auth::BearerAuth, dto::Created, error::ApiResult};
+use crate::{
+    app::AppState,
+    domain::{
+        Error,
+        programme::{NewProgramme, Programme, ProgrammeFields, Sampling},
+        questionnaire::{Item, ItemKind, Questionnaire, ScaleTag},
+        survey::{Round, RoundFilter},
+    },
+    jobs,
+    store::{self, catalogue::get_service},
+};
+
+#[derive(Debug, Object)]
+pub struct ItemDto {
+    /// Stable key, also the answer form's field name (e.g. `sus1`).
+    pub key: String,
+    /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
+    pub kind: String,
+    /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
+    pub scale: String,
+    pub text_sv: String,
+    pub text_en: String,
+    /// Defaults to true.
+    pub required: Option<bool>,
+}
+
+#[derive(Debug, Object)]
+pub struct QuestionnaireDto {
+    pub id: i32,
+    pub name: String,
+    pub version: i32,
+    pub previous_version_id: Option<i32>,
+    /// Set for the built-in templates (`standard`, `sus`, `umux_lite`, `nytta`, `nps`,
+    /// `tidsvinst`, `kommentar`).
+    pub template_key: Option<String>,
+    /// Used by a round: it never changes; an edit creates a new version.
+    pub frozen: bool,
+    pub items: Vec<ItemDto>,
+}
+
+#[derive(Debug, Object)]
+pub struct QuestionnaireInput {
+    pub name: String,
+    pub items: Vec<ItemDto>,
+}
+
+fn snake(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl From<Questionnaire> for QuestionnaireDto {
+    fn from(q: Questionnaire) -> Self {
+        Self {
+            id: q.id,
+            name: q.name,
+            version: q.version,
+            previous_version_id: q.previous_version_id,
+            template_key: q.template_key,
+            frozen: q.frozen,
+            items: q
+                .items
+                .into_iter()
+                .map(|item| ItemDto {
+                    key: item.key,
+                    kind: snake(item.kind),
+                    scale: snake(item.scale),
+                    text_sv: item.text_sv,
+                    text_en: item.text_en,
+                    required: Some(item.required),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn parse_items(items: Vec<ItemDto>) -> Result<Vec<Item>, Error> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let kind: ItemKind = item
+                .kind
+                .parse()
+                .map_err(|m| Error::invalid(format!("items[{index}].kind"), m))?;
+            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(item.scale.clone()))
+                .map_err(|_| {
+                    Error::invalid(
+                        format!("items[{index}].scale"),
+                        format!("`{}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other", item.scale),
+                    )
+                })?;
+            Ok(Item {
+                key: item.key,
+                kind,
+                scale,
+                text_sv: item.text_sv,
+                text_en: item.text_en,
+                required: item.required.unwrap_or(kind != ItemKind::Text),
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Object)]
+pub struct PrecisionSampling {
+    /// Target half-width of the SUS 95 % confidence interval, in points (e.g. 5).
+    pub half_width: f64,
+}
+
+#[derive(Debug, Object)]
+pub struct EveryoneSampling {}
+
+/// Who of a service's users is invited.
+#[derive(Debug, Union)]
+#[oai(discriminator_name = "mode")]
+pub enum SamplingDto {
+    /// Everyone (the default).
+    #[oai(mapping = "everyone")]
+    Everyone(EveryoneSampling),
+    /// As many as the target precision needs, from the service's history.
+    #[oai(mapping = "precision")]
+    Precision(PrecisionSampling),
+}
+
+#[derive(Debug, Object)]
+pub struct ProgrammeDto {
+    pub id: i32,
+    pub name: String,
+    pub questionnaire_id: i32,
+    /// The services surveyed; `null` means every active service.
+    pub service_ids: Option<Vec<i32>>,
+    /// 6-field cron, seconds first, Europe/Stockholm (e.g. `0 0 8 1 */3 *`).
+    pub schedule: String,
+    /// `month`, `quarter`, `half` or `year`: one round per service and period.
+    pub period: String,
+    /// Days a round stays open.
+    pub open_days: u32,
+    /// Days after opening when non-respondents are reminded (0 = next reminder run).
+    pub reminder_days: Vec<u32>,
+    pub sampling: SamplingDto,
+    pub active: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct ProgrammeInput {
+    pub name: String,
+    /// Defaults to the built-in "Nyttopuls standard" questionnaire.
+    pub questionnaire_id: Option<i32>,
+    /// Leave out (or null) for every active service.
+    pub service_ids: Option<Vec<i32>>,
+    pub schedule: String,
+    /// Defaults to `quarter`.
+    pub period: Option<String>,
+    /// Defaults to 14.
+    pub open_days: Option<i64>,
+    /// Defaults to `[7]`.
+    pub reminder_days: Option<Vec<i64>>,
+    pub sampling: Option<SamplingDto>,
+    /// Defaults to true.
+    pub active: Option<bool>,
+}
+
+impl From<Programme> for ProgrammeDto {
+    fn from(p: Programme) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            questionnaire_id: p.questionnaire_id,
+            service_ids: p.service_ids,
+            schedule: p.schedule.as_str().to_owned(),
+            period: p.period.to_string(),
+            open_days: p.open_days,
+            reminder_days: p.reminder_days,
+            sampling: match p.sampling {
+                Sampling::Everyone => SamplingDto::Everyone(EveryoneSampling {}),
+                Sampling::Precision { half_width } => {
+                    SamplingDto::Precision(PrecisionSampling { half_width })
+                }
+            },
+            active: p.active,
+        }
+    }
+}
+
+impl ProgrammeInput {
+    async fn parse(self, state: &AppState) -> Result<NewProgramme, Error> {
+        let questionnaire_id = match self.questionnaire_id {
+            Some(id) => id,
+            None => {
+                store::questionnaires::template(&state.db, "standard")
+                    .await?
+                    .id
+            }
+        };
+        NewProgramme::parse(ProgrammeFields {
+            name: &self.name,
+            questionnaire_id,
+            service_ids: self.service_ids,
+            schedule: &self.schedule,
+            period: self.period.as_deref(),
+            open_days: self.open_days,
+            reminder_days: self.reminder_days,
+            sampling: self.sampling.map(|s| match s {
+                SamplingDto::Everyone(_) => Sampling::Everyone,
+                SamplingDto::Precision(p) => Sampling::Precision {
+                    half_width: p.half_width,
+                },
+            }),
+            active: self.active,
+        })
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct RoundDto {
+    pub id: i32,
+    pub programme_id: i32,
+    pub service_id: i32,
+    pub questionnaire_id: i32,
+    /// e.g. `2026-Q4`.
+    pub period: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Invitations created.
+    pub invited: i32,
+    /// Responses stored.
+    pub answered: i32,
+}
+
+impl From<Round> for RoundDto {
+    fn from(r: Round) -> Self {
+        Self {
+            id: r.id,
+            programme_id: r.programme_id,
+            service_id: r.service_id,
+            questionnaire_id: r.questionnaire_id,
+            period: r.period,
+            opens_at: r.opens_at,
+            closes_at: r.closes_at,
+            status: r.status,
+            invited: r.invited,
+            answered: r.answered,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ProgrammeRunDto {
+    pub rounds_opened: u64,
+    pub invitations: u64,
+}
+
+pub struct SurveyApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Surveys")]
+impl SurveyApi {
+    /// List questionnaires (built-in templates and your own, every version)
+    #[oai(path = "/questionnaires", method = "get")]
+    async fn list_questionnaires(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<QuestionnaireDto>>> {
+        Ok(Json(
+            store::questionnaires::list(&state.db)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+
+    /// Get a questionnaire
+    #[oai(path = "/questionnaires/:id", method = "get")]
+    async fn get_questionnaire(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<QuestionnaireDto>> {
+        Ok(Json(
+            store::questionnaires::get(&state.db, id.0).await?.into(),
+        ))
+    }
+
+    /// Create a questionnaire from the item kinds (admin)
+    #[oai(path = "/questionnaires", method = "post")]
+    async fn create_questionnaire(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        input: Json<QuestionnaireInput>,
+    ) -> ApiResult<Created<QuestionnaireDto>> {
+        auth.0.require_admin()?;
+        let input = input.0;
+        let saved = store::questionnaires::create(
+            &state.db,
+            &auth.0,
+            &input.name,
+            parse_items(input.items)?,
+        )
+        .await?;
+        Ok(Created::Created(Json(saved.into())))
+    }
+
+    /// Edit a questionnaire (admin). A version already used by a round is never changed:
+    /// the edit becomes a new version, returned with its new id.
+    #[oai(path = "/questionnaires/:id", method = "put")]
+    async fn update_questionnaire(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        input: Json<QuestionnaireInput>,
+    ) -> ApiResult<Json<QuestionnaireDto>> {
+        auth.0.require_admin()?;
+        let input = input.0;
+        let saved = store::questionnaires::update(
+            &state.db,
+            &auth.0,
+            id.0,
+            &input.name,
+            parse_items(input.items)?,
+        )
+        .await?;
+        Ok(Json(saved.into()))
+    }
+
+    /// List survey programmes
+    #[oai(path = "/programmes", method = "get")]
+    async fn list_programmes(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<ProgrammeDto>>> {
+        Ok(Json(
+            store::programmes::list(&state.db, false)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
+    }
+
+    /// Get a survey programme
+    #[oai(path = "/programmes/:id", method = "get")]
+    async fn get_programme(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ProgrammeDto>> {
+        Ok(Json(store::programmes::get(&state.db, id.0).await?.into()))
+    }
+
+    /// Create a survey programme (admin); its timer starts at once
+    #[oai(path = "/programmes", method = "post")]
+    async fn create_programme(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        input: Json<ProgrammeInput>,
+    ) -> ApiResult<Created<ProgrammeDto>> {
+        auth.0.require_admin()?;
+        let new = input.0.parse(&state).await?;
+        let saved = store::programmes::save(&state.db, &auth.0, None, new).await?;
+        state.programmes_changed.notify_one();
+        Ok(Created::Created(Json(saved.into())))
+    }
+
+    /// Replace a survey programme (admin); the timer follows without a restart
+    #[oai(path = "/programmes/:id", method = "put")]
+    async fn update_programme(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        input: Json<ProgrammeInput>,
+    ) -> ApiResult<Json<ProgrammeDto>> {
+        auth.0.require_admin()?;
+        let new = input.0.parse(&state).await?;
+        let saved = store::programmes::save(&state.db, &auth.0, Some(id.0), new).await?;
+        state.programmes_changed.notify_one();
+        Ok(Json(saved.into()))
+    }
+
+    /// Deactivate a survey programme (admin); its rounds stay
+    #[oai(path = "/programmes/:id", method = "delete")]
+    async fn deactivate_programme(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ProgrammeDto>> {
+        auth.0.require_admin()?;
+        let saved = store::programmes::deactivate(&state.db, &auth.0, id.0).await?;
+        state.programmes_changed.notify_one();
+        Ok(Json(saved.into()))
+    }
+
+    /// Open the programme's rounds for the current period now (admin). Idempotent: a
+    /// second run in the same period opens nothing.
+    #[oai(path = "/programmes/:id/run", method = "post")]
+    async fn run_programme(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ProgrammeRunDto>> {
+        auth.0.require_admin()?;
+        let outcome = jobs::run_programme(&state, id.0).await?;
+        Ok(Json(ProgrammeRunDto {
+            rounds_opened: outcome.rounds_opened as u64,
+            invitations: outcome.invitations as u64,
+        }))
+    }
+
+    /// List rounds, filtered by service, programme and status; an owner sees only the
+    /// rounds of their own services
+    #[oai(path = "/rounds", method = "get")]
+    async fn list_rounds(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        service_id: Query<Option<i32>>,
+        programme_id: Query<Option<i32>>,
+        /// `open` or `closed`.
+        status: Query<Option<String>>,
+    ) -> ApiResult<Json<Vec<RoundDto>>> {
+        let filter = RoundFilter {
+            service_id: service_id.0,
+            programme_id: programme_id.0,
+            status: status.0,
+        };
+        let mut rounds = store::rounds::list(&state.db, &filter).await?;
+        if let Some(owner_id) = auth.0.owner_scope() {
+            let own = store::catalogue::list_services(
+                &state.db,
+                &crate::domain::ServiceFilter {
+                    owner_id: Some(owner_id),
+                    ..Default::default()
+                },
+                crate::domain::PageRequest {
+                    page: 1,
+                    per_page: u64::MAX / 2,
+                },
+            )
+            .await?;
+            let own: std::collections::HashSet<i32> = own.items.iter().map(|s| s.id).collect();
+            rounds.retain(|r| own.contains(&r.service_id));
+        }
+        Ok(Json(rounds.into_iter().map(Into::into).collect()))
+    }
+
+    /// Get a round
+    #[oai(path = "/rounds/:id", method = "get")]
+    async fn get_round(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RoundDto>> {
+        let round = store::rounds::get(&state.db, id.0).await?;
+        let service = get_service(&state.db, round.service_id).await?;
+        if !auth.0.may_read_owned_by(service.owner_id) {
+            return Err(Error::Forbidden(
+                "an owner may read only their own services' rounds".into(),
+            )
+            .into());
+        }
+        Ok(Json(round.into()))
+    }
+
+    /// Close a round now (admin); its link pages then answer 410
+    #[oai(path = "/rounds/:id/close", method = "post")]
+    async fn close_round(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<RoundDto>> {
+        auth.0.require_admin()?;
+        Ok(Json(
+            store::rounds::close(&state.db, &auth.0, id.0, Utc::now())
+                .await?
+                .into(),
+        ))
+    }
+}

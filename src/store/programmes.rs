@@ -1,0 +1,221 @@
+//! Survey programmes and their target services.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde_json::json;
+
+use super::{
+    audit, catalogue, db_error,
+    entity::{programme, programme_service, service},
+    questionnaires,
+};
+use crate::domain::{
+    Actor, CronSchedule, Error,
+    programme::{NewProgramme, Programme, Sampling},
+};
+
+async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<Programme, Error> {
+    let service_ids = if row.all_services {
+        None
+    } else {
+        Some(
+            programme_service::Entity::find()
+                .filter(programme_service::Column::ProgrammeId.eq(row.id))
+                .order_by_asc(programme_service::Column::ServiceId)
+                .all(db)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|link| link.service_id)
+                .collect(),
+        )
+    };
+    let corrupt =
+        |what: &str| Error::internal(format!("programme {} has an invalid {what}", row.id));
+    Ok(Programme {
+        id: row.id,
+        schedule: CronSchedule::parse(&row.schedule).map_err(|_| corrupt("schedule"))?,
+        period: row.period.parse().map_err(|_| corrupt("period"))?,
+        reminder_days: serde_json::from_str(&row.reminder_days)
+            .map_err(|_| corrupt("reminder_days"))?,
+        sampling: serde_json::from_str(&row.sampling).map_err(|_| corrupt("sampling"))?,
+        name: row.name,
+        questionnaire_id: row.questionnaire_id,
+        service_ids,
+        open_days: row.open_days as u32,
+        active: row.active,
+        created_at: row.created_at,
+    })
+}
+
+pub async fn list(db: &impl ConnectionTrait, only_active: bool) -> Result<Vec<Programme>, Error> {
+    let mut query = programme::Entity::find().order_by_asc(programme::Column::Id);
+    if only_active {
+        query = query.filter(programme::Column::Active.eq(true));
+    }
+    let rows = query.all(db).await.map_err(db_error)?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        found.push(to_domain(db, row).await?);
+    }
+    Ok(found)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Programme, Error> {
+    let row = programme::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found("programme", id))?;
+    to_domain(db, row).await
+}
+
+/// The services a programme surveys now: its list, or every active service; inactive
+/// services are skipped either way.
+pub async fn target_services(
+    db: &impl ConnectionTrait,
+    programme: &Programme,
+) -> Result<Vec<crate::domain::Service>, Error> {
+    let mut query = service::Entity::find().filter(service::Column::Active.eq(true));
+    if let Some(ids) = &programme.service_ids {
+        query = query.filter(service::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(query
+        .order_by_asc(service::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+pub async fn save(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Option<i32>,
+    new: NewProgramme,
+) -> Result<Programme, Error> {
+    let txn = super::begin_write(db).await?;
+    if let Some(id) = id {
+        get(&txn, id).await?;
+    }
+    questionnaires::get(&txn, new.questionnaire_id)
+        .await
+        .map_err(|_| {
+            Error::invalid(
+                "questionnaire_id",
+                format!("questionnaire {} does not exist", new.questionnaire_id),
+            )
+        })?;
+    for &service_id in new.service_ids.iter().flatten() {
+        catalogue::get_service(&txn, service_id)
+            .await
+            .map_err(|_| {
+                Error::invalid(
+                    "service_ids",
+                    format!("service {service_id} does not exist"),
+                )
+            })?;
+    }
+    let now = Utc::now();
+    let model = programme::ActiveModel {
+        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        name: Set(new.name.clone()),
+        questionnaire_id: Set(new.questionnaire_id),
+        all_services: Set(new.service_ids.is_none()),
+        schedule: Set(new.schedule.as_str().to_owned()),
+        period: Set(new.period.as_str().to_owned()),
+        open_days: Set(new.open_days as i32),
+        reminder_days: Set(json!(new.reminder_days).to_string()),
+        sampling: Set(serde_json::to_string(&new.sampling).map_err(Error::internal)?),
+        active: Set(new.active),
+        created_at: if id.is_some() {
+            sea_orm::ActiveValue::NotSet
+        } else {
+            Set(now)
+        },
+        updated_at: Set(now),
+    };
+    let saved_id = match id {
+        Some(id) => {
+            programme::Entity::update(model)
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            programme_service::Entity::delete_many()
+                .filter(programme_service::Column::ProgrammeId.eq(id))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            id
+        }
+        None => {
+            programme::Entity::insert(model)
+                .exec(&txn)
+                .await
+                .map_err(db_error)?
+                .last_insert_id
+        }
+    };
+    if let Some(ids) = &new.service_ids {
+        let mut ids = ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        programme_service::Entity::insert_many(ids.into_iter().map(|service_id| {
+            programme_service::ActiveModel {
+                programme_id: Set(saved_id),
+                service_id: Set(service_id),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(db_error)?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        if id.is_some() { "update" } else { "create" },
+        "programme",
+        Some(saved_id.to_string()),
+        json!({"name": new.name, "schedule": new.schedule.as_str(), "period": new.period.as_str(),
+               "service_ids": new.service_ids, "active": new.active,
+               "sampling": matches!(new.sampling, Sampling::Precision { .. })}),
+    )
+    .await?;
+    let saved = get(&txn, saved_id).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+/// Deactivates a programme: its rounds stay, no new ones open.
+pub async fn deactivate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<Programme, Error> {
+    let txn = super::begin_write(db).await?;
+    get(&txn, id).await?;
+    programme::Entity::update_many()
+        .filter(programme::Column::Id.eq(id))
+        .col_expr(programme::Column::Active, false.into())
+        .col_expr(programme::Column::UpdatedAt, Utc::now().into())
+        .exec(&txn)
+        .await
+        .map_err(db_error)?;
+    audit::record(
+        &txn,
+        actor,
+        "deactivate",
+        "programme",
+        Some(id.to_string()),
+        json!({"active": false}),
+    )
+    .await?;
+    let saved = get(&txn, id).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}

@@ -1,0 +1,166 @@
+//! Questionnaire versions. A version used by a round never changes: saving over it
+//! creates the next version instead.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+
+use super::{
+    audit, db_error,
+    entity::{questionnaire, round},
+};
+use crate::domain::{
+    Actor, Error,
+    questionnaire::{Item, Questionnaire, validate_items},
+};
+
+async fn to_domain(
+    db: &impl ConnectionTrait,
+    row: questionnaire::Model,
+) -> Result<Questionnaire, Error> {
+    let items: Vec<Item> = serde_json::from_str(&row.items)
+        .map_err(|e| Error::internal(format!("questionnaire {} items: {e}", row.id)))?;
+    let frozen = round::Entity::find()
+        .filter(round::Column::QuestionnaireId.eq(row.id))
+        .count(db)
+        .await
+        .map_err(db_error)?
+        > 0;
+    Ok(Questionnaire {
+        id: row.id,
+        name: row.name,
+        version: row.version,
+        previous_version_id: row.previous_version_id,
+        template_key: row.template_key,
+        items,
+        frozen,
+    })
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Questionnaire>, Error> {
+    let rows = questionnaire::Entity::find()
+        .order_by_asc(questionnaire::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        found.push(to_domain(db, row).await?);
+    }
+    Ok(found)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Questionnaire, Error> {
+    let row = questionnaire::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found("questionnaire", id))?;
+    to_domain(db, row).await
+}
+
+/// The built-in template with this key (e.g. `standard`).
+pub async fn template(db: &impl ConnectionTrait, key: &str) -> Result<Questionnaire, Error> {
+    let row = questionnaire::Entity::find()
+        .filter(questionnaire::Column::TemplateKey.eq(key))
+        .order_by_desc(questionnaire::Column::Version)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found("questionnaire template", key))?;
+    to_domain(db, row).await
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+    items: Vec<Item>,
+) -> Result<Questionnaire, Error> {
+    validate_items(name, &items)?;
+    let txn = super::begin_write(db).await?;
+    let id = insert(&txn, name, 1, None, &items).await?;
+    audit::record(
+        &txn,
+        actor,
+        "create",
+        "questionnaire",
+        Some(id.to_string()),
+        json!({"name": name, "items": items.len()}),
+    )
+    .await?;
+    let saved = get(&txn, id).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+/// Edits a questionnaire: in place while no round has used it, otherwise as a new
+/// version (the returned questionnaire then has a new id).
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    name: &str,
+    items: Vec<Item>,
+) -> Result<Questionnaire, Error> {
+    validate_items(name, &items)?;
+    let txn = super::begin_write(db).await?;
+    let current = get(&txn, id).await?;
+    let saved_id = if current.frozen {
+        insert(&txn, name, current.version + 1, Some(current.id), &items).await?
+    } else {
+        questionnaire::Entity::update_many()
+            .filter(questionnaire::Column::Id.eq(id))
+            .col_expr(questionnaire::Column::Name, name.into())
+            .col_expr(questionnaire::Column::Items, items_json(&items)?.into())
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        id
+    };
+    audit::record(
+        &txn,
+        actor,
+        if current.frozen {
+            "new_version"
+        } else {
+            "update"
+        },
+        "questionnaire",
+        Some(saved_id.to_string()),
+        json!({"name": name, "previous_version_id": current.frozen.then_some(id)}),
+    )
+    .await?;
+    let saved = get(&txn, saved_id).await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok(saved)
+}
+
+fn items_json(items: &[Item]) -> Result<String, Error> {
+    serde_json::to_string(items).map_err(Error::internal)
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    name: &str,
+    version: i32,
+    previous_version_id: Option<i32>,
+    items: &[Item],
+) -> Result<i32, Error> {
+    Ok(questionnaire::Entity::insert(questionnaire::ActiveModel {
+        name: Set(name.trim().to_owned()),
+        version: Set(version),
+        previous_version_id: Set(previous_version_id),
+        template_key: Set(None),
+        items: Set(items_json(items)?),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .map_err(db_error)?
+    .last_insert_id)
+}

@@ -1,0 +1,606 @@
+//! The respondent's pages under `/s/{token}`: the answer form, the thank-you page and
+//! opt-out. Server-rendered, no JavaScript, Swedish by default. Answers are stored
+//! through the [`AnswerWriter`], which commits them in batches.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use chrono::Utc;
+use minijinja::{Environment, context};
+use poem::{
+    Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler,
+    http::{StatusCode, header},
+    web::{Data, Form, Path, Query},
+};
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{RwLock, mpsc, oneshot};
+
+use crate::{
+    app::AppState,
+    domain::{
+        Error, Language,
+        questionnaire::{AnswerProblem, ItemKind, Questionnaire, check_answers},
+    },
+    store::{
+        self,
+        invitations::{InvitationContext, Submission, SubmissionOutcome},
+    },
+};
+
+/// Submissions waiting for the next batch; a batch is whatever has queued while the
+/// previous one was being written, up to this many.
+const MAX_BATCH: usize = 512;
+
+type Reply = oneshot::Sender<Result<SubmissionOutcome, String>>;
+
+/// Group commit for answers: one writer task stores many submissions per transaction.
+#[derive(Clone)]
+pub struct AnswerWriter {
+    queue: mpsc::Sender<(Submission, Reply)>,
+}
+
+impl AnswerWriter {
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (queue, mut incoming) = mpsc::channel::<(Submission, Reply)>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = incoming.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match incoming.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                match store::invitations::record_answers(&db, &submissions, Utc::now()).await {
+                    Ok(outcomes) => {
+                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "storing a batch of answers failed");
+                        for reply in replies {
+                            let _ = reply.send(Err(error.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    pub async fn submit(&self, submission: Submission) -> Result<SubmissionOutcome, Error> {
+        let (reply, outcome) = oneshot::channel();
+        self.queue
+            .send((submission, reply))
+            .await
+            .map_err(|_| Error::internal("the answer writer has stopped"))?;
+        outcome
+            .await
+            .map_err(|_| Error::internal("the answer writer dropped a submission"))?
+            .map_err(Error::Internal)
+    }
+}
+
+/// Questionnaire versions used by rounds are frozen, so caching them is safe.
+#[derive(Clone, Default)]
+pub struct QuestionnaireCache(Arc<RwLock<HashMap<i32, Arc<Questionnaire>>>>);
+
+impl QuestionnaireCache {
+    pub async fn get(&self, db: &DatabaseConnection, id: i32) -> Result<Arc<Questionnaire>, Error> {
+        if let Some(found) = self.0.read().await.get(&id) {
+            return Ok(found.clone());
+        }
+        let loaded = Arc::new(store::questionnaires::get(db, id).await?);
+        self.0.write().await.insert(id, loaded.clone());
+        Ok(loaded)
+    }
+}
+
+fn templates() -> &'static Environment<'static> {
+    static TEMPLATES: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("layout.html", include_str!("templates/layout.html")),
+            ("message.html", include_str!("templates/message.html")),
+            ("answer.html", include_str!("templates/answer.html")),
+            ("opt_out.html", include_str!("templates/opt_out.html")),
+        ] {
+            env.add_template(name, source)
+                .expect("page templates are valid");
+        }
+        env
+    })
+}
+
+fn page(template: &str, values: minijinja::Value, status: StatusCode) -> Response {
+    match templates()
+        .get_template(template)
+        .and_then(|t| t.render(values))
+    {
+        Ok(html) => html
+            .with_content_type("text/html; charset=utf-8")
+            .with_status(status)
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, template, "page template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn message_page(
+    lang: Language,
+    status: StatusCode,
+    sv: (&str, &[&str]),
+    en: (&str, &[&str]),
+) -> Response {
+    let (title, paragraphs) = if lang == Language::En { en } else { sv };
+    page(
+        "message.html",
+        context! { lang => lang.as_str(), title, paragraphs },
+        status,
+    )
+}
+
+fn not_found(lang: Language) -> Response {
+    message_page(
+        lang,
+        StatusCode::NOT_FOUND,
+        (
+            "Länken fungerar inte",
+            &["Kontrollera att du har kopierat hela länken från e-postmeddelandet."],
+        ),
+        (
+            "The link does not work",
+            &["Check that you copied the whole link from the email."],
+        ),
+    )
+}
+
+fn closed(lang: Language) -> Response {
+    message_page(
+        lang,
+        StatusCode::GONE,
+        (
+            "Enkäten är stängd",
+            &[
+                "Tiden för att svara har gått ut. Tack för ditt intresse – du får en ny enkät vid nästa uppföljning.",
+            ],
+        ),
+        (
+            "The survey is closed",
+            &[
+                "The time to answer has passed. Thank you for your interest – you will get a new survey at the next follow-up.",
+            ],
+        ),
+    )
+}
+
+fn already_answered(lang: Language, status: StatusCode) -> Response {
+    message_page(
+        lang,
+        status,
+        (
+            "Du har redan svarat",
+            &["Ditt svar är sparat sedan tidigare. Varje länk kan bara användas en gång."],
+        ),
+        (
+            "You have already answered",
+            &["Your answer was saved before. Each link can be used only once."],
+        ),
+    )
+}
+
+fn thanks(lang: Language) -> Response {
+    message_page(
+        lang,
+        StatusCode::OK,
+        (
+            "Tack för ditt svar!",
+            &["Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten."],
+        ),
+        (
+            "Thank you for your answer!",
+            &["Your answer has been saved. It helps the municipality improve the service."],
+        ),
+    )
+}
+
+fn internal_error(error: Error) -> Response {
+    tracing::error!(%error, "survey page failed");
+    message_page(
+        Language::Sv,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ("Något gick fel", &["Försök igen om en stund."]),
+        ("Something went wrong", &["Please try again in a while."]),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn language(query: &LangQuery, context: Option<&InvitationContext>) -> Language {
+    query
+        .lang
+        .as_deref()
+        .and_then(|lang| lang.parse().ok())
+        .or_else(|| context.map(|c| c.language))
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ChoiceView {
+    value: i64,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    key: String,
+    kind: ItemKind,
+    text: String,
+    choices: Vec<ChoiceView>,
+    low: String,
+    high: String,
+    low_label: i64,
+    high_label: i64,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    anchor: String,
+    text: String,
+    message: String,
+}
+
+fn scale_ends(kind: ItemKind, lang: Language) -> (&'static str, &'static str) {
+    match (kind, lang) {
+        (ItemKind::Nps, Language::Sv) => ("Inte alls troligt", "Mycket troligt"),
+        (ItemKind::Nps, Language::En) => ("Not at all likely", "Extremely likely"),
+        (_, Language::Sv) => ("Instämmer inte alls", "Instämmer helt"),
+        (_, Language::En) => ("Strongly disagree", "Strongly agree"),
+    }
+}
+
+fn problem_text(problem: AnswerProblem, lang: Language) -> String {
+    match (problem, lang) {
+        (AnswerProblem::Missing, Language::Sv) => "Svara på frågan".into(),
+        (AnswerProblem::Missing, Language::En) => "Answer the question".into(),
+        (AnswerProblem::NotANumber, Language::Sv) => {
+            "Skriv ett heltal, till exempel 30 eller -15".into()
+        }
+        (AnswerProblem::NotANumber, Language::En) => "Enter a whole number, e.g. 30 or -15".into(),
+        (AnswerProblem::OutOfRange { min, max }, Language::Sv) => {
+            format!("Ange ett värde från {min} till {max}")
+        }
+        (AnswerProblem::OutOfRange { min, max }, Language::En) => {
+            format!("Enter a value from {min} to {max}")
+        }
+        (AnswerProblem::TooLong { max }, Language::Sv) => format!("Skriv högst {max} tecken"),
+        (AnswerProblem::TooLong { max }, Language::En) => format!("Write at most {max} characters"),
+    }
+}
+
+fn answer_form(
+    state: &AppState,
+    token: &str,
+    context: &InvitationContext,
+    questionnaire: &Questionnaire,
+    lang: Language,
+    values: &BTreeMap<String, String>,
+    problems: &[(String, AnswerProblem)],
+) -> Response {
+    let problem_of: HashMap<&str, AnswerProblem> =
+        problems.iter().map(|(k, p)| (k.as_str(), *p)).collect();
+    let optional = if lang == Language::En {
+        " (optional)"
+    } else {
+        " (frivillig)"
+    };
+    let items: Vec<ItemView> = questionnaire
+        .items
+        .iter()
+        .map(|item| {
+            let value = values.get(&item.key).cloned().unwrap_or_default();
+            let (low_text, high_text) = scale_ends(item.kind, lang);
+            let (low, high) = item.kind.bounds().unwrap_or((0, 0));
+            let choices = if item.kind.is_choice() {
+                (low..=high)
+                    .map(|v| ChoiceView {
+                        value: v,
+                        label: if v == low {
+                            format!("{v} – {low_text}")
+                        } else if v == high {
+                            format!("{v} – {high_text}")
+                        } else {
+                            v.to_string()
+                        },
+                        checked: value == v.to_string(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut text = item.text(lang).to_owned();
+            if !item.required && !text.contains(optional.trim()) {
+                text.push_str(optional);
+            }
+            ItemView {
+                key: item.key.clone(),
+                kind: item.kind,
+                text,
+                choices,
+                low: low_text.into(),
+                high: high_text.into(),
+                low_label: low,
+                high_label: high,
+                value,
+                error: problem_of
+                    .get(item.key.as_str())
+                    .map(|p| problem_text(*p, lang)),
+            }
+        })
+        .collect();
+    let errors: Vec<ErrorView> = items
+        .iter()
+        .filter_map(|item| {
+            item.error.as_ref().map(|message| ErrorView {
+                anchor: if item.choices.is_empty() {
+                    format!("{}-input", item.key)
+                } else {
+                    format!("{}-{}", item.key, item.low_label)
+                },
+                text: item.text.clone(),
+                message: message.clone(),
+            })
+        })
+        .collect();
+    let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
+    let title = if lang == Language::En {
+        format!("What do you think of {}?", context.service_name)
+    } else {
+        format!("Vad tycker du om {}?", context.service_name)
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    page(
+        "answer.html",
+        context! {
+            lang => lang.as_str(),
+            title => if problems.is_empty() { title } else if lang == Language::En { format!("Error: {title}") } else { format!("Fel: {title}") },
+            items,
+            errors,
+            action => format!("/s/{token}{lang_suffix}"),
+            opt_out => format!("/s/{token}/opt-out{lang_suffix}"),
+            max_comment => state.settings.survey.max_comment_chars,
+        },
+        status,
+    )
+}
+
+#[handler]
+async fn show_form(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+) -> Response {
+    let context = match store::invitations::by_token(&state.db, &token).await {
+        Ok(context) => context,
+        Err(error) => return internal_error(error),
+    };
+    let lang = language(&query, context.as_ref());
+    let Some(context) = context else {
+        return not_found(lang);
+    };
+    if context.answered() {
+        return already_answered(lang, StatusCode::OK);
+    }
+    if !context.accepts_answers(Utc::now()) {
+        return closed(lang);
+    }
+    match state
+        .questionnaires
+        .get(&state.db, context.questionnaire_id)
+        .await
+    {
+        Ok(questionnaire) => answer_form(
+            &state,
+            &token,
+            &context,
+            &questionnaire,
+            lang,
+            &BTreeMap::new(),
+            &[],
+        ),
+        Err(error) => internal_error(error),
+    }
+}
+
+#[handler]
+async fn submit_form(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let context = match store::invitations::by_token(&state.db, &token).await {
+        Ok(context) => context,
+        Err(error) => return internal_error(error),
+    };
+    let lang = language(&query, context.as_ref());
+    let Some(context) = context else {
+        return not_found(lang);
+    };
+    if context.answered() {
+        return already_answered(lang, StatusCode::CONFLICT);
+    }
+    if !context.accepts_answers(Utc::now()) {
+        return closed(lang);
+    }
+    let questionnaire = match state
+        .questionnaires
+        .get(&state.db, context.questionnaire_id)
+        .await
+    {
+        Ok(questionnaire) => questionnaire,
+        Err(error) => return internal_error(error),
+    };
+    let answers = match check_answers(
+        &questionnaire.items,
+        &form,
+        state.settings.survey.max_comment_chars,
+    ) {
+        Ok(answers) => answers,
+        Err(problems) => {
+            return answer_form(
+                &state,
+                &token,
+                &context,
+                &questionnaire,
+                lang,
+                &form,
+                &problems,
+            );
+        }
+    };
+    let submission = Submission {
+        invitation_id: context.invitation_id,
+        round_id: context.round_id,
+        service_id: context.service_id,
+        department: context.department.clone(),
+        kind: context.kind.clone(),
+        answers,
+    };
+    match state.answers.submit(submission).await {
+        Ok(SubmissionOutcome::Stored) => thanks(lang),
+        Ok(SubmissionOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
+        Ok(SubmissionOutcome::RoundClosed) => closed(lang),
+        Err(error) => internal_error(error),
+    }
+}
+
+#[handler]
+async fn confirm_opt_out(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+) -> Response {
+    let context = match store::invitations::by_token(&state.db, &token).await {
+        Ok(context) => context,
+        Err(error) => return internal_error(error),
+    };
+    let lang = language(&query, context.as_ref());
+    let Some(context) = context else {
+        return not_found(lang);
+    };
+    let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
+    page(
+        "opt_out.html",
+        context! {
+            lang => lang.as_str(),
+            title => if lang == Language::En { "Stop surveys" } else { "Avsluta enkäter" },
+            service => context.service_name,
+            action => format!("/s/{token}/opt-out{lang_suffix}"),
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct OptOutForm {
+    /// `all` to stop every survey; anything else (including RFC 8058's one-click body
+    /// `List-Unsubscribe=One-Click`) stops this service's surveys.
+    scope: Option<String>,
+}
+
+#[handler]
+async fn opt_out(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+    Form(form): Form<OptOutForm>,
+) -> Response {
+    let context = match store::invitations::by_token(&state.db, &token).await {
+        Ok(context) => context,
+        Err(error) => return internal_error(error),
+    };
+    let lang = language(&query, context.as_ref());
+    let Some(context) = context else {
+        return not_found(lang);
+    };
+    let all = form.scope.as_deref() == Some("all");
+    if let Err(error) = store::invitations::opt_out(&state.db, &context, all).await {
+        return internal_error(error);
+    }
+    let service = context.service_name.as_str();
+    let (sv, en) = if all {
+        (
+            "Du får inga fler enkäter från Nyttopuls.".to_owned(),
+            "You will get no more surveys from Nyttopuls.".to_owned(),
+        )
+    } else {
+        (
+            format!("Du får inga fler enkäter om {service}."),
+            format!("You will get no more surveys about {service}."),
+        )
+    };
+    message_page(
+        lang,
+        StatusCode::OK,
+        ("Du är avregistrerad", &[&sv]),
+        ("You have opted out", &[&en]),
+    )
+}
+
+#[handler]
+fn stylesheet() -> Response {
+    include_str!("survey.css")
+        .with_content_type("text/css; charset=utf-8")
+        .with_header(header::CACHE_CONTROL, "public, max-age=3600")
+        .into_response()
+}
+
+/// Security headers for every respondent page: no referrer (the URL is a secret), a
+/// strict CSP (no script at all, no third parties), no caching, no framing.
+async fn with_security_headers(response: Response) -> Response {
+    let mut response = response;
+    let headers = response.headers_mut();
+    let set = |headers: &mut poem::http::HeaderMap, name: &'static str, value: &'static str| {
+        headers.insert(name, poem::http::HeaderValue::from_static(value));
+    };
+    set(headers, "referrer-policy", "no-referrer");
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, "cache-control", "no-store");
+    }
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "x-content-type-options", "nosniff");
+    response
+}
+
+pub fn routes() -> impl Endpoint<Output = Response> {
+    Route::new()
+        .at("/assets/survey.css", get(stylesheet))
+        .at("/:token", get(show_form).post(submit_form))
+        .at("/:token/opt-out", get(confirm_opt_out).post(opt_out))
+        .map_to_response()
+        .map(with_security_headers)
+}
