@@ -27,10 +27,17 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         .map_err(|e| Error::invalid("mail.from", format!("{e}")))?;
     let from = Arc::new(from);
     let mut counts = Counts::new();
+    // Only messages due when the run began: a retry scheduled by this run waits for the
+    // next one, so a failing server is not hammered in a loop.
+    let run_started = Utc::now();
     loop {
-        let now = Utc::now();
-        let batch =
-            outbox::claim(&state.db, settings.batch_size, Duration::minutes(5), now).await?;
+        let batch = outbox::claim(
+            &state.db,
+            settings.batch_size,
+            Duration::minutes(5),
+            run_started,
+        )
+        .await?;
         if batch.is_empty() {
             break;
         }
@@ -96,8 +103,6 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
                 tokio::time::sleep(rest).await;
             }
         }
-        // Messages left to retry later stay pending with a future next attempt, so the
-        // loop ends once nothing is due now.
     }
     Ok(counts)
 }

@@ -91,19 +91,20 @@ pub struct ClaimedMessage {
     pub email: Option<SurveyEmail>,
 }
 
-/// Claims up to `limit` due messages for `lease` (attempts counted on claim).
+/// Claims up to `limit` messages due at `due_by` for `lease` (attempts counted on claim).
 pub async fn claim(
     db: &DatabaseConnection,
     limit: u64,
     lease: Duration,
-    now: DateTime<Utc>,
+    due_by: DateTime<Utc>,
 ) -> Result<Vec<ClaimedMessage>, Error> {
+    let now = Utc::now();
     let txn = super::begin_write(db).await?;
     let mut due = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Id)
         .filter(outbox_message::Column::Status.eq(status::PENDING))
-        .filter(outbox_message::Column::NextAttemptAt.lte(now))
+        .filter(outbox_message::Column::NextAttemptAt.lte(due_by))
         .filter(
             sea_orm::Condition::any()
                 .add(outbox_message::Column::LeaseUntil.is_null())
