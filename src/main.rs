@@ -31,6 +31,8 @@ struct Cli {
 enum Command {
     /// Migrate the database and serve HTTP until SIGTERM/SIGINT.
     Serve,
+    /// Seed a small demo municipality (if the catalogue is empty) and serve it.
+    Demo,
     /// Bring the database schema up to date.
     Migrate,
     /// API tokens.
@@ -129,6 +131,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port, "serving");
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Demo => {
+            let app = Application::build(settings).await?;
+            let state = app.state().clone();
+            match nyttopuls::demo::seed(&state).await? {
+                Some(demo) => {
+                    let base = state.settings.server.public_url.trim_end_matches('/');
+                    println!(
+                        "Demo municipality seeded: 3 förvaltningar, 3 objektägare, 6 IT services, 40 users.\n\
+                         A quarterly programme opened its first round: {} invitations, written as .eml files to {}.\n\
+                         Open one and follow its link to answer the survey.\n\n\
+                         Admin token (Kommunledningskontoret): {}\n\
+                         Owner token (Åsa Lindqvist):           {}\n\n\
+                         API docs: {base}/api/docs",
+                        demo.invitations,
+                        state.settings.mail.outbox_dir,
+                        demo.admin_token,
+                        demo.owner_token
+                    );
+                }
+                None => println!(
+                    "The catalogue already has services, so no demo data was added. Serving at {}.",
+                    state.settings.server.public_url
+                ),
+            }
             app.run_until(shutdown_signal()).await?;
         }
         Command::Migrate => {

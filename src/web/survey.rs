@@ -333,7 +333,10 @@ fn answer_form(
                 Vec::new()
             };
             let mut text = item.text(lang).to_owned();
-            if !item.required && !text.contains(optional.trim()) {
+            let marked = ["frivillig", "optional"]
+                .iter()
+                .any(|word| text.to_lowercase().contains(word));
+            if !item.required && !marked {
                 text.push_str(optional);
             }
             ItemView {

@@ -1,0 +1,231 @@
+//! WCAG 2.1 AA check of the respondent's pages. Starts the real server on a free port,
+//! creates a service, a respondent and a programme through the API, runs the programme,
+//! dispatches the invitation to the file outbox, takes the survey token from the
+//! emailed link, and runs `tests/a11y/check.mjs` (axe-core in Debian's headless
+//! Chromium) on the answer form, its error state after an empty submit, and the opt-out
+//! page, in Swedish and English, on a desktop and a 320 px wide phone viewport
+//! (`A11Y_SCREENSHOTS=DIR` saves screenshots of the phone pages there).
+//!
+//! Needs node, /usr/bin/chromium and tests/a11y/node_modules: `bash .ci/a11y-setup.sh`.
+//! Fails (does not skip) when they are missing.
+
+use std::{path::Path, process::Command, time::Duration};
+
+use nyttopuls::{
+    app::Application,
+    config::{MailTransportKind, Secret, Settings},
+    domain::{Actor, Role},
+};
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    let response = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
+    let status = response.status();
+    let text = response.text().await?;
+    if !status.is_success() {
+        return Err(format!("POST {path} answered {status}: {text}").into());
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The survey token from the first invitation in the file outbox (`…/s/{token}`).
+fn token_from_outbox(outbox: &Path) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let mut messages = Vec::new();
+    for entry in std::fs::read_dir(outbox)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "eml") {
+            messages.push(path);
+        }
+    }
+    let [message] = messages.as_slice() else {
+        return Err(format!(
+            "expected one .eml in {}, found {}",
+            outbox.display(),
+            messages.len()
+        )
+        .into());
+    };
+    let raw = std::fs::read(message)?;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .ok_or("the invitation is not a parseable email")?;
+    let body = parsed
+        .body_text(0)
+        .ok_or("the invitation has no text part")?
+        .into_owned();
+    let (_, after) = body
+        .split_once("/s/")
+        .ok_or_else(|| format!("no /s/ link in the invitation:\n{body}"))?;
+    let token: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if token.len() < 16 {
+        return Err(format!("implausible survey token {token:?} in:\n{body}").into());
+    }
+    Ok(token)
+}
+
+/// Runs check.mjs with `args`; an error with its whole output unless it exits 0 and
+/// reports on every page it was given.
+fn run_check(args: Vec<String>) -> Result<(), String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
+    if !(dir.join("node_modules/axe-core").is_dir()
+        && dir.join("node_modules/playwright-core").is_dir())
+    {
+        return Err("tests/a11y/node_modules lacks axe-core or playwright-core: run `bash .ci/a11y-setup.sh`".into());
+    }
+    let output = Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .args(&args)
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("cannot run node (run `bash .ci/a11y-setup.sh`): {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "check.mjs {args:?} exited with {}:\n{stdout}\n{stderr}",
+            output.status
+        ));
+    }
+    let summary: Value = serde_json::from_str(&stdout)
+        .map_err(|e| format!("check.mjs printed no JSON summary ({e}):\n{stdout}\n{stderr}"))?;
+    let checked = summary["pages"].as_array().map_or(0, Vec::len);
+    let expected = args.iter().filter(|a| a.starts_with("http")).count();
+    if checked != expected {
+        return Err(format!(
+            "check.mjs reported on {checked} pages, not {expected}:\n{stdout}"
+        ));
+    }
+    println!("{stdout}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let outbox = dir.path().join("outbox");
+    let mut settings = Settings::load(None)?;
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.database.url = Secret::new(format!("sqlite://{}/t.db?mode=rwc", dir.path().display()));
+    settings.mail.transport = MailTransportKind::File;
+    settings.mail.outbox_dir = outbox.display().to_string();
+    settings.scheduler.enabled = false;
+
+    let app = Application::build(settings).await?;
+    let port = app.port;
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let base = format!("http://127.0.0.1:{port}");
+
+    let admin = nyttopuls::store::accounts::create_token(
+        &state.db,
+        &Actor::cli(),
+        Role::Admin,
+        "a11y test",
+    )
+    .await?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    post(
+        &client,
+        &base,
+        &admin,
+        "/api/v1/services",
+        json!({"name": "Skolwebben", "slug": "skolwebben"}),
+    )
+    .await?;
+    post(
+        &client,
+        &base,
+        &admin,
+        "/api/v1/respondents",
+        json!({"email": "a@x.se", "name": "Åsa", "services": ["skolwebben"]}),
+    )
+    .await?;
+    let programme = post(
+        &client,
+        &base,
+        &admin,
+        "/api/v1/programmes",
+        json!({"name": "Kvartal", "schedule": "0 0 8 1 */3 *"}),
+    )
+    .await?;
+    let programme_id = programme["id"]
+        .as_i64()
+        .ok_or("the new programme has no id")?;
+    let run = post(
+        &client,
+        &base,
+        &admin,
+        &format!("/api/v1/programmes/{programme_id}/run"),
+        json!({}),
+    )
+    .await?;
+    assert_eq!(
+        run["invitations"], 1,
+        "running the programme invites Åsa: {run}"
+    );
+    post(
+        &client,
+        &base,
+        &admin,
+        "/api/v1/jobs/dispatch_outbox/run",
+        json!({}),
+    )
+    .await?;
+
+    let token = token_from_outbox(&outbox)?;
+    let answer = format!("{base}/s/{token}");
+    let opt_out = format!("{base}/s/{token}/opt-out");
+
+    // The pages answer as expected before the browser looks at them.
+    let form = client.get(&answer).send().await?;
+    assert_eq!(form.status(), 200);
+    let html = form.text().await?;
+    assert!(
+        html.contains("<form") && html.contains("Skolwebben"),
+        "{html}"
+    );
+
+    let pages = move |suffix: &str| {
+        vec![
+            format!("{answer}{suffix}"),
+            "--submit-empty".to_owned(),
+            format!("{answer}{suffix}"),
+            format!("{opt_out}{suffix}"),
+        ]
+    };
+    let checked = tokio::task::spawn_blocking(move || {
+        let mut desktop = pages("");
+        desktop.extend(pages("?lang=en"));
+        run_check(desktop)?;
+        // 320 CSS px wide: WCAG 1.4.10 Reflow (check.mjs fails on sideways scrolling).
+        let mut phone = vec!["--viewport".to_owned(), "320x568".to_owned()];
+        if let Ok(dir) = std::env::var("A11Y_SCREENSHOTS") {
+            phone.extend(["--screenshots".to_owned(), dir]);
+        }
+        phone.extend(pages(""));
+        run_check(phone)
+    })
+    .await?;
+    if let Err(report) = checked {
+        panic!("{report}");
+    }
+    Ok(())
+}
