@@ -8,6 +8,7 @@ use super::{
     auth::BearerAuth,
     dto::{Created, NoContent, Paged},
     error::ApiResult,
+    text::Text,
 };
 use crate::{
     app::AppState,
@@ -27,7 +28,7 @@ pub struct DepartmentDto {
 
 #[derive(Debug, Object)]
 pub struct DepartmentInput {
-    pub name: String,
+    pub name: Text,
 }
 
 #[derive(Debug, Object)]
@@ -40,8 +41,8 @@ pub struct OwnerDto {
 
 #[derive(Debug, Object)]
 pub struct OwnerInput {
-    pub name: String,
-    pub email: String,
+    pub name: Text,
+    pub email: Text,
     pub department_id: Option<i32>,
 }
 
@@ -66,10 +67,10 @@ pub struct ServiceDto {
 
 #[derive(Debug, Object)]
 pub struct ServiceInput {
-    pub name: String,
+    pub name: Text,
     /// 1–64 lower-case letters a–z, digits and single hyphens.
-    pub slug: String,
-    pub description: Option<String>,
+    pub slug: Text,
+    pub description: Option<Text>,
     pub owner_id: Option<i32>,
     pub department_id: Option<i32>,
     /// Zero or more.
@@ -121,7 +122,7 @@ impl ServiceInput {
         NewService::parse(
             &self.name,
             &self.slug,
-            self.description,
+            self.description.map(String::from),
             self.owner_id,
             self.department_id,
             self.users_count,

@@ -9,6 +9,7 @@ pub mod error;
 mod jobs;
 pub mod respondents;
 mod surveys;
+mod text;
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, http::StatusCode};
 use poem_openapi::{OpenApiService, Tags};

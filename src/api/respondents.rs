@@ -15,6 +15,7 @@ use super::{
     auth::BearerAuth,
     dto::{Created, NoContent, Paged},
     error::ApiResult,
+    text::Text,
 };
 use crate::{
     app::AppState,
@@ -42,16 +43,16 @@ pub struct RespondentDto {
 
 #[derive(Debug, Object)]
 pub struct RespondentInput {
-    pub email: String,
-    pub name: String,
-    pub department: Option<String>,
+    pub email: Text,
+    pub name: Text,
+    pub department: Option<Text>,
     /// `internal` (default) or `external`.
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// `sv` (default) or `en`.
-    pub language: Option<String>,
+    pub language: Option<Text>,
     /// Service slugs.
     #[oai(default)]
-    pub services: Vec<String>,
+    pub services: Vec<Text>,
 }
 
 #[derive(Debug, Object)]
@@ -87,7 +88,11 @@ impl RespondentInput {
             self.department.as_deref(),
             self.kind.as_deref(),
             self.language.as_deref(),
-            &self.services,
+            &self
+                .services
+                .iter()
+                .map(|s| s.0.clone())
+                .collect::<Vec<_>>(),
         )
     }
 }

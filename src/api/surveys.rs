@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::Json};
 
-use super::{ApiTags, auth::BearerAuth, dto::Created, error::ApiResult};
+use super::{ApiTags, auth::BearerAuth, dto::Created, error::ApiResult, text::Text};
 use crate::{
     app::AppState,
     domain::{
@@ -32,6 +32,21 @@ pub struct ItemDto {
     pub required: Option<bool>,
 }
 
+/// An item as sent by a client.
+#[derive(Debug, Object)]
+pub struct ItemInput {
+    /// Stable key, also the answer form's field name (e.g. `sus1`).
+    pub key: Text,
+    /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
+    pub kind: Text,
+    /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
+    pub scale: Text,
+    pub text_sv: Text,
+    pub text_en: Text,
+    /// Defaults to true.
+    pub required: Option<bool>,
+}
+
 #[derive(Debug, Object)]
 pub struct QuestionnaireDto {
     pub id: i32,
@@ -48,8 +63,8 @@ pub struct QuestionnaireDto {
 
 #[derive(Debug, Object)]
 pub struct QuestionnaireInput {
-    pub name: String,
-    pub items: Vec<ItemDto>,
+    pub name: Text,
+    pub items: Vec<ItemInput>,
 }
 
 fn snake(value: impl serde::Serialize) -> String {
@@ -84,7 +99,7 @@ impl From<Questionnaire> for QuestionnaireDto {
     }
 }
 
-fn parse_items(items: Vec<ItemDto>) -> Result<Vec<Item>, Error> {
+fn parse_items(items: Vec<ItemInput>) -> Result<Vec<Item>, Error> {
     items
         .into_iter()
         .enumerate()
@@ -93,19 +108,19 @@ fn parse_items(items: Vec<ItemDto>) -> Result<Vec<Item>, Error> {
                 .kind
                 .parse()
                 .map_err(|m| Error::invalid(format!("items[{index}].kind"), m))?;
-            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(item.scale.clone()))
+            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(item.scale.0.clone()))
                 .map_err(|_| {
                     Error::invalid(
                         format!("items[{index}].scale"),
-                        format!("`{}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other", item.scale),
+                        format!("`{}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other", item.scale.0),
                     )
                 })?;
             Ok(Item {
-                key: item.key,
+                key: item.key.into(),
                 kind,
                 scale,
-                text_sv: item.text_sv,
-                text_en: item.text_en,
+                text_sv: item.text_sv.into(),
+                text_en: item.text_en.into(),
                 required: item.required.unwrap_or(kind != ItemKind::Text),
             })
         })
@@ -154,14 +169,14 @@ pub struct ProgrammeDto {
 
 #[derive(Debug, Object)]
 pub struct ProgrammeInput {
-    pub name: String,
+    pub name: Text,
     /// Defaults to the built-in "Nyttopuls standard" questionnaire.
     pub questionnaire_id: Option<i32>,
     /// Leave out (or null) for every active service.
     pub service_ids: Option<Vec<i32>>,
-    pub schedule: String,
+    pub schedule: Text,
     /// Defaults to `quarter`.
-    pub period: Option<String>,
+    pub period: Option<Text>,
     /// Defaults to 14.
     pub open_days: Option<i64>,
     /// Defaults to `[7]`.

@@ -1,8 +1,9 @@
-//! Refuses a request whose declared body is larger than `server.max_body_bytes` with 413
-//! before reading it. (poem's `SizeLimit` also refuses bodiless requests without a
-//! `Content-Length`, which would break every GET.)
+//! Refuses a request body larger than `server.max_body_bytes` with 413: at once when
+//! `Content-Length` says so, and while reading a body sent without one (chunked).
+//! (poem's `SizeLimit` also refuses bodiless requests without a `Content-Length`, which
+//! would break every GET.)
 
-use poem::{Endpoint, Error, Middleware, Request, Result, http::StatusCode, http::header};
+use poem::{Body, Endpoint, Error, Middleware, Request, Result, http::StatusCode, http::header};
 
 pub struct BodyLimit(pub usize);
 
@@ -31,11 +32,23 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .get(header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > self.max_bytes) {
-            return Err(Error::from_string(
+        let too_large = || {
+            Error::from_string(
                 format!("the request body is larger than {} bytes", self.max_bytes),
                 StatusCode::PAYLOAD_TOO_LARGE,
-            ));
+            )
+        };
+        if declared.is_some_and(|length| length > self.max_bytes) {
+            return Err(too_large());
+        }
+        let mut request = request;
+        if declared.is_none() && request.headers().contains_key(header::TRANSFER_ENCODING) {
+            let bytes = request
+                .take_body()
+                .into_bytes_limit(self.max_bytes)
+                .await
+                .map_err(|_| too_large())?;
+            request.set_body(Body::from_bytes(bytes));
         }
         self.inner.call(request).await
     }

@@ -1,0 +1,281 @@
+//! The `nyttopuls` command line, run as the built binary against a fresh SQLite file.
+
+use std::{
+    path::Path,
+    process::{Command, Output},
+};
+
+use tempfile::TempDir;
+
+/// `nyttopuls ARGS` with its own database and outbox in `dir`, run from `dir`.
+fn nyttopuls(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let database = format!("sqlite://{}?mode=rwc", dir.join("cli.db").display());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nyttopuls"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("NYTTOPULS")) {
+        command.env_remove(name);
+    }
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("NYTTOPULS__DATABASE__URL", database)
+        .env("NYTTOPULS__MAIL__OUTBOX_DIR", dir.join("outbox"))
+        .env("NYTTOPULS__SCHEDULER__ENABLED", "false")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the nyttopuls binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn migrate_creates_the_database_and_exits_0() {
+    let dir = TempDir::new().unwrap();
+    let output = nyttopuls(dir.path(), &["migrate"], &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(dir.path().join("cli.db").exists());
+    // Migrating an up-to-date database is fine too.
+    let again = nyttopuls(dir.path(), &["migrate"], &[]);
+    assert!(again.status.success(), "{}", text(&again));
+}
+
+#[test]
+fn token_create_prints_an_admin_token_once() {
+    let dir = TempDir::new().unwrap();
+    let output = nyttopuls(dir.path(), &["token", "create", "--role", "admin"], &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let token = stdout.trim();
+    assert!(token.starts_with("np_"), "{stdout:?}");
+    assert!(token.len() >= 3 + 22, "at least 128 random bits: {token:?}");
+    assert_eq!(token.lines().count(), 1);
+
+    let second = nyttopuls(dir.path(), &["token", "create", "--role", "admin"], &[]);
+    let second = String::from_utf8(second.stdout).unwrap();
+    assert_ne!(second.trim(), token, "every token is new");
+
+    let database = std::fs::read(dir.path().join("cli.db")).unwrap();
+    // np_{16 hex selector}_{secret}
+    let secret = &token["np_".len() + 17..];
+    assert!(secret.len() >= 22, "{token}");
+    assert!(
+        !database
+            .windows(secret.len())
+            .any(|w| w == secret.as_bytes()),
+        "the token's secret is not stored in clear text"
+    );
+}
+
+#[test]
+fn an_owner_token_needs_an_owner_id() {
+    let dir = TempDir::new().unwrap();
+    let output = nyttopuls(dir.path(), &["token", "create", "--role", "owner"], &[]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(output.stdout.is_empty() || !String::from_utf8_lossy(&output.stdout).contains("np_"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("owner-id"),
+        "{}",
+        text(&output)
+    );
+
+    let unknown = nyttopuls(
+        dir.path(),
+        &["token", "create", "--role", "owner", "--owner-id", "77"],
+        &[],
+    );
+    assert!(!unknown.status.success(), "no owner 77: {}", text(&unknown));
+    assert!(!String::from_utf8_lossy(&unknown.stdout).contains("np_"));
+}
+
+#[test]
+fn importing_a_bad_file_exits_2_and_names_every_bad_line() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("personer.csv");
+    std::fs::write(
+        &file,
+        "email;name;department;kind;language;services\n\
+         ok@karlstad.se;Åsa Öberg;BoU;internal;sv;\n\
+         inte-en-adress;Björn;BoU;internal;sv;\n\
+         c@karlstad.se;Cia;BoU;robot;sv;\n\
+         d@karlstad.se;Dan;BoU;internal;sv;finns-inte\n",
+    )
+    .unwrap();
+    let output = nyttopuls(
+        dir.path(),
+        &["import", "respondents", file.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for line in ["line 3", "line 4", "line 5"] {
+        assert!(
+            stderr.contains(line),
+            "{line} is not named:\n{}",
+            text(&output)
+        );
+    }
+    assert!(
+        !stderr.contains("line 2,"),
+        "the good row is not reported:\n{stderr}"
+    );
+}
+
+#[test]
+fn importing_a_good_file_reports_a_summary_and_a_dry_run_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("personer.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}email;name;department;kind;language;services\n\
+         a@karlstad.se;Åsa Öberg;BoU;internal;sv;\n\
+         b@karlstad.se;Björn Ängel;BoU;external;en;\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let dry = nyttopuls(
+        dir.path(),
+        &["import", "respondents", path, "--dry-run"],
+        &[],
+    );
+    assert!(dry.status.success(), "{}", text(&dry));
+    let stdout = String::from_utf8_lossy(&dry.stdout);
+    assert!(stdout.contains("2 created"), "{}", text(&dry));
+
+    let real = nyttopuls(dir.path(), &["import", "respondents", path], &[]);
+    assert!(real.status.success(), "{}", text(&real));
+    assert!(
+        String::from_utf8_lossy(&real.stdout).contains("2 created"),
+        "the dry run wrote nothing, so both are new: {}",
+        text(&real)
+    );
+    let again = nyttopuls(dir.path(), &["import", "respondents", path], &[]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("2 unchanged"),
+        "{}",
+        text(&again)
+    );
+}
+
+#[test]
+fn a_bad_configuration_value_exits_2_naming_the_key() {
+    let dir = TempDir::new().unwrap();
+    let output = nyttopuls(
+        dir.path(),
+        &["migrate"],
+        &[("NYTTOPULS__SURVEY__MIN_GROUP_SIZE", "2")],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("survey.min_group_size"),
+        "{}",
+        text(&output)
+    );
+    assert!(!dir.path().join("cli.db").exists(), "nothing was started");
+
+    let output = nyttopuls(
+        dir.path(),
+        &["migrate"],
+        &[("NYTTOPULS__SERVER__BIND", "nowhere")],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("server.bind"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_bad_config_file_value_names_the_key_too() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("nyttopuls.toml");
+    std::fs::write(&file, "[survey]\nmin_group_size = 1\n").unwrap();
+    let output = nyttopuls(
+        dir.path(),
+        &["--config", file.to_str().unwrap(), "migrate"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("survey.min_group_size"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// Reads `serve`'s log until it names its port.
+fn port_from_log(
+    stderr: impl std::io::Read,
+) -> (u16, std::io::Lines<std::io::BufReader<impl std::io::Read>>) {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("serve writes its log as text");
+        if let Some(at) = line.find("port") {
+            let digits: String = line[at + 4..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(port) = digits.parse() {
+                return (port, lines);
+            }
+        }
+    }
+    panic!("serve ended without naming its port");
+}
+
+#[test]
+fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
+    use std::io::{Read, Write};
+    let dir = TempDir::new().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nyttopuls"))
+        .current_dir(dir.path())
+        .arg("serve")
+        .env("NYTTOPULS__DATABASE__URL", database)
+        .env("NYTTOPULS__SERVER__BIND", "127.0.0.1:0")
+        .env("NYTTOPULS__MAIL__OUTBOX_DIR", dir.path().join("outbox"))
+        .env("NYTTOPULS__SCHEDULER__ENABLED", "false")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let (port, rest) = port_from_log(child.stderr.take().unwrap());
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || rest.for_each(drop));
+
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("serve listens");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            panic!("serve did not stop after SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "a graceful stop exits 0, not {status}");
+}
