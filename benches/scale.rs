@@ -27,9 +27,16 @@ use nyttopuls::{
 };
 use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 
-const RESPONDENTS: usize = 50_000;
+fn respondents() -> usize {
+    std::env::var("NYTTOPULS_BENCH_RESPONDENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50_000)
+}
 const SERVICES: usize = 1_000;
-const ANSWERS: usize = 20_000;
+fn answers() -> usize {
+    (respondents() * 2 / 5).max(1)
+}
 const CONCURRENCY: usize = 64;
 
 fn rng(seed: &mut u64) -> u64 {
@@ -43,7 +50,7 @@ fn rng(seed: &mut u64) -> u64 {
 fn csv() -> String {
     let mut seed = 0x9e37_79b9_7f4a_7c15;
     let mut out = String::from("email;name;department;kind;language;services\n");
-    for i in 0..RESPONDENTS {
+    for i in 0..respondents() {
         let count = 1 + (rng(&mut seed) % 3) as usize;
         let mut services: Vec<String> = (0..count)
             .map(|_| format!("tjanst-{}", rng(&mut seed) as usize % SERVICES))
@@ -139,6 +146,12 @@ async fn main() {
     settings.mail.smtp_port = sink.port;
     settings.mail.smtp_tls = SmtpTls::None;
     settings.mail.batch_size = 500;
+    if let Some(n) = std::env::var("NYTTOPULS_BENCH_CONCURRENT_SENDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        settings.mail.concurrent_sends = n;
+    }
     settings.scheduler.enabled = false;
     let backend = if settings.database.url.expose().starts_with("postgres") {
         "PostgreSQL"
@@ -216,7 +229,7 @@ async fn main() {
     let payloads: Vec<Option<String>> = store::entity::outbox_message::Entity::find()
         .select_only()
         .column(store::entity::outbox_message::Column::Payload)
-        .limit(ANSWERS as u64)
+        .limit(answers() as u64)
         .into_tuple()
         .all(&state.db)
         .await

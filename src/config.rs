@@ -76,6 +76,7 @@ pub struct MailSettings {
     #[serde(default)]
     pub smtp_password: Option<Secret>,
     pub send_rate_per_sec: u32,
+    pub concurrent_sends: usize,
     pub batch_size: u64,
     pub max_attempts: i32,
     pub retry_base_secs: i64,
@@ -221,6 +222,12 @@ impl Settings {
         }
         if !(self.survey.hourly_cost_sek.is_finite() && self.survey.hourly_cost_sek >= 0.0) {
             return Err(invalid("survey.hourly_cost_sek", "must be zero or more"));
+        }
+        if !(1..=256).contains(&self.mail.concurrent_sends) {
+            return Err(invalid(
+                "mail.concurrent_sends",
+                "must be between 1 and 256",
+            ));
         }
         if self.mail.batch_size == 0 {
             return Err(invalid("mail.batch_size", "must be at least 1"));

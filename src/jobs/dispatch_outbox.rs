@@ -16,9 +16,6 @@ use crate::{
     store::outbox::{self, ClaimedMessage, Delivery},
 };
 
-/// Messages in flight at once per dispatcher.
-const CONCURRENCY: usize = 8;
-
 pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     let settings = &state.settings.mail;
     let from: Mailbox = settings
@@ -66,7 +63,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
                 outcomes.push((message, Delivery::Skipped));
                 continue;
             }
-            while sending.len() >= CONCURRENCY {
+            while sending.len() >= settings.concurrent_sends {
                 if let Some(Ok(done)) = sending.join_next().await {
                     outcomes.push(done);
                 }

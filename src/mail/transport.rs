@@ -44,7 +44,7 @@ impl Mailer {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
                     .port(settings.smtp_port)
                     .timeout(Some(Duration::from_secs(30)))
-                    .pool_config(PoolConfig::new().max_size(8));
+                    .pool_config(PoolConfig::new().max_size(settings.concurrent_sends as u32));
                 builder = match settings.smtp_tls {
                     SmtpTls::None => builder.tls(Tls::None),
                     SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),

@@ -88,7 +88,7 @@ impl MailSink {
             .with_name("sink.test")
             .with_ssl(SslConfig::None)
             .expect("plain SMTP")
-            .with_num_threads(8)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
