@@ -279,3 +279,24 @@ fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
     };
     assert!(status.success(), "a graceful stop exits 0, not {status}");
 }
+
+#[test]
+fn run_job_runs_a_job_once_and_names_the_jobs_when_the_name_is_wrong() {
+    let dir = TempDir::new().unwrap();
+    let ran = nyttopuls(dir.path(), &["run-job", "close_rounds"], &[]);
+    assert_eq!(ran.status.code(), Some(0), "{}", text(&ran));
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains("close_rounds: rounds_closed=0"),
+        "{}",
+        text(&ran)
+    );
+
+    let wrong = nyttopuls(dir.path(), &["run-job", "send_everything"], &[]);
+    assert_eq!(wrong.status.code(), Some(3), "{}", text(&wrong));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains("send_everything") && stderr.contains("dispatch_outbox"),
+        "{}",
+        text(&wrong)
+    );
+}

@@ -816,3 +816,61 @@ async fn a_questionnaire_used_by_a_round_is_frozen_and_edits_make_a_new_version(
     assert_eq!(keys[..3], ["sus1", "sus2", "sus3"]);
     assert!(keys.contains(&"nytta1") && keys.contains(&"tid") && keys.contains(&"kommentar"));
 }
+
+#[tokio::test]
+async fn purge_deletes_invitations_after_retention_but_keeps_the_round_counts() {
+    let (app, sink) = spawn_with_sink(|settings| settings.retention.invitation_days = 0).await;
+    let (service, programme) =
+        service_with_users(&app, "arkiv", &[("a@x.se", "sv"), ("b@x.se", "sv")]).await;
+    run_programme(&app, programme).await;
+    run_job(&app, "dispatch_outbox").await;
+    let token = email_to(&emails(&sink), "a@x.se").token();
+    assert_eq!(
+        answer(&app, &token, COMPLETE_ANSWER).await.0,
+        StatusCode::OK
+    );
+
+    // An open round keeps its invitations: they are still needed.
+    assert_eq!(
+        run_job(&app, "purge").await["counts"]["invitations_deleted"],
+        0
+    );
+    let round = rounds(&app, &format!("service_id={service}")).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    app.post_json(&format!("/api/v1/rounds/{round}/close"), &json!({}))
+        .await;
+    assert_eq!(
+        run_job(&app, "purge").await["counts"]["invitations_deleted"],
+        2
+    );
+
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM invitations").await,
+        0
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM invitation_tokens").await,
+        0
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM responses").await,
+        1,
+        "answers stay"
+    );
+    let kept = &rounds(&app, &format!("service_id={service}")).await[0];
+    assert_eq!(
+        (kept["invited"].as_i64(), kept["answered"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        page(&app, &format!("/s/{token}")).await.0,
+        StatusCode::NOT_FOUND,
+        "the link leads nowhere now"
+    );
+    assert_eq!(
+        run_job(&app, "purge").await["counts"]["invitations_deleted"],
+        0,
+        "a second purge changes nothing"
+    );
+}
