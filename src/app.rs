@@ -24,9 +24,9 @@ pub struct AppState {
     /// Signalled when a programme is created or changed, so its timer follows.
     pub programmes_changed: Arc<tokio::sync::Notify>,
     /// Stores answers in batches (group commit).
-    pub answers: web::survey::AnswerWriter,
+    pub answers: web::answer_writer::AnswerWriter,
     /// Questionnaire versions never change once used, so they are cached.
-    pub questionnaires: web::survey::QuestionnaireCache,
+    pub questionnaires: web::answer_writer::QuestionnaireCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +53,8 @@ impl AppState {
         store::migrate(&db).await?;
         let mailer = Mailer::from_settings(&settings.mail).map_err(StartError::Mail)?;
         Ok(Self {
-            answers: web::survey::AnswerWriter::start(db.clone()),
-            questionnaires: web::survey::QuestionnaireCache::default(),
+            answers: web::answer_writer::AnswerWriter::start(db.clone()),
+            questionnaires: web::answer_writer::QuestionnaireCache::default(),
             settings: Arc::new(settings),
             db,
             metrics: Arc::default(),

@@ -1,27 +1,25 @@
 //! The respondent's pages under `/s/{token}`: the answer form, the thank-you page and
 //! opt-out. Server-rendered, no JavaScript, Swedish by default. Answers are stored
-//! through the [`AnswerWriter`], which commits them in batches.
+//! through the [`AnswerWriter`](super::answer_writer::AnswerWriter) in batches.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::Arc,
-};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
-use minijinja::{Environment, context};
+use minijinja::context;
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler,
     http::{StatusCode, header},
     web::{Data, Form, Path, Query},
 };
-use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{RwLock, mpsc, oneshot};
 
+use super::pages::{
+    already_answered, closed, internal_error, message_page, not_found, page, thanks,
+};
 use crate::{
     app::AppState,
     domain::{
-        Error, Language,
+        Language,
         questionnaire::{AnswerProblem, ItemKind, Questionnaire, check_answers},
     },
     store::{
@@ -29,198 +27,6 @@ use crate::{
         invitations::{InvitationContext, Submission, SubmissionOutcome},
     },
 };
-
-/// Submissions waiting for the next batch; a batch is whatever has queued while the
-/// previous one was being written, up to this many.
-const MAX_BATCH: usize = 512;
-
-type Reply = oneshot::Sender<Result<SubmissionOutcome, String>>;
-
-/// Group commit for answers: one writer task stores many submissions per transaction.
-#[derive(Clone)]
-pub struct AnswerWriter {
-    queue: mpsc::Sender<(Submission, Reply)>,
-}
-
-impl AnswerWriter {
-    pub fn start(db: DatabaseConnection) -> Self {
-        let (queue, mut incoming) = mpsc::channel::<(Submission, Reply)>(4 * MAX_BATCH);
-        tokio::spawn(async move {
-            while let Some(first) = incoming.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match incoming.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                match store::invitations::record_answers(&db, &submissions, Utc::now()).await {
-                    Ok(outcomes) => {
-                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "storing a batch of answers failed");
-                        for reply in replies {
-                            let _ = reply.send(Err(error.to_string()));
-                        }
-                    }
-                }
-            }
-        });
-        Self { queue }
-    }
-
-    pub async fn submit(&self, submission: Submission) -> Result<SubmissionOutcome, Error> {
-        let (reply, outcome) = oneshot::channel();
-        self.queue
-            .send((submission, reply))
-            .await
-            .map_err(|_| Error::internal("the answer writer has stopped"))?;
-        outcome
-            .await
-            .map_err(|_| Error::internal("the answer writer dropped a submission"))?
-            .map_err(Error::Internal)
-    }
-}
-
-/// Questionnaire versions used by rounds are frozen, so caching them is safe.
-#[derive(Clone, Default)]
-pub struct QuestionnaireCache(Arc<RwLock<HashMap<i32, Arc<Questionnaire>>>>);
-
-impl QuestionnaireCache {
-    pub async fn get(&self, db: &DatabaseConnection, id: i32) -> Result<Arc<Questionnaire>, Error> {
-        if let Some(found) = self.0.read().await.get(&id) {
-            return Ok(found.clone());
-        }
-        let loaded = Arc::new(store::questionnaires::get(db, id).await?);
-        self.0.write().await.insert(id, loaded.clone());
-        Ok(loaded)
-    }
-}
-
-fn templates() -> &'static Environment<'static> {
-    static TEMPLATES: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
-    TEMPLATES.get_or_init(|| {
-        let mut env = Environment::new();
-        for (name, source) in [
-            ("layout.html", include_str!("templates/layout.html")),
-            ("message.html", include_str!("templates/message.html")),
-            ("answer.html", include_str!("templates/answer.html")),
-            ("opt_out.html", include_str!("templates/opt_out.html")),
-        ] {
-            env.add_template(name, source)
-                .expect("page templates are valid");
-        }
-        env
-    })
-}
-
-fn page(template: &str, values: minijinja::Value, status: StatusCode) -> Response {
-    match templates()
-        .get_template(template)
-        .and_then(|t| t.render(values))
-    {
-        Ok(html) => html
-            .with_content_type("text/html; charset=utf-8")
-            .with_status(status)
-            .into_response(),
-        Err(error) => {
-            tracing::error!(%error, template, "page template failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-fn message_page(
-    lang: Language,
-    status: StatusCode,
-    sv: (&str, &[&str]),
-    en: (&str, &[&str]),
-) -> Response {
-    let (title, paragraphs) = if lang == Language::En { en } else { sv };
-    page(
-        "message.html",
-        context! { lang => lang.as_str(), title, paragraphs },
-        status,
-    )
-}
-
-fn not_found(lang: Language) -> Response {
-    message_page(
-        lang,
-        StatusCode::NOT_FOUND,
-        (
-            "Länken fungerar inte",
-            &["Kontrollera att du har kopierat hela länken från e-postmeddelandet."],
-        ),
-        (
-            "The link does not work",
-            &["Check that you copied the whole link from the email."],
-        ),
-    )
-}
-
-fn closed(lang: Language) -> Response {
-    message_page(
-        lang,
-        StatusCode::GONE,
-        (
-            "Enkäten är stängd",
-            &[
-                "Tiden för att svara har gått ut. Tack för ditt intresse – du får en ny enkät vid nästa uppföljning.",
-            ],
-        ),
-        (
-            "The survey is closed",
-            &[
-                "The time to answer has passed. Thank you for your interest – you will get a new survey at the next follow-up.",
-            ],
-        ),
-    )
-}
-
-fn already_answered(lang: Language, status: StatusCode) -> Response {
-    message_page(
-        lang,
-        status,
-        (
-            "Du har redan svarat",
-            &["Ditt svar är sparat sedan tidigare. Varje länk kan bara användas en gång."],
-        ),
-        (
-            "You have already answered",
-            &["Your answer was saved before. Each link can be used only once."],
-        ),
-    )
-}
-
-fn thanks(lang: Language) -> Response {
-    message_page(
-        lang,
-        StatusCode::OK,
-        (
-            "Tack för ditt svar!",
-            &["Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten."],
-        ),
-        (
-            "Thank you for your answer!",
-            &["Your answer has been saved. It helps the municipality improve the service."],
-        ),
-    )
-}
-
-fn internal_error(error: Error) -> Response {
-    tracing::error!(%error, "survey page failed");
-    message_page(
-        Language::Sv,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        ("Något gick fel", &["Försök igen om en stund."]),
-        ("Something went wrong", &["Please try again in a while."]),
-    )
-}
 
 #[derive(Debug, Deserialize)]
 struct LangQuery {
@@ -395,19 +201,30 @@ fn answer_form(
     )
 }
 
+/// The invitation behind a link and the page language, or the page to show instead.
+async fn invitation(
+    state: &AppState,
+    token: &str,
+    query: &LangQuery,
+) -> Result<(InvitationContext, Language), Response> {
+    let context = store::invitations::by_token(&state.db, token)
+        .await
+        .map_err(internal_error)?;
+    let lang = language(query, context.as_ref());
+    context
+        .map(|context| (context, lang))
+        .ok_or_else(|| not_found(lang))
+}
+
 #[handler]
 async fn show_form(
     state: Data<&AppState>,
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let context = match store::invitations::by_token(&state.db, &token).await {
-        Ok(context) => context,
-        Err(error) => return internal_error(error),
-    };
-    let lang = language(&query, context.as_ref());
-    let Some(context) = context else {
-        return not_found(lang);
+    let (context, lang) = match invitation(&state, &token, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     if context.answered() {
         return already_answered(lang, StatusCode::OK);
@@ -440,13 +257,9 @@ async fn submit_form(
     Query(query): Query<LangQuery>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let context = match store::invitations::by_token(&state.db, &token).await {
-        Ok(context) => context,
-        Err(error) => return internal_error(error),
-    };
-    let lang = language(&query, context.as_ref());
-    let Some(context) = context else {
-        return not_found(lang);
+    let (context, lang) = match invitation(&state, &token, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     if context.answered() {
         return already_answered(lang, StatusCode::CONFLICT);
@@ -502,13 +315,9 @@ async fn confirm_opt_out(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let context = match store::invitations::by_token(&state.db, &token).await {
-        Ok(context) => context,
-        Err(error) => return internal_error(error),
-    };
-    let lang = language(&query, context.as_ref());
-    let Some(context) = context else {
-        return not_found(lang);
+    let (context, lang) = match invitation(&state, &token, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
     page(
@@ -537,13 +346,9 @@ async fn opt_out(
     Query(query): Query<LangQuery>,
     Form(form): Form<OptOutForm>,
 ) -> Response {
-    let context = match store::invitations::by_token(&state.db, &token).await {
-        Ok(context) => context,
-        Err(error) => return internal_error(error),
-    };
-    let lang = language(&query, context.as_ref());
-    let Some(context) = context else {
-        return not_found(lang);
+    let (context, lang) = match invitation(&state, &token, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let all = form.scope.as_deref() == Some("all");
     if let Err(error) = store::invitations::opt_out(&state.db, &context, all).await {
