@@ -874,3 +874,47 @@ async fn purge_deletes_invitations_after_retention_but_keeps_the_round_counts() 
         "a second purge changes nothing"
     );
 }
+
+#[tokio::test]
+async fn a_persons_data_export_lists_their_invitations_but_no_answers() {
+    let (app, sink) = spawn_with_sink(|_| {}).await;
+    let (_, programme) = service_with_users(&app, "hemtjanst", &[("anna@x.se", "sv")]).await;
+    run_programme(&app, programme).await;
+    run_job(&app, "dispatch_outbox").await;
+    answer(
+        &app,
+        &email_to(&emails(&sink), "anna@x.se").token(),
+        COMPLETE_ANSWER,
+    )
+    .await;
+    let person = app.respondents().await[0]["id"].as_i64().unwrap();
+
+    let (status, export) = status_and_json(
+        app.get(&format!("/api/v1/respondents/{person}/export"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    assert_eq!(export["respondent"]["email"], "anna@x.se");
+    assert_eq!(
+        export["invitations"],
+        json!([{"service": "Tjänst hemtjanst", "period": export["invitations"][0]["period"], "status": "answered"}])
+    );
+    assert!(
+        !export.to_string().contains("Bra tjänst"),
+        "no answers in a person's export"
+    );
+    let owner = app.create_owner("Ägare", "agare@x.se", None).await;
+    let token = app.owner_token(owner).await;
+    assert_error(
+        app.get_as(&token, &format!("/api/v1/respondents/{person}/export"))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/respondents/9999/export").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}

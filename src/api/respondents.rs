@@ -97,6 +97,23 @@ impl RespondentInput {
     }
 }
 
+#[derive(Debug, Object)]
+pub struct InvitationRecordDto {
+    pub service: String,
+    /// e.g. `2026-Q4`.
+    pub period: String,
+    /// `queued`, `sent`, `reminded`, `answered`, `opted_out` or `bounced`.
+    pub status: String,
+}
+
+/// A person's data (GDPR access).
+#[derive(Debug, Object)]
+pub struct PersonalDataDto {
+    pub respondent: RespondentDto,
+    pub invitations: Vec<InvitationRecordDto>,
+    pub note: String,
+}
+
 /// A CSV file, sent as `text/csv` (or `text/plain`).
 #[derive(Debug, ApiRequest)]
 pub enum CsvBody {
@@ -170,6 +187,42 @@ impl RespondentsApi {
         auth.0.require_admin()?;
         let saved = store::save(&state.db, &auth.0, Some(id.0), input.parse()?).await?;
         Ok(Json(saved.into()))
+    }
+
+    /// Everything kept about one person (GDPR access): the register entry and their
+    /// invitations. Answers are anonymous and are never linked to the person.
+    #[oai(path = "/respondents/:id/export", method = "get")]
+    async fn export(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<PersonalDataDto>> {
+        auth.0.require_admin()?;
+        let (person, invitations) = store::export(&state.db, id.0).await?;
+        crate::store::audit::record(
+            &state.db,
+            &auth.0,
+            "export",
+            "respondent",
+            Some(id.0.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
+        Ok(Json(PersonalDataDto {
+            respondent: person.into(),
+            invitations: invitations
+                .into_iter()
+                .map(|i| InvitationRecordDto {
+                    service: i.service,
+                    period: i.period,
+                    status: i.status,
+                })
+                .collect(),
+            note: "Survey answers are stored without any link to the person and cannot be \
+                   found or returned from their identity."
+                .into(),
+        }))
     }
 
     /// Delete a respondent (GDPR erasure); anonymous responses are not affected

@@ -454,3 +454,55 @@ pub async fn import(
     txn.commit().await.map_err(db_error)?;
     Ok(summary)
 }
+
+/// One invitation as the person's data export shows it.
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub service: String,
+    pub period: String,
+    pub status: String,
+}
+
+/// Everything kept about one person (GDPR access): the register entry and their
+/// invitations. Answers are anonymous and cannot be found from the person.
+pub async fn export(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<(Respondent, Vec<InvitationRecord>), Error> {
+    use super::entity::{invitation, round};
+    let person = get(db, id).await?;
+    let rows: Vec<(String, String, String)> = invitation::Entity::find()
+        .select_only()
+        .column(service::Column::Name)
+        .column(round::Column::Period)
+        .column(invitation::Column::Status)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            invitation::Entity::belongs_to(round::Entity)
+                .from(invitation::Column::RoundId)
+                .to(round::Column::Id)
+                .into(),
+        )
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            round::Entity::belongs_to(service::Entity)
+                .from(round::Column::ServiceId)
+                .to(service::Column::Id)
+                .into(),
+        )
+        .filter(invitation::Column::RespondentId.eq(id))
+        .order_by_asc(invitation::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let invitations = rows
+        .into_iter()
+        .map(|(service, period, status)| InvitationRecord {
+            service,
+            period,
+            status,
+        })
+        .collect();
+    Ok((person, invitations))
+}
