@@ -6,7 +6,6 @@ use std::{sync::Arc, time::Duration};
 use poem::{
     EndpointExt, Route, Server,
     listener::{Acceptor, Listener, TcpListener},
-    middleware::Tracing,
 };
 use sea_orm::DatabaseConnection;
 
@@ -78,9 +77,11 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/healthz", web::ops::healthz)
         .at("/readyz", web::ops::readyz)
         .at("/metrics", web::ops::metrics)
-        .nest("/s", web::survey::routes())
+        .nest(
+            "/s",
+            web::survey::routes().with(web::limits::BodyLimit(64 * 1024)),
+        )
         .with(web::metrics::RecordMetrics(metrics))
-        .with(Tracing)
         .data(state)
 }
 

@@ -46,6 +46,12 @@ impl PageRequest {
                 format!("must be between 1 and {}", Self::MAX_PER_PAGE),
             ));
         }
+        if (page - 1)
+            .checked_mul(per_page)
+            .is_none_or(|offset| offset > i64::MAX as u64)
+        {
+            return Err(Error::invalid("page", "is beyond the last possible page"));
+        }
         Ok(Self { page, per_page })
     }
 }

@@ -84,18 +84,44 @@ impl Metrics {
     }
 }
 
-/// A label for a path no route pattern names (the API's own router): numeric ids become
-/// `:id`, and a 404 is one label, so label values stay few.
+/// Words that may appear in an API route label; anything else becomes `:id`, and a
+/// refused or unknown request becomes `unmatched`, so no request can add label values.
+const ROUTE_WORDS: [&str; 17] = [
+    "api",
+    "v1",
+    "departments",
+    "owners",
+    "services",
+    "respondents",
+    "import",
+    "export",
+    "questionnaires",
+    "programmes",
+    "run",
+    "rounds",
+    "close",
+    "jobs",
+    "audit",
+    "openapi.json",
+    "docs",
+];
+
+/// A label for a path no route pattern names (the API's own router).
 fn route_label(path: &str, status: poem::http::StatusCode) -> String {
-    if status == poem::http::StatusCode::NOT_FOUND {
+    use poem::http::StatusCode;
+    if matches!(
+        status,
+        StatusCode::NOT_FOUND | StatusCode::PAYLOAD_TOO_LARGE
+    ) || !path.starts_with("/api/")
+    {
         return "unmatched".into();
     }
     path.split('/')
         .map(|segment| {
-            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
-                ":id"
-            } else {
+            if segment.is_empty() || ROUTE_WORDS.contains(&segment) {
                 segment
+            } else {
+                ":id"
             }
         })
         .collect::<Vec<_>>()
