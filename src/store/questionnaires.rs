@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -17,18 +17,9 @@ use crate::domain::{
     questionnaire::{Item, Questionnaire, validate_items},
 };
 
-async fn to_domain(
-    db: &impl ConnectionTrait,
-    row: questionnaire::Model,
-) -> Result<Questionnaire, Error> {
+fn to_domain(row: questionnaire::Model, frozen: bool) -> Result<Questionnaire, Error> {
     let items: Vec<Item> = serde_json::from_str(&row.items)
         .map_err(|e| Error::internal(format!("questionnaire {} items: {e}", row.id)))?;
-    let frozen = round::Entity::find()
-        .filter(round::Column::QuestionnaireId.eq(row.id))
-        .count(db)
-        .await
-        .map_err(db_error)?
-        > 0;
     Ok(Questionnaire {
         id: row.id,
         name: row.name,
@@ -40,17 +31,36 @@ async fn to_domain(
     })
 }
 
+/// The ids among `ids` that a round uses (frozen versions), in one query.
+async fn used_by_rounds(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+) -> Result<std::collections::HashSet<i32>, Error> {
+    let used: Vec<i32> = round::Entity::find()
+        .select_only()
+        .column(round::Column::QuestionnaireId)
+        .distinct()
+        .filter(round::Column::QuestionnaireId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(used.into_iter().collect())
+}
+
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Questionnaire>, Error> {
     let rows = questionnaire::Entity::find()
         .order_by_asc(questionnaire::Column::Id)
         .all(db)
         .await
         .map_err(db_error)?;
-    let mut found = Vec::with_capacity(rows.len());
-    for row in rows {
-        found.push(to_domain(db, row).await?);
-    }
-    Ok(found)
+    let used = used_by_rounds(db, rows.iter().map(|row| row.id).collect()).await?;
+    rows.into_iter()
+        .map(|row| {
+            let frozen = used.contains(&row.id);
+            to_domain(row, frozen)
+        })
+        .collect()
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Questionnaire, Error> {
@@ -59,7 +69,8 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Questionnaire, Er
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found("questionnaire", id))?;
-    to_domain(db, row).await
+    let frozen = !used_by_rounds(db, vec![id]).await?.is_empty();
+    to_domain(row, frozen)
 }
 
 /// The built-in template with this key (e.g. `standard`).
@@ -71,7 +82,8 @@ pub async fn template(db: &impl ConnectionTrait, key: &str) -> Result<Questionna
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found("questionnaire template", key))?;
-    to_domain(db, row).await
+    let frozen = !used_by_rounds(db, vec![row.id]).await?.is_empty();
+    to_domain(row, frozen)
 }
 
 pub async fn create(

@@ -216,6 +216,27 @@ async fn invitation(
         .ok_or_else(|| not_found(lang))
 }
 
+/// The questionnaire for an invitation that may still be answered, or the page to show
+/// instead (`answered_status`: how an already-answered link is reported).
+async fn open_questionnaire(
+    state: &AppState,
+    context: &InvitationContext,
+    lang: Language,
+    answered_status: StatusCode,
+) -> Result<std::sync::Arc<Questionnaire>, Response> {
+    if context.answered() {
+        return Err(already_answered(lang, answered_status));
+    }
+    if !context.accepts_answers(Utc::now()) {
+        return Err(closed(lang));
+    }
+    state
+        .questionnaires
+        .get(&state.db, context.questionnaire_id)
+        .await
+        .map_err(internal_error)
+}
+
 #[handler]
 async fn show_form(
     state: Data<&AppState>,
@@ -226,17 +247,7 @@ async fn show_form(
         Ok(found) => found,
         Err(page) => return page,
     };
-    if context.answered() {
-        return already_answered(lang, StatusCode::OK);
-    }
-    if !context.accepts_answers(Utc::now()) {
-        return closed(lang);
-    }
-    match state
-        .questionnaires
-        .get(&state.db, context.questionnaire_id)
-        .await
-    {
+    match open_questionnaire(&state, &context, lang, StatusCode::OK).await {
         Ok(questionnaire) => answer_form(
             &state,
             &token,
@@ -246,7 +257,7 @@ async fn show_form(
             &BTreeMap::new(),
             &[],
         ),
-        Err(error) => internal_error(error),
+        Err(page) => page,
     }
 }
 
@@ -261,19 +272,10 @@ async fn submit_form(
         Ok(found) => found,
         Err(page) => return page,
     };
-    if context.answered() {
-        return already_answered(lang, StatusCode::CONFLICT);
-    }
-    if !context.accepts_answers(Utc::now()) {
-        return closed(lang);
-    }
-    let questionnaire = match state
-        .questionnaires
-        .get(&state.db, context.questionnaire_id)
-        .await
+    let questionnaire = match open_questionnaire(&state, &context, lang, StatusCode::CONFLICT).await
     {
         Ok(questionnaire) => questionnaire,
-        Err(error) => return internal_error(error),
+        Err(page) => return page,
     };
     let answers = match check_answers(
         &questionnaire.items,
