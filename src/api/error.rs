@@ -99,18 +99,18 @@ fn problem_dto(problem: FieldProblem) -> ProblemDto {
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
         let message = error.to_string();
-        match error {
+        match &error {
             Error::Invalid(problems) => {
                 let mut json = body("invalid", message);
-                json.0.problems = Some(problems.into_iter().map(problem_dto).collect());
+                json.0.problems = Some(problems.iter().cloned().map(problem_dto).collect());
                 Self::BadRequest(json)
             }
             Error::NotFound { .. } => Self::NotFound(body("not_found", message)),
             Error::Conflict(_) => Self::Conflict(body("conflict", message)),
             Error::Forbidden(_) => Self::Forbidden(body("forbidden", message)),
             Error::Gone(_) => Self::Gone(body("gone", message)),
-            Error::Internal(cause) => {
-                tracing::error!(%cause, "internal error in API request");
+            Error::Internal { .. } => {
+                tracing::error!(error = %error.chain(), "internal error in API request");
                 Self::Internal(body(
                     "internal",
                     "the server could not complete the request; it has been logged",

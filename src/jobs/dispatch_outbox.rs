@@ -4,16 +4,16 @@
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use lettre::message::Mailbox;
 use tokio::task::JoinSet;
 
 use super::Counts;
 use crate::{
-    app::AppState,
-    domain::{Error, survey::SurveyEmailKind},
+    domain::{Delivery, Error, survey::SurveyEmailKind, survey::retry_at},
     mail::{SendError, build_survey_message},
-    store::outbox::{self, ClaimedMessage, Delivery},
+    store::outbox::{self, ClaimedMessage},
+    usecases::AppState,
 };
 
 pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
@@ -26,13 +26,14 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     let mut counts = Counts::new();
     // Only messages due when the run began: a retry scheduled by this run waits for the
     // next one, so a failing server is not hammered in a loop.
-    let run_started = Utc::now();
+    let run_started = state.clock.now();
     loop {
         let batch = outbox::claim(
             &state.db,
             settings.batch_size,
             Duration::minutes(5),
             run_started,
+            state.clock.now(),
         )
         .await?;
         if batch.is_empty() {
@@ -40,11 +41,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         }
         let reminders: Vec<i64> = batch
             .iter()
-            .filter(|m| {
-                m.email
-                    .as_ref()
-                    .is_some_and(|e| e.kind == SurveyEmailKind::Reminder)
-            })
+            .filter(|m| m.email.kind == SurveyEmailKind::Reminder)
             .filter_map(|m| m.invitation_id)
             .collect();
         let awaiting = outbox::still_awaiting(&state.db, &reminders).await?;
@@ -52,10 +49,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let mut sending = JoinSet::new();
         let mut outcomes = Vec::with_capacity(batch.len());
         for message in batch {
-            let reminder_no_longer_needed = message
-                .email
-                .as_ref()
-                .is_some_and(|e| e.kind == SurveyEmailKind::Reminder)
+            let reminder_no_longer_needed = message.email.kind == SurveyEmailKind::Reminder
                 && message
                     .invitation_id
                     .is_some_and(|id| !awaiting.contains(&id));
@@ -91,7 +85,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
             };
             *counts.entry(key).or_default() += 1;
         }
-        outbox::mark(&state.db, &outcomes, Utc::now()).await?;
+        outbox::mark(&state.db, &outcomes, state.clock.now()).await?;
         if settings.send_rate_per_sec > 0 {
             let minimum = StdDuration::from_secs_f64(
                 outcomes.len() as f64 / f64::from(settings.send_rate_per_sec),
@@ -110,12 +104,7 @@ async fn deliver(
     message: &ClaimedMessage,
     state: &AppState,
 ) -> Delivery {
-    let Some(email) = &message.email else {
-        return Delivery::Permanent {
-            error: "the message has no content".into(),
-        };
-    };
-    let built = match build_survey_message(from, &message.recipient, email) {
+    let built = match build_survey_message(from, &message.recipient, &message.email) {
         Ok(built) => built,
         Err(error) => {
             return Delivery::Permanent {
@@ -128,11 +117,12 @@ async fn deliver(
         Err(SendError::Permanent(error)) => Delivery::Permanent { error },
         Err(SendError::Transient(error)) => {
             let settings = &state.settings.mail;
-            let retry_at = (message.attempts < settings.max_attempts).then(|| {
-                let exponent = (message.attempts - 1).clamp(0, 16) as u32;
-                Utc::now()
-                    + Duration::seconds(settings.retry_base_secs.saturating_mul(1 << exponent))
-            });
+            let retry_at = retry_at(
+                message.attempts,
+                settings.max_attempts,
+                settings.retry_base_secs,
+                state.clock.now(),
+            );
             Delivery::Transient { error, retry_at }
         }
     }

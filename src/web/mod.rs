@@ -1,6 +1,5 @@
 //! Server-rendered pages and operations endpoints.
 
-pub mod answer_writer;
 pub mod limits;
 pub mod metrics;
 pub mod ops;

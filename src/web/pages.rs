@@ -102,6 +102,21 @@ pub fn already_answered(lang: Language, status: StatusCode) -> Response {
     )
 }
 
+pub fn opted_out(lang: Language) -> Response {
+    message_page(
+        lang,
+        StatusCode::OK,
+        (
+            "Du har avregistrerat dig",
+            &["Du får inga enkäter om den här tjänsten, så länken kan inte längre användas."],
+        ),
+        (
+            "You have opted out",
+            &["You get no surveys about this service, so the link can no longer be used."],
+        ),
+    )
+}
+
 pub fn thanks(lang: Language) -> Response {
     message_page(
         lang,
@@ -118,7 +133,7 @@ pub fn thanks(lang: Language) -> Response {
 }
 
 pub fn internal_error(error: Error) -> Response {
-    tracing::error!(%error, "survey page failed");
+    tracing::error!(error = %error.chain(), "survey page failed");
     message_page(
         Language::Sv,
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,10 +1,9 @@
 //! The respondent's pages under `/s/{token}`: the answer form, the thank-you page and
-//! opt-out. Server-rendered, no JavaScript, Swedish by default. Answers are stored
-//! through the [`AnswerWriter`](super::answer_writer::AnswerWriter) in batches.
+//! opt-out. Server-rendered, no JavaScript, Swedish by default. The handlers call the
+//! use cases in [`crate::usecases::answers`] and render what they return.
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Utc;
 use minijinja::context;
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler,
@@ -14,18 +13,16 @@ use poem::{
 use serde::{Deserialize, Serialize};
 
 use super::pages::{
-    already_answered, closed, internal_error, message_page, not_found, page, thanks,
+    already_answered, closed, internal_error, message_page, not_found, opted_out, page, thanks,
 };
 use crate::{
-    app::AppState,
     domain::{
         Language,
-        questionnaire::{AnswerProblem, ItemKind, Questionnaire, check_answers},
+        questionnaire::{AnswerProblem, ItemKind, Questionnaire},
     },
-    store::{
-        self,
-        invitations::{InvitationContext, Submission, SubmissionOutcome},
-    },
+    store::invitations::InvitationContext,
+    usecases::AppState,
+    usecases::answers::{self, LinkState, SubmitOutcome},
 };
 
 #[derive(Debug, Deserialize)]
@@ -201,40 +198,38 @@ fn answer_form(
     )
 }
 
-/// The invitation behind a link and the page language, or the page to show instead.
-async fn invitation(
+/// What a link leads to, in the page's language.
+async fn open_link(
     state: &AppState,
     token: &str,
     query: &LangQuery,
-) -> Result<(InvitationContext, Language), Response> {
-    let context = store::invitations::by_token(&state.db, token)
+) -> Result<(LinkState, Language), Response> {
+    let link = answers::open_link(state, token)
         .await
         .map_err(internal_error)?;
-    let lang = language(query, context.as_ref());
-    context
-        .map(|context| (context, lang))
-        .ok_or_else(|| not_found(lang))
+    let lang = language(query, link_context(&link));
+    Ok((link, lang))
 }
 
-/// The questionnaire for an invitation that may still be answered, or the page to show
-/// instead (`answered_status`: how an already-answered link is reported).
-async fn open_questionnaire(
-    state: &AppState,
-    context: &InvitationContext,
-    lang: Language,
-    answered_status: StatusCode,
-) -> Result<std::sync::Arc<Questionnaire>, Response> {
-    if context.answered() {
-        return Err(already_answered(lang, answered_status));
+fn link_context(link: &LinkState) -> Option<&InvitationContext> {
+    match link {
+        LinkState::Unknown => None,
+        LinkState::Answered(c)
+        | LinkState::OptedOut(c)
+        | LinkState::Closed(c)
+        | LinkState::Open(c, _) => Some(c),
     }
-    if !context.accepts_answers(Utc::now()) {
-        return Err(closed(lang));
+}
+
+/// The page for a link that cannot take an answer (`answered_status`: how an
+/// already-answered link is reported).
+fn not_answerable(link: &LinkState, lang: Language, answered_status: StatusCode) -> Response {
+    match link {
+        LinkState::Unknown => not_found(lang),
+        LinkState::Answered(_) => already_answered(lang, answered_status),
+        LinkState::OptedOut(_) => opted_out(lang),
+        LinkState::Closed(_) | LinkState::Open(..) => closed(lang),
     }
-    state
-        .questionnaires
-        .get(&state.db, context.questionnaire_id)
-        .await
-        .map_err(internal_error)
 }
 
 #[handler]
@@ -243,21 +238,21 @@ async fn show_form(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    match open_questionnaire(&state, &context, lang, StatusCode::OK).await {
-        Ok(questionnaire) => answer_form(
+    match &link {
+        LinkState::Open(context, questionnaire) => answer_form(
             &state,
             &token,
-            &context,
-            &questionnaire,
+            context,
+            questionnaire,
             lang,
             &BTreeMap::new(),
             &[],
         ),
-        Err(page) => page,
+        other => not_answerable(other, lang, StatusCode::OK),
     }
 }
 
@@ -268,45 +263,26 @@ async fn submit_form(
     Query(query): Query<LangQuery>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    let questionnaire = match open_questionnaire(&state, &context, lang, StatusCode::CONFLICT).await
-    {
-        Ok(questionnaire) => questionnaire,
-        Err(page) => return page,
+    let LinkState::Open(context, questionnaire) = &link else {
+        return not_answerable(&link, lang, StatusCode::CONFLICT);
     };
-    let answers = match check_answers(
-        &questionnaire.items,
-        &form,
-        state.settings.survey.max_comment_chars,
-    ) {
-        Ok(answers) => answers,
-        Err(problems) => {
-            return answer_form(
-                &state,
-                &token,
-                &context,
-                &questionnaire,
-                lang,
-                &form,
-                &problems,
-            );
-        }
-    };
-    let submission = Submission {
-        invitation_id: context.invitation_id,
-        round_id: context.round_id,
-        service_id: context.service_id,
-        department: context.department.clone(),
-        kind: context.kind.clone(),
-        answers,
-    };
-    match state.answers.submit(submission).await {
-        Ok(SubmissionOutcome::Stored) => thanks(lang),
-        Ok(SubmissionOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
-        Ok(SubmissionOutcome::RoundClosed) => closed(lang),
+    match answers::submit_answer(&state, context, questionnaire, &form).await {
+        Ok(SubmitOutcome::Stored) => thanks(lang),
+        Ok(SubmitOutcome::Invalid(problems)) => answer_form(
+            &state,
+            &token,
+            context,
+            questionnaire,
+            lang,
+            &form,
+            &problems,
+        ),
+        Ok(SubmitOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
+        Ok(SubmitOutcome::RoundClosed) => closed(lang),
         Err(error) => internal_error(error),
     }
 }
@@ -317,9 +293,12 @@ async fn confirm_opt_out(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
+    };
+    let Some(context) = link_context(&link) else {
+        return not_found(lang);
     };
     let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
     page(
@@ -327,7 +306,7 @@ async fn confirm_opt_out(
         context! {
             lang => lang.as_str(),
             title => if lang == Language::En { "Stop surveys" } else { "Avsluta enkäter" },
-            service => context.service_name,
+            service => context.service_name.clone(),
             action => format!("/s/{token}/opt-out{lang_suffix}"),
         },
         StatusCode::OK,
@@ -348,12 +327,15 @@ async fn opt_out(
     Query(query): Query<LangQuery>,
     Form(form): Form<OptOutForm>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
+    let Some(context) = link_context(&link) else {
+        return not_found(lang);
+    };
     let all = form.scope.as_deref() == Some("all");
-    if let Err(error) = store::invitations::opt_out(&state.db, &context, all).await {
+    if let Err(error) = answers::opt_out(&state, context, all).await {
         return internal_error(error);
     }
     let service = context.service_name.as_str();
