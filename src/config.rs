@@ -71,6 +71,10 @@ pub struct MailSettings {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_tls: SmtpTls,
+    /// A PEM file with the CA (or CAs) that issued the relay's certificate, trusted in
+    /// addition to the system's store: municipal relays often use an internal CA.
+    #[serde(default)]
+    pub smtp_ca_file: Option<String>,
     #[serde(default)]
     pub smtp_username: Option<Secret>,
     #[serde(default)]
@@ -268,6 +272,7 @@ pub fn unexpected_env_variables() -> Vec<String> {
         Err(_) => return Vec::new(),
     };
     let extra = [
+        "mail.smtp_ca_file",
         "mail.smtp_username",
         "mail.smtp_password",
         "mail.smtp_username_file",

@@ -1,6 +1,9 @@
 //! `dispatch_outbox`: claim due messages in batches, send them outside any transaction,
 //! record each outcome. Transient failures back off exponentially up to
-//! `mail.max_attempts`; a permanent SMTP failure marks the invitation bounced.
+//! `mail.max_attempts`; a permanent refusal of the recipient marks the invitation
+//! bounced. When the relay refuses us as a whole (auth, TLS, connection), the run stops:
+//! what was sent is recorded, the rest of the batch is released untouched, and the run
+//! fails with the reason.
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
@@ -12,7 +15,7 @@ use super::Counts;
 use crate::{
     app::AppState,
     domain::{Error, survey::SurveyEmailKind},
-    mail::{SendError, build_survey_message},
+    mail::{RelayFailure, SendError, build_survey_message},
     store::outbox::{self, ClaimedMessage, Delivery},
 };
 
@@ -51,6 +54,8 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let started = std::time::Instant::now();
         let mut sending = JoinSet::new();
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut refused: Option<(RelayFailure, String)> = None;
+        let mut unsent = Vec::new();
         for message in batch {
             let reminder_no_longer_needed = message
                 .email
@@ -63,10 +68,14 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
                 outcomes.push((message, Delivery::Skipped));
                 continue;
             }
-            while sending.len() >= settings.concurrent_sends {
+            while refused.is_none() && sending.len() >= settings.concurrent_sends {
                 if let Some(Ok(done)) = sending.join_next().await {
-                    outcomes.push(done);
+                    record(done, &mut outcomes, &mut unsent, &mut refused);
                 }
+            }
+            if refused.is_some() {
+                unsent.push(message.id);
+                continue;
             }
             let (mailer, from, state) = (state.mailer.clone(), from.clone(), state.clone());
             sending.spawn(async move {
@@ -76,7 +85,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         }
         while let Some(done) = sending.join_next().await {
             if let Ok(done) = done {
-                outcomes.push(done);
+                record(done, &mut outcomes, &mut unsent, &mut refused);
             }
         }
         for (_, delivery) in &outcomes {
@@ -92,6 +101,15 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
             *counts.entry(key).or_default() += 1;
         }
         outbox::mark(&state.db, &outcomes, Utc::now()).await?;
+        if let Some((kind, error)) = refused {
+            outbox::release(&state.db, &unsent).await?;
+            state.metrics.count_mail_failure(kind);
+            return Err(Error::internal(format!(
+                "dispatch stopped: the mail relay refused us ({kind}): {error}; \
+                 {} messages stay queued, nobody was marked",
+                unsent.len()
+            )));
+        }
         if settings.send_rate_per_sec > 0 {
             let minimum = StdDuration::from_secs_f64(
                 outcomes.len() as f64 / f64::from(settings.send_rate_per_sec),
@@ -104,29 +122,47 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     Ok(counts)
 }
 
+/// A message whose send the relay refused as a whole goes back unsent; the first such
+/// refusal stops the run.
+fn record(
+    (message, delivery): (ClaimedMessage, Result<Delivery, (RelayFailure, String)>),
+    outcomes: &mut Vec<(ClaimedMessage, Delivery)>,
+    unsent: &mut Vec<i64>,
+    refused: &mut Option<(RelayFailure, String)>,
+) {
+    match delivery {
+        Ok(delivery) => outcomes.push((message, delivery)),
+        Err(refusal) => {
+            unsent.push(message.id);
+            refused.get_or_insert(refusal);
+        }
+    }
+}
+
 async fn deliver(
     mailer: &crate::mail::Mailer,
     from: &Mailbox,
     message: &ClaimedMessage,
     state: &AppState,
-) -> Delivery {
+) -> Result<Delivery, (RelayFailure, String)> {
     let Some(email) = &message.email else {
-        return Delivery::Permanent {
+        return Ok(Delivery::Permanent {
             error: "the message has no content".into(),
-        };
+        });
     };
     let built = match build_survey_message(from, &message.recipient, email) {
         Ok(built) => built,
         Err(error) => {
-            return Delivery::Permanent {
+            return Ok(Delivery::Permanent {
                 error: error.to_string(),
-            };
+            });
         }
     };
-    match mailer.send(built).await {
+    Ok(match mailer.send(built).await {
         Ok(()) => Delivery::Sent,
-        Err(SendError::Permanent(error)) => Delivery::Permanent { error },
-        Err(SendError::Transient(error)) => {
+        Err(SendError::RelayRefused { kind, error }) => return Err((kind, error)),
+        Err(SendError::Bounced(error)) => Delivery::Permanent { error },
+        Err(SendError::RetryLater(error)) => {
             let settings = &state.settings.mail;
             let retry_at = (message.attempts < settings.max_attempts).then(|| {
                 let exponent = (message.attempts - 1).clamp(0, 16) as u32;
@@ -135,5 +171,5 @@ async fn deliver(
             });
             Delivery::Transient { error, retry_at }
         }
-    }
+    })
 }

@@ -302,6 +302,31 @@ pub async fn mark(
     txn.commit().await.map_err(db_error)
 }
 
+/// Hands claimed messages back untouched: the lease is dropped and the attempt the
+/// claim counted is taken back, because the relay, not the message, failed.
+pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), Error> {
+    for chunk in ids.chunks(1_000) {
+        outbox_message::Entity::update_many()
+            .col_expr(
+                outbox_message::Column::LeaseUntil,
+                Option::<DateTime<Utc>>::None.into(),
+            )
+            .col_expr(
+                outbox_message::Column::Attempts,
+                sea_orm::sea_query::ExprTrait::sub(
+                    sea_orm::sea_query::Expr::col(outbox_message::Column::Attempts),
+                    1,
+                ),
+            )
+            .filter(outbox_message::Column::Id.is_in(chunk.to_vec()))
+            .filter(outbox_message::Column::Status.eq(status::PENDING))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 /// Whether a reminder still applies: the person has neither answered nor opted out.
 pub async fn still_awaiting(
     db: &impl ConnectionTrait,
