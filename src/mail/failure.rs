@@ -180,7 +180,14 @@ mod tests {
             EnhancedCode::at_start_of("5.7.54 Unable to relay").map(|c| c.detail),
             Some(54)
         );
-        for text in ["Mailbox unavailable", "", "see 5.1.1", "5.1", "5.1.1.1", "9.1.1 x"] {
+        for text in [
+            "Mailbox unavailable",
+            "",
+            "see 5.1.1",
+            "5.1",
+            "5.1.1.1",
+            "9.1.1 x",
+        ] {
             assert_eq!(EnhancedCode::at_start_of(text), None, "{text:?}");
         }
     }
@@ -190,7 +197,10 @@ mod tests {
         assert_eq!(classify(RcptTo, reply(550, "5.1.1 User unknown")), Bounced);
         assert_eq!(classify(RcptTo, reply(550, "Mailbox unavailable")), Bounced);
         assert_eq!(classify(RcptTo, reply(551, "User not local")), Bounced);
-        assert_eq!(classify(RcptTo, reply(553, "Mailbox name not allowed")), Bounced);
+        assert_eq!(
+            classify(RcptTo, reply(553, "Mailbox name not allowed")),
+            Bounced
+        );
         assert_eq!(classify(RcptTo, reply(554, "5.1.10 Null MX")), Bounced);
         assert_eq!(classify(RcptTo, reply(552, "5.2.2 Mailbox full")), Bounced);
         // Servers that check recipients only after the content.
@@ -203,8 +213,15 @@ mod tests {
             classify(Auth, reply(535, "5.7.8 Invalid credentials")),
             StopRun(RelayFailure::Auth)
         );
-        assert_eq!(classify(Auth, reply(454, "4.7.0 Try later")), StopRun(RelayFailure::Auth));
-        assert_eq!(classify(Auth, None), StopRun(RelayFailure::Auth), "no common mechanism");
+        assert_eq!(
+            classify(Auth, reply(454, "4.7.0 Try later")),
+            StopRun(RelayFailure::Auth)
+        );
+        assert_eq!(
+            classify(Auth, None),
+            StopRun(RelayFailure::Auth),
+            "no common mechanism"
+        );
         assert_eq!(
             classify(MailFrom, reply(530, "5.7.0 Authentication required")),
             StopRun(RelayFailure::Auth)
@@ -217,7 +234,11 @@ mod tests {
 
     #[test]
     fn connection_failures_stop_the_run() {
-        assert_eq!(classify(Connect, None), StopRun(RelayFailure::Connection), "refused or TLS");
+        assert_eq!(
+            classify(Connect, None),
+            StopRun(RelayFailure::Connection),
+            "refused or TLS"
+        );
         assert_eq!(
             classify(Connect, reply(421, "4.3.2 Service not available")),
             StopRun(RelayFailure::Connection)
@@ -231,7 +252,11 @@ mod tests {
             StopRun(RelayFailure::Connection),
             "a 550 to the greeting is not about any recipient"
         );
-        assert_eq!(classify(RcptTo, None), StopRun(RelayFailure::Connection), "link dropped");
+        assert_eq!(
+            classify(RcptTo, None),
+            StopRun(RelayFailure::Connection),
+            "link dropped"
+        );
         assert_eq!(classify(Data, None), StopRun(RelayFailure::Connection));
     }
 
@@ -255,7 +280,10 @@ mod tests {
     fn other_refusals_are_retried_and_bounce_nobody() {
         assert_eq!(classify(MailFrom, reply(451, "Local error")), RetryLater);
         assert_eq!(classify(RcptTo, reply(450, "4.2.1 Try later")), RetryLater);
-        assert_eq!(classify(RcptTo, reply(452, "Too many recipients")), RetryLater);
+        assert_eq!(
+            classify(RcptTo, reply(452, "Too many recipients")),
+            RetryLater
+        );
         assert_eq!(
             classify(RcptTo, reply(550, "5.7.54 Unable to relay")),
             RetryLater,

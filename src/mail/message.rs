@@ -34,8 +34,11 @@ fn templates() -> &'static Environment<'static> {
             }
         });
         env.set_formatter(|out, state, value| match value.as_str() {
-            Some(text) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
-                out.write_str(&escape_html(text)).map_err(minijinja::Error::from)
+            Some(text)
+                if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() =>
+            {
+                out.write_str(&escape_html(text))
+                    .map_err(minijinja::Error::from)
             }
             _ => minijinja::escape_formatter(out, state, value),
         });
@@ -192,13 +195,31 @@ mod tests {
             "{}",
             rendered.html
         );
-        assert!(rendered.html.contains("<br>https://enkat.kommun.example/s/Ab-9_x</p>"));
+        assert!(
+            rendered
+                .html
+                .contains("<br>https://enkat.kommun.example/s/Ab-9_x</p>")
+        );
         assert!(!rendered.html.contains("&#x2f;"));
 
-        let odd = render(&email("https://x.example/s/t?a=1&b=\"2\"", "<b>Bo</b> & Co")).unwrap();
-        assert!(odd.html.contains("href=\"https://x.example/s/t?a=1&amp;b=&quot;2&quot;\""));
-        assert!(odd.html.contains("Hej &lt;b&gt;Bo&lt;/b&gt; &amp; Co,"), "{}", odd.html);
-        assert!(odd.text.contains("https://x.example/s/t?a=1&b=\"2\""), "text is not escaped");
+        let odd = render(&email(
+            "https://x.example/s/t?a=1&b=\"2\"",
+            "<b>Bo</b> & Co",
+        ))
+        .unwrap();
+        assert!(
+            odd.html
+                .contains("href=\"https://x.example/s/t?a=1&amp;b=&quot;2&quot;\"")
+        );
+        assert!(
+            odd.html.contains("Hej &lt;b&gt;Bo&lt;/b&gt; &amp; Co,"),
+            "{}",
+            odd.html
+        );
+        assert!(
+            odd.text.contains("https://x.example/s/t?a=1&b=\"2\""),
+            "text is not escaped"
+        );
     }
 
     #[test]

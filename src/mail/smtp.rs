@@ -256,8 +256,8 @@ fn tls_parameters(host: &str, ca_file: Option<&str>) -> Result<TlsParameters, St
         if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
             return Err(problem("holds no PEM certificate".into()));
         }
-        let certificate =
-            Certificate::from_pem(&pem).map_err(|e| problem(format!("not a PEM certificate: {e}")))?;
+        let certificate = Certificate::from_pem(&pem)
+            .map_err(|e| problem(format!("not a PEM certificate: {e}")))?;
         builder = builder.add_root_certificate(certificate);
     }
     builder.build_rustls().map_err(|e| match ca_file {
