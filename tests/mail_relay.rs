@@ -248,6 +248,28 @@ async fn a_relay_certificate_not_issued_by_the_configured_ca_fails_the_run_as_a_
 }
 
 #[tokio::test]
+async fn a_relay_refusing_the_sender_fails_the_run_instead_of_bouncing_everyone() {
+    let sink = MailSink::start();
+    let port = sink.port;
+    let app = spawn_app_with(move |settings| {
+        settings.mail.transport = MailTransportKind::Smtp;
+        settings.mail.smtp_host = "127.0.0.1".into();
+        settings.mail.smtp_port = port;
+        settings.mail.from = "Nyttopuls <refused@kommun.example>".into();
+    })
+    .await;
+    three_invitations(&app).await;
+
+    let (status, body) = dispatch(&app).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_untouched(&app).await;
+    assert_eq!(
+        metric(&app, "nyttopuls_mail_failures_total{kind=\"sender\"}").await,
+        "1"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_or_empty_ca_file_stops_start_up_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let empty = write(&dir, "empty.pem", "no certificate here\n");

@@ -116,11 +116,13 @@ impl SmtpRelay {
             None => (self.open().await.map_err(refusal)?, false),
         };
         let mut result = transaction(&mut session, envelope, &content).await;
-        // A kept session the relay has meanwhile closed fails on its first command;
-        // that says nothing about the relay, so try once more on a fresh one.
-        if reused
-            && matches!(&result, Err(e) if e.phase == SmtpPhase::MailFrom && e.reply.is_none())
-        {
+        // A kept session the relay has meanwhile closed (silently, or with a 421) fails
+        // on its first command; that says nothing about the relay, so try once more on a
+        // fresh one.
+        let closed_meanwhile = |e: &StepError| {
+            e.phase == SmtpPhase::MailFrom && e.reply.is_none_or(|reply| reply.code == 421)
+        };
+        if reused && matches!(&result, Err(e) if closed_meanwhile(e)) {
             session.abort().await;
             session = self.open().await.map_err(refusal)?;
             result = transaction(&mut session, envelope, &content).await;

@@ -1,7 +1,7 @@
 #![allow(dead_code)] // shared by tests and the bench; each uses part of it
 //! A real SMTP server in the test process (mailin-embedded, blocking, on its own
 //! thread) that keeps every message it accepts. Addresses starting with `bounce` are
-//! refused with 550 (a permanent failure). [`MailSink::start_relay`] starts one that, like
+//! refused with 550 (a permanent failure), and so are senders starting with `refused`. [`MailSink::start_relay`] starts one that, like
 //! a municipal relay, wants STARTTLS (with a given certificate) and AUTH.
 
 use std::{
@@ -52,9 +52,12 @@ impl Collector {
 }
 
 impl Handler for Collector {
-    fn mail(&mut self, _ip: IpAddr, _domain: &str, _from: &str) -> mailin_embedded::Response {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> mailin_embedded::Response {
         self.to.clear();
         self.data.clear();
+        if from.trim_start_matches('<').starts_with("refused") {
+            return response::NO_MAILBOX;
+        }
         response::OK
     }
 
