@@ -239,6 +239,15 @@ impl Settings {
         if self.mail.max_attempts < 1 {
             return Err(invalid("mail.max_attempts", "must be at least 1"));
         }
+        if self.mail.transport == MailTransportKind::Smtp
+            && self.mail.smtp_tls == SmtpTls::None
+            && self.mail.smtp_ca_file.is_some()
+        {
+            return Err(invalid(
+                "mail.smtp_ca_file",
+                "is set but mail.smtp_tls is \"none\": set smtp_tls to \"starttls\" or \"tls\"",
+            ));
+        }
         if !self.mail.from.contains('@') {
             return Err(invalid("mail.from", "must be an email address"));
         }

@@ -298,6 +298,66 @@ async fn a_missing_or_empty_ca_file_stops_start_up_naming_the_key() {
     }
 }
 
+/// `nyttopuls run-job dispatch_outbox` with these settings in the environment, as an
+/// operator sets them.
+fn run_dispatch_with_env(dir: &TempDir, env: &[(&str, &str)]) -> (bool, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_nyttopuls"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("NYTTOPULS")) {
+        command.env_remove(name);
+    }
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let output = command
+        .current_dir(dir.path())
+        .args(["run-job", "dispatch_outbox"])
+        .env("NYTTOPULS__DATABASE__URL", database)
+        .env("NYTTOPULS__SCHEDULER__ENABLED", "false")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the nyttopuls binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_ca_file_is_read_from_the_environment_and_a_bad_one_is_named_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("kommun-ca.pem").display().to_string();
+    let (ok, stderr) = run_dispatch_with_env(
+        &dir,
+        &[
+            ("NYTTOPULS__MAIL__TRANSPORT", "smtp"),
+            ("NYTTOPULS__MAIL__SMTP_TLS", "starttls"),
+            ("NYTTOPULS__MAIL__SMTP_CA_FILE", &missing),
+        ],
+    );
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("mail.smtp_ca_file") && stderr.contains(&missing),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("matches no setting"),
+        "a known key: {stderr}"
+    );
+
+    let (ok, stderr) = run_dispatch_with_env(
+        &dir,
+        &[
+            ("NYTTOPULS__MAIL__TRANSPORT", "smtp"),
+            ("NYTTOPULS__MAIL__SMTP_TLS", "none"),
+            ("NYTTOPULS__MAIL__SMTP_CA_FILE", &missing),
+        ],
+    );
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("mail.smtp_ca_file") && stderr.contains("smtp_tls"),
+        "a CA file without TLS is a mistake worth naming: {stderr}"
+    );
+}
+
 #[tokio::test]
 async fn emailed_links_appear_verbatim_in_both_parts() {
     let sink = MailSink::start();
