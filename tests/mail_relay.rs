@@ -270,6 +270,50 @@ async fn a_relay_refusing_the_sender_fails_the_run_instead_of_bouncing_everyone(
 }
 
 #[tokio::test]
+async fn a_relay_failing_mid_run_keeps_what_was_sent_and_queues_the_rest_untried() {
+    let sink = MailSink::start_refusing_senders_after(1);
+    let port = sink.port;
+    let app = spawn_app_with(move |settings| {
+        settings.mail.transport = MailTransportKind::Smtp;
+        settings.mail.smtp_host = "127.0.0.1".into();
+        settings.mail.smtp_port = port;
+        settings.mail.concurrent_sends = 1;
+    })
+    .await;
+    three_invitations(&app).await;
+
+    let (status, body) = dispatch(&app).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(sink.count(), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM invitations WHERE status = 'sent'"
+        )
+        .await,
+        1,
+        "the delivered one is recorded, so it is never sent twice"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND attempts = 0 \
+             AND lease_until IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM invitations WHERE status = 'bounced'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn a_missing_or_empty_ca_file_stops_start_up_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let empty = write(&dir, "empty.pem", "no certificate here\n");

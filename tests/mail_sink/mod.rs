@@ -35,6 +35,8 @@ struct Collector {
     /// Accepted username and password; `None` when the sink does not offer AUTH.
     credentials: Option<(String, String)>,
     authenticated_as: Option<String>,
+    /// How many more messages the sink takes before it refuses every sender.
+    senders_left: Option<Arc<Mutex<usize>>>,
     to: Vec<String>,
     data: Vec<u8>,
 }
@@ -57,6 +59,13 @@ impl Handler for Collector {
         self.data.clear();
         if from.trim_start_matches('<').starts_with("refused") {
             return response::NO_MAILBOX;
+        }
+        if let Some(left) = &self.senders_left {
+            let mut left = left.lock().unwrap();
+            if *left == 0 {
+                return response::NO_MAILBOX;
+            }
+            *left -= 1;
         }
         response::OK
     }
@@ -126,17 +135,31 @@ impl MailSink {
     pub fn start_relay(relay: Relay) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().unwrap().port();
-        Self::serve_with(listener, port, Some(relay))
+        Self::serve_with(listener, port, Some(relay), None)
+    }
+
+    /// A server that takes `messages` messages, then refuses every sender (as a relay
+    /// whose policy changes mid-run).
+    pub fn start_refusing_senders_after(messages: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
+        let port = listener.local_addr().unwrap().port();
+        Self::serve_with(listener, port, None, Some(messages))
     }
 
     fn serve(listener: TcpListener, port: u16) -> Self {
-        Self::serve_with(listener, port, None)
+        Self::serve_with(listener, port, None, None)
     }
 
-    fn serve_with(listener: TcpListener, port: u16, relay: Option<Relay>) -> Self {
+    fn serve_with(
+        listener: TcpListener,
+        port: u16,
+        relay: Option<Relay>,
+        senders_left: Option<usize>,
+    ) -> Self {
         let received = Arc::new(Mutex::new(Vec::new()));
         let handler = Collector {
             received: received.clone(),
+            senders_left: senders_left.map(|n| Arc::new(Mutex::new(n))),
             credentials: relay
                 .as_ref()
                 .map(|r| (r.username.clone(), r.password.clone())),
