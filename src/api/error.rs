@@ -54,6 +54,10 @@ pub enum ApiError {
     /// A bug or an unavailable database; details are in the server log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// A service we depend on refused us (the mail relay: authentication, TLS,
+    /// connection); nothing was lost, try again once it is fixed.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -109,6 +113,10 @@ impl From<Error> for ApiError {
             Error::Conflict(_) => Self::Conflict(body("conflict", message)),
             Error::Forbidden(_) => Self::Forbidden(body("forbidden", message)),
             Error::Gone(_) => Self::Gone(body("gone", message)),
+            Error::Unavailable(_) => {
+                tracing::warn!(%message, "dependency unavailable");
+                Self::Unavailable(body("unavailable", message))
+            }
             Error::Internal { .. } => {
                 tracing::error!(error = %error.chain(), "internal error in API request");
                 Self::Internal(body(

@@ -32,6 +32,9 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Gone(String),
+    /// Something we depend on (the mail relay) refuses us; trying again later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// A fault of ours or of the database, never of the caller: logged with its cause
     /// chain once, where it becomes a 500 (or an exit code), and shown opaquely.
     #[error("internal error: {context}")]

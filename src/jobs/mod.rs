@@ -114,5 +114,3 @@ pub async fn run(state: &AppState, job: JobName) -> Result<JobReport, Error> {
         counts: result?,
     })
 }
-
-use crate::usecases::Counts;

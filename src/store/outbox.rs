@@ -293,6 +293,31 @@ async fn apply_invitation_event(
     Ok(())
 }
 
+/// Hands claimed messages back untouched: the lease is dropped and the attempt the
+/// claim counted is taken back, because the relay, not the message, failed.
+pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), Error> {
+    for chunk in ids.chunks(1_000) {
+        outbox_message::Entity::update_many()
+            .col_expr(
+                outbox_message::Column::LeaseUntil,
+                Option::<DateTime<Utc>>::None.into(),
+            )
+            .col_expr(
+                outbox_message::Column::Attempts,
+                sea_orm::sea_query::ExprTrait::sub(
+                    sea_orm::sea_query::Expr::col(outbox_message::Column::Attempts),
+                    1,
+                ),
+            )
+            .filter(outbox_message::Column::Id.is_in(chunk.to_vec()))
+            .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 /// Skips the unsent emails of these invitations (withdrawn by an opt-out): they are
 /// never sent, and the personal link in their payload is erased now.
 pub async fn skip_unsent_for_invitations(

@@ -7,6 +7,7 @@
 mod answer_writer;
 pub mod answers;
 mod clock;
+pub mod dispatch;
 pub mod reminders;
 pub mod respondents;
 pub mod retention;
