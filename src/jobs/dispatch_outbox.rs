@@ -31,7 +31,9 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let batch = outbox::claim(
             &state.db,
             settings.batch_size,
-            Duration::minutes(5),
+            // As long as the job's lease: a dispatcher restarted after a crash finds the
+            // batch that was in flight free again once it may dispatch at all.
+            super::lease::ttl(),
             run_started,
         )
         .await?;
