@@ -4,7 +4,7 @@
 
 mod close_rounds;
 mod dispatch_outbox;
-pub mod lease;
+pub(crate) mod lease;
 mod open_rounds;
 mod purge;
 pub mod scheduler;
