@@ -178,8 +178,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
         active: Some(true),
     })?;
     let programme = store::programmes::save(&state.db, &actor, None, programme).await?;
-    let opened =
-        usecases::rounds::open_programme_rounds(state, &Actor::system(), programme.id).await?;
+    let opened = crate::jobs::run_programme(state, &Actor::system(), programme.id).await?;
     let admin_token =
         store::accounts::create_token(&state.db, &actor, Role::Admin, "demo admin").await?;
     let owner_token = store::accounts::create_token(

@@ -13,7 +13,7 @@ use crate::{
         questionnaire::{Item, ItemKind, Questionnaire, ScaleTag},
         survey::{Round, RoundFilter},
     },
-    store,
+    jobs, store,
     usecases::{self, AppState},
 };
 
@@ -459,7 +459,7 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ProgrammeRunDto>> {
-        let outcome = usecases::rounds::open_programme_rounds(&state, &auth.0, id.0).await?;
+        let outcome = jobs::run_programme(&state, &auth.0, id.0).await?;
         Ok(Json(ProgrammeRunDto {
             rounds_opened: outcome.rounds_opened as u64,
             invitations: outcome.invitations as u64,

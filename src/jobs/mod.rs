@@ -4,19 +4,24 @@
 
 mod close_rounds;
 mod dispatch_outbox;
+pub(crate) mod lease;
 mod open_rounds;
 mod purge;
 pub mod scheduler;
 mod send_reminders;
 
-use std::{fmt, str::FromStr};
-
-use chrono::{Duration, Utc};
+use std::{fmt, str::FromStr, time::Duration};
 
 pub use dispatch_outbox::dispatch_outbox;
 pub use open_rounds::open_due_rounds;
 
-use crate::{domain::Error, store, usecases::AppState};
+use crate::{
+    domain::{Actor, Error},
+    usecases::{
+        AppState,
+        rounds::{OpenOutcome, open_programme_rounds},
+    },
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobName {
@@ -83,34 +88,51 @@ pub struct JobReport {
 
 /// Runs a job once, unless another run holds its lease (then `ran` is false).
 pub async fn run(state: &AppState, job: JobName) -> Result<JobReport, Error> {
-    let lease_name = job.as_str();
-    let holder = state.instance_id.as_str();
-    if !store::leases::try_acquire(
-        &state.db,
-        lease_name,
-        holder,
-        Duration::minutes(15),
-        Utc::now(),
-    )
-    .await?
-    {
-        return Ok(JobReport {
-            job: job.to_string(),
-            ran: false,
-            counts: Default::default(),
-        });
-    }
-    let result = match job {
-        JobName::OpenRounds => open_due_rounds(state).await,
-        JobName::DispatchOutbox => dispatch_outbox(state).await,
-        JobName::SendReminders => send_reminders::send_reminders(state).await,
-        JobName::CloseRounds => close_rounds::close_rounds(state).await,
-        JobName::Purge => purge::purge(state).await,
+    run_within(state, job, Duration::ZERO).await
+}
+
+/// Like [`run`], but first waits out a lease left by a crashed instance; a lease still
+/// renewed after that belongs to a live run that does the job, and `ran` is false.
+pub async fn run_when_free(state: &AppState, job: JobName) -> Result<JobReport, Error> {
+    run_within(state, job, lease::WAIT_FOR_A_CRASHED_HOLDER).await
+}
+
+async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<JobReport, Error> {
+    let work = async {
+        match job {
+            JobName::OpenRounds => open_due_rounds(state).await,
+            JobName::DispatchOutbox => dispatch_outbox(state).await,
+            JobName::SendReminders => send_reminders::send_reminders(state).await,
+            JobName::CloseRounds => close_rounds::close_rounds(state).await,
+            JobName::Purge => purge::purge(state).await,
+        }
     };
-    store::leases::release(&state.db, lease_name, holder).await?;
+    let counts = lease::run_leased(&state.db, &state.instance_id, job.as_str(), wait, work).await?;
     Ok(JobReport {
         job: job.to_string(),
-        ran: true,
-        counts: result?,
+        ran: counts.is_some(),
+        counts: counts.unwrap_or_default(),
+    })
+}
+
+/// Opens a programme's rounds for the current period now (its timer, or an admin's "run
+/// now"). It holds the `open_rounds` lease, so no two openings on any instance apply
+/// the fatigue rule at the same time and invite one person twice.
+pub async fn run_programme(
+    state: &AppState,
+    actor: &Actor,
+    programme_id: i32,
+) -> Result<OpenOutcome, Error> {
+    actor.require_admin()?;
+    lease::run_leased(
+        &state.db,
+        &state.instance_id,
+        JobName::OpenRounds.as_str(),
+        lease::WAIT_FOR_A_CRASHED_HOLDER,
+        open_programme_rounds(state, actor, programme_id),
+    )
+    .await?
+    .ok_or_else(|| {
+        Error::Conflict("another run is opening rounds right now; try again in a minute".into())
     })
 }

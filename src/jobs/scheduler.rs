@@ -1,53 +1,87 @@
-//! Wires jobs to times with tokio-cron-scheduler: the system jobs from
-//! `[scheduler]` settings and one job per active programme, re-synced whenever a
-//! programme changes. On start, the time-driven jobs run once to catch up on runs missed
-//! while the server was down. Every run goes through [`super::run`], whose database
-//! lease keeps a job to one instance at a time.
+//! Wires jobs to times with tokio-cron-scheduler: one timer per system job (`[scheduler]`
+//! settings) and one per active programme, re-synced when a programme changes here (and
+//! every minute, for changes made on another instance). Each timer arms a one-shot job
+//! at the next firing that its [`CronSchedule`] computes in Europe/Stockholm time — the
+//! same code that validated the schedule — and re-arms after it fired. (tokio-cron-
+//! scheduler's own cron jobs keep the UTC offset in force when the job was created, so a
+//! daily 08:00 job would fire at 09:00 all summer.) On start, the
+//! time-driven jobs run once to catch up on runs missed while the server was down. Every
+//! run takes its job's lease ([`super::lease`]), which keeps a job to one run at a time
+//! across instances.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Weak},
+    time::Duration as StdDuration,
+};
 
-use chrono_tz::Europe::Stockholm;
-use tokio::sync::Mutex;
-use tokio_cron_scheduler::{Job, JobScheduler};
-use uuid::Uuid;
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, oneshot};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use super::JobName;
-use crate::{domain::Error, store, usecases::AppState};
+use crate::{
+    config::SchedulerSettings,
+    domain::{Actor, CronSchedule, Error},
+    store,
+    usecases::AppState,
+};
+
+/// How often programme timers are compared with the database, for programmes created or
+/// changed through another instance.
+const RESYNC_EVERY: StdDuration = StdDuration::from_secs(60);
 
 pub struct Scheduler {
-    inner: JobScheduler,
-    programme_jobs: Mutex<HashMap<i32, (Uuid, String)>>,
+    jobs: JobScheduler,
+    programme_timers: Mutex<HashMap<i32, Timer>>,
+    _system_timers: Vec<Timer>,
 }
 
-fn scheduler_error(error: impl std::fmt::Display) -> Error {
+fn scheduler_error(error: JobSchedulerError) -> Error {
     Error::bug(format!("scheduler: {error}"))
 }
 
+/// A running timer; dropping it stops the timer at its next wait (a run in progress
+/// finishes, so it never leaves a lease or a transaction behind).
+struct Timer {
+    schedule: String,
+    _stop: oneshot::Sender<()>,
+}
+
+fn system_jobs(settings: &SchedulerSettings) -> [(JobName, &str); 5] {
+    [
+        (JobName::OpenRounds, &settings.open_rounds),
+        (JobName::DispatchOutbox, &settings.dispatch_outbox),
+        (JobName::SendReminders, &settings.send_reminders),
+        (JobName::CloseRounds, &settings.close_rounds),
+        (JobName::Purge, &settings.purge),
+    ]
+}
+
 impl Scheduler {
-    pub async fn start(state: AppState) -> Result<std::sync::Arc<Self>, Error> {
-        let inner = JobScheduler::new().await.map_err(scheduler_error)?;
-        let settings = &state.settings.scheduler;
-        for (job, schedule) in [
-            (JobName::OpenRounds, &settings.open_rounds),
-            (JobName::DispatchOutbox, &settings.dispatch_outbox),
-            (JobName::SendReminders, &settings.send_reminders),
-            (JobName::CloseRounds, &settings.close_rounds),
-            (JobName::Purge, &settings.purge),
-        ] {
+    pub async fn start(state: AppState) -> Result<Arc<Self>, Error> {
+        let jobs = JobScheduler::new().await.map_err(scheduler_error)?;
+        jobs.start().await.map_err(scheduler_error)?;
+        let mut system_timers = Vec::new();
+        for (job, raw) in system_jobs(&state.settings.scheduler) {
+            let schedule = CronSchedule::parse(raw)
+                .map_err(|problem| Error::invalid(format!("scheduler.{job}"), problem))?;
             let state = state.clone();
-            let timed = Job::new_async_tz(schedule.as_str(), Stockholm, move |_, _| {
+            system_timers.push(Timer::start(jobs.clone(), schedule, move || {
                 let state = state.clone();
-                Box::pin(async move { run_logged(&state, job).await })
-            })
-            .map_err(|e| Error::invalid(format!("scheduler.{job}"), format!("{e:?}")))?;
-            inner.add(timed).await.map_err(scheduler_error)?;
+                async move { run_logged(&state, job).await }
+            }));
         }
-        inner.start().await.map_err(scheduler_error)?;
-        let scheduler = std::sync::Arc::new(Self {
-            inner,
-            programme_jobs: Mutex::default(),
+        let scheduler = Arc::new(Self {
+            jobs,
+            programme_timers: Mutex::default(),
+            _system_timers: system_timers,
         });
-        scheduler.sync_programmes(&state).await?;
+        let programmes = scheduler.sync_programmes(&state).await?;
+        tracing::info!(
+            programmes,
+            "scheduler started: system jobs and programme timers run on Europe/Stockholm time"
+        );
 
         let catch_up = state.clone();
         tokio::spawn(async move {
@@ -60,78 +94,129 @@ impl Scheduler {
                 run_logged(&catch_up, job).await;
             }
         });
-        let watcher = (scheduler.clone(), state.clone());
-        tokio::spawn(async move {
-            let (scheduler, state) = watcher;
-            loop {
-                state.programmes_changed.notified().await;
-                if let Err(error) = scheduler.sync_programmes(&state).await {
-                    tracing::error!(%error, "could not update programme schedules");
-                }
-            }
-        });
+        tokio::spawn(follow_programme_changes(Arc::downgrade(&scheduler), state));
         Ok(scheduler)
     }
 
-    /// Makes the programme timers match the active programmes.
-    async fn sync_programmes(&self, state: &AppState) -> Result<(), Error> {
-        let programmes = store::programmes::list(&state.db, true).await?;
-        let mut jobs = self.programme_jobs.lock().await;
-        let wanted: HashMap<i32, String> = programmes
-            .iter()
-            .map(|p| (p.id, p.schedule.as_str().to_owned()))
+    /// Makes the programme timers match the active programmes; returns how many there are.
+    async fn sync_programmes(&self, state: &AppState) -> Result<usize, Error> {
+        let wanted: HashMap<i32, CronSchedule> = store::programmes::list(&state.db, true)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.schedule))
             .collect();
-        let stale: Vec<i32> = jobs
-            .iter()
-            .filter(|(id, (_, schedule))| wanted.get(id) != Some(schedule))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in stale {
-            if let Some((uuid, _)) = jobs.remove(&id) {
-                self.inner.remove(&uuid).await.map_err(scheduler_error)?;
-            }
-        }
+        let mut timers = self.programme_timers.lock().await;
+        timers.retain(|id, timer| {
+            wanted
+                .get(id)
+                .is_some_and(|schedule| schedule.as_str() == timer.schedule)
+        });
         for (programme_id, schedule) in wanted {
-            if jobs.contains_key(&programme_id) {
+            if timers.contains_key(&programme_id) {
                 continue;
             }
             let state = state.clone();
-            let job = Job::new_async_tz(schedule.as_str(), Stockholm, move |_, _| {
+            let timer = Timer::start(self.jobs.clone(), schedule, move || {
                 let state = state.clone();
-                Box::pin(async move {
-                    match crate::usecases::rounds::open_programme_rounds(
-                        &state,
-                        &crate::domain::Actor::system(),
-                        programme_id,
-                    )
-                    .await
-                    {
-                        Ok(outcome) => tracing::info!(programme_id, ?outcome, "programme ran"),
-                        Err(error) => tracing::error!(programme_id, %error, "programme run failed"),
-                    }
-                })
+                async move { run_programme_logged(&state, programme_id).await }
             });
-            match job {
-                Ok(job) => {
-                    let uuid = self.inner.add(job).await.map_err(scheduler_error)?;
-                    jobs.insert(programme_id, (uuid, schedule));
-                }
-                // The hourly open_rounds job still opens it on time (to the quarter hour).
-                Err(error) => tracing::warn!(
-                    programme_id,
-                    ?error,
-                    "programme schedule not understood by the timer"
-                ),
-            }
+            timers.insert(programme_id, timer);
         }
-        Ok(())
+        Ok(timers.len())
     }
 }
 
+/// Re-syncs the programme timers on every change made here, and every minute, until the
+/// scheduler is dropped.
+async fn follow_programme_changes(scheduler: Weak<Scheduler>, state: AppState) {
+    loop {
+        tokio::select! {
+            _ = state.programmes_changed.notified() => {}
+            _ = tokio::time::sleep(RESYNC_EVERY) => {}
+        }
+        let Some(scheduler) = scheduler.upgrade() else {
+            return;
+        };
+        if let Err(error) = scheduler.sync_programmes(&state).await {
+            tracing::error!(%error, "could not update programme schedules");
+        }
+    }
+}
+
+impl Timer {
+    /// Calls `fire` at every firing of `schedule`. A run that takes longer than the gap
+    /// to the next firing skips the firings it overlapped rather than queueing them.
+    fn start<F, Fut>(jobs: JobScheduler, schedule: CronSchedule, mut fire: F) -> Self
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        let (stop_sender, mut stop) = oneshot::channel::<()>();
+        let source = schedule.as_str().to_owned();
+        tokio::spawn(async move {
+            while let Some(next) = schedule.next_after(Utc::now()) {
+                let (armed, due) = match arm_one_shot(&jobs, next).await {
+                    Ok(armed) => armed,
+                    Err(error) => {
+                        tracing::error!(schedule = schedule.as_str(), %error, "timer stopped");
+                        return;
+                    }
+                };
+                tokio::select! {
+                    _ = due => fire().await,
+                    _ = &mut stop => {
+                        let _ = jobs.remove(&armed).await;
+                        return;
+                    }
+                }
+            }
+        });
+        Self {
+            schedule: source,
+            _stop: stop_sender,
+        }
+    }
+}
+
+/// Adds a one-shot job that fires at `at`; returns its id and a receiver that completes
+/// when it fired.
+async fn arm_one_shot(
+    jobs: &JobScheduler,
+    at: DateTime<Utc>,
+) -> Result<(uuid::Uuid, oneshot::Receiver<()>), JobSchedulerError> {
+    let (fired, due) = oneshot::channel();
+    let fired = std::sync::Mutex::new(Some(fired));
+    let wait = (at - Utc::now()).to_std().unwrap_or_default();
+    let job = Job::new_one_shot_at_instant_async(std::time::Instant::now() + wait, move |_, _| {
+        if let Some(fired) = fired.lock().ok().and_then(|mut f| f.take()) {
+            let _ = fired.send(());
+        }
+        Box::pin(async {})
+    })?;
+    Ok((jobs.add(job).await?, due))
+}
+
+/// Logs at INFO only what changed something, so an idle server stays quiet.
 async fn run_logged(state: &AppState, job: JobName) {
-    match super::run(state, job).await {
-        Ok(report) if report.ran => tracing::info!(job = %job, counts = ?report.counts, "job ran"),
-        Ok(_) => tracing::debug!(job = %job, "job held by another run"),
+    match super::run_when_free(state, job).await {
+        Ok(report) if report.counts.values().any(|&n| n > 0) => {
+            tracing::info!(job = %job, counts = ?report.counts, "job ran")
+        }
+        Ok(report) if report.ran => tracing::debug!(job = %job, "job ran; nothing to do"),
+        Ok(_) => tracing::debug!(job = %job, "job run by another instance"),
         Err(error) => tracing::error!(job = %job, %error, "job failed"),
+    }
+}
+
+async fn run_programme_logged(state: &AppState, programme_id: i32) {
+    match super::run_programme(state, &Actor::system(), programme_id).await {
+        Ok(outcome) if outcome.rounds_opened > 0 => tracing::info!(
+            programme_id,
+            rounds_opened = outcome.rounds_opened,
+            invitations = outcome.invitations,
+            "programme opened its rounds"
+        ),
+        Ok(_) => tracing::debug!(programme_id, "programme rounds already open this period"),
+        Err(error) => tracing::error!(programme_id, %error, "programme run failed"),
     }
 }

@@ -1,5 +1,6 @@
 //! Job leases: a scheduled job runs on one instance at a time. Taking a lease is one
-//! atomic statement on both databases (insert if absent, else take over if expired).
+//! atomic statement on both databases (insert if absent, else take over if expired);
+//! the holder renews it while the job runs, so a crashed holder's lease soon runs out.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -43,6 +44,25 @@ pub async fn try_acquire(
         .map_err(db_error)?
         .rows_affected;
     Ok(taken == 1)
+}
+
+/// Extends `holder`'s lease on `job`; false when the lease is no longer theirs.
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    job: &str,
+    holder: &str,
+    ttl: Duration,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let renewed = job_lease::Entity::update_many()
+        .col_expr(job_lease::Column::LeasedUntil, (now + ttl).into())
+        .filter(job_lease::Column::Job.eq(job))
+        .filter(job_lease::Column::Holder.eq(holder))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    Ok(renewed == 1)
 }
 
 pub async fn release(db: &impl ConnectionTrait, job: &str, holder: &str) -> Result<(), Error> {

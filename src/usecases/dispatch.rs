@@ -33,7 +33,9 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let batch = outbox::claim(
             &state.db,
             settings.batch_size,
-            Duration::minutes(5),
+            // As long as a job lease (`jobs::lease`): a dispatcher restarted after a
+            // crash finds the batch that was in flight free again once it may dispatch.
+            Duration::seconds(30),
             run_started,
             state.clock.now(),
         )
