@@ -53,13 +53,28 @@ impl From<service::Model> for Service {
     }
 }
 
-fn page_of<T>(items: Vec<T>, total: u64, page: PageRequest) -> Page<T> {
-    Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    }
+/// Deletes a catalogue row and records who did it, naming what was deleted.
+async fn delete_audited<E>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entity: &str,
+    id: i32,
+    name: &str,
+) -> Result<(), Error>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    E::delete_by_id(id).exec(db).await.map_err(db_error)?;
+    audit::record(
+        db,
+        actor,
+        "delete",
+        entity,
+        Some(id.to_string()),
+        json!({"name": name}),
+    )
+    .await
 }
 
 // ---- departments ----
@@ -68,29 +83,12 @@ pub async fn list_departments(
     db: &impl ConnectionTrait,
     page: PageRequest,
 ) -> Result<Page<Department>, Error> {
-    let query = department::Entity::find();
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
-        .order_by_asc(department::Column::Name)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(page_of(
-        rows.into_iter().map(Into::into).collect(),
-        total,
-        page,
-    ))
+    let query = department::Entity::find().order_by_asc(department::Column::Name);
+    super::fetch_page(db, query, page).await
 }
 
 pub async fn get_department(db: &impl ConnectionTrait, id: i32) -> Result<Department, Error> {
-    department::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map(Into::into)
-        .ok_or_else(|| Error::not_found("department", id))
+    super::fetch_by_id::<department::Entity, _>(db, "department", id).await
 }
 
 pub async fn save_department(
@@ -103,17 +101,15 @@ pub async fn save_department(
     if let Some(id) = id {
         get_department(&txn, id).await?;
     }
-    let taken = department::Entity::find()
-        .filter(department::Column::Name.eq(name.clone()))
-        .filter(department::Column::Id.ne(id.unwrap_or(-1)))
-        .count(&txn)
-        .await
-        .map_err(db_error)?;
-    if taken > 0 {
-        return Err(Error::Conflict(format!(
-            "a department named `{name}` already exists"
-        )));
-    }
+    super::ensure_unique::<department::Entity, _>(
+        &txn,
+        department::Column::Name,
+        &name,
+        department::Column::Id,
+        id,
+        || format!("a department named `{name}`"),
+    )
+    .await?;
     let model = department::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(name),
@@ -161,19 +157,7 @@ pub async fn delete_department(
             "department {id} still has {in_use} owners or services; move them first"
         )));
     }
-    department::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await
-        .map_err(db_error)?;
-    audit::record(
-        &txn,
-        actor,
-        "delete",
-        "department",
-        Some(id.to_string()),
-        json!({"name": existing.name}),
-    )
-    .await?;
+    delete_audited::<department::Entity>(&txn, actor, "department", id, &existing.name).await?;
     txn.commit().await.map_err(db_error)
 }
 
@@ -188,29 +172,14 @@ pub async fn list_owners(
     if let Some(id) = only {
         query = query.filter(owner::Column::Id.eq(id));
     }
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
+    let query = query
         .order_by_asc(owner::Column::Name)
-        .order_by_asc(owner::Column::Id)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(page_of(
-        rows.into_iter().map(Into::into).collect(),
-        total,
-        page,
-    ))
+        .order_by_asc(owner::Column::Id);
+    super::fetch_page(db, query, page).await
 }
 
 pub async fn get_owner(db: &impl ConnectionTrait, id: i32) -> Result<Owner, Error> {
-    owner::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map(Into::into)
-        .ok_or_else(|| Error::not_found("owner", id))
+    super::fetch_by_id::<owner::Entity, _>(db, "owner", id).await
 }
 
 pub async fn find_owner_by_email(
@@ -240,17 +209,15 @@ pub async fn save_owner(
     if let Some(department_id) = department_id {
         require_department(&txn, department_id).await?;
     }
-    let taken = owner::Entity::find()
-        .filter(owner::Column::Email.eq(email.as_str()))
-        .filter(owner::Column::Id.ne(id.unwrap_or(-1)))
-        .count(&txn)
-        .await
-        .map_err(db_error)?;
-    if taken > 0 {
-        return Err(Error::Conflict(format!(
-            "an owner with email `{email}` already exists"
-        )));
-    }
+    super::ensure_unique::<owner::Entity, _>(
+        &txn,
+        owner::Column::Email,
+        email.as_str(),
+        owner::Column::Id,
+        id,
+        || format!("an owner with email `{email}`"),
+    )
+    .await?;
     let model = owner::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(name),
@@ -290,19 +257,7 @@ pub async fn delete_owner(db: &DatabaseConnection, actor: &Actor, id: i32) -> Re
             "owner {id} still owns {owned} services; give them a new owner first"
         )));
     }
-    owner::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await
-        .map_err(db_error)?;
-    audit::record(
-        &txn,
-        actor,
-        "delete",
-        "owner",
-        Some(id.to_string()),
-        json!({"name": existing.name}),
-    )
-    .await?;
+    delete_audited::<owner::Entity>(&txn, actor, "owner", id, &existing.name).await?;
     txn.commit().await.map_err(db_error)
 }
 
@@ -330,30 +285,15 @@ pub async fn list_services(
     if let Some(active) = filter.active {
         condition = condition.add(service::Column::Active.eq(active));
     }
-    let query = service::Entity::find().filter(condition);
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
+    let query = service::Entity::find()
+        .filter(condition)
         .order_by_asc(service::Column::Name)
-        .order_by_asc(service::Column::Id)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(page_of(
-        rows.into_iter().map(Into::into).collect(),
-        total,
-        page,
-    ))
+        .order_by_asc(service::Column::Id);
+    super::fetch_page(db, query, page).await
 }
 
 pub async fn get_service(db: &impl ConnectionTrait, id: i32) -> Result<Service, Error> {
-    service::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map(Into::into)
-        .ok_or_else(|| Error::not_found("service", id))
+    super::fetch_by_id::<service::Entity, _>(db, "service", id).await
 }
 
 /// Every service slug → id, for imports.
@@ -390,18 +330,15 @@ pub async fn save_service(
     if let Some(department_id) = new.department_id {
         require_department(&txn, department_id).await?;
     }
-    let taken = service::Entity::find()
-        .filter(service::Column::Slug.eq(new.slug.as_str()))
-        .filter(service::Column::Id.ne(id.unwrap_or(-1)))
-        .count(&txn)
-        .await
-        .map_err(db_error)?;
-    if taken > 0 {
-        return Err(Error::Conflict(format!(
-            "a service with slug `{}` already exists",
-            new.slug
-        )));
-    }
+    super::ensure_unique::<service::Entity, _>(
+        &txn,
+        service::Column::Slug,
+        new.slug.as_str(),
+        service::Column::Id,
+        id,
+        || format!("a service with slug `{}`", new.slug),
+    )
+    .await?;
     let now = Utc::now();
     let model = service::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),

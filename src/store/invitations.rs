@@ -101,31 +101,31 @@ pub async fn by_token_hash(
         .column_as(respondent::Column::OptedOutAll, "opted_out_all")
         .join(
             JoinType::InnerJoin,
-            invitation_token::Entity::belongs_to(invitation::Entity)
-                .from(invitation_token::Column::InvitationId)
-                .to(invitation::Column::Id)
-                .into(),
+            super::join_on::<invitation_token::Entity, invitation::Entity>(
+                invitation_token::Column::InvitationId,
+                invitation::Column::Id,
+            ),
         )
         .join(
             JoinType::InnerJoin,
-            invitation::Entity::belongs_to(round::Entity)
-                .from(invitation::Column::RoundId)
-                .to(round::Column::Id)
-                .into(),
+            super::join_on::<invitation::Entity, round::Entity>(
+                invitation::Column::RoundId,
+                round::Column::Id,
+            ),
         )
         .join(
             JoinType::InnerJoin,
-            invitation::Entity::belongs_to(respondent::Entity)
-                .from(invitation::Column::RespondentId)
-                .to(respondent::Column::Id)
-                .into(),
+            super::join_on::<invitation::Entity, respondent::Entity>(
+                invitation::Column::RespondentId,
+                respondent::Column::Id,
+            ),
         )
         .join(
             JoinType::InnerJoin,
-            round::Entity::belongs_to(service::Entity)
-                .from(round::Column::ServiceId)
-                .to(service::Column::Id)
-                .into(),
+            super::join_on::<round::Entity, service::Entity>(
+                round::Column::ServiceId,
+                service::Column::Id,
+            ),
         )
         .into_model::<LinkRow>()
         .one(db)
@@ -346,17 +346,17 @@ pub async fn open_rounds_for_reminders(
         .column(round::Column::RemindersDone)
         .join(
             JoinType::InnerJoin,
-            round::Entity::belongs_to(programme::Entity)
-                .from(round::Column::ProgrammeId)
-                .to(programme::Column::Id)
-                .into(),
+            super::join_on::<round::Entity, programme::Entity>(
+                round::Column::ProgrammeId,
+                programme::Column::Id,
+            ),
         )
         .join(
             JoinType::InnerJoin,
-            round::Entity::belongs_to(service::Entity)
-                .from(round::Column::ServiceId)
-                .to(service::Column::Id)
-                .into(),
+            super::join_on::<round::Entity, service::Entity>(
+                round::Column::ServiceId,
+                service::Column::Id,
+            ),
         )
         .filter(round::Column::Status.eq(round::Status::Open))
         .filter(round::Column::ClosesAt.gt(now))
@@ -421,10 +421,10 @@ pub async fn awaiting_reminder(
         .column(respondent::Column::Language)
         .join(
             JoinType::InnerJoin,
-            invitation::Entity::belongs_to(respondent::Entity)
-                .from(invitation::Column::RespondentId)
-                .to(respondent::Column::Id)
-                .into(),
+            super::join_on::<invitation::Entity, respondent::Entity>(
+                invitation::Column::RespondentId,
+                respondent::Column::Id,
+            ),
         )
         .filter(invitation::Column::RoundId.eq(round_id))
         .filter(

@@ -18,11 +18,15 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, PrimaryKeyTrait,
+    QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::{config::DatabaseSettings, domain::Error};
+use crate::{
+    config::DatabaseSettings,
+    domain::{Error, Page, PageRequest},
+};
 
 /// Opens the pool. SQLite gets WAL, `synchronous=NORMAL`, foreign keys and a busy
 /// timeout on every pooled connection (a one-off PRAGMA would reach only one of them),
@@ -116,4 +120,85 @@ pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTrans
     })
     .await
     .map_err(db_error)
+}
+
+/// One page of `query` (already filtered and ordered), with the total across pages.
+pub(crate) async fn fetch_page<E, T>(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<E>,
+    page: PageRequest,
+) -> Result<Page<T>, Error>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    T: From<E::Model>,
+{
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let rows = query
+        .offset((page.page - 1) * page.per_page)
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// The row with primary key `id`, or a not-found error naming `entity`.
+pub(crate) async fn fetch_by_id<E, T>(
+    db: &impl ConnectionTrait,
+    entity: &'static str,
+    id: i32,
+) -> Result<T, Error>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+    T: From<E::Model>,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(Into::into)
+        .ok_or_else(|| Error::not_found(entity, id))
+}
+
+/// Refuses a value of a unique column that a row other than `except` already has, with
+/// a conflict that says which (`what`, e.g. "a service with slug `x`").
+pub(crate) async fn ensure_unique<E, C>(
+    db: &impl ConnectionTrait,
+    column: C,
+    value: &str,
+    id_column: C,
+    except: Option<i32>,
+    what: impl FnOnce() -> String,
+) -> Result<(), Error>
+where
+    E: EntityTrait<Column = C>,
+    E::Model: Sync,
+    C: ColumnTrait,
+{
+    let taken = E::find()
+        .filter(column.eq(value))
+        .filter(id_column.ne(except.unwrap_or(-1)))
+        .count(db)
+        .await
+        .map_err(db_error)?;
+    if taken > 0 {
+        return Err(Error::Conflict(format!("{} already exists", what())));
+    }
+    Ok(())
+}
+
+/// `from` = `to` as a join condition (the entities declare no relations).
+pub(crate) fn join_on<A, B>(from: A::Column, to: B::Column) -> sea_orm::RelationDef
+where
+    A: EntityTrait,
+    B: EntityTrait,
+{
+    A::belongs_to(B::default()).from(from).to(to).into()
 }

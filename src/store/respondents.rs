@@ -145,40 +145,18 @@ pub async fn save(
     if let Some(id) = id {
         get(&txn, id).await?;
     }
-    let taken = respondent::Entity::find()
-        .filter(respondent::Column::Email.eq(new.email.as_str()))
-        .filter(respondent::Column::Id.ne(id.unwrap_or(-1)))
-        .count(&txn)
-        .await
-        .map_err(db_error)?;
-    if taken > 0 {
-        return Err(Error::Conflict(format!(
-            "a respondent with email `{}` already exists",
-            new.email
-        )));
-    }
+    super::ensure_unique::<respondent::Entity, _>(
+        &txn,
+        respondent::Column::Email,
+        new.email.as_str(),
+        respondent::Column::Id,
+        id,
+        || format!("a respondent with email `{}`", new.email),
+    )
+    .await?;
     let saved_id = match id {
         Some(id) => {
-            respondent::Entity::update_many()
-                .filter(respondent::Column::Id.eq(id))
-                .col_expr(respondent::Column::Email, new.email.as_str().into())
-                .col_expr(respondent::Column::Name, new.name.clone().into())
-                .col_expr(
-                    respondent::Column::Department,
-                    new.department.clone().into(),
-                )
-                .col_expr(
-                    respondent::Column::Kind,
-                    respondent::Kind::from(new.kind).into(),
-                )
-                .col_expr(
-                    respondent::Column::Language,
-                    respondent::Language::from(new.language).into(),
-                )
-                .col_expr(respondent::Column::UpdatedAt, now.into())
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
+            update_person(&txn, id, &new, now).await?;
             id
         }
         None => {
@@ -227,6 +205,36 @@ pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
         .await
         .map_err(db_error)?;
     respondent::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Writes a person's register fields (email, name, department, kind, language).
+async fn update_person(
+    db: &impl ConnectionTrait,
+    id: i32,
+    new: &NewRespondent,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    respondent::Entity::update_many()
+        .filter(respondent::Column::Id.eq(id))
+        .col_expr(respondent::Column::Email, new.email.as_str().into())
+        .col_expr(respondent::Column::Name, new.name.clone().into())
+        .col_expr(
+            respondent::Column::Department,
+            new.department.clone().into(),
+        )
+        .col_expr(
+            respondent::Column::Kind,
+            respondent::Kind::from(new.kind).into(),
+        )
+        .col_expr(
+            respondent::Column::Language,
+            respondent::Language::from(new.language).into(),
+        )
+        .col_expr(respondent::Column::UpdatedAt, now.into())
         .exec(db)
         .await
         .map_err(db_error)?;
@@ -350,25 +358,7 @@ pub async fn apply_import(
 ) -> Result<(), Error> {
     let mut done = plan.summary.updated + plan.summary.unchanged;
     for (id, new) in &plan.updates {
-        respondent::Entity::update_many()
-            .filter(respondent::Column::Id.eq(*id))
-            .col_expr(respondent::Column::Name, new.name.clone().into())
-            .col_expr(
-                respondent::Column::Department,
-                new.department.clone().into(),
-            )
-            .col_expr(
-                respondent::Column::Kind,
-                respondent::Kind::from(new.kind).into(),
-            )
-            .col_expr(
-                respondent::Column::Language,
-                respondent::Language::from(new.language).into(),
-            )
-            .col_expr(respondent::Column::UpdatedAt, now.into())
-            .exec(db)
-            .await
-            .map_err(db_error)?;
+        update_person(db, *id, new, now).await?;
     }
     for chunk in plan.creates.chunks(INSERT_CHUNK) {
         respondent::Entity::insert_many(chunk.iter().map(|(new, _)| active_respondent(new, now)))
@@ -435,17 +425,17 @@ pub async fn export(
         .column(invitation::Column::Status)
         .join(
             sea_orm::JoinType::InnerJoin,
-            invitation::Entity::belongs_to(round::Entity)
-                .from(invitation::Column::RoundId)
-                .to(round::Column::Id)
-                .into(),
+            super::join_on::<invitation::Entity, round::Entity>(
+                invitation::Column::RoundId,
+                round::Column::Id,
+            ),
         )
         .join(
             sea_orm::JoinType::InnerJoin,
-            round::Entity::belongs_to(service::Entity)
-                .from(round::Column::ServiceId)
-                .to(service::Column::Id)
-                .into(),
+            super::join_on::<round::Entity, service::Entity>(
+                round::Column::ServiceId,
+                service::Column::Id,
+            ),
         )
         .filter(invitation::Column::RespondentId.eq(id))
         .order_by_asc(invitation::Column::Id)
