@@ -12,6 +12,7 @@ use nyttopuls::{
     config::{MailTransportKind, Secret, Settings},
     domain::{Actor, Role},
     store::accounts::create_token,
+    usecases::Clock,
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -29,6 +30,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Holds the SQLite file and the mail outbox; removed when the test ends.
     pub tempdir: TempDir,
+    /// The time the server runs at (the system clock unless the test made it manual).
+    pub clock: Clock,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -37,6 +40,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with a chance to change the settings first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(Clock::system(), configure).await
+}
+
+/// Like [`spawn_app_with`], on `clock`: a test sets the time with `app.clock.set(…)`.
+pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let tempdir = tempfile::tempdir().expect("a temporary folder");
     let mut settings = Settings::load(None).expect("the default settings load");
     settings.server.bind = "127.0.0.1:0".into();
@@ -48,7 +56,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.scheduler.enabled = false;
     configure(&mut settings);
 
-    let app = Application::build(settings)
+    let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("the application starts");
     let port = app.port;
@@ -69,6 +77,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         admin_token,
         client,
         tempdir,
+        clock,
     }
 }
 
