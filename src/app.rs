@@ -32,10 +32,11 @@ pub struct AppState {
 pub enum StartError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
-    #[error("cannot listen on {address}: {source}")]
+    /// No `source`: printed as one line, with the key to change when the port is taken.
+    #[error("cannot listen on {address}: {reason}{}", bind_hint(reason))]
     Bind {
         address: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
@@ -43,6 +44,18 @@ pub enum StartError {
     Mail(String),
     #[error("{0}")]
     Scheduler(#[from] crate::domain::Error),
+}
+
+fn bind_hint(reason: &std::io::Error) -> &'static str {
+    match reason.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            " (another program uses that port: set server.bind, or NYTTOPULS__SERVER__BIND, to a free address and port)"
+        }
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::PermissionDenied => {
+            " (change server.bind, or NYTTOPULS__SERVER__BIND)"
+        }
+        _ => "",
+    }
 }
 
 impl AppState {
@@ -90,25 +103,32 @@ pub struct Application {
     state: AppState,
     acceptor: poem::listener::TcpAcceptor,
     pub port: u16,
+    /// The address actually served (port 0 in `server.bind` becomes the port given).
+    pub local_addr: std::net::SocketAddr,
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+    /// Binds first (a taken port fails before any migration), then connects.
+    pub async fn build(mut settings: Settings) -> Result<Self, StartError> {
         let address = settings.server.bind.clone();
-        let state = AppState::connect(settings).await?;
         let acceptor = TcpListener::bind(address.clone())
             .into_acceptor()
             .await
-            .map_err(|source| StartError::Bind { address, source })?;
-        let port = acceptor
+            .map_err(|reason| StartError::Bind { address, reason })?;
+        let local_addr = acceptor
             .local_addr()
             .first()
-            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
-            .unwrap_or_default();
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        if settings.server.public_url_from_bind {
+            settings.server.public_url = crate::config::ServerSettings::url_of(local_addr);
+        }
+        let state = AppState::connect(settings).await?;
         Ok(Self {
             state,
             acceptor,
-            port,
+            port: local_addr.port(),
+            local_addr,
         })
     }
 

@@ -35,6 +35,9 @@ pub struct InvitationContext {
     pub round_id: i32,
     pub round_open: bool,
     pub closes_at: DateTime<Utc>,
+    /// When the round would have closed by its programme's window (`opens_at` +
+    /// `open_days`); an admin who closes a round early moves `closes_at` before it.
+    pub planned_closes_at: DateTime<Utc>,
     pub questionnaire_id: i32,
     pub service_id: i32,
     pub service_name: String,
@@ -42,6 +45,10 @@ pub struct InvitationContext {
     pub language: Language,
     pub department: Option<String>,
     pub kind: String,
+    /// The person stopped every survey.
+    pub opted_out_all: bool,
+    /// The person stopped this service's surveys.
+    pub opted_out_of_service: bool,
 }
 
 impl InvitationContext {
@@ -52,6 +59,18 @@ impl InvitationContext {
     /// Open, and its window has not ended (the close job may not have run yet).
     pub fn accepts_answers(&self, now: DateTime<Utc>) -> bool {
         self.round_open && now < self.closes_at
+    }
+
+    /// The person asked for no surveys about this service (or none at all).
+    pub fn opted_out(&self) -> bool {
+        self.status == invitation_status::OPTED_OUT
+            || self.opted_out_all
+            || self.opted_out_of_service
+    }
+
+    /// Closed by an admin before its window ended, rather than by the clock.
+    pub fn closed_early(&self) -> bool {
+        !self.round_open && self.closes_at < self.planned_closes_at
     }
 }
 
@@ -90,12 +109,24 @@ pub async fn by_token(
         .map_err(db_error)?
         .map(|s| s.name)
         .unwrap_or_default();
+    let open_days = programme::Entity::find_by_id(round.programme_id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map_or(0, |p| p.open_days);
+    let opted_out_of_service =
+        respondent_service::Entity::find_by_id((person.id, round.service_id))
+            .one(db)
+            .await
+            .map_err(db_error)?
+            .is_some_and(|usage| usage.opted_out);
     Ok(Some(InvitationContext {
         invitation_id: invitation.id,
         status: invitation.status,
         round_id: round.id,
         round_open: round.status == RoundStatus::Open.as_str(),
         closes_at: round.closes_at,
+        planned_closes_at: round.opens_at + Duration::days(i64::from(open_days)),
         questionnaire_id: round.questionnaire_id,
         service_id: round.service_id,
         service_name,
@@ -103,6 +134,8 @@ pub async fn by_token(
         language: person.language.parse().unwrap_or_default(),
         department: person.department,
         kind: person.kind,
+        opted_out_all: person.opted_out_all,
+        opted_out_of_service,
     }))
 }
 

@@ -14,7 +14,8 @@ use poem::{
 use serde::{Deserialize, Serialize};
 
 use super::pages::{
-    already_answered, closed, internal_error, message_page, not_found, page, thanks,
+    ResultsNotice, already_answered, closed, included_again, internal_error, message_page,
+    not_found, opted_out, page, stopped_surveys, thanks,
 };
 use crate::{
     app::AppState,
@@ -33,6 +34,11 @@ struct LangQuery {
     lang: Option<String>,
 }
 
+/// The links of a page carry its language, so a switched language sticks.
+fn lang_query(lang: Language) -> String {
+    format!("?lang={}", lang.as_str())
+}
+
 fn language(query: &LangQuery, context: Option<&InvitationContext>) -> Language {
     query
         .lang
@@ -45,7 +51,8 @@ fn language(query: &LangQuery, context: Option<&InvitationContext>) -> Language 
 #[derive(Serialize)]
 struct ChoiceView {
     value: i64,
-    label: String,
+    /// The meaning of a scale's first and last point.
+    end: Option<&'static str>,
     checked: bool,
 }
 
@@ -109,10 +116,11 @@ fn answer_form(
 ) -> Response {
     let problem_of: HashMap<&str, AnswerProblem> =
         problems.iter().map(|(k, p)| (k.as_str(), *p)).collect();
+    // The same word as the intro of answer.html and the built-in questionnaire.
     let optional = if lang == Language::En {
         " (optional)"
     } else {
-        " (frivillig)"
+        " (frivilligt)"
     };
     let items: Vec<ItemView> = questionnaire
         .items
@@ -125,12 +133,12 @@ fn answer_form(
                 (low..=high)
                     .map(|v| ChoiceView {
                         value: v,
-                        label: if v == low {
-                            format!("{v} – {low_text}")
+                        end: if v == low {
+                            Some(low_text)
                         } else if v == high {
-                            format!("{v} – {high_text}")
+                            Some(high_text)
                         } else {
-                            v.to_string()
+                            None
                         },
                         checked: value == v.to_string(),
                     })
@@ -175,7 +183,7 @@ fn answer_form(
             })
         })
         .collect();
-    let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
+    let lang_suffix = lang_query(lang);
     let title = if lang == Language::En {
         format!("What do you think of {}?", context.service_name)
     } else {
@@ -227,8 +235,16 @@ async fn open_questionnaire(
     if context.answered() {
         return Err(already_answered(lang, answered_status));
     }
+    if context.opted_out() {
+        return Err(opted_out(
+            lang,
+            answered_status,
+            &context.service_name,
+            context.opted_out_all,
+        ));
+    }
     if !context.accepts_answers(Utc::now()) {
-        return Err(closed(lang));
+        return Err(closed(lang, context.closed_early()));
     }
     state
         .questionnaires
@@ -304,11 +320,46 @@ async fn submit_form(
         answers,
     };
     match state.answers.submit(submission).await {
-        Ok(SubmissionOutcome::Stored) => thanks(lang),
+        // POST-redirect-GET: reloading the thank-you page does not send the form again.
+        Ok(SubmissionOutcome::Stored) => Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(
+                header::LOCATION,
+                format!("/s/{token}/thanks{}", lang_query(lang)),
+            )
+            .finish(),
         Ok(SubmissionOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
-        Ok(SubmissionOutcome::RoundClosed) => closed(lang),
+        Ok(SubmissionOutcome::RoundClosed) => closed(lang, context.closed_early()),
         Err(error) => internal_error(error),
     }
+}
+
+#[handler]
+async fn show_thanks(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+) -> Response {
+    let (context, lang) = match invitation(&state, &token, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    if !context.answered() {
+        // Not answered (yet): the form, or whatever the link shows instead.
+        return Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, format!("/s/{token}{}", lang_query(lang)))
+            .finish();
+    }
+    thanks(
+        lang,
+        &ResultsNotice {
+            service: &context.service_name,
+            closes_at: context.closes_at,
+            still_open: context.accepts_answers(Utc::now()),
+            min_group_size: state.settings.survey.min_group_size,
+        },
+    )
 }
 
 #[handler]
@@ -321,14 +372,39 @@ async fn confirm_opt_out(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
+    if context.opted_out_all {
+        let (sv, en) = stopped_surveys(&context.service_name, true);
+        let (sv_again, en_again) = included_again(true);
+        return message_page(
+            lang,
+            StatusCode::OK,
+            ("Du är redan avregistrerad", &[&sv, sv_again]),
+            ("You have already opted out", &[&en, en_again]),
+        );
+    }
+    // Opted out of this service already: say so, and offer only the wider opt-out.
+    let already = context.opted_out();
+    let title = match (already, lang) {
+        (true, Language::Sv) => "Du är redan avregistrerad",
+        (true, Language::En) => "You have already opted out",
+        (false, Language::Sv) => "Avsluta enkäter",
+        (false, Language::En) => "Stop surveys",
+    };
+    let (sv_again, en_again) = included_again(false);
+    let again = if lang == Language::En {
+        en_again
+    } else {
+        sv_again
+    };
     page(
         "opt_out.html",
         context! {
             lang => lang.as_str(),
-            title => if lang == Language::En { "Stop surveys" } else { "Avsluta enkäter" },
+            title,
+            already,
+            again,
             service => context.service_name,
-            action => format!("/s/{token}/opt-out{lang_suffix}"),
+            action => format!("/s/{token}/opt-out{}", lang_query(lang)),
         },
         StatusCode::OK,
     )
@@ -356,23 +432,13 @@ async fn opt_out(
     if let Err(error) = store::invitations::opt_out(&state.db, &context, all).await {
         return internal_error(error);
     }
-    let service = context.service_name.as_str();
-    let (sv, en) = if all {
-        (
-            "Du får inga fler enkäter från Nyttopuls.".to_owned(),
-            "You will get no more surveys from Nyttopuls.".to_owned(),
-        )
-    } else {
-        (
-            format!("Du får inga fler enkäter om {service}."),
-            format!("You will get no more surveys about {service}."),
-        )
-    };
+    let (sv, en) = stopped_surveys(&context.service_name, all);
+    let (sv_again, en_again) = included_again(all);
     message_page(
         lang,
         StatusCode::OK,
-        ("Du är avregistrerad", &[&sv]),
-        ("You have opted out", &[&en]),
+        ("Du är avregistrerad", &[&sv, sv_again]),
+        ("You have opted out", &[&en, en_again]),
     )
 }
 
@@ -410,6 +476,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
     Route::new()
         .at("/assets/survey.css", get(stylesheet))
         .at("/:token", get(show_form).post(submit_form))
+        .at("/:token/thanks", get(show_thanks))
         .at("/:token/opt-out", get(confirm_opt_out).post(opt_out))
         .map_to_response()
         .map(with_security_headers)
