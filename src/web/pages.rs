@@ -25,6 +25,11 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
+/// The links of a page carry its language, so a switched language sticks.
+pub fn lang_query(lang: Language) -> String {
+    format!("?lang={}", lang.as_str())
+}
+
 pub fn page(template: &str, values: Value, status: StatusCode) -> Response {
     match templates()
         .get_template(template)
