@@ -397,3 +397,39 @@ pub fn unexpected_env_variables() -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_of_an_every_interface_bind_point_at_localhost() {
+        let url = |raw: &str| ServerSettings::url_of(raw.parse().unwrap());
+        assert_eq!(url("127.0.0.1:8090"), "http://127.0.0.1:8090");
+        assert_eq!(url("10.1.2.3:80"), "http://10.1.2.3:80");
+        assert_eq!(url("[::1]:8080"), "http://[::1]:8080");
+        assert_eq!(url("0.0.0.0:8080"), "http://localhost:8080");
+        assert_eq!(url("[::]:8080"), "http://localhost:8080");
+    }
+
+    #[test]
+    fn a_misspelt_choice_lists_the_allowed_values() {
+        assert_eq!(
+            MailTransportKind::try_from("smpt".to_owned()),
+            Err("`smpt` is not allowed: use one of file, smtp".to_owned())
+        );
+        assert_eq!(SmtpTls::try_from("tls".to_owned()), Ok(SmtpTls::Tls));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key_and_its_environment_variable() {
+        let error = ConfigError::Value {
+            key: "mail.smtp_port".into(),
+            problem: "expected an integer".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "configuration key `mail.smtp_port` (NYTTOPULS__MAIL__SMTP_PORT): expected an integer"
+        );
+    }
+}
