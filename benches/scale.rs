@@ -17,7 +17,7 @@ use std::{
 };
 
 use nyttopuls::{
-    app::{AppState, Application},
+    app::Application,
     config::{MailTransportKind, Secret, Settings, SmtpTls},
     domain::{
         Actor, NewService,
@@ -162,7 +162,7 @@ async fn main() {
 
     let app = Application::build(settings).await.expect("app starts");
     let port = app.port;
-    let state: AppState = app.state().clone();
+    let state: nyttopuls::usecases::AppState = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
     let actor = Actor::cli();
     for i in 0..SERVICES {
@@ -184,9 +184,15 @@ async fn main() {
 
     let csv = csv();
     let started = Instant::now();
-    let summary = nyttopuls::api::respondents::import_csv(&state, &actor, csv.as_bytes(), false)
-        .await
-        .unwrap();
+    let summary = nyttopuls::usecases::respondents::import_respondents(
+        &state,
+        &actor,
+        csv.as_bytes(),
+        false,
+        &|_| {},
+    )
+    .await
+    .unwrap();
     let import = started.elapsed();
     println!(
         "import {} respondents (1–3 services each): {:.2} s ({:.0} rows/s)",
@@ -214,9 +220,13 @@ async fn main() {
         .await
         .unwrap();
     let started = Instant::now();
-    let opened = nyttopuls::jobs::run_programme(&state, programme.id)
-        .await
-        .unwrap();
+    let opened = nyttopuls::usecases::rounds::open_programme_rounds(
+        &state,
+        &nyttopuls::domain::Actor::system(),
+        programme.id,
+    )
+    .await
+    .unwrap();
     let open = started.elapsed();
     println!(
         "open {} rounds with {} invitations + outbox rows: {:.2} s",

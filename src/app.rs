@@ -1,37 +1,24 @@
 //! Builds the application from settings: database (migrated), routes, and the server
 //! bound to its port, which it reports so tests can start it on port 0.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
+use crate::{
+    api,
+    config::Settings,
+    jobs::scheduler::Scheduler,
+    usecases::{AppState, Clock, ConnectError},
+    web,
+};
 use poem::{
     EndpointExt, Route, Server,
     listener::{Acceptor, Listener, TcpListener},
 };
-use sea_orm::DatabaseConnection;
-
-use crate::{api, config::Settings, jobs::scheduler::Scheduler, mail::Mailer, store, web};
-
-/// Everything a request or job needs, handed to poem with `.data()`; no global state.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: DatabaseConnection,
-    pub metrics: Arc<web::metrics::Metrics>,
-    pub mailer: Mailer,
-    /// Names this process in job leases.
-    pub instance_id: String,
-    /// Signalled when a programme is created or changed, so its timer follows.
-    pub programmes_changed: Arc<tokio::sync::Notify>,
-    /// Stores answers in batches (group commit).
-    pub answers: web::answer_writer::AnswerWriter,
-    /// Questionnaire versions never change once used, so they are cached.
-    pub questionnaires: web::answer_writer::QuestionnaireCache,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Connect(#[from] ConnectError),
     /// No `source`: printed as one line, with the key to change when the port is taken.
     #[error("cannot listen on {address}: {reason}{}", bind_hint(reason))]
     Bind {
@@ -40,8 +27,6 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
-    #[error("{0}")]
-    Mail(String),
     #[error("{0}")]
     Scheduler(#[from] crate::domain::Error),
 }
@@ -55,29 +40,6 @@ fn bind_hint(reason: &std::io::Error) -> &'static str {
             " (change server.bind, or NYTTOPULS__SERVER__BIND)"
         }
         _ => "",
-    }
-}
-
-impl AppState {
-    /// Connects to the database and brings its schema up to date.
-    pub async fn connect(settings: Settings) -> Result<Self, StartError> {
-        let db = store::connect(&settings.database).await?;
-        store::migrate(&db).await?;
-        let mailer = Mailer::from_settings(&settings.mail).map_err(StartError::Mail)?;
-        Ok(Self {
-            answers: web::answer_writer::AnswerWriter::start(db.clone()),
-            questionnaires: web::answer_writer::QuestionnaireCache::default(),
-            settings: Arc::new(settings),
-            db,
-            metrics: Arc::default(),
-            mailer,
-            instance_id: format!(
-                "{}:{}",
-                std::env::var("HOSTNAME").unwrap_or_else(|_| "nyttopuls".into()),
-                std::process::id()
-            ),
-            programmes_changed: Arc::default(),
-        })
     }
 }
 
@@ -108,8 +70,16 @@ pub struct Application {
 }
 
 impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// Like [`Application::build`], on the given clock (tests set the time directly).
     /// Binds first (a taken port fails before any migration), then connects.
-    pub async fn build(mut settings: Settings) -> Result<Self, StartError> {
+    pub async fn build_with_clock(
+        mut settings: Settings,
+        clock: Clock,
+    ) -> Result<Self, StartError> {
         let address = settings.server.bind.clone();
         let acceptor = TcpListener::bind(address.clone())
             .into_acceptor()
@@ -123,7 +93,7 @@ impl Application {
         if settings.server.public_url_from_bind {
             settings.server.public_url = crate::config::ServerSettings::url_of(local_addr);
         }
-        let state = AppState::connect(settings).await?;
+        let state = AppState::connect(settings, clock).await?;
         Ok(Self {
             state,
             acceptor,

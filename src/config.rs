@@ -164,6 +164,10 @@ pub struct MailSettings {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_tls: SmtpTls,
+    /// A PEM file with the CA (or CAs) that issued the relay's certificate, trusted in
+    /// addition to the system's store: municipal relays often use an internal CA.
+    #[serde(default)]
+    pub smtp_ca_file: Option<String>,
     #[serde(default)]
     pub smtp_username: Option<Secret>,
     #[serde(default)]
@@ -346,6 +350,15 @@ impl Settings {
         if self.mail.max_attempts < 1 {
             return Err(invalid("mail.max_attempts", "must be at least 1"));
         }
+        if self.mail.transport == MailTransportKind::Smtp
+            && self.mail.smtp_tls == SmtpTls::None
+            && self.mail.smtp_ca_file.is_some()
+        {
+            return Err(invalid(
+                "mail.smtp_ca_file",
+                "is set but mail.smtp_tls is \"none\": set smtp_tls to \"starttls\" or \"tls\"",
+            ));
+        }
         if !self.mail.from.contains('@') {
             return Err(invalid("mail.from", "must be an email address"));
         }
@@ -380,6 +393,7 @@ pub fn unexpected_env_variables() -> Vec<String> {
     };
     let extra = [
         "server.public_url",
+        "mail.smtp_ca_file",
         "mail.smtp_username",
         "mail.smtp_password",
         "mail.smtp_username_file",

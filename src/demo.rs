@@ -5,12 +5,12 @@
 use chrono::Utc;
 
 use crate::{
-    app::AppState,
     domain::{
         Actor, Email, Error, NewRespondent, NewService, PageRequest, Role, ServiceFilter,
         programme::{NewProgramme, ProgrammeFields},
     },
-    jobs, store,
+    store,
+    usecases::{self, AppState},
 };
 
 const DEPARTMENTS: [&str; 3] = [
@@ -163,7 +163,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
             Some(if i % 5 == 0 { "en" } else { "sv" }),
             &services,
         )?;
-        store::respondents::save(&state.db, &actor, None, person).await?;
+        usecases::respondents::save_respondent(state, &actor, None, person).await?;
     }
     let standard = store::questionnaires::template(&state.db, "standard").await?;
     let programme = NewProgramme::parse(ProgrammeFields {
@@ -178,7 +178,8 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
         active: Some(true),
     })?;
     let programme = store::programmes::save(&state.db, &actor, None, programme).await?;
-    let opened = jobs::run_programme(state, programme.id).await?;
+    let opened =
+        usecases::rounds::open_programme_rounds(state, &Actor::system(), programme.id).await?;
     let admin_token =
         store::accounts::create_token(&state.db, &actor, Role::Admin, "demo admin").await?;
     let owner_token = store::accounts::create_token(

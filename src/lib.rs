@@ -10,4 +10,5 @@ pub mod jobs;
 pub mod mail;
 pub mod stats;
 pub mod store;
+pub mod usecases;
 pub mod web;

@@ -7,10 +7,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use nyttopuls::{
-    app::{AppState, Application, shutdown_signal},
+    app::{Application, shutdown_signal},
     config::{Settings, unexpected_env_variables},
     domain::{Actor, Error, Role},
     store,
+    usecases::{AppState, Clock},
 };
 
 #[derive(Parser)]
@@ -209,12 +210,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await?;
         }
         Command::Migrate => {
-            AppState::connect(settings).await?;
+            AppState::connect(settings, Clock::system()).await?;
             println!("database schema is up to date");
         }
         Command::RunJob { name } => {
             let job: nyttopuls::jobs::JobName = name.parse()?;
-            let state = AppState::connect(settings).await?;
+            let state = AppState::connect(settings, Clock::system()).await?;
             let spinner = ProgressBar::new_spinner();
             spinner.set_message(format!("running {job}"));
             spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -247,7 +248,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     label,
                 },
         } => {
-            let state = AppState::connect(settings).await?;
+            let state = AppState::connect(settings, Clock::system()).await?;
             let role = match (role, owner_id) {
                 (RoleArg::Admin, _) => Role::Admin,
                 (RoleArg::Owner, Some(owner_id)) => Role::Owner { owner_id },
@@ -266,13 +267,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let state = AppState::connect(settings).await?;
+            let state = AppState::connect(settings, Clock::system()).await?;
             let bar = ProgressBar::new(bytes.iter().filter(|&&b| b == b'\n').count() as u64);
             bar.set_style(
                 ProgressStyle::with_template("{bar:40} {pos}/{len} respondents {elapsed}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            let result = nyttopuls::api::respondents::import_csv_with_progress(
+            let result = nyttopuls::usecases::respondents::import_respondents(
                 &state,
                 &Actor::cli(),
                 &bytes,

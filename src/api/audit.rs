@@ -6,9 +6,9 @@ use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 
 use super::{ApiTags, auth::BearerAuth, dto::Paged, error::ApiResult};
 use crate::{
-    app::AppState,
     domain::PageRequest,
     store::audit::{self as store, AuditEntry, AuditFilter},
+    usecases::AppState,
 };
 
 #[derive(Debug, Object)]

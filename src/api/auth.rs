@@ -5,7 +5,7 @@ use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 
 use super::error::ApiError;
-use crate::{app::AppState, domain::Actor, store};
+use crate::{domain::Actor, store, usecases::AppState};
 
 /// `Authorization: Bearer np_…` — create one with `nyttopuls token create`.
 #[derive(SecurityScheme)]

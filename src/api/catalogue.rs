@@ -11,12 +11,12 @@ use super::{
     text::Text,
 };
 use crate::{
-    app::AppState,
     domain::{
         Department, Email, Error, NewService, Owner, PageRequest, Service, ServiceFilter,
         catalogue::required_name,
     },
     store::catalogue as store,
+    usecases::AppState,
 };
 
 #[derive(Debug, Object)]

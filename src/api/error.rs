@@ -54,6 +54,10 @@ pub enum ApiError {
     /// A bug or an unavailable database; details are in the server log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// A service we depend on refused us (the mail relay: authentication, TLS,
+    /// connection); nothing was lost, try again once it is fixed.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -99,18 +103,22 @@ fn problem_dto(problem: FieldProblem) -> ProblemDto {
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
         let message = error.to_string();
-        match error {
+        match &error {
             Error::Invalid(problems) => {
                 let mut json = body("invalid", message);
-                json.0.problems = Some(problems.into_iter().map(problem_dto).collect());
+                json.0.problems = Some(problems.iter().cloned().map(problem_dto).collect());
                 Self::BadRequest(json)
             }
             Error::NotFound { .. } => Self::NotFound(body("not_found", message)),
             Error::Conflict(_) => Self::Conflict(body("conflict", message)),
             Error::Forbidden(_) => Self::Forbidden(body("forbidden", message)),
             Error::Gone(_) => Self::Gone(body("gone", message)),
-            Error::Internal(cause) => {
-                tracing::error!(%cause, "internal error in API request");
+            Error::Unavailable(_) => {
+                tracing::warn!(%message, "dependency unavailable");
+                Self::Unavailable(body("unavailable", message))
+            }
+            Error::Internal { .. } => {
+                tracing::error!(error = %error.chain(), "internal error in API request");
                 Self::Internal(body(
                     "internal",
                     "the server could not complete the request; it has been logged",

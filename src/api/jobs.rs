@@ -7,8 +7,8 @@ use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::{ApiTags, auth::BearerAuth, error::ApiResult};
 use crate::{
-    app::AppState,
     jobs::{self, JobName},
+    usecases::AppState,
 };
 
 #[derive(Debug, Object)]

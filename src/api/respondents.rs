@@ -1,8 +1,6 @@
 //! Respondents (the users of the IT services) over HTTP, including the CSV import.
 //! Personal data: admin only.
 
-use std::collections::HashSet;
-
 use poem::web::Data;
 use poem_openapi::{
     ApiRequest, Object, OpenApi,
@@ -18,12 +16,9 @@ use super::{
     text::Text,
 };
 use crate::{
-    app::AppState,
-    domain::{Error, NewRespondent, PageRequest, Respondent, import},
-    store::{
-        catalogue::service_ids_by_slug,
-        respondents::{self as store, RespondentFilter},
-    },
+    domain::{Error, NewRespondent, PageRequest, Respondent},
+    store::respondents::RespondentFilter,
+    usecases::{self, AppState},
 };
 
 #[derive(Debug, Object)]
@@ -138,14 +133,13 @@ impl RespondentsApi {
         page: Query<Option<u64>>,
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<Paged<RespondentDto>>> {
-        auth.0.require_admin()?;
         let page = PageRequest::new(page.0, per_page.0)?;
         let filter = RespondentFilter {
             service_id: service_id.0,
             email: email.0,
         };
         Ok(Json(Paged::from_page(
-            store::list(&state.db, &filter, page).await?,
+            usecases::respondents::list_respondents(&state, &auth.0, &filter, page).await?,
             Into::into,
         )))
     }
@@ -158,8 +152,8 @@ impl RespondentsApi {
         auth: BearerAuth,
         input: Json<RespondentInput>,
     ) -> ApiResult<Created<RespondentDto>> {
-        auth.0.require_admin()?;
-        let saved = store::save(&state.db, &auth.0, None, input.parse()?).await?;
+        let saved =
+            usecases::respondents::save_respondent(&state, &auth.0, None, input.parse()?).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -171,8 +165,11 @@ impl RespondentsApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<RespondentDto>> {
-        auth.0.require_admin()?;
-        Ok(Json(store::get(&state.db, id.0).await?.into()))
+        Ok(Json(
+            usecases::respondents::get_respondent(&state, &auth.0, id.0)
+                .await?
+                .into(),
+        ))
     }
 
     /// Replace a respondent and the services they use
@@ -184,8 +181,9 @@ impl RespondentsApi {
         id: Path<i32>,
         input: Json<RespondentInput>,
     ) -> ApiResult<Json<RespondentDto>> {
-        auth.0.require_admin()?;
-        let saved = store::save(&state.db, &auth.0, Some(id.0), input.parse()?).await?;
+        let saved =
+            usecases::respondents::save_respondent(&state, &auth.0, Some(id.0), input.parse()?)
+                .await?;
         Ok(Json(saved.into()))
     }
 
@@ -198,17 +196,8 @@ impl RespondentsApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<PersonalDataDto>> {
-        auth.0.require_admin()?;
-        let (person, invitations) = store::export(&state.db, id.0).await?;
-        crate::store::audit::record(
-            &state.db,
-            &auth.0,
-            "export",
-            "respondent",
-            Some(id.0.to_string()),
-            serde_json::json!({}),
-        )
-        .await?;
+        let (person, invitations) =
+            usecases::respondents::export_personal_data(&state, &auth.0, id.0).await?;
         Ok(Json(PersonalDataDto {
             respondent: person.into(),
             invitations: invitations
@@ -216,7 +205,7 @@ impl RespondentsApi {
                 .map(|i| InvitationRecordDto {
                     service: i.service,
                     period: i.period,
-                    status: i.status,
+                    status: i.status.as_str().to_owned(),
                 })
                 .collect(),
             note: "Survey answers are stored without any link to the person and cannot be \
@@ -233,8 +222,7 @@ impl RespondentsApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        auth.0.require_admin()?;
-        store::delete(&state.db, &auth.0, id.0).await?;
+        usecases::respondents::erase_respondent(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
 
@@ -253,9 +241,15 @@ impl RespondentsApi {
         dry_run: Query<Option<bool>>,
         csv: CsvBody,
     ) -> ApiResult<Json<ImportSummaryDto>> {
-        auth.0.require_admin()?;
         let (CsvBody::Csv(bytes) | CsvBody::Text(bytes)) = csv;
-        let summary = import_csv(&state, &auth.0, &bytes.0, dry_run.0.unwrap_or(false)).await?;
+        let summary = usecases::respondents::import_respondents(
+            &state,
+            &auth.0,
+            &bytes.0,
+            dry_run.0.unwrap_or(false),
+            &|_| {},
+        )
+        .await?;
         Ok(Json(ImportSummaryDto {
             rows: summary.rows,
             created: summary.created,
@@ -264,26 +258,4 @@ impl RespondentsApi {
             dry_run: summary.dry_run,
         }))
     }
-}
-
-/// Parses, checks and applies a respondent CSV (shared by the API and the CLI).
-pub async fn import_csv(
-    state: &AppState,
-    actor: &crate::domain::Actor,
-    bytes: &[u8],
-    dry_run: bool,
-) -> Result<import::ImportSummary, Error> {
-    import_csv_with_progress(state, actor, bytes, dry_run, &|_| {}).await
-}
-
-pub async fn import_csv_with_progress(
-    state: &AppState,
-    actor: &crate::domain::Actor,
-    bytes: &[u8],
-    dry_run: bool,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<import::ImportSummary, Error> {
-    let known: HashSet<String> = service_ids_by_slug(&state.db).await?.into_keys().collect();
-    let rows = import::parse_respondents_csv(bytes, &known).map_err(Error::Invalid)?;
-    store::import(&state.db, actor, rows, dry_run, progress).await
 }

@@ -7,15 +7,14 @@ use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::J
 
 use super::{ApiTags, auth::BearerAuth, dto::Created, error::ApiResult, text::Text};
 use crate::{
-    app::AppState,
     domain::{
-        Error,
+        Error, RoundStatus,
         programme::{NewProgramme, Programme, ProgrammeFields, Sampling},
         questionnaire::{Item, ItemKind, Questionnaire, ScaleTag},
         survey::{Round, RoundFilter},
     },
-    jobs,
-    store::{self, catalogue::get_service},
+    store,
+    usecases::{self, AppState},
 };
 
 #[derive(Debug, Object)]
@@ -237,6 +236,32 @@ impl ProgrammeInput {
     }
 }
 
+/// A round is `open` (taking answers) until its window ends or an admin closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum RoundStatusDto {
+    Open,
+    Closed,
+}
+
+impl From<RoundStatus> for RoundStatusDto {
+    fn from(status: RoundStatus) -> Self {
+        match status {
+            RoundStatus::Open => Self::Open,
+            RoundStatus::Closed => Self::Closed,
+        }
+    }
+}
+
+impl From<RoundStatusDto> for RoundStatus {
+    fn from(status: RoundStatusDto) -> Self {
+        match status {
+            RoundStatusDto::Open => Self::Open,
+            RoundStatusDto::Closed => Self::Closed,
+        }
+    }
+}
+
 #[derive(Debug, Object)]
 pub struct RoundDto {
     pub id: i32,
@@ -247,8 +272,7 @@ pub struct RoundDto {
     pub period: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
-    /// `open` or `closed`.
-    pub status: String,
+    pub status: RoundStatusDto,
     /// Invitations created.
     pub invited: i32,
     /// Responses stored.
@@ -265,7 +289,7 @@ impl From<Round> for RoundDto {
             period: r.period,
             opens_at: r.opens_at,
             closes_at: r.closes_at,
-            status: r.status,
+            status: r.status.into(),
             invited: r.invited,
             answered: r.answered,
         }
@@ -435,8 +459,7 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ProgrammeRunDto>> {
-        auth.0.require_admin()?;
-        let outcome = jobs::run_programme(&state, id.0).await?;
+        let outcome = usecases::rounds::open_programme_rounds(&state, &auth.0, id.0).await?;
         Ok(Json(ProgrammeRunDto {
             rounds_opened: outcome.rounds_opened as u64,
             invitations: outcome.invitations as u64,
@@ -452,31 +475,15 @@ impl SurveyApi {
         auth: BearerAuth,
         service_id: Query<Option<i32>>,
         programme_id: Query<Option<i32>>,
-        /// `open` or `closed`.
-        status: Query<Option<String>>,
+        status: Query<Option<RoundStatusDto>>,
     ) -> ApiResult<Json<Vec<RoundDto>>> {
         let filter = RoundFilter {
             service_id: service_id.0,
             programme_id: programme_id.0,
-            status: status.0,
+            status: status.0.map(Into::into),
+            owner_id: None,
         };
-        let mut rounds = store::rounds::list(&state.db, &filter).await?;
-        if let Some(owner_id) = auth.0.owner_scope() {
-            let own = store::catalogue::list_services(
-                &state.db,
-                &crate::domain::ServiceFilter {
-                    owner_id: Some(owner_id),
-                    ..Default::default()
-                },
-                crate::domain::PageRequest {
-                    page: 1,
-                    per_page: u64::MAX / 2,
-                },
-            )
-            .await?;
-            let own: std::collections::HashSet<i32> = own.items.iter().map(|s| s.id).collect();
-            rounds.retain(|r| own.contains(&r.service_id));
-        }
+        let rounds = usecases::rounds::list_rounds(&state, &auth.0, filter).await?;
         Ok(Json(rounds.into_iter().map(Into::into).collect()))
     }
 
@@ -488,15 +495,11 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<RoundDto>> {
-        let round = store::rounds::get(&state.db, id.0).await?;
-        let service = get_service(&state.db, round.service_id).await?;
-        if !auth.0.may_read_owned_by(service.owner_id) {
-            return Err(Error::Forbidden(
-                "an owner may read only their own services' rounds".into(),
-            )
-            .into());
-        }
-        Ok(Json(round.into()))
+        Ok(Json(
+            usecases::rounds::get_round(&state, &auth.0, id.0)
+                .await?
+                .into(),
+        ))
     }
 
     /// Close a round now (admin); its link pages then answer 410
@@ -507,9 +510,8 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<RoundDto>> {
-        auth.0.require_admin()?;
         Ok(Json(
-            store::rounds::close(&state.db, &auth.0, id.0, Utc::now())
+            usecases::rounds::close_round(&state, &auth.0, id.0)
                 .await?
                 .into(),
         ))

@@ -32,8 +32,17 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Gone(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something we depend on (the mail relay) refuses us; trying again later may work.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A fault of ours or of the database, never of the caller: logged with its cause
+    /// chain once, where it becomes a 500 (or an exit code), and shown opaquely.
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl Error {
@@ -52,7 +61,34 @@ impl Error {
         }
     }
 
-    pub fn internal(cause: impl fmt::Display) -> Self {
-        Self::Internal(cause.to_string())
+    /// An internal error caused by `source`, kept for the log.
+    pub fn internal(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal {
+            context: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// An internal error described by `context` (a broken invariant, no cause to keep).
+    pub fn bug(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// `context` and every cause below it, for the one log line of an internal error.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(inner) = cause {
+            let inner_text = inner.to_string();
+            if !text.contains(&inner_text) {
+                text.push_str(": ");
+                text.push_str(&inner_text);
+            }
+            cause = inner.source();
+        }
+        text
     }
 }

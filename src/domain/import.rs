@@ -2,9 +2,9 @@
 //! without BOM, services as slugs separated by `|`. The whole file is checked before
 //! anything is written, and every problem is reported with its line and column.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::{FieldProblem, NewRespondent};
+use super::{FieldProblem, Language, NewRespondent, RespondentKind};
 
 pub const COLUMNS: [&str; 6] = [
     "email",
@@ -181,6 +181,78 @@ pub fn parse_respondents_csv(
     }
 }
 
+/// A person already in the register, as an import compares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredPerson {
+    pub id: i32,
+    pub name: String,
+    pub department: Option<String>,
+    pub kind: RespondentKind,
+    pub language: Language,
+    pub service_ids: BTreeSet<i32>,
+}
+
+/// What an import changes, decided before anything is written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportPlan {
+    pub summary: ImportSummary,
+    /// New people with the ids of their services.
+    pub creates: Vec<(NewRespondent, BTreeSet<i32>)>,
+    /// Known people whose name, department, kind or language changed.
+    pub updates: Vec<(i32, NewRespondent)>,
+    /// Known people whose set of services changed: the new set.
+    pub service_sets: Vec<(i32, BTreeSet<i32>)>,
+}
+
+/// Compares checked rows with the register (email is the key): who is created, who is
+/// updated and whose services change. `service_ids` maps slugs to ids (rows were
+/// checked against the same slugs, so every slug is known).
+pub fn plan_import(
+    rows: Vec<ImportRow>,
+    registered: &HashMap<String, RegisteredPerson>,
+    service_ids: &HashMap<String, i32>,
+    dry_run: bool,
+) -> ImportPlan {
+    let mut plan = ImportPlan {
+        summary: ImportSummary {
+            rows: rows.len() as u64,
+            dry_run,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    for row in rows {
+        let new = row.respondent;
+        let services: BTreeSet<i32> = new
+            .services
+            .iter()
+            .filter_map(|slug| service_ids.get(slug.as_str()).copied())
+            .collect();
+        let Some(known) = registered.get(new.email.as_str()) else {
+            plan.summary.created += 1;
+            plan.creates.push((new, services));
+            continue;
+        };
+        let fields_changed = known.name != new.name
+            || known.department != new.department
+            || known.kind != new.kind
+            || known.language != new.language;
+        let services_changed = known.service_ids != services;
+        if fields_changed || services_changed {
+            plan.summary.updated += 1;
+        } else {
+            plan.summary.unchanged += 1;
+        }
+        if services_changed {
+            plan.service_sets.push((known.id, services));
+        }
+        if fields_changed {
+            plan.updates.push((known.id, new));
+        }
+    }
+    plan
+}
+
 fn line_of_byte(bytes: &[u8], offset: usize) -> u64 {
     1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
 }
@@ -238,5 +310,53 @@ mod tests {
                 .any(|p| p.starts_with("line 5, email") && p.contains("line 2")),
             "{described:?}"
         );
+    }
+
+    #[test]
+    fn an_import_creates_updates_and_leaves_alone_by_email() {
+        let csv = "email;name;department;kind;language;services\n\
+                   ny@karlstad.se;Ny Person;;internal;sv;procapita\n\
+                   same@karlstad.se;Samma;BUF;internal;sv;procapita\n\
+                   moved@karlstad.se;Flyttad;KLK;internal;sv;procapita\n\
+                   switch@karlstad.se;Byter;BUF;external;en;e-tjanst\n";
+        let rows = parse_respondents_csv(csv.as_bytes(), &slugs()).unwrap();
+        let ids = HashMap::from([("procapita".to_owned(), 1), ("e-tjanst".to_owned(), 2)]);
+        let person = |id, name: &str, department: &str, service: i32| RegisteredPerson {
+            id,
+            name: name.into(),
+            department: Some(department.into()),
+            kind: RespondentKind::Internal,
+            language: Language::Sv,
+            service_ids: BTreeSet::from([service]),
+        };
+        let registered = HashMap::from([
+            ("same@karlstad.se".to_owned(), person(10, "Samma", "BUF", 1)),
+            (
+                "moved@karlstad.se".to_owned(),
+                person(11, "Flyttad", "BUF", 1),
+            ),
+            (
+                "switch@karlstad.se".to_owned(),
+                person(12, "Byter", "BUF", 1),
+            ),
+        ]);
+        let plan = plan_import(rows, &registered, &ids, false);
+        assert_eq!(
+            plan.summary,
+            ImportSummary {
+                rows: 4,
+                created: 1,
+                updated: 2,
+                unchanged: 1,
+                dry_run: false
+            }
+        );
+        assert_eq!(plan.creates.len(), 1);
+        assert_eq!(plan.creates[0].0.email.as_str(), "ny@karlstad.se");
+        assert_eq!(plan.creates[0].1, BTreeSet::from([1]));
+        // Department changed for 11; kind, language and services for 12.
+        let updated: Vec<i32> = plan.updates.iter().map(|(id, _)| *id).collect();
+        assert_eq!(updated, vec![11, 12]);
+        assert_eq!(plan.service_sets, vec![(12, BTreeSet::from([2]))]);
     }
 }

@@ -9,8 +9,10 @@ pub mod import;
 mod period;
 pub mod programme;
 pub mod questionnaire;
+pub mod reminders;
 mod respondent;
 mod schedule;
+pub mod selection;
 mod slug;
 pub mod survey;
 pub mod token;
@@ -23,6 +25,9 @@ pub use period::PeriodKind;
 pub use respondent::{Language, NewRespondent, Respondent, RespondentKind};
 pub use schedule::CronSchedule;
 pub use slug::Slug;
+pub use survey::{
+    Delivery, InvitationEvent, InvitationStatus, OutboxStatus, RoundStatus, SurveyEmailKind,
+};
 
 /// Page of a listing: 1-based page number and page size (bounded).
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Language;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Round states: a round opens, then closes once (by its window or an admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RoundStatus {
     Open,
     Closed,
@@ -20,6 +21,185 @@ impl RoundStatus {
     }
 }
 
+/// Invitation states. `Answered` records only *that* the person answered, never when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvitationStatus {
+    Queued,
+    Sent,
+    Reminded,
+    Answered,
+    OptedOut,
+    Bounced,
+}
+
+/// What can happen to an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvitationEvent {
+    /// Its invitation email went out.
+    InvitationSent,
+    /// A reminder email went out.
+    ReminderSent,
+    Answered,
+    OptedOut,
+    /// The relay refused the address for good.
+    Bounced,
+}
+
+impl InvitationStatus {
+    pub const ALL: [Self; 6] = [
+        Self::Queued,
+        Self::Sent,
+        Self::Reminded,
+        Self::Answered,
+        Self::OptedOut,
+        Self::Bounced,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Reminded => "reminded",
+            Self::Answered => "answered",
+            Self::OptedOut => "opted_out",
+            Self::Bounced => "bounced",
+        }
+    }
+
+    /// The person may still answer (and be reminded).
+    pub fn awaits_answer(self) -> bool {
+        matches!(self, Self::Queued | Self::Sent | Self::Reminded)
+    }
+
+    /// The state after `event`, or `None` when the event changes nothing: an email that
+    /// goes out never overrides an answer, an opt-out or a bounce, and a finished
+    /// invitation stays finished.
+    pub fn after(self, event: InvitationEvent) -> Option<Self> {
+        use InvitationEvent as E;
+        match (self, event) {
+            (Self::Queued, E::InvitationSent) => Some(Self::Sent),
+            (Self::Sent, E::ReminderSent) => Some(Self::Reminded),
+            (state, E::Answered) if state.awaits_answer() => Some(Self::Answered),
+            (state, E::OptedOut) if state.awaits_answer() => Some(Self::OptedOut),
+            (state, E::Bounced) if state.awaits_answer() => Some(Self::Bounced),
+            _ => None,
+        }
+    }
+
+    /// Every state that `event` moves on: what a conditional update filters on, so a
+    /// concurrent change (an answer racing a bounce) is never overwritten.
+    pub fn moved_by(event: InvitationEvent) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|state| state.after(event).is_some())
+            .collect()
+    }
+}
+
+impl std::str::FromStr for InvitationStatus {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not an invitation status"))
+    }
+}
+
+/// Outbox message states: pending until sent, skipped, failed for good or bounced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    /// Temporary failures until `mail.max_attempts` ran out.
+    Failed,
+    Bounced,
+    /// Not sent because it no longer applied (a reminder to someone who answered).
+    Skipped,
+}
+
+impl OutboxStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Sent,
+        Self::Failed,
+        Self::Bounced,
+        Self::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Bounced => "bounced",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// Done with: the personal link in the payload is no longer needed.
+    pub fn is_final(self) -> bool {
+        self != Self::Pending
+    }
+}
+
+/// What became of one attempt to send an outbox message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    Sent,
+    /// Not sent because it no longer applies.
+    Skipped,
+    /// Retry at `retry_at`, or give up (`None`).
+    Transient {
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+    /// The relay refused the recipient for good.
+    Permanent {
+        error: String,
+    },
+}
+
+impl Delivery {
+    /// The message's state after this delivery.
+    pub fn outbox_status(&self) -> OutboxStatus {
+        match self {
+            Self::Sent => OutboxStatus::Sent,
+            Self::Skipped => OutboxStatus::Skipped,
+            Self::Transient {
+                retry_at: Some(_), ..
+            } => OutboxStatus::Pending,
+            Self::Transient { retry_at: None, .. } => OutboxStatus::Failed,
+            Self::Permanent { .. } => OutboxStatus::Bounced,
+        }
+    }
+
+    /// What this delivery means for the invitation an email of `kind` belongs to.
+    pub fn invitation_event(&self, kind: SurveyEmailKind) -> Option<InvitationEvent> {
+        match (self, kind) {
+            (Self::Sent, SurveyEmailKind::Invitation) => Some(InvitationEvent::InvitationSent),
+            (Self::Sent, SurveyEmailKind::Reminder) => Some(InvitationEvent::ReminderSent),
+            (Self::Permanent { .. }, _) => Some(InvitationEvent::Bounced),
+            _ => None,
+        }
+    }
+}
+
+/// When a temporarily failed message is tried again: `base` after the first attempt,
+/// doubling with each further one; `None` once `max_attempts` are used up.
+pub fn retry_at(
+    attempts: i32,
+    max_attempts: i32,
+    base_secs: i64,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    (attempts < max_attempts).then(|| {
+        let exponent = (attempts - 1).clamp(0, 16) as u32;
+        now + chrono::Duration::seconds(base_secs.saturating_mul(1 << exponent))
+    })
+}
+
 /// A round as the API shows it.
 #[derive(Debug, Clone)]
 pub struct Round {
@@ -30,7 +210,7 @@ pub struct Round {
     pub period: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
-    pub status: String,
+    pub status: RoundStatus,
     pub invited: i32,
     pub answered: i32,
 }
@@ -39,19 +219,9 @@ pub struct Round {
 pub struct RoundFilter {
     pub service_id: Option<i32>,
     pub programme_id: Option<i32>,
-    pub status: Option<String>,
-}
-
-/// Invitation states. `Answered` records only *that* the person answered.
-pub mod invitation_status {
-    pub const QUEUED: &str = "queued";
-    pub const SENT: &str = "sent";
-    pub const REMINDED: &str = "reminded";
-    pub const ANSWERED: &str = "answered";
-    pub const OPTED_OUT: &str = "opted_out";
-    pub const BOUNCED: &str = "bounced";
-    /// States in which the person may still answer.
-    pub const AWAITING: [&str; 3] = [QUEUED, SENT, REMINDED];
+    pub status: Option<RoundStatus>,
+    /// Only rounds of services this owner owns (an objektägare's view).
+    pub owner_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +229,15 @@ pub mod invitation_status {
 pub enum SurveyEmailKind {
     Invitation,
     Reminder,
+}
+
+/// The outbox key that keeps one email from being queued twice: one invitation per
+/// invitation, one reminder per invitation and reminder step.
+pub fn idempotency_key(kind: SurveyEmailKind, invitation_id: i64, reminder_step: usize) -> String {
+    match kind {
+        SurveyEmailKind::Invitation => format!("invitation:{invitation_id}"),
+        SurveyEmailKind::Reminder => format!("reminder:{invitation_id}:{reminder_step}"),
+    }
 }
 
 /// What an invitation or reminder email says; stored in the outbox until sent (it
@@ -108,5 +287,88 @@ impl<'de> Deserialize<'de> for Language {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
         raw.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use InvitationEvent as E;
+    use InvitationStatus as S;
+
+    #[test]
+    fn emails_move_an_invitation_forward_but_never_over_an_answer() {
+        assert_eq!(S::Queued.after(E::InvitationSent), Some(S::Sent));
+        assert_eq!(S::Sent.after(E::ReminderSent), Some(S::Reminded));
+        assert_eq!(S::Reminded.after(E::ReminderSent), None);
+        for finished in [S::Answered, S::OptedOut, S::Bounced] {
+            for event in [
+                E::InvitationSent,
+                E::ReminderSent,
+                E::Answered,
+                E::OptedOut,
+                E::Bounced,
+            ] {
+                assert_eq!(finished.after(event), None, "{finished:?} after {event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_link_answers_only_from_a_waiting_state() {
+        assert_eq!(
+            InvitationStatus::moved_by(E::Answered),
+            vec![S::Queued, S::Sent, S::Reminded]
+        );
+        assert_eq!(
+            InvitationStatus::moved_by(E::InvitationSent),
+            vec![S::Queued]
+        );
+        assert_eq!(S::Reminded.after(E::OptedOut), Some(S::OptedOut));
+    }
+
+    #[test]
+    fn delivery_outcomes_map_to_outbox_states_and_invitation_events() {
+        let at = Utc::now();
+        assert_eq!(Delivery::Sent.outbox_status(), OutboxStatus::Sent);
+        let retry = Delivery::Transient {
+            error: "421".into(),
+            retry_at: Some(at),
+        };
+        assert_eq!(retry.outbox_status(), OutboxStatus::Pending);
+        assert_eq!(retry.invitation_event(SurveyEmailKind::Invitation), None);
+        let give_up = Delivery::Transient {
+            error: "421".into(),
+            retry_at: None,
+        };
+        assert_eq!(give_up.outbox_status(), OutboxStatus::Failed);
+        let bounce = Delivery::Permanent {
+            error: "550 5.1.1".into(),
+        };
+        assert_eq!(bounce.outbox_status(), OutboxStatus::Bounced);
+        assert_eq!(
+            bounce.invitation_event(SurveyEmailKind::Reminder),
+            Some(E::Bounced)
+        );
+        assert_eq!(
+            Delivery::Sent.invitation_event(SurveyEmailKind::Reminder),
+            Some(E::ReminderSent)
+        );
+        assert_eq!(
+            Delivery::Skipped.invitation_event(SurveyEmailKind::Reminder),
+            None
+        );
+    }
+
+    #[test]
+    fn retries_back_off_exponentially_until_attempts_run_out() {
+        let now = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let after = |attempts| retry_at(attempts, 4, 60, now).map(|t| (t - now).num_seconds());
+        assert_eq!(after(1), Some(60));
+        assert_eq!(after(2), Some(120));
+        assert_eq!(after(3), Some(240));
+        assert_eq!(after(4), None);
     }
 }

@@ -14,9 +14,9 @@ use std::{fmt, str::FromStr};
 use chrono::{Duration, Utc};
 
 pub use dispatch_outbox::dispatch_outbox;
-pub use open_rounds::{open_due_rounds, run_programme};
+pub use open_rounds::open_due_rounds;
 
-use crate::{app::AppState, domain::Error, store};
+use crate::{domain::Error, store, usecases::AppState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobName {
@@ -114,5 +114,3 @@ pub async fn run(state: &AppState, job: JobName) -> Result<JobReport, Error> {
         counts: result?,
     })
 }
-
-type Counts = std::collections::BTreeMap<&'static str, u64>;

@@ -12,7 +12,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use uuid::Uuid;
 
 use super::JobName;
-use crate::{app::AppState, domain::Error, store};
+use crate::{domain::Error, store, usecases::AppState};
 
 pub struct Scheduler {
     inner: JobScheduler,
@@ -20,7 +20,7 @@ pub struct Scheduler {
 }
 
 fn scheduler_error(error: impl std::fmt::Display) -> Error {
-    Error::internal(format!("scheduler: {error}"))
+    Error::bug(format!("scheduler: {error}"))
 }
 
 impl Scheduler {
@@ -99,7 +99,13 @@ impl Scheduler {
             let job = Job::new_async_tz(schedule.as_str(), Stockholm, move |_, _| {
                 let state = state.clone();
                 Box::pin(async move {
-                    match super::run_programme(&state, programme_id).await {
+                    match crate::usecases::rounds::open_programme_rounds(
+                        &state,
+                        &crate::domain::Actor::system(),
+                        programme_id,
+                    )
+                    .await
+                    {
                         Ok(outcome) => tracing::info!(programme_id, ?outcome, "programme ran"),
                         Err(error) => tracing::error!(programme_id, %error, "programme run failed"),
                     }

@@ -33,8 +33,37 @@ fn templates() -> &'static Environment<'static> {
                 minijinja::AutoEscape::None
             }
         });
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(text)
+                if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() =>
+            {
+                out.write_str(&escape_html(text))
+                    .map_err(minijinja::Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         env
     })
+}
+
+/// HTML escaping that leaves `/` alone: minijinja's own writes `&#x2f;`, which breaks
+/// the links some mail clients show as text and makes the source hard to read.
+fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return text.into();
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped.into()
 }
 
 /// `List-Unsubscribe` (RFC 2369) with the one-click opt-out link.
@@ -83,15 +112,13 @@ pub enum BuildError {
     Message(#[from] lettre::error::Error),
 }
 
-/// An invitation or reminder: multipart text + HTML in the respondent's language.
-pub fn build_survey_message(
-    from: &Mailbox,
-    recipient: &str,
-    email: &SurveyEmail,
-) -> Result<Message, BuildError> {
-    let to: Mailbox = recipient
-        .parse()
-        .map_err(|e| BuildError::Address(recipient.to_owned(), e))?;
+struct Rendered {
+    subject: String,
+    text: String,
+    html: String,
+}
+
+fn render(email: &SurveyEmail) -> Result<Rendered, minijinja::Error> {
     let values = context! {
         lang => email.language.as_str(),
         reminder => email.kind == SurveyEmailKind::Reminder,
@@ -102,9 +129,27 @@ pub fn build_survey_message(
         closes_on => email.closes_on,
     };
     let env = templates();
-    let subject = env.get_template("subject.txt")?.render(&values)?;
-    let text = env.get_template("survey.txt")?.render(&values)?;
-    let html = env.get_template("survey.html")?.render(&values)?;
+    Ok(Rendered {
+        subject: env.get_template("subject.txt")?.render(&values)?,
+        text: env.get_template("survey.txt")?.render(&values)?,
+        html: env.get_template("survey.html")?.render(&values)?,
+    })
+}
+
+/// An invitation or reminder: multipart text + HTML in the respondent's language.
+pub fn build_survey_message(
+    from: &Mailbox,
+    recipient: &str,
+    email: &SurveyEmail,
+) -> Result<Message, BuildError> {
+    let to: Mailbox = recipient
+        .parse()
+        .map_err(|e| BuildError::Address(recipient.to_owned(), e))?;
+    let Rendered {
+        subject,
+        text,
+        html,
+    } = render(email)?;
     let domain = from.email.domain().to_owned();
     Ok(Message::builder()
         .from(from.clone())
@@ -121,4 +166,72 @@ pub fn build_survey_message(
         .header(ListUnsubscribe(email.opt_out_link.clone()))
         .header(ListUnsubscribePost)
         .multipart(MultiPart::alternative_plain_html(text, html))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Language;
+
+    fn email(link: &str, name: &str) -> SurveyEmail {
+        SurveyEmail {
+            kind: SurveyEmailKind::Invitation,
+            language: Language::Sv,
+            respondent_name: name.into(),
+            service_name: "Skolwebben".into(),
+            link: link.into(),
+            opt_out_link: format!("{link}/opt-out"),
+            closes_on: "2027-03-31".into(),
+        }
+    }
+
+    #[test]
+    fn links_are_written_plainly_in_html_with_only_markup_characters_escaped() {
+        let rendered = render(&email("https://enkat.kommun.example/s/Ab-9_x", "Anna")).unwrap();
+        assert!(
+            rendered
+                .html
+                .contains("<a href=\"https://enkat.kommun.example/s/Ab-9_x\""),
+            "{}",
+            rendered.html
+        );
+        assert!(
+            rendered
+                .html
+                .contains("<br>https://enkat.kommun.example/s/Ab-9_x</p>")
+        );
+        assert!(!rendered.html.contains("&#x2f;"));
+
+        let odd = render(&email(
+            "https://x.example/s/t?a=1&b=\"2\"",
+            "<b>Bo</b> & Co",
+        ))
+        .unwrap();
+        assert!(
+            odd.html
+                .contains("href=\"https://x.example/s/t?a=1&amp;b=&quot;2&quot;\"")
+        );
+        assert!(
+            odd.html.contains("Hej &lt;b&gt;Bo&lt;/b&gt; &amp; Co,"),
+            "{}",
+            odd.html
+        );
+        assert!(
+            odd.text.contains("https://x.example/s/t?a=1&b=\"2\""),
+            "text is not escaped"
+        );
+    }
+
+    #[test]
+    fn the_plain_text_has_a_blank_line_after_its_heading() {
+        for language in [Language::Sv, Language::En] {
+            let mut email = email("https://x.example/s/t", "Anna");
+            email.language = language;
+            let text = render(&email).unwrap().text;
+            let mut lines = text.lines();
+            assert!(lines.next().unwrap().starts_with("Nyttopuls – "), "{text}");
+            assert_eq!(lines.next(), Some(""), "{text}");
+            assert!(lines.next().unwrap().starts_with("He"), "{text}");
+        }
+    }
 }

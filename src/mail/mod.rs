@@ -1,8 +1,11 @@
 //! Email: messages built from template files (text + HTML), and the two transports,
-//! SMTP (pooled) and `file` (one .eml per message, the embedded default).
+//! SMTP to a relay and `file` (one .eml per message, the embedded default).
 
+pub mod failure;
 mod message;
+mod smtp;
 mod transport;
 
+pub use failure::RelayFailure;
 pub use message::build_survey_message;
 pub use transport::{Mailer, SendError};

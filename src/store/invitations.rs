@@ -1,15 +1,15 @@
-//! What a personal link leads to: the invitation behind a token, recording an answer
-//! (anonymously, batched for throughput), opting out, and queueing reminders.
+//! What a personal link leads to: the invitation behind a token, recording answers
+//! (anonymously, batched for throughput), opting out, and what reminders read and claim.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Europe::Stockholm;
 use rand::Rng;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{
@@ -18,22 +18,21 @@ use super::{
         invitation, invitation_token, programme, respondent, respondent_service, response, round,
         service,
     },
-    outbox::{self, NewOutboxMessage},
+    outbox,
+    rounds::Addressee,
 };
 use crate::domain::{
-    Error, Language,
+    Error, InvitationEvent, InvitationStatus, Language, RespondentKind, RoundStatus,
     questionnaire::Answers,
-    survey::{Links, RoundStatus, SurveyEmail, SurveyEmailKind, invitation_status},
-    token::SurveyToken,
 };
 
 /// Everything the answer page needs about the link's invitation.
 #[derive(Debug, Clone)]
 pub struct InvitationContext {
     pub invitation_id: i64,
-    pub status: String,
+    pub status: InvitationStatus,
     pub round_id: i32,
-    pub round_open: bool,
+    pub round_status: RoundStatus,
     pub closes_at: DateTime<Utc>,
     /// When the round would have closed by its programme's window (`opens_at` +
     /// `open_days`); an admin who closes a round early moves `closes_at` before it.
@@ -44,98 +43,145 @@ pub struct InvitationContext {
     pub respondent_id: i32,
     pub language: Language,
     pub department: Option<String>,
-    pub kind: String,
-    /// The person stopped every survey.
+    pub kind: RespondentKind,
+    /// The person opted out of every service.
     pub opted_out_all: bool,
-    /// The person stopped this service's surveys.
+    /// The person opted out of this service (also after answering this invitation).
     pub opted_out_of_service: bool,
 }
 
 impl InvitationContext {
     pub fn answered(&self) -> bool {
-        self.status == invitation_status::ANSWERED
+        self.status == InvitationStatus::Answered
+    }
+
+    /// The person opted out of this invitation's service (or of every service).
+    pub fn opted_out(&self) -> bool {
+        self.status == InvitationStatus::OptedOut || self.opted_out_all
     }
 
     /// Open, and its window has not ended (the close job may not have run yet).
     pub fn accepts_answers(&self, now: DateTime<Utc>) -> bool {
-        self.round_open && now < self.closes_at
-    }
-
-    /// The person asked for no surveys about this service (or none at all).
-    pub fn opted_out(&self) -> bool {
-        self.status == invitation_status::OPTED_OUT
-            || self.opted_out_all
-            || self.opted_out_of_service
+        self.round_status == RoundStatus::Open && now < self.closes_at
     }
 
     /// Closed by an admin before its window ended, rather than by the clock.
     pub fn closed_early(&self) -> bool {
-        !self.round_open && self.closes_at < self.planned_closes_at
+        self.round_status == RoundStatus::Closed && self.closes_at < self.planned_closes_at
     }
 }
 
-pub async fn by_token(
+#[derive(Debug, FromQueryResult)]
+struct LinkRow {
+    invitation_id: i64,
+    invitation_status: invitation::Status,
+    round_id: i32,
+    round_status: round::Status,
+    closes_at: DateTime<Utc>,
+    opens_at: DateTime<Utc>,
+    open_days: Option<i32>,
+    questionnaire_id: i32,
+    service_id: i32,
+    service_name: String,
+    respondent_id: i32,
+    language: respondent::Language,
+    department: Option<String>,
+    kind: respondent::Kind,
+    opted_out_all: bool,
+    opted_out_of_service: Option<bool>,
+}
+
+/// The invitation behind a personal link, with its round, service and person: one
+/// joined query (the answer page's hot path).
+pub async fn by_token_hash(
     db: &impl ConnectionTrait,
-    raw_token: &str,
+    token_hash: String,
 ) -> Result<Option<InvitationContext>, Error> {
-    let Some(link) = invitation_token::Entity::find_by_id(SurveyToken::hash_of(raw_token))
-        .one(db)
-        .await
-        .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    let Some(invitation) = invitation::Entity::find_by_id(link.invitation_id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    let round = round::Entity::find_by_id(invitation.round_id)
+    let row = invitation_token::Entity::find_by_id(token_hash)
+        .select_only()
+        .column_as(invitation::Column::Id, "invitation_id")
+        .column_as(invitation::Column::Status, "invitation_status")
+        .column_as(round::Column::Id, "round_id")
+        .column_as(round::Column::Status, "round_status")
+        .column_as(round::Column::ClosesAt, "closes_at")
+        .column_as(round::Column::OpensAt, "opens_at")
+        .column_as(programme::Column::OpenDays, "open_days")
+        .column_as(round::Column::QuestionnaireId, "questionnaire_id")
+        .column_as(round::Column::ServiceId, "service_id")
+        .column_as(service::Column::Name, "service_name")
+        .column_as(respondent::Column::Id, "respondent_id")
+        .column_as(respondent::Column::Language, "language")
+        .column_as(respondent::Column::Department, "department")
+        .column_as(respondent::Column::Kind, "kind")
+        .column_as(respondent::Column::OptedOutAll, "opted_out_all")
+        .column_as(respondent_service::Column::OptedOut, "opted_out_of_service")
+        .join(
+            JoinType::InnerJoin,
+            invitation_token::Entity::belongs_to(invitation::Entity)
+                .from(invitation_token::Column::InvitationId)
+                .to(invitation::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            invitation::Entity::belongs_to(round::Entity)
+                .from(invitation::Column::RoundId)
+                .to(round::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            invitation::Entity::belongs_to(respondent::Entity)
+                .from(invitation::Column::RespondentId)
+                .to(respondent::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            round::Entity::belongs_to(service::Entity)
+                .from(round::Column::ServiceId)
+                .to(service::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            round::Entity::belongs_to(programme::Entity)
+                .from(round::Column::ProgrammeId)
+                .to(programme::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            respondent::Entity::belongs_to(respondent_service::Entity)
+                .from(respondent::Column::Id)
+                .to(respondent_service::Column::RespondentId)
+                .on_condition(|_, usage| {
+                    Expr::col((usage, respondent_service::Column::ServiceId))
+                        .equals((round::Entity, round::Column::ServiceId))
+                        .into()
+                })
+                .into(),
+        )
+        .into_model::<LinkRow>()
         .one(db)
         .await
         .map_err(db_error)?;
-    let person = respondent::Entity::find_by_id(invitation.respondent_id)
-        .one(db)
-        .await
-        .map_err(db_error)?;
-    let (Some(round), Some(person)) = (round, person) else {
-        return Ok(None);
-    };
-    let service_name = service::Entity::find_by_id(round.service_id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map(|s| s.name)
-        .unwrap_or_default();
-    let open_days = programme::Entity::find_by_id(round.programme_id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map_or(0, |p| p.open_days);
-    let opted_out_of_service =
-        respondent_service::Entity::find_by_id((person.id, round.service_id))
-            .one(db)
-            .await
-            .map_err(db_error)?
-            .is_some_and(|usage| usage.opted_out);
-    Ok(Some(InvitationContext {
-        invitation_id: invitation.id,
-        status: invitation.status,
-        round_id: round.id,
-        round_open: round.status == RoundStatus::Open.as_str(),
-        closes_at: round.closes_at,
-        planned_closes_at: round.opens_at + Duration::days(i64::from(open_days)),
-        questionnaire_id: round.questionnaire_id,
-        service_id: round.service_id,
-        service_name,
-        respondent_id: person.id,
-        language: person.language.parse().unwrap_or_default(),
-        department: person.department,
-        kind: person.kind,
-        opted_out_all: person.opted_out_all,
-        opted_out_of_service,
+    Ok(row.map(|row| InvitationContext {
+        invitation_id: row.invitation_id,
+        status: row.invitation_status.into(),
+        round_id: row.round_id,
+        round_status: row.round_status.into(),
+        closes_at: row.closes_at,
+        planned_closes_at: row.opens_at + Duration::days(i64::from(row.open_days.unwrap_or(0))),
+        questionnaire_id: row.questionnaire_id,
+        service_id: row.service_id,
+        service_name: row.service_name,
+        respondent_id: row.respondent_id,
+        language: row.language.into(),
+        department: row.department,
+        kind: row.kind.into(),
+        opted_out_all: row.opted_out_all,
+        opted_out_of_service: row.opted_out_of_service.unwrap_or(false),
     }))
 }
 
@@ -146,7 +192,7 @@ pub struct Submission {
     pub round_id: i32,
     pub service_id: i32,
     pub department: Option<String>,
-    pub kind: String,
+    pub kind: RespondentKind,
     pub answers: Answers,
 }
 
@@ -168,11 +214,11 @@ pub async fn record_answers(
 ) -> Result<Vec<SubmissionOutcome>, Error> {
     let txn = super::begin_write(db).await?;
     let round_ids: Vec<i32> = batch.iter().map(|s| s.round_id).collect();
-    let open_rounds: std::collections::HashSet<i32> = round::Entity::find()
+    let open_rounds: HashSet<i32> = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
         .filter(round::Column::Id.is_in(round_ids))
-        .filter(round::Column::Status.eq(RoundStatus::Open.as_str()))
+        .filter(round::Column::Status.eq(round::Status::Open))
         .filter(round::Column::ClosesAt.gt(now))
         .into_tuple::<i32>()
         .all(&txn)
@@ -180,6 +226,7 @@ pub async fn record_answers(
         .map_err(db_error)?
         .into_iter()
         .collect();
+    let waiting = stored(InvitationStatus::moved_by(InvitationEvent::Answered));
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut responses = Vec::new();
     let mut answered_per_round: HashMap<i32, i32> = HashMap::new();
@@ -191,10 +238,10 @@ pub async fn record_answers(
         let claimed = invitation::Entity::update_many()
             .col_expr(
                 invitation::Column::Status,
-                invitation_status::ANSWERED.into(),
+                invitation::Status::Answered.into(),
             )
             .filter(invitation::Column::Id.eq(submission.invitation_id))
-            .filter(invitation::Column::Status.is_in(invitation_status::AWAITING))
+            .filter(invitation::Column::Status.is_in(waiting.clone()))
             .exec(&txn)
             .await
             .map_err(db_error)?
@@ -210,7 +257,7 @@ pub async fn record_answers(
             round_id: Set(submission.round_id),
             service_id: Set(submission.service_id),
             department: Set(submission.department.clone()),
-            kind: Set(submission.kind.clone()),
+            kind: Set(submission.kind.as_str().to_owned()),
             answers: Set(serde_json::to_string(&submission.answers).map_err(Error::internal)?),
         });
     }
@@ -235,175 +282,218 @@ pub async fn record_answers(
     Ok(outcomes)
 }
 
-/// Stops further invitations for the link's service (or every service), and withdraws
-/// this invitation from reminders unless it was already answered.
+fn stored(states: Vec<InvitationStatus>) -> Vec<invitation::Status> {
+    states.into_iter().map(Into::into).collect()
+}
+
+/// Stops further invitations for one service (or, with `all_services`, every service)
+/// of a person, and withdraws what is waiting for them there: invitations still awaiting
+/// an answer become `opted_out`, and their unsent emails are skipped.
 pub async fn opt_out(
-    db: &DatabaseConnection,
-    context: &InvitationContext,
+    db: &impl ConnectionTrait,
+    respondent_id: i32,
+    service_id: i32,
     all_services: bool,
+    now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
     if all_services {
         respondent::Entity::update_many()
             .col_expr(respondent::Column::OptedOutAll, true.into())
-            .filter(respondent::Column::Id.eq(context.respondent_id))
-            .exec(&txn)
+            .filter(respondent::Column::Id.eq(respondent_id))
+            .exec(db)
             .await
             .map_err(db_error)?;
     }
     respondent_service::Entity::update_many()
         .col_expr(respondent_service::Column::OptedOut, true.into())
-        .filter(respondent_service::Column::RespondentId.eq(context.respondent_id))
-        .filter(respondent_service::Column::ServiceId.eq(context.service_id))
-        .exec(&txn)
+        .filter(respondent_service::Column::RespondentId.eq(respondent_id))
+        .filter(respondent_service::Column::ServiceId.eq(service_id))
+        .exec(db)
         .await
         .map_err(db_error)?;
-    let mut withdrawn = invitation::Entity::update_many()
-        .col_expr(
-            invitation::Column::Status,
-            invitation_status::OPTED_OUT.into(),
+    let mut waiting = Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(invitation::Column::RespondentId.eq(respondent_id))
+        .and_where(
+            invitation::Column::Status.is_in(stored(InvitationStatus::moved_by(
+                InvitationEvent::OptedOut,
+            ))),
         )
-        .filter(invitation::Column::Status.is_in(invitation_status::AWAITING));
-    withdrawn = if all_services {
-        withdrawn.filter(invitation::Column::RespondentId.eq(context.respondent_id))
-    } else {
-        withdrawn.filter(invitation::Column::Id.eq(context.invitation_id))
-    };
-    withdrawn.exec(&txn).await.map_err(db_error)?;
-    txn.commit().await.map_err(db_error)
-}
-
-/// Queues the reminders that are due: for each open round and each reminder offset not
-/// yet done whose day has come, one email to every invited person who has neither
-/// answered nor opted out (nor bounced). Each reminder carries a fresh personal link,
-/// since only hashes of earlier links are kept. Returns the number queued.
-pub async fn queue_due_reminders(
-    db: &DatabaseConnection,
-    links: &Links,
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    let rounds = round::Entity::find()
-        .filter(round::Column::Status.eq(RoundStatus::Open.as_str()))
-        .filter(round::Column::ClosesAt.gt(now))
+        .to_owned();
+    if !all_services {
+        waiting.and_where(
+            invitation::Column::RoundId.in_subquery(
+                Query::select()
+                    .column(round::Column::Id)
+                    .from(round::Entity)
+                    .and_where(round::Column::ServiceId.eq(service_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let withdrawn: Vec<i64> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::Id)
+        .filter(invitation::Column::Id.in_subquery(waiting))
+        .into_tuple()
         .all(db)
         .await
         .map_err(db_error)?;
-    let mut queued = 0;
-    for round in rounds {
-        let Some(programme) = programme::Entity::find_by_id(round.programme_id)
-            .one(db)
+    for chunk in withdrawn.chunks(1_000) {
+        invitation::Entity::update_many()
+            .col_expr(
+                invitation::Column::Status,
+                invitation::Status::OptedOut.into(),
+            )
+            .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
             .await
-            .map_err(db_error)?
-        else {
-            continue;
-        };
-        let offsets: Vec<i64> = serde_json::from_str(&programme.reminder_days).unwrap_or_default();
-        let due = offsets
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(round.reminders_done).unwrap_or(0))
-            .filter(|(_, days)| round.opens_at + Duration::days(**days) <= now)
-            .map(|(index, _)| index)
-            .next_back();
-        let Some(last_due) = due else { continue };
-        let txn = super::begin_write(db).await?;
-        // Claim the step first: a concurrent run finds nothing left to do.
-        let claimed = round::Entity::update_many()
-            .col_expr(round::Column::RemindersDone, ((last_due + 1) as i32).into())
-            .filter(round::Column::Id.eq(round.id))
-            .filter(round::Column::RemindersDone.eq(round.reminders_done))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if claimed == 0 {
-            continue;
-        }
-        queued += queue_round_reminders(&txn, &round, last_due, links, now).await?;
-        txn.commit().await.map_err(db_error)?;
+            .map_err(db_error)?;
+        outbox::skip_unsent_for_invitations(db, chunk, now).await?;
     }
-    Ok(queued)
+    Ok(())
 }
 
-async fn queue_round_reminders(
+/// An open round as the reminder rule sees it.
+#[derive(Debug, Clone)]
+pub struct RoundReminders {
+    pub round_id: i32,
+    pub service_name: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Stored as JSON in the programme; a value that does not decode is an error.
+    pub reminder_days: Vec<u32>,
+    pub reminders_done: usize,
+}
+
+/// Open rounds (window not ended) with their programme's reminder offsets.
+pub async fn open_rounds_for_reminders(
     db: &impl ConnectionTrait,
-    round: &round::Model,
-    step: usize,
-    links: &Links,
     now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    type Row = (i64, String, String, String);
-    let waiting: Vec<Row> = invitation::Entity::find()
+) -> Result<Vec<RoundReminders>, Error> {
+    type Row = (i32, String, DateTime<Utc>, DateTime<Utc>, String, i32);
+    let rows: Vec<Row> = round::Entity::find()
+        .select_only()
+        .column(round::Column::Id)
+        .column(service::Column::Name)
+        .column(round::Column::OpensAt)
+        .column(round::Column::ClosesAt)
+        .column(programme::Column::ReminderDays)
+        .column(round::Column::RemindersDone)
+        .join(
+            JoinType::InnerJoin,
+            round::Entity::belongs_to(programme::Entity)
+                .from(round::Column::ProgrammeId)
+                .to(programme::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            round::Entity::belongs_to(service::Entity)
+                .from(round::Column::ServiceId)
+                .to(service::Column::Id)
+                .into(),
+        )
+        .filter(round::Column::Status.eq(round::Status::Open))
+        .filter(round::Column::ClosesAt.gt(now))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter()
+        .map(
+            |(round_id, service_name, opens_at, closes_at, days, done)| {
+                let reminder_days: Vec<u32> = serde_json::from_str(&days).map_err(|e| {
+                    Error::bug(format!(
+                        "round {round_id}: reminder days `{days}` do not decode: {e}"
+                    ))
+                })?;
+                Ok(RoundReminders {
+                    round_id,
+                    service_name,
+                    opens_at,
+                    closes_at,
+                    reminder_days,
+                    reminders_done: usize::try_from(done).map_err(|_| {
+                        Error::bug(format!("round {round_id}: reminders_done is {done}"))
+                    })?,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Marks reminder steps up to `steps_done` as done, if nobody did since `seen` was read;
+/// false when a concurrent run got there first.
+pub async fn claim_reminder_steps(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    seen: usize,
+    steps_done: usize,
+) -> Result<bool, Error> {
+    let claimed = round::Entity::update_many()
+        .col_expr(round::Column::RemindersDone, (steps_done as i32).into())
+        .filter(round::Column::Id.eq(round_id))
+        .filter(round::Column::RemindersDone.eq(seen as i32))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    Ok(claimed == 1)
+}
+
+/// The invitations of a round still waiting for an answer after their email went out,
+/// and where to write to each person.
+pub async fn awaiting_reminder(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<(i64, Addressee)>, Error> {
+    type Row = (i64, String, String, respondent::Language);
+    let rows: Vec<Row> = invitation::Entity::find()
         .select_only()
         .column(invitation::Column::Id)
         .column(respondent::Column::Email)
         .column(respondent::Column::Name)
         .column(respondent::Column::Language)
         .join(
-            sea_orm::JoinType::InnerJoin,
+            JoinType::InnerJoin,
             invitation::Entity::belongs_to(respondent::Entity)
                 .from(invitation::Column::RespondentId)
                 .to(respondent::Column::Id)
                 .into(),
         )
-        .filter(invitation::Column::RoundId.eq(round.id))
+        .filter(invitation::Column::RoundId.eq(round_id))
         .filter(
             invitation::Column::Status
-                .is_in([invitation_status::SENT, invitation_status::REMINDED]),
+                .is_in(stored(InvitationStatus::moved_by(
+                    InvitationEvent::ReminderSent,
+                )))
+                .or(invitation::Column::Status.eq(invitation::Status::Reminded)),
         )
         .filter(respondent::Column::OptedOutAll.eq(false))
         .into_tuple()
         .all(db)
         .await
         .map_err(db_error)?;
-    let service_name = service::Entity::find_by_id(round.service_id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map(|s| s.name)
-        .unwrap_or_default();
-    let closes_on = round
-        .closes_at
-        .with_timezone(&Stockholm)
-        .format("%Y-%m-%d")
-        .to_string();
-    let count = waiting.len();
-    for chunk in waiting.chunks(1_000) {
-        let mut tokens = Vec::with_capacity(chunk.len());
-        let mut messages = Vec::with_capacity(chunk.len());
-        for (invitation_id, email, name, language) in chunk {
-            let token = SurveyToken::generate();
-            tokens.push(invitation_token::ActiveModel {
-                token_hash: Set(token.hash()),
-                invitation_id: Set(*invitation_id),
-            });
-            messages.push(NewOutboxMessage {
-                recipient: email.clone(),
-                idempotency_key: format!("reminder:{invitation_id}:{step}"),
-                invitation_id: Some(*invitation_id),
-                email: SurveyEmail {
-                    kind: SurveyEmailKind::Reminder,
-                    language: language.parse().unwrap_or_default(),
-                    respondent_name: name.clone(),
-                    service_name: service_name.clone(),
-                    link: links.answer(token.as_str()),
-                    opt_out_link: links.opt_out(token.as_str()),
-                    closes_on: closes_on.clone(),
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, name, language)| {
+            (
+                id,
+                Addressee {
+                    email,
+                    name,
+                    language: language.into(),
                 },
-            });
-        }
-        invitation_token::Entity::insert_many(tokens)
-            .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
-        outbox::enqueue(db, messages, now).await?;
-    }
-    Ok(count)
+            )
+        })
+        .collect())
 }
 
 /// Respondents who use no service any more leave the register (SPEC: personal data).
 pub async fn purge_former_users(db: &impl ConnectionTrait) -> Result<u64, Error> {
-    let users = sea_orm::sea_query::Query::select()
+    let users = Query::select()
         .column(respondent_service::Column::RespondentId)
         .from(respondent_service::Entity)
         .to_owned();

@@ -105,6 +105,10 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
 /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
 /// SQLITE_BUSY when another writer committed in between, whatever the busy timeout.
+pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), Error> {
+    txn.commit().await.map_err(db_error)
+}
+
 pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, Error> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

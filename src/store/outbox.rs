@@ -3,6 +3,8 @@
 //! send outside any transaction, then mark each row. A crash leaves the lease to expire:
 //! at most the batch in flight is sent again.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
@@ -17,18 +19,8 @@ use super::{
     is_postgres,
 };
 use crate::domain::{
-    Error,
-    survey::{SurveyEmail, SurveyEmailKind, invitation_status},
+    Delivery, Error, InvitationEvent, InvitationStatus, OutboxStatus, survey::SurveyEmail,
 };
-
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const SENT: &str = "sent";
-    pub const FAILED: &str = "failed";
-    pub const BOUNCED: &str = "bounced";
-    /// Not sent because it no longer applied (a reminder to someone who answered).
-    pub const SKIPPED: &str = "skipped";
-}
 
 pub struct NewOutboxMessage {
     pub recipient: String,
@@ -50,16 +42,13 @@ pub async fn enqueue(
     for message in messages {
         rows.push(outbox_message::ActiveModel {
             recipient: Set(message.recipient),
-            kind: Set(match message.email.kind {
-                SurveyEmailKind::Invitation => "invitation".into(),
-                SurveyEmailKind::Reminder => "reminder".into(),
-            }),
+            kind: Set(message.email.kind.into()),
             payload: Set(Some(
                 serde_json::to_string(&message.email).map_err(Error::internal)?,
             )),
             idempotency_key: Set(message.idempotency_key),
             invitation_id: Set(message.invitation_id),
-            status: Set(status::PENDING.into()),
+            status: Set(OutboxStatus::Pending.into()),
             attempts: Set(0),
             next_attempt_at: Set(now),
             lease_until: Set(None),
@@ -69,15 +58,17 @@ pub async fn enqueue(
             ..Default::default()
         });
     }
-    outbox_message::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::column(outbox_message::Column::IdempotencyKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await
-        .map_err(db_error)?;
+    for chunk in rows.chunks(1_000) {
+        outbox_message::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(outbox_message::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+            .map_err(db_error)?;
+    }
     Ok(())
 }
 
@@ -88,7 +79,7 @@ pub struct ClaimedMessage {
     pub recipient: String,
     pub attempts: i32,
     pub invitation_id: Option<i64>,
-    pub email: Option<SurveyEmail>,
+    pub email: SurveyEmail,
 }
 
 /// Claims up to `limit` messages due at `due_by` for `lease` (attempts counted on claim).
@@ -97,13 +88,13 @@ pub async fn claim(
     limit: u64,
     lease: Duration,
     due_by: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ClaimedMessage>, Error> {
-    let now = Utc::now();
     let txn = super::begin_write(db).await?;
     let mut due = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Id)
-        .filter(outbox_message::Column::Status.eq(status::PENDING))
+        .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
         .filter(outbox_message::Column::NextAttemptAt.lte(due_by))
         .filter(
             sea_orm::Condition::any()
@@ -139,105 +130,56 @@ pub async fn claim(
         .await
         .map_err(db_error)?;
     txn.commit().await.map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ClaimedMessage {
-            id: row.id,
-            recipient: row.recipient,
-            attempts: row.attempts,
-            invitation_id: row.invitation_id,
-            email: row.payload.and_then(|p| serde_json::from_str(&p).ok()),
+    rows.into_iter()
+        .map(|row| {
+            // A pending row always has its payload; one that is missing or does not
+            // decode is our fault, never the recipient's (no bounce).
+            let payload = row.payload.ok_or_else(|| {
+                Error::bug(format!(
+                    "outbox message {} is pending without a payload",
+                    row.id
+                ))
+            })?;
+            let email = serde_json::from_str(&payload).map_err(|e| {
+                Error::bug(format!(
+                    "outbox message {}: payload does not decode: {e}",
+                    row.id
+                ))
+            })?;
+            Ok(ClaimedMessage {
+                id: row.id,
+                recipient: row.recipient,
+                attempts: row.attempts,
+                invitation_id: row.invitation_id,
+                email,
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// What became of one claimed message.
-#[derive(Debug, Clone)]
-pub enum Delivery {
-    Sent,
-    /// Not sent because it no longer applies.
-    Skipped,
-    /// Retry after `retry_at`, or give up (`None`).
-    Transient {
-        error: String,
-        retry_at: Option<DateTime<Utc>>,
-    },
-    /// The server refused the address for good.
-    Permanent {
-        error: String,
-    },
-}
-
-/// Records the outcomes of a sent batch in one transaction; the personal link in the
-/// payload is erased from every row that is done with.
+/// Records the outcomes of a sent batch in one transaction: each message's new state
+/// (the personal link in the payload is erased from every row that is done with) and
+/// what it means for its invitation, applied only from the states the event moves on.
 pub async fn mark(
     db: &DatabaseConnection,
     outcomes: &[(ClaimedMessage, Delivery)],
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let txn = super::begin_write(db).await?;
-    let ids_where = |wanted: fn(&Delivery) -> bool| -> Vec<i64> {
-        outcomes
-            .iter()
-            .filter(|(_, d)| wanted(d))
-            .map(|(m, _)| m.id)
-            .collect()
-    };
-    let sent = ids_where(|d| matches!(d, Delivery::Sent));
-    let skipped = ids_where(|d| matches!(d, Delivery::Skipped));
-    for (ids, new_status) in [(sent, status::SENT), (skipped, status::SKIPPED)] {
-        for chunk in ids.chunks(1_000) {
-            outbox_message::Entity::update_many()
-                .col_expr(outbox_message::Column::Status, new_status.into())
-                .col_expr(
-                    outbox_message::Column::Payload,
-                    Option::<String>::None.into(),
-                )
-                .col_expr(
-                    outbox_message::Column::LeaseUntil,
-                    Option::<DateTime<Utc>>::None.into(),
-                )
-                .col_expr(outbox_message::Column::SentAt, Some(now).into())
-                .filter(outbox_message::Column::Id.is_in(chunk.to_vec()))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-        }
-    }
-    // An invitation email that went out makes the invitation `sent`; a reminder makes it
-    // `reminded`. Neither overrides answered, opted out or bounced.
-    for (kind, from, to) in [
-        (
-            SurveyEmailKind::Invitation,
-            invitation_status::QUEUED,
-            invitation_status::SENT,
-        ),
-        (
-            SurveyEmailKind::Reminder,
-            invitation_status::SENT,
-            invitation_status::REMINDED,
-        ),
-    ] {
-        let invitations: Vec<i64> = outcomes
-            .iter()
-            .filter(|(m, d)| {
-                matches!(d, Delivery::Sent) && m.email.as_ref().is_some_and(|e| e.kind == kind)
-            })
-            .filter_map(|(m, _)| m.invitation_id)
-            .collect();
-        for chunk in invitations.chunks(1_000) {
-            invitation::Entity::update_many()
-                .col_expr(invitation::Column::Status, to.into())
-                .filter(invitation::Column::Id.is_in(chunk.to_vec()))
-                .filter(invitation::Column::Status.eq(from))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-        }
-    }
+    let mut finished: HashMap<OutboxStatus, Vec<i64>> = HashMap::new();
+    let mut events: HashMap<InvitationEvent, Vec<i64>> = HashMap::new();
     for (message, delivery) in outcomes {
+        if let (Some(invitation_id), Some(event)) = (
+            message.invitation_id,
+            delivery.invitation_event(message.email.kind),
+        ) {
+            events.entry(event).or_default().push(invitation_id);
+        }
         match delivery {
-            Delivery::Sent | Delivery::Skipped => {}
+            Delivery::Sent | Delivery::Skipped => finished
+                .entry(delivery.outbox_status())
+                .or_default()
+                .push(message.id),
             Delivery::Transient { error, retry_at } => {
                 let mut update = outbox_message::Entity::update_many()
                     .col_expr(
@@ -253,7 +195,10 @@ pub async fn mark(
                         update.col_expr(outbox_message::Column::NextAttemptAt, (*at).into())
                     }
                     None => update
-                        .col_expr(outbox_message::Column::Status, status::FAILED.into())
+                        .col_expr(
+                            outbox_message::Column::Status,
+                            outbox_message::Status::from(delivery.outbox_status()).into(),
+                        )
                         .col_expr(
                             outbox_message::Column::Payload,
                             Option::<String>::None.into(),
@@ -267,7 +212,10 @@ pub async fn mark(
             }
             Delivery::Permanent { error } => {
                 outbox_message::Entity::update_many()
-                    .col_expr(outbox_message::Column::Status, status::BOUNCED.into())
+                    .col_expr(
+                        outbox_message::Column::Status,
+                        outbox_message::Status::Bounced.into(),
+                    )
                     .col_expr(
                         outbox_message::Column::LastError,
                         Some(error.clone()).into(),
@@ -284,22 +232,115 @@ pub async fn mark(
                     .exec(&txn)
                     .await
                     .map_err(db_error)?;
-                if let Some(invitation_id) = message.invitation_id {
-                    invitation::Entity::update_many()
-                        .col_expr(
-                            invitation::Column::Status,
-                            invitation_status::BOUNCED.into(),
-                        )
-                        .filter(invitation::Column::Id.eq(invitation_id))
-                        .filter(invitation::Column::Status.is_in(invitation_status::AWAITING))
-                        .exec(&txn)
-                        .await
-                        .map_err(db_error)?;
-                }
             }
         }
     }
+    for (status, ids) in finished {
+        for chunk in ids.chunks(1_000) {
+            outbox_message::Entity::update_many()
+                .col_expr(
+                    outbox_message::Column::Status,
+                    outbox_message::Status::from(status).into(),
+                )
+                .col_expr(
+                    outbox_message::Column::Payload,
+                    Option::<String>::None.into(),
+                )
+                .col_expr(
+                    outbox_message::Column::LeaseUntil,
+                    Option::<DateTime<Utc>>::None.into(),
+                )
+                .col_expr(outbox_message::Column::SentAt, Some(now).into())
+                .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+        }
+    }
+    for (event, ids) in events {
+        apply_invitation_event(&txn, event, &ids).await?;
+    }
     txn.commit().await.map_err(db_error)
+}
+
+/// Moves these invitations on by `event`, each from whichever state the event moves on
+/// (one statement per target state; a finished invitation is left alone).
+async fn apply_invitation_event(
+    db: &impl ConnectionTrait,
+    event: InvitationEvent,
+    invitation_ids: &[i64],
+) -> Result<(), Error> {
+    let mut by_target: HashMap<InvitationStatus, Vec<invitation::Status>> = HashMap::new();
+    for from in InvitationStatus::moved_by(event) {
+        if let Some(to) = from.after(event) {
+            by_target.entry(to).or_default().push(from.into());
+        }
+    }
+    for (to, from) in by_target {
+        for chunk in invitation_ids.chunks(1_000) {
+            invitation::Entity::update_many()
+                .col_expr(
+                    invitation::Column::Status,
+                    invitation::Status::from(to).into(),
+                )
+                .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
+                .filter(invitation::Column::Status.is_in(from.clone()))
+                .exec(db)
+                .await
+                .map_err(db_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Hands claimed messages back untouched: the lease is dropped and the attempt the
+/// claim counted is taken back, because the relay, not the message, failed.
+pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), Error> {
+    for chunk in ids.chunks(1_000) {
+        outbox_message::Entity::update_many()
+            .col_expr(
+                outbox_message::Column::LeaseUntil,
+                Option::<DateTime<Utc>>::None.into(),
+            )
+            .col_expr(
+                outbox_message::Column::Attempts,
+                sea_orm::sea_query::ExprTrait::sub(
+                    sea_orm::sea_query::Expr::col(outbox_message::Column::Attempts),
+                    1,
+                ),
+            )
+            .filter(outbox_message::Column::Id.is_in(chunk.to_vec()))
+            .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Skips the unsent emails of these invitations (withdrawn by an opt-out): they are
+/// never sent, and the personal link in their payload is erased now.
+pub async fn skip_unsent_for_invitations(
+    db: &impl ConnectionTrait,
+    invitation_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Status,
+            outbox_message::Status::Skipped.into(),
+        )
+        .col_expr(
+            outbox_message::Column::Payload,
+            Option::<String>::None.into(),
+        )
+        .col_expr(outbox_message::Column::SentAt, Some(now).into())
+        .filter(outbox_message::Column::InvitationId.is_in(invitation_ids.iter().copied()))
+        .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 /// Whether a reminder still applies: the person has neither answered nor opted out.
@@ -307,20 +348,25 @@ pub async fn still_awaiting(
     db: &impl ConnectionTrait,
     invitation_ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>, Error> {
-    let mut awaiting = std::collections::HashSet::new();
+    let awaiting: Vec<invitation::Status> = InvitationStatus::ALL
+        .into_iter()
+        .filter(|s| s.awaits_answer())
+        .map(Into::into)
+        .collect();
+    let mut still = std::collections::HashSet::new();
     for chunk in invitation_ids.chunks(1_000) {
         let ids: Vec<i64> = invitation::Entity::find()
             .select_only()
             .column(invitation::Column::Id)
             .filter(invitation::Column::Id.is_in(chunk.to_vec()))
-            .filter(invitation::Column::Status.is_in(invitation_status::AWAITING))
+            .filter(invitation::Column::Status.is_in(awaiting.clone()))
             .into_tuple()
             .all(db)
             .await
             .map_err(db_error)?;
-        awaiting.extend(ids);
+        still.extend(ids);
     }
-    Ok(awaiting)
+    Ok(still)
 }
 
 /// Drops the link from outbox rows to invitations about to be purged.
@@ -346,8 +392,8 @@ pub async fn detach_invitations_of_rounds(
 }
 
 /// Counts by status, for tests and operations.
-pub async fn count_by_status(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, Error> {
-    outbox_message::Entity::find()
+pub async fn count_by_status(db: &impl ConnectionTrait) -> Result<Vec<(OutboxStatus, i64)>, Error> {
+    let counts: Vec<(outbox_message::Status, i64)> = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Status)
         .column_as(outbox_message::Column::Id.count(), "n")
@@ -355,5 +401,6 @@ pub async fn count_by_status(db: &impl ConnectionTrait) -> Result<Vec<(String, i
         .into_tuple()
         .all(db)
         .await
-        .map_err(db_error)
+        .map_err(db_error)?;
+    Ok(counts.into_iter().map(|(s, n)| (s.into(), n)).collect())
 }

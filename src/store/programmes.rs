@@ -33,8 +33,7 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
                 .collect(),
         )
     };
-    let corrupt =
-        |what: &str| Error::internal(format!("programme {} has an invalid {what}", row.id));
+    let corrupt = |what: &str| Error::bug(format!("programme {} has an invalid {what}", row.id));
     Ok(Programme {
         id: row.id,
         schedule: CronSchedule::parse(&row.schedule).map_err(|_| corrupt("schedule"))?,

@@ -19,7 +19,7 @@ use crate::domain::{
 
 fn to_domain(row: questionnaire::Model, frozen: bool) -> Result<Questionnaire, Error> {
     let items: Vec<Item> = serde_json::from_str(&row.items)
-        .map_err(|e| Error::internal(format!("questionnaire {} items: {e}", row.id)))?;
+        .map_err(|e| Error::bug(format!("questionnaire {} items: {e}", row.id)))?;
     Ok(Questionnaire {
         id: row.id,
         name: row.name,

@@ -1,9 +1,9 @@
-//! Respondents and the services they use, including the bulk CSV import (one
-//! transaction, batched inserts: 50,000 people in a few seconds on SQLite).
+//! Respondents and the services they use, including writing a planned CSV import
+//! (batched inserts: 50,000 people in a few seconds on SQLite).
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -12,11 +12,11 @@ use serde_json::json;
 
 use super::{
     audit, catalogue, db_error,
-    entity::{respondent, respondent_service, service},
+    entity::{invitation, outbox_message, respondent, respondent_service, round, service},
 };
 use crate::domain::{
-    Actor, Email, Error, Language, NewRespondent, Page, PageRequest, Respondent, RespondentKind,
-    import::{ImportRow, ImportSummary},
+    Actor, Email, Error, InvitationStatus, NewRespondent, Page, PageRequest, Respondent,
+    import::{ImportPlan, RegisteredPerson},
 };
 
 /// Rows per multi-row INSERT: stays under SQLite's bound-parameter limit.
@@ -34,8 +34,8 @@ fn to_domain(row: respondent::Model, services: Vec<String>) -> Respondent {
         email: Email::from_stored(row.email),
         name: row.name,
         department: row.department,
-        kind: row.kind.parse().unwrap_or(RespondentKind::Internal),
-        language: row.language.parse().unwrap_or(Language::Sv),
+        kind: row.kind.into(),
+        language: row.language.into(),
         services,
     }
 }
@@ -126,6 +126,7 @@ pub async fn save(
     actor: &Actor,
     id: Option<i32>,
     new: NewRespondent,
+    now: DateTime<Utc>,
 ) -> Result<Respondent, Error> {
     let txn = super::begin_write(db).await?;
     let slug_ids = catalogue::service_ids_by_slug(&txn).await?;
@@ -156,7 +157,6 @@ pub async fn save(
             new.email
         )));
     }
-    let now = Utc::now();
     let saved_id = match id {
         Some(id) => {
             respondent::Entity::update_many()
@@ -167,8 +167,14 @@ pub async fn save(
                     respondent::Column::Department,
                     new.department.clone().into(),
                 )
-                .col_expr(respondent::Column::Kind, new.kind.as_str().into())
-                .col_expr(respondent::Column::Language, new.language.as_str().into())
+                .col_expr(
+                    respondent::Column::Kind,
+                    respondent::Kind::from(new.kind).into(),
+                )
+                .col_expr(
+                    respondent::Column::Language,
+                    respondent::Language::from(new.language).into(),
+                )
                 .col_expr(respondent::Column::UpdatedAt, now.into())
                 .exec(&txn)
                 .await
@@ -198,26 +204,33 @@ pub async fn save(
     Ok(saved)
 }
 
-/// Erases a person: their row, their service links and (by cascade) their invitations.
-/// Anonymous responses are untouched: nothing links them to the person.
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
-    get(&txn, id).await?;
-    respondent::Entity::delete_by_id(id)
-        .exec(&txn)
+/// Erases a person: every email to them (sent or not), their row, and by cascade their
+/// service links and invitations.
+pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
+    let invitations = sea_orm::sea_query::Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(invitation::Column::RespondentId.eq(id))
+        .to_owned();
+    let email = sea_orm::sea_query::Query::select()
+        .column(respondent::Column::Email)
+        .from(respondent::Entity)
+        .and_where(respondent::Column::Id.eq(id))
+        .to_owned();
+    outbox_message::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox_message::Column::InvitationId.in_subquery(invitations))
+                .add(outbox_message::Column::Recipient.in_subquery(email)),
+        )
+        .exec(db)
         .await
         .map_err(db_error)?;
-    // No name or address in the audit entry: the point of erasure is that they are gone.
-    audit::record(
-        &txn,
-        actor,
-        "delete",
-        "respondent",
-        Some(id.to_string()),
-        json!({}),
-    )
-    .await?;
-    txn.commit().await.map_err(db_error)
+    respondent::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 fn active_respondent(new: &NewRespondent, now: chrono::DateTime<Utc>) -> respondent::ActiveModel {
@@ -225,8 +238,8 @@ fn active_respondent(new: &NewRespondent, now: chrono::DateTime<Utc>) -> respond
         email: Set(new.email.as_str().to_owned()),
         name: Set(new.name.clone()),
         department: Set(new.department.clone()),
-        kind: Set(new.kind.as_str().to_owned()),
-        language: Set(new.language.as_str().to_owned()),
+        kind: Set(new.kind.into()),
+        language: Set(new.language.into()),
         opted_out_all: Set(false),
         last_invited_at: Set(None),
         created_at: Set(now),
@@ -295,164 +308,109 @@ async fn current_services(
     Ok(current)
 }
 
-type StoredPerson = (i32, String, String, Option<String>, String, String);
-
-/// Applies a checked import: creates new people, updates changed ones (email is the
-/// key), sets each listed person's services to exactly those in the file. With
-/// `dry_run` nothing is written and the summary says what would change.
-pub async fn import(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    rows: Vec<ImportRow>,
-    dry_run: bool,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<ImportSummary, Error> {
-    let txn = super::begin_write(db).await?;
-    let slug_ids = catalogue::service_ids_by_slug(&txn).await?;
-    let existing: Vec<StoredPerson> = respondent::Entity::find()
-        .select_only()
-        .columns([
-            respondent::Column::Id,
-            respondent::Column::Email,
-            respondent::Column::Name,
-            respondent::Column::Department,
-            respondent::Column::Kind,
-            respondent::Column::Language,
-        ])
-        .into_tuple()
-        .all(&txn)
-        .await
-        .map_err(db_error)?;
-    let by_email: HashMap<String, StoredPerson> = existing
-        .into_iter()
-        .map(|person| (person.1.clone(), person))
-        .collect();
-    let known_ids: Vec<i32> = rows
-        .iter()
-        .filter_map(|row| by_email.get(row.respondent.email.as_str()).map(|p| p.0))
-        .collect();
-    let current = current_services(&txn, &known_ids).await?;
-
-    let wanted_services = |row: &ImportRow| -> BTreeSet<i32> {
-        row.respondent
-            .services
-            .iter()
-            .filter_map(|slug| slug_ids.get(slug.as_str()).copied())
-            .collect()
-    };
-    let mut summary = ImportSummary {
-        rows: rows.len() as u64,
-        dry_run,
-        ..Default::default()
-    };
-    let now = Utc::now();
-    let mut creates = Vec::new();
-    let mut service_sets = Vec::new();
-    for row in &rows {
-        let new = &row.respondent;
-        let services = wanted_services(row);
-        match by_email.get(new.email.as_str()) {
-            None => {
-                summary.created += 1;
-                creates.push(row);
-            }
-            Some((id, _, name, department, kind, language)) => {
-                let fields_changed = name != &new.name
-                    || department != &new.department
-                    || kind != new.kind.as_str()
-                    || language != new.language.as_str();
-                let services_changed = current.get(id).cloned().unwrap_or_default() != services;
-                if fields_changed || services_changed {
-                    summary.updated += 1;
-                } else {
-                    summary.unchanged += 1;
-                }
-                if fields_changed && !dry_run {
-                    respondent::Entity::update_many()
-                        .filter(respondent::Column::Id.eq(*id))
-                        .col_expr(respondent::Column::Name, new.name.clone().into())
-                        .col_expr(
-                            respondent::Column::Department,
-                            new.department.clone().into(),
-                        )
-                        .col_expr(respondent::Column::Kind, new.kind.as_str().into())
-                        .col_expr(respondent::Column::Language, new.language.as_str().into())
-                        .col_expr(respondent::Column::UpdatedAt, now.into())
-                        .exec(&txn)
-                        .await
-                        .map_err(db_error)?;
-                }
-                if services_changed {
-                    service_sets.push((*id, services));
-                }
-            }
+/// The register entries of these addresses, with their services, keyed by email.
+pub async fn registered_by_email(
+    db: &impl ConnectionTrait,
+    emails: &[&str],
+) -> Result<HashMap<String, RegisteredPerson>, Error> {
+    let mut registered = HashMap::new();
+    for chunk in emails.chunks(INSERT_CHUNK) {
+        let rows = respondent::Entity::find()
+            .filter(respondent::Column::Email.is_in(chunk.iter().copied()))
+            .all(db)
+            .await
+            .map_err(db_error)?;
+        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+        let mut services = current_services(db, &ids).await?;
+        for row in rows {
+            let service_ids = services.remove(&row.id).unwrap_or_default();
+            registered.insert(
+                row.email,
+                RegisteredPerson {
+                    id: row.id,
+                    name: row.name,
+                    department: row.department,
+                    kind: row.kind.into(),
+                    language: row.language.into(),
+                    service_ids,
+                },
+            );
         }
     }
-    if dry_run {
-        return Ok(summary);
-    }
+    Ok(registered)
+}
 
-    let mut done = summary.updated + summary.unchanged;
-    progress(done);
-    for chunk in creates.chunks(INSERT_CHUNK) {
-        respondent::Entity::insert_many(
-            chunk
-                .iter()
-                .map(|row| active_respondent(&row.respondent, now)),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .map_err(db_error)?;
-        let emails: Vec<&str> = chunk
-            .iter()
-            .map(|row| row.respondent.email.as_str())
-            .collect();
+/// Writes a planned import: creates in batches, updates the changed, replaces the
+/// changed service sets. `progress` is told how many rows are done.
+pub async fn apply_import(
+    db: &impl ConnectionTrait,
+    plan: ImportPlan,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), Error> {
+    let mut done = plan.summary.updated + plan.summary.unchanged;
+    for (id, new) in &plan.updates {
+        respondent::Entity::update_many()
+            .filter(respondent::Column::Id.eq(*id))
+            .col_expr(respondent::Column::Name, new.name.clone().into())
+            .col_expr(
+                respondent::Column::Department,
+                new.department.clone().into(),
+            )
+            .col_expr(
+                respondent::Column::Kind,
+                respondent::Kind::from(new.kind).into(),
+            )
+            .col_expr(
+                respondent::Column::Language,
+                respondent::Language::from(new.language).into(),
+            )
+            .col_expr(respondent::Column::UpdatedAt, now.into())
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
+    for chunk in plan.creates.chunks(INSERT_CHUNK) {
+        respondent::Entity::insert_many(chunk.iter().map(|(new, _)| active_respondent(new, now)))
+            .exec_without_returning(db)
+            .await
+            .map_err(db_error)?;
+        let emails: Vec<&str> = chunk.iter().map(|(new, _)| new.email.as_str()).collect();
         let ids: HashMap<String, i32> = respondent::Entity::find()
             .select_only()
             .column(respondent::Column::Email)
             .column(respondent::Column::Id)
             .filter(respondent::Column::Email.is_in(emails))
             .into_tuple::<(String, i32)>()
-            .all(&txn)
+            .all(db)
             .await
             .map_err(db_error)?
             .into_iter()
             .collect();
         let links: Vec<respondent_service::ActiveModel> = chunk
             .iter()
-            .flat_map(|row| {
-                let id = ids[row.respondent.email.as_str()];
-                wanted_services(row).into_iter().map(move |service_id| {
-                    respondent_service::ActiveModel {
+            .flat_map(|(new, services)| {
+                let id = ids[new.email.as_str()];
+                services
+                    .iter()
+                    .map(move |&service_id| respondent_service::ActiveModel {
                         respondent_id: Set(id),
                         service_id: Set(service_id),
                         opted_out: Set(false),
                         last_invited_at: Set(None),
-                    }
-                })
+                    })
             })
             .collect();
         for links in links.chunks(INSERT_CHUNK) {
             respondent_service::Entity::insert_many(links.to_vec())
-                .exec_without_returning(&txn)
+                .exec_without_returning(db)
                 .await
                 .map_err(db_error)?;
         }
         done += chunk.len() as u64;
         progress(done);
     }
-    replace_services(&txn, &service_sets).await?;
-    audit::record(
-        &txn,
-        actor,
-        "import",
-        "respondent",
-        None,
-        json!({"rows": summary.rows, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged}),
-    )
-    .await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(summary)
+    replace_services(db, &plan.service_sets).await
 }
 
 /// One invitation as the person's data export shows it.
@@ -460,7 +418,7 @@ pub async fn import(
 pub struct InvitationRecord {
     pub service: String,
     pub period: String,
-    pub status: String,
+    pub status: InvitationStatus,
 }
 
 /// Everything kept about one person (GDPR access): the register entry and their
@@ -469,9 +427,8 @@ pub async fn export(
     db: &impl ConnectionTrait,
     id: i32,
 ) -> Result<(Respondent, Vec<InvitationRecord>), Error> {
-    use super::entity::{invitation, round};
     let person = get(db, id).await?;
-    let rows: Vec<(String, String, String)> = invitation::Entity::find()
+    let rows: Vec<(String, String, invitation::Status)> = invitation::Entity::find()
         .select_only()
         .column(service::Column::Name)
         .column(round::Column::Period)
@@ -501,7 +458,7 @@ pub async fn export(
         .map(|(service, period, status)| InvitationRecord {
             service,
             period,
-            status,
+            status: status.into(),
         })
         .collect();
     Ok((person, invitations))

@@ -10,12 +10,12 @@ use serde::Serialize;
 
 use super::pages::{lang_query, page};
 use crate::{
-    app::AppState,
     domain::{
         Language,
         questionnaire::{AnswerProblem, ItemKind, Questionnaire},
     },
     store::invitations::InvitationContext,
+    usecases::AppState,
 };
 
 #[derive(Serialize)]

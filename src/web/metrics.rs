@@ -1,10 +1,20 @@
-//! Prometheus text metrics: requests by route and status, a latency histogram, and the
-//! database pool. Kept in a small in-process registry: a handful of counters does not
+//! Prometheus text metrics: requests by route and status, a latency histogram, the
+//! database pool, and dispatch runs stopped by the mail relay. Kept in a small in-process registry: a handful of counters does not
 //! justify a metrics framework.
 
-use std::{collections::BTreeMap, fmt::Write as _, sync::Mutex, time::Instant};
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
 
 use poem::{Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, Result};
+
+use crate::mail::RelayFailure;
 
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -21,9 +31,20 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    /// Per [`RelayFailure::ALL`] entry.
+    mail_failures: [AtomicU64; RelayFailure::ALL.len()],
 }
 
 impl Metrics {
+    /// A dispatch run the relay stopped (counted once per run, not per message).
+    pub fn count_mail_failure(&self, kind: RelayFailure) {
+        let index = RelayFailure::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every kind is listed");
+        self.mail_failures[index].fetch_add(1, Ordering::Relaxed);
+    }
+
     fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock().expect("metrics lock");
         *requests
@@ -80,6 +101,18 @@ impl Metrics {
              # TYPE nyttopuls_db_pool_idle_connections gauge\n\
              nyttopuls_db_pool_idle_connections {pool_idle}\n"
         );
+        out.push_str(
+            "# HELP nyttopuls_mail_failures_total Dispatch runs stopped because the mail relay \
+             refused us (auth, connection, sender); every message stayed queued.\n\
+             # TYPE nyttopuls_mail_failures_total counter\n",
+        );
+        for (kind, count) in RelayFailure::ALL.iter().zip(&self.mail_failures) {
+            let _ = writeln!(
+                out,
+                "nyttopuls_mail_failures_total{{kind=\"{kind}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
         out
     }
 }

@@ -1,7 +1,6 @@
 //! Server-rendered pages and operations endpoints.
 
 mod answer_form;
-pub mod answer_writer;
 pub mod limits;
 pub mod metrics;
 pub mod ops;

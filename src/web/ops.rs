@@ -2,7 +2,7 @@
 
 use poem::{IntoResponse, Response, handler, http::StatusCode, web::Data};
 
-use crate::{app::AppState, store};
+use crate::{store, usecases::AppState};
 
 #[handler]
 pub fn healthz() -> &'static str {

@@ -256,7 +256,7 @@ fn calendar_day(instant: DateTime<Utc>, lang: Language) -> String {
 }
 
 pub fn internal_error(error: Error) -> Response {
-    tracing::error!(%error, "survey page failed");
+    tracing::error!(error = %error.chain(), "survey page failed");
     message_page(
         Language::Sv,
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,10 +1,9 @@
 //! The respondent's pages under `/s/{token}`: the answer form, the thank-you page and
-//! opt-out. Server-rendered, no JavaScript, Swedish by default. Answers are stored
-//! through the [`AnswerWriter`](super::answer_writer::AnswerWriter) in batches.
+//! opt-out. Server-rendered, no JavaScript, Swedish by default. The handlers call the
+//! use cases in [`crate::usecases::answers`] and render what they return.
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use minijinja::context;
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler,
@@ -21,15 +20,10 @@ use super::{
     },
 };
 use crate::{
-    app::AppState,
-    domain::{
-        Language,
-        questionnaire::{Questionnaire, check_answers},
-    },
-    store::{
-        self,
-        invitations::{InvitationContext, Submission, SubmissionOutcome},
-    },
+    domain::Language,
+    store::invitations::InvitationContext,
+    usecases::AppState,
+    usecases::answers::{self, LinkState, SubmitOutcome},
 };
 
 #[derive(Debug, Deserialize)]
@@ -46,48 +40,45 @@ fn language(query: &LangQuery, context: Option<&InvitationContext>) -> Language 
         .unwrap_or_default()
 }
 
-/// The invitation behind a link and the page language, or the page to show instead.
-async fn invitation(
+/// What a link leads to, in the page's language.
+async fn open_link(
     state: &AppState,
     token: &str,
     query: &LangQuery,
-) -> Result<(InvitationContext, Language), Response> {
-    let context = store::invitations::by_token(&state.db, token)
+) -> Result<(LinkState, Language), Response> {
+    let link = answers::open_link(state, token)
         .await
         .map_err(internal_error)?;
-    let lang = language(query, context.as_ref());
-    context
-        .map(|context| (context, lang))
-        .ok_or_else(|| not_found(lang))
+    let lang = language(query, link_context(&link));
+    Ok((link, lang))
 }
 
-/// The questionnaire for an invitation that may still be answered, or the page to show
-/// instead (`answered_status`: how an already-answered link is reported).
-async fn open_questionnaire(
-    state: &AppState,
-    context: &InvitationContext,
-    lang: Language,
-    answered_status: StatusCode,
-) -> Result<std::sync::Arc<Questionnaire>, Response> {
-    if context.answered() {
-        return Err(already_answered(lang, answered_status));
+fn link_context(link: &LinkState) -> Option<&InvitationContext> {
+    match link {
+        LinkState::Unknown => None,
+        LinkState::Answered(c)
+        | LinkState::OptedOut(c)
+        | LinkState::Closed(c)
+        | LinkState::Open(c, _) => Some(c),
     }
-    if context.opted_out() {
-        return Err(opted_out(
+}
+
+/// The page for a link that cannot take an answer (`answered_status`: how an
+/// already-answered link is reported).
+fn not_answerable(link: &LinkState, lang: Language, answered_status: StatusCode) -> Response {
+    match link {
+        LinkState::Unknown => not_found(lang),
+        LinkState::Answered(_) => already_answered(lang, answered_status),
+        LinkState::OptedOut(link) => opted_out(
             lang,
             answered_status,
-            &context.service_name,
-            context.opted_out_all,
-        ));
+            &link.service_name,
+            link.opted_out_all,
+        ),
+        LinkState::Closed(link) => closed(lang, link.closed_early()),
+        // Open a moment ago, closed by the time the answer was written.
+        LinkState::Open(..) => closed(lang, false),
     }
-    if !context.accepts_answers(Utc::now()) {
-        return Err(closed(lang, context.closed_early()));
-    }
-    state
-        .questionnaires
-        .get(&state.db, context.questionnaire_id)
-        .await
-        .map_err(internal_error)
 }
 
 #[handler]
@@ -96,21 +87,21 @@ async fn show_form(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    match open_questionnaire(&state, &context, lang, StatusCode::OK).await {
-        Ok(questionnaire) => answer_form(
+    match &link {
+        LinkState::Open(context, questionnaire) => answer_form(
             &state,
             &token,
-            &context,
-            &questionnaire,
+            context,
+            questionnaire,
             lang,
             &BTreeMap::new(),
             &[],
         ),
-        Err(page) => page,
+        other => not_answerable(other, lang, StatusCode::OK),
     }
 }
 
@@ -121,54 +112,36 @@ async fn submit_form(
     Query(query): Query<LangQuery>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    let questionnaire = match open_questionnaire(&state, &context, lang, StatusCode::CONFLICT).await
-    {
-        Ok(questionnaire) => questionnaire,
-        Err(page) => return page,
+    let LinkState::Open(context, questionnaire) = &link else {
+        return not_answerable(&link, lang, StatusCode::CONFLICT);
     };
-    let answers = match check_answers(
-        &questionnaire.items,
-        &form,
-        state.settings.survey.max_comment_chars,
-    ) {
-        Ok(answers) => answers,
-        Err(problems) => {
-            return answer_form(
-                &state,
-                &token,
-                &context,
-                &questionnaire,
-                lang,
-                &form,
-                &problems,
-            );
-        }
-    };
-    let submission = Submission {
-        invitation_id: context.invitation_id,
-        round_id: context.round_id,
-        service_id: context.service_id,
-        department: context.department.clone(),
-        kind: context.kind.clone(),
-        answers,
-    };
-    match state.answers.submit(submission).await {
+    match answers::submit_answer(&state, context, questionnaire, &form).await {
         // POST-redirect-GET: reloading the thank-you page does not send the form again.
-        Ok(SubmissionOutcome::Stored) => Response::builder()
-            .status(StatusCode::SEE_OTHER)
-            .header(
-                header::LOCATION,
-                format!("/s/{token}/thanks{}", lang_query(lang)),
-            )
-            .finish(),
-        Ok(SubmissionOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
-        Ok(SubmissionOutcome::RoundClosed) => closed(lang, context.closed_early()),
+        Ok(SubmitOutcome::Stored) => see_other(&format!("/s/{token}/thanks{}", lang_query(lang))),
+        Ok(SubmitOutcome::Invalid(problems)) => answer_form(
+            &state,
+            &token,
+            context,
+            questionnaire,
+            lang,
+            &form,
+            &problems,
+        ),
+        Ok(SubmitOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
+        Ok(SubmitOutcome::RoundClosed) => closed(lang, context.closed_early()),
         Err(error) => internal_error(error),
     }
+}
+
+fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
 }
 
 #[handler]
@@ -177,26 +150,24 @@ async fn show_thanks(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    if !context.answered() {
+    match &link {
+        LinkState::Answered(context) => thanks(
+            lang,
+            &ResultsNotice {
+                service: &context.service_name,
+                closes_at: context.closes_at,
+                still_open: context.accepts_answers(state.clock.now()),
+                min_group_size: state.settings.survey.min_group_size,
+            },
+        ),
+        LinkState::Unknown => not_found(lang),
         // Not answered (yet): the form, or whatever the link shows instead.
-        return Response::builder()
-            .status(StatusCode::SEE_OTHER)
-            .header(header::LOCATION, format!("/s/{token}{}", lang_query(lang)))
-            .finish();
+        _ => see_other(&format!("/s/{token}{}", lang_query(lang))),
     }
-    thanks(
-        lang,
-        &ResultsNotice {
-            service: &context.service_name,
-            closes_at: context.closes_at,
-            still_open: context.accepts_answers(Utc::now()),
-            min_group_size: state.settings.survey.min_group_size,
-        },
-    )
 }
 
 #[handler]
@@ -205,9 +176,12 @@ async fn confirm_opt_out(
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
+    };
+    let Some(context) = link_context(&link) else {
+        return not_found(lang);
     };
     if context.opted_out_all {
         let (sv, en) = stopped_surveys(&context.service_name, true);
@@ -220,7 +194,7 @@ async fn confirm_opt_out(
         );
     }
     // Opted out of this service already: say so, and offer only the wider opt-out.
-    let already = context.opted_out();
+    let already = context.opted_out() || context.opted_out_of_service;
     let title = match (already, lang) {
         (true, Language::Sv) => "Du är redan avregistrerad",
         (true, Language::En) => "You have already opted out",
@@ -240,7 +214,7 @@ async fn confirm_opt_out(
             title,
             already,
             again,
-            service => context.service_name,
+            service => context.service_name.clone(),
             action => format!("/s/{token}/opt-out{}", lang_query(lang)),
         },
         StatusCode::OK,
@@ -261,12 +235,15 @@ async fn opt_out(
     Query(query): Query<LangQuery>,
     Form(form): Form<OptOutForm>,
 ) -> Response {
-    let (context, lang) = match invitation(&state, &token, &query).await {
+    let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
+    let Some(context) = link_context(&link) else {
+        return not_found(lang);
+    };
     let all = form.scope.as_deref() == Some("all");
-    if let Err(error) = store::invitations::opt_out(&state.db, &context, all).await {
+    if let Err(error) = answers::opt_out(&state, context, all).await {
         return internal_error(error);
     }
     let (sv, en) = stopped_surveys(&context.service_name, all);

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::enums::StoredInvitationStatus as Status;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub round_id: i32,
     pub respondent_id: i32,
-    pub status: String,
+    pub status: Status,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ pub mod account;
 pub mod api_token;
 pub mod audit_entry;
 pub mod department;
+pub mod enums;
 pub mod invitation;
 pub mod invitation_token;
 pub mod job_lease;

@@ -1,16 +1,18 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::enums::{StoredEmailKind as Kind, StoredOutboxStatus as Status};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub recipient: String,
-    pub kind: String,
+    pub kind: Kind,
     pub payload: Option<String>,
     pub idempotency_key: String,
     pub invitation_id: Option<i64>,
-    pub status: String,
+    pub status: Status,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub lease_until: Option<DateTimeUtc>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::enums::{StoredLanguage as Language, StoredRespondentKind as Kind};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "respondents")]
 pub struct Model {
@@ -8,8 +10,8 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub department: Option<String>,
-    pub kind: String,
-    pub language: String,
+    pub kind: Kind,
+    pub language: Language,
     pub opted_out_all: bool,
     pub last_invited_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

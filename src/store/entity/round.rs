@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::enums::StoredRoundStatus as Status;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "rounds")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub period: String,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
-    pub status: String,
+    pub status: Status,
     pub invited: i32,
     pub answered: i32,
     pub reminders_done: i32,

@@ -5,10 +5,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{RwLock, mpsc, oneshot};
 
+use super::Clock;
 use crate::{
     domain::{Error, questionnaire::Questionnaire},
     store::{
@@ -21,7 +21,8 @@ use crate::{
 /// previous one was being written, up to this many.
 const MAX_BATCH: usize = 512;
 
-type Reply = oneshot::Sender<Result<SubmissionOutcome, String>>;
+/// A failed batch fails every submission in it; the cause is logged once by the writer.
+type Reply = oneshot::Sender<Result<SubmissionOutcome, ()>>;
 
 /// Group commit for answers: one writer task stores many submissions per transaction.
 #[derive(Clone)]
@@ -30,7 +31,7 @@ pub struct AnswerWriter {
 }
 
 impl AnswerWriter {
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: DatabaseConnection, clock: Clock) -> Self {
         let (queue, mut incoming) = mpsc::channel::<(Submission, Reply)>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
@@ -42,16 +43,16 @@ impl AnswerWriter {
                     }
                 }
                 let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                match store::invitations::record_answers(&db, &submissions, Utc::now()).await {
+                match store::invitations::record_answers(&db, &submissions, clock.now()).await {
                     Ok(outcomes) => {
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
                             let _ = reply.send(Ok(outcome));
                         }
                     }
                     Err(error) => {
-                        tracing::error!(%error, "storing a batch of answers failed");
+                        tracing::error!(error = %error.chain(), "storing a batch of answers failed");
                         for reply in replies {
-                            let _ = reply.send(Err(error.to_string()));
+                            let _ = reply.send(Err(()));
                         }
                     }
                 }
@@ -65,11 +66,11 @@ impl AnswerWriter {
         self.queue
             .send((submission, reply))
             .await
-            .map_err(|_| Error::internal("the answer writer has stopped"))?;
+            .map_err(|_| Error::bug("the answer writer has stopped"))?;
         outcome
             .await
-            .map_err(|_| Error::internal("the answer writer dropped a submission"))?
-            .map_err(Error::Internal)
+            .map_err(|_| Error::bug("the answer writer dropped a submission"))?
+            .map_err(|()| Error::bug("the batch this answer was in could not be stored"))
     }
 }
 

@@ -1,0 +1,56 @@
+//! Stored enumerations. Each column holds the lower-case name the domain uses; a value
+//! that does not decode fails the query as an internal error, never a quiet default.
+
+use sea_orm::entity::prelude::*;
+
+use crate::domain::{
+    InvitationStatus, Language, OutboxStatus, RespondentKind, RoundStatus, SurveyEmailKind,
+};
+
+/// A stored twin of a domain enum (same variants), with conversions both ways.
+macro_rules! stored_enum {
+    ($name:ident => $domain:ident { $($variant:ident = $value:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $name {
+            $( #[sea_orm(string_value = $value)] $variant, )+
+        }
+
+        impl From<$name> for $domain {
+            fn from(stored: $name) -> Self {
+                match stored { $( $name::$variant => $domain::$variant, )+ }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value { $( $domain::$variant => $name::$variant, )+ }
+            }
+        }
+    };
+}
+
+stored_enum!(StoredRoundStatus => RoundStatus { Open = "open", Closed = "closed" });
+
+stored_enum!(StoredInvitationStatus => InvitationStatus {
+    Queued = "queued",
+    Sent = "sent",
+    Reminded = "reminded",
+    Answered = "answered",
+    OptedOut = "opted_out",
+    Bounced = "bounced",
+});
+
+stored_enum!(StoredOutboxStatus => OutboxStatus {
+    Pending = "pending",
+    Sent = "sent",
+    Failed = "failed",
+    Bounced = "bounced",
+    Skipped = "skipped",
+});
+
+stored_enum!(StoredEmailKind => SurveyEmailKind { Invitation = "invitation", Reminder = "reminder" });
+
+stored_enum!(StoredLanguage => Language { Sv = "sv", En = "en" });
+
+stored_enum!(StoredRespondentKind => RespondentKind { Internal = "internal", External = "external" });

@@ -1,0 +1,164 @@
+//! Dispatching the outbox (the `dispatch_outbox` job): claim due messages in batches, send them outside any transaction,
+//! record each outcome. Transient failures back off exponentially up to
+//! `mail.max_attempts`; a permanent refusal of the recipient marks the invitation
+//! bounced. When the relay refuses us as a whole (auth, TLS, connection), the run stops:
+//! what was sent is recorded, the rest of the batch is released untouched, and the run
+//! fails with the reason.
+
+use std::{sync::Arc, time::Duration as StdDuration};
+
+use chrono::Duration;
+use lettre::message::Mailbox;
+use tokio::task::JoinSet;
+
+use super::{AppState, Counts};
+use crate::{
+    domain::{Delivery, Error, SurveyEmailKind, survey::retry_at},
+    mail::{RelayFailure, SendError, build_survey_message},
+    store::outbox::{self, ClaimedMessage},
+};
+
+pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
+    let settings = &state.settings.mail;
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|e| Error::invalid("mail.from", format!("{e}")))?;
+    let from = Arc::new(from);
+    let mut counts = Counts::new();
+    // Only messages due when the run began: a retry scheduled by this run waits for the
+    // next one, so a failing server is not hammered in a loop.
+    let run_started = state.clock.now();
+    loop {
+        let batch = outbox::claim(
+            &state.db,
+            settings.batch_size,
+            Duration::minutes(5),
+            run_started,
+            state.clock.now(),
+        )
+        .await?;
+        if batch.is_empty() {
+            break;
+        }
+        let reminders: Vec<i64> = batch
+            .iter()
+            .filter(|m| m.email.kind == SurveyEmailKind::Reminder)
+            .filter_map(|m| m.invitation_id)
+            .collect();
+        let awaiting = outbox::still_awaiting(&state.db, &reminders).await?;
+        let started = std::time::Instant::now();
+        let mut sending = JoinSet::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut refused: Option<(RelayFailure, String)> = None;
+        let mut unsent = Vec::new();
+        for message in batch {
+            let reminder_no_longer_needed = message.email.kind == SurveyEmailKind::Reminder
+                && message
+                    .invitation_id
+                    .is_some_and(|id| !awaiting.contains(&id));
+            if reminder_no_longer_needed {
+                outcomes.push((message, Delivery::Skipped));
+                continue;
+            }
+            while refused.is_none() && sending.len() >= settings.concurrent_sends {
+                if let Some(Ok(done)) = sending.join_next().await {
+                    record(done, &mut outcomes, &mut unsent, &mut refused);
+                }
+            }
+            if refused.is_some() {
+                unsent.push(message.id);
+                continue;
+            }
+            let (mailer, from, state) = (state.mailer.clone(), from.clone(), state.clone());
+            sending.spawn(async move {
+                let delivery = deliver(&mailer, &from, &message, &state).await;
+                (message, delivery)
+            });
+        }
+        while let Some(done) = sending.join_next().await {
+            if let Ok(done) = done {
+                record(done, &mut outcomes, &mut unsent, &mut refused);
+            }
+        }
+        for (_, delivery) in &outcomes {
+            let key = match delivery {
+                Delivery::Sent => "sent",
+                Delivery::Skipped => "skipped",
+                Delivery::Transient {
+                    retry_at: Some(_), ..
+                } => "retry_later",
+                Delivery::Transient { retry_at: None, .. } => "failed",
+                Delivery::Permanent { .. } => "bounced",
+            };
+            *counts.entry(key).or_default() += 1;
+        }
+        outbox::mark(&state.db, &outcomes, state.clock.now()).await?;
+        if let Some((kind, error)) = refused {
+            outbox::release(&state.db, &unsent).await?;
+            state.metrics.count_mail_failure(kind);
+            return Err(Error::Unavailable(format!(
+                "dispatch stopped: the mail relay refused us ({kind}): {error}; \
+                 {} messages stay queued, nobody was marked",
+                unsent.len()
+            )));
+        }
+        if settings.send_rate_per_sec > 0 {
+            let minimum = StdDuration::from_secs_f64(
+                outcomes.len() as f64 / f64::from(settings.send_rate_per_sec),
+            );
+            if let Some(rest) = minimum.checked_sub(started.elapsed()) {
+                tokio::time::sleep(rest).await;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// A message whose send the relay refused as a whole goes back unsent; the first such
+/// refusal stops the run.
+fn record(
+    (message, delivery): (ClaimedMessage, Result<Delivery, (RelayFailure, String)>),
+    outcomes: &mut Vec<(ClaimedMessage, Delivery)>,
+    unsent: &mut Vec<i64>,
+    refused: &mut Option<(RelayFailure, String)>,
+) {
+    match delivery {
+        Ok(delivery) => outcomes.push((message, delivery)),
+        Err(refusal) => {
+            unsent.push(message.id);
+            refused.get_or_insert(refusal);
+        }
+    }
+}
+
+async fn deliver(
+    mailer: &crate::mail::Mailer,
+    from: &Mailbox,
+    message: &ClaimedMessage,
+    state: &AppState,
+) -> Result<Delivery, (RelayFailure, String)> {
+    let built = match build_survey_message(from, &message.recipient, &message.email) {
+        Ok(built) => built,
+        Err(error) => {
+            return Ok(Delivery::Permanent {
+                error: error.to_string(),
+            });
+        }
+    };
+    Ok(match mailer.send(built).await {
+        Ok(()) => Delivery::Sent,
+        Err(SendError::RelayRefused { kind, error }) => return Err((kind, error)),
+        Err(SendError::Bounced(error)) => Delivery::Permanent { error },
+        Err(SendError::RetryLater(error)) => {
+            let settings = &state.settings.mail;
+            let retry_at = retry_at(
+                message.attempts,
+                settings.max_attempts,
+                settings.retry_base_secs,
+                state.clock.now(),
+            );
+            Delivery::Transient { error, retry_at }
+        }
+    })
+}

@@ -1,0 +1,100 @@
+//! One function per operation — open a programme's rounds, submit an answer, opt out,
+//! import, dispatch, remind, close, purge, GDPR export and erasure, and the catalogue's
+//! reads and writes. Each checks the caller's role, loads through `store`, decides
+//! through `domain`/`stats` and writes through `store` in one transaction. The API, the
+//! answer pages, the jobs and the CLI call these and nothing lower.
+
+mod answer_writer;
+pub mod answers;
+mod clock;
+pub mod dispatch;
+pub mod reminders;
+pub mod respondents;
+pub mod retention;
+pub mod rounds;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+pub use answer_writer::{AnswerWriter, QuestionnaireCache};
+pub use clock::Clock;
+
+use crate::{
+    config::Settings,
+    domain::{Error, survey::Links},
+    mail::Mailer,
+    store,
+    web::metrics::Metrics,
+};
+
+/// Everything an operation needs, handed to poem with `.data()` and to the jobs; no
+/// global state, so every test builds its own.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+    pub mailer: Mailer,
+    /// Names this process in job leases.
+    pub instance_id: String,
+    /// Signalled when a programme is created or changed, so its timer follows.
+    pub programmes_changed: Arc<tokio::sync::Notify>,
+    /// Stores answers in batches (group commit).
+    pub answers: AnswerWriter,
+    /// Questionnaire versions never change once used, so they are cached.
+    pub questionnaires: QuestionnaireCache,
+}
+
+/// Why the application could not be put together.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Mail(String),
+}
+
+impl AppState {
+    /// Connects to the database and brings its schema up to date.
+    pub async fn connect(settings: Settings, clock: Clock) -> Result<Self, ConnectError> {
+        let db = store::connect(&settings.database).await?;
+        store::migrate(&db).await?;
+        let mailer = Mailer::from_settings(&settings.mail).map_err(ConnectError::Mail)?;
+        Ok(Self {
+            answers: AnswerWriter::start(db.clone(), clock.clone()),
+            questionnaires: QuestionnaireCache::default(),
+            settings: Arc::new(settings),
+            db,
+            clock,
+            metrics: Arc::default(),
+            mailer,
+            instance_id: format!(
+                "{}:{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "nyttopuls".into()),
+                std::process::id()
+            ),
+            programmes_changed: Arc::default(),
+        })
+    }
+
+    /// Builds the personal links of emails from `server.public_url`.
+    pub fn links(&self) -> Links {
+        Links::new(&self.settings.server.public_url)
+    }
+}
+
+/// Counts of what an operation did, in numbers a person can check.
+pub type Counts = std::collections::BTreeMap<&'static str, u64>;
+
+/// Runs `work` inside one write transaction: committed if it succeeds, rolled back if not.
+pub(crate) async fn in_transaction<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let txn = store::begin_write(db).await?;
+    let value = work(&txn).await?;
+    store::commit(txn).await?;
+    Ok(value)
+}

@@ -1,0 +1,267 @@
+//! Opening a programme's rounds (with the invitations and their emails in the same
+//! transaction), closing rounds, and reading them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Europe::Stockholm;
+use serde_json::json;
+
+use super::{AppState, Counts};
+use crate::{
+    domain::{
+        Actor, Error, Service,
+        programme::{Programme, RoundHistory},
+        selection::choose_invitees,
+        survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
+        token::SurveyToken,
+    },
+    stats,
+    store::{
+        self, audit,
+        outbox::NewOutboxMessage,
+        rounds::{Addressee, NewRound},
+    },
+};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenOutcome {
+    pub rounds_opened: usize,
+    pub invitations: usize,
+}
+
+/// Opens a programme's rounds for the current period now, whatever its schedule says
+/// (an admin's "run now", or the programme's own timer). Running it again in the same
+/// period opens nothing.
+pub async fn open_programme_rounds(
+    state: &AppState,
+    actor: &Actor,
+    programme_id: i32,
+) -> Result<OpenOutcome, Error> {
+    actor.require_admin()?;
+    let programme = store::programmes::get(&state.db, programme_id).await?;
+    if !programme.active {
+        return Err(Error::Conflict(format!(
+            "programme {programme_id} is not active"
+        )));
+    }
+    open_rounds(state, &programme, state.clock.now()).await
+}
+
+/// The `open_rounds` job: opens this period's rounds of every programme whose schedule
+/// has fired in the current period (so a run missed while the server was down is
+/// caught up).
+pub async fn open_due_rounds(state: &AppState) -> Result<Counts, Error> {
+    let now = state.clock.now();
+    let mut counts = Counts::new();
+    for programme in store::programmes::list(&state.db, true).await? {
+        if is_due(&programme, now) {
+            let outcome = open_rounds(state, &programme, now).await?;
+            *counts.entry("rounds_opened").or_default() += outcome.rounds_opened as u64;
+            *counts.entry("invitations").or_default() += outcome.invitations as u64;
+        }
+    }
+    Ok(counts)
+}
+
+/// Due: the schedule fired since the programme was created, within the current period.
+fn is_due(programme: &Programme, now: DateTime<Utc>) -> bool {
+    programme
+        .schedule
+        .last_fire_between(programme.created_at, now)
+        .is_some_and(|fired| programme.period.key_at(fired) == programme.period.key_at(now))
+}
+
+async fn open_rounds(
+    state: &AppState,
+    programme: &Programme,
+    now: DateTime<Utc>,
+) -> Result<OpenOutcome, Error> {
+    let services = store::programmes::target_services(&state.db, programme).await?;
+    let links = state.links();
+    let min_days = state.settings.survey.min_days_between_invitations;
+    let period = programme.period.key_at(now);
+    let closes_at = now + Duration::days(i64::from(programme.open_days));
+    super::in_transaction(&state.db, async |txn| {
+        let mut opened: Vec<(i32, Service)> = Vec::new();
+        for service in services {
+            let new = NewRound {
+                programme_id: programme.id,
+                service_id: service.id,
+                questionnaire_id: programme.questionnaire_id,
+                period: period.clone(),
+                opens_at: now,
+                closes_at,
+            };
+            if let Some(round_id) = store::rounds::insert_if_absent(txn, &new).await? {
+                opened.push((round_id, service));
+            }
+        }
+        if opened.is_empty() {
+            return Ok(OpenOutcome::default());
+        }
+        let service_ids: Vec<i32> = opened.iter().map(|(_, s)| s.id).collect();
+        let mut capacity = HashMap::new();
+        for (_, service) in &opened {
+            let history = service_history(txn, service.id).await?;
+            if let Some(needed) = programme.sampling.invitations_needed(history) {
+                capacity.insert(service.id, needed);
+            }
+        }
+        let (candidates, addressees) =
+            store::rounds::invitation_candidates(txn, &service_ids).await?;
+        let mut chosen = choose_invitees(&candidates, &capacity, now, min_days);
+        let closes_on = local_day(closes_at);
+        let mut total = 0;
+        for (round_id, service) in &opened {
+            let invitees = chosen.remove(&service.id).unwrap_or_default();
+            total += invitees.len();
+            let ids = store::rounds::insert_invitations(txn, *round_id, &invitees).await?;
+            let invitations: BTreeMap<i64, &Addressee> = invitees
+                .iter()
+                .map(|person| (ids[person], &addressees[person]))
+                .collect();
+            queue_survey_emails(
+                txn,
+                SurveyEmailKind::Invitation,
+                0,
+                &service.name,
+                &closes_on,
+                invitations,
+                &links,
+                now,
+            )
+            .await?;
+            store::rounds::mark_invited(txn, service.id, &invitees, now).await?;
+            store::rounds::set_invited(txn, *round_id, invitees.len()).await?;
+        }
+        audit::record(
+            txn,
+            &Actor::system(),
+            "open",
+            "programme",
+            Some(programme.id.to_string()),
+            json!({"period": period, "rounds": opened.len(), "invitations": total}),
+        )
+        .await?;
+        Ok(OpenOutcome {
+            rounds_opened: opened.len(),
+            invitations: total,
+        })
+    })
+    .await
+}
+
+/// The last closed round of a service with answers: its response rate and SUS SD.
+async fn service_history(
+    db: &impl sea_orm::ConnectionTrait,
+    service_id: i32,
+) -> Result<Option<RoundHistory>, Error> {
+    let Some((round, answers)) = store::rounds::last_closed_with_answers(db, service_id).await?
+    else {
+        return Ok(None);
+    };
+    let mut scores = Vec::with_capacity(answers.len());
+    for json in &answers {
+        let answers: BTreeMap<String, serde_json::Value> = serde_json::from_str(json)
+            .map_err(|e| Error::bug(format!("a response of round {}: {e}", round.id)))?;
+        scores.extend(stats::sus_score(|key| {
+            answers.get(key).and_then(|v| v.as_i64())
+        }));
+    }
+    Ok(stats::standard_deviation(&scores).map(|sd| RoundHistory {
+        response_rate: f64::from(round.answered) / f64::from(round.invited.max(1)),
+        sus_sd: sd,
+    }))
+}
+
+/// `YYYY-MM-DD` of an instant in Stockholm, as emails name a day.
+pub(super) fn local_day(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Stockholm).format("%Y-%m-%d").to_string()
+}
+
+/// Queues one survey email per invitation, each with a fresh personal link (only its
+/// hash is stored); used for invitations and reminders alike.
+#[allow(clippy::too_many_arguments)] // one email's parts, all needed
+pub(super) async fn queue_survey_emails(
+    db: &impl sea_orm::ConnectionTrait,
+    kind: SurveyEmailKind,
+    reminder_step: usize,
+    service_name: &str,
+    closes_on: &str,
+    invitations: BTreeMap<i64, &Addressee>,
+    links: &Links,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let mut hashes = Vec::with_capacity(invitations.len());
+    let mut messages = Vec::with_capacity(invitations.len());
+    for (invitation_id, person) in invitations {
+        let token = SurveyToken::generate();
+        hashes.push((token.hash(), invitation_id));
+        messages.push(NewOutboxMessage {
+            recipient: person.email.clone(),
+            idempotency_key: idempotency_key(kind, invitation_id, reminder_step),
+            invitation_id: Some(invitation_id),
+            email: SurveyEmail {
+                kind,
+                language: person.language,
+                respondent_name: person.name.clone(),
+                service_name: service_name.to_owned(),
+                link: links.answer(token.as_str()),
+                opt_out_link: links.opt_out(token.as_str()),
+                closes_on: closes_on.to_owned(),
+            },
+        });
+    }
+    store::rounds::insert_link_hashes(db, hashes).await?;
+    store::outbox::enqueue(db, messages, now).await
+}
+
+/// Closes one round now (admin). Closing a closed round is not an error.
+pub async fn close_round(state: &AppState, actor: &Actor, id: i32) -> Result<Round, Error> {
+    actor.require_admin()?;
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        let current = store::rounds::get(txn, id).await?;
+        if store::rounds::close(txn, id, now.min(current.closes_at)).await? {
+            audit::record(
+                txn,
+                actor,
+                "close",
+                "round",
+                Some(id.to_string()),
+                json!({"answered": current.answered, "invited": current.invited}),
+            )
+            .await?;
+        }
+        store::rounds::get(txn, id).await
+    })
+    .await
+}
+
+/// The `close_rounds` job: closes every round whose window has ended.
+pub async fn close_due_rounds(state: &AppState) -> Result<Counts, Error> {
+    let closed = store::rounds::close_due(&state.db, state.clock.now()).await?;
+    Ok(Counts::from([("rounds_closed", closed)]))
+}
+
+/// Rounds the actor may see: an objektägare only those of their own services.
+pub async fn list_rounds(
+    state: &AppState,
+    actor: &Actor,
+    mut filter: RoundFilter,
+) -> Result<Vec<Round>, Error> {
+    filter.owner_id = actor.owner_scope();
+    store::rounds::list(&state.db, &filter).await
+}
+
+pub async fn get_round(state: &AppState, actor: &Actor, id: i32) -> Result<Round, Error> {
+    let round = store::rounds::get(&state.db, id).await?;
+    let service = store::catalogue::get_service(&state.db, round.service_id).await?;
+    if !actor.may_read_owned_by(service.owner_id) {
+        return Err(Error::Forbidden(
+            "an owner may read only their own services' rounds".into(),
+        ));
+    }
+    Ok(round)
+}
