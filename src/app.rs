@@ -90,9 +90,7 @@ impl Application {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
-        if settings.server.public_url_from_bind {
-            settings.server.public_url = crate::config::ServerSettings::url_of(local_addr);
-        }
+        settings.server.serving_at(local_addr);
         let state = AppState::connect(settings, clock).await?;
         Ok(Self {
             state,

@@ -81,14 +81,28 @@ pub struct ServerSettings {
     /// address actually served, `http://<bind address>`.
     #[serde(default)]
     pub public_url: String,
-    /// True when `public_url` was not set and follows the bound address, so a server
-    /// bound to port 0 links to the port it got.
+    /// What `public_url` was derived as when it was not set; it then follows the address
+    /// actually served (a server bound to port 0 links to the port it got), unless
+    /// `public_url` is changed after loading.
     #[serde(skip)]
-    pub public_url_from_bind: bool,
+    derived_public_url: Option<String>,
     pub max_body_bytes: usize,
 }
 
 impl ServerSettings {
+    /// True when `public_url` was not set and is derived from the bind address.
+    pub fn public_url_follows_bind(&self) -> bool {
+        self.derived_public_url.as_deref() == Some(self.public_url.as_str())
+    }
+
+    /// Called once the server is bound to `served`.
+    pub fn serving_at(&mut self, served: std::net::SocketAddr) {
+        if self.public_url_follows_bind() {
+            self.public_url = Self::url_of(served);
+            self.derived_public_url = Some(self.public_url.clone());
+        }
+    }
+
     /// `http://<address>`, with `localhost` for an address that means "every interface"
     /// (no link can point there).
     pub fn url_of(address: std::net::SocketAddr) -> String {
@@ -273,7 +287,7 @@ impl Settings {
             })?;
         if self.server.public_url.trim().is_empty() {
             self.server.public_url = ServerSettings::url_of(bind);
-            self.server.public_url_from_bind = true;
+            self.server.derived_public_url = Some(self.server.public_url.clone());
         }
         Ok(self)
     }
@@ -424,6 +438,26 @@ mod tests {
         assert_eq!(url("[::1]:8080"), "http://[::1]:8080");
         assert_eq!(url("0.0.0.0:8080"), "http://localhost:8080");
         assert_eq!(url("[::]:8080"), "http://localhost:8080");
+    }
+
+    #[test]
+    fn an_unset_public_url_follows_the_served_port_and_a_set_one_stays() {
+        let served = "127.0.0.1:41234".parse().unwrap();
+        let mut derived = ServerSettings {
+            bind: "127.0.0.1:0".into(),
+            public_url: "http://127.0.0.1:0".into(),
+            derived_public_url: Some("http://127.0.0.1:0".into()),
+            max_body_bytes: 1,
+        };
+        derived.serving_at(served);
+        assert_eq!(derived.public_url, "http://127.0.0.1:41234");
+        assert!(derived.public_url_follows_bind());
+
+        let mut set = derived.clone();
+        set.public_url = "https://enkat.kommun.example".into();
+        set.serving_at(served);
+        assert_eq!(set.public_url, "https://enkat.kommun.example");
+        assert!(!set.public_url_follows_bind());
     }
 
     #[test]

@@ -162,7 +162,7 @@ fn announce(app: &Application) {
         "serving on http://{} (emailed links: {base}/s/…, API docs: {base}/api/docs)",
         app.local_addr,
     );
-    if server.public_url_from_bind && app.local_addr.ip().is_unspecified() {
+    if server.public_url_follows_bind() && app.local_addr.ip().is_unspecified() {
         tracing::warn!(
             "server.public_url is not set, so emailed links point at {}: set server.public_url \
              (NYTTOPULS__SERVER__PUBLIC_URL) to the address people reach this server at",
