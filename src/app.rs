@@ -19,15 +19,28 @@ use poem::{
 pub enum StartError {
     #[error("{0}")]
     Connect(#[from] ConnectError),
-    #[error("cannot listen on {address}: {source}")]
+    /// No `source`: printed as one line, with the key to change when the port is taken.
+    #[error("cannot listen on {address}: {reason}{}", bind_hint(reason))]
     Bind {
         address: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
     #[error("{0}")]
     Scheduler(#[from] crate::domain::Error),
+}
+
+fn bind_hint(reason: &std::io::Error) -> &'static str {
+    match reason.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            " (another program uses that port: set server.bind, or NYTTOPULS__SERVER__BIND, to a free address and port)"
+        }
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::PermissionDenied => {
+            " (change server.bind, or NYTTOPULS__SERVER__BIND)"
+        }
+        _ => "",
+    }
 }
 
 pub fn routes(state: AppState) -> impl poem::Endpoint {
@@ -52,6 +65,8 @@ pub struct Application {
     state: AppState,
     acceptor: poem::listener::TcpAcceptor,
     pub port: u16,
+    /// The address actually served (port 0 in `server.bind` becomes the port given).
+    pub local_addr: std::net::SocketAddr,
 }
 
 impl Application {
@@ -60,22 +75,28 @@ impl Application {
     }
 
     /// Like [`Application::build`], on the given clock (tests set the time directly).
-    pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartError> {
+    /// Binds first (a taken port fails before any migration), then connects.
+    pub async fn build_with_clock(
+        mut settings: Settings,
+        clock: Clock,
+    ) -> Result<Self, StartError> {
         let address = settings.server.bind.clone();
-        let state = AppState::connect(settings, clock).await?;
         let acceptor = TcpListener::bind(address.clone())
             .into_acceptor()
             .await
-            .map_err(|source| StartError::Bind { address, source })?;
-        let port = acceptor
+            .map_err(|reason| StartError::Bind { address, reason })?;
+        let local_addr = acceptor
             .local_addr()
             .first()
-            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
-            .unwrap_or_default();
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        settings.server.serving_at(local_addr);
+        let state = AppState::connect(settings, clock).await?;
         Ok(Self {
             state,
             acceptor,
-            port,
+            port: local_addr.port(),
+            local_addr,
         })
     }
 

@@ -9,17 +9,57 @@ use serde::Deserialize;
 const DEFAULTS: &str = include_str!("../config/default.toml");
 const ENV_PREFIX: &str = "NYTTOPULS";
 
+/// One line each, naming the key (and its environment variable) and what is allowed;
+/// no variant has a `source`, so a printed chain never repeats the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The settings file cannot be read or is not valid TOML.
     #[error("configuration: {0}")]
-    Load(#[from] config::ConfigError),
-    #[error("configuration key `{key}`: {problem}")]
+    Load(String),
+    #[error("configuration key `{key}` ({}): {problem}", env_name(key))]
     Invalid { key: &'static str, problem: String },
-    #[error("configuration: cannot read {path}: {source}")]
+    /// A value of the wrong type or outside its allowed values, found while loading.
+    #[error("configuration key `{key}` ({}): {problem}", env_name(key))]
+    Value { key: String, problem: String },
+    #[error("configuration: cannot read {path}: {reason}")]
     SecretFile {
         path: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
+}
+
+/// `mail.smtp_port` → `NYTTOPULS__MAIL__SMTP_PORT`.
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}__{}", key.to_uppercase().replace('.', "__"))
+}
+
+impl From<config::ConfigError> for ConfigError {
+    fn from(error: config::ConfigError) -> Self {
+        match error {
+            config::ConfigError::Type {
+                unexpected,
+                expected,
+                key: Some(key),
+                ..
+            } => Self::Value {
+                key,
+                problem: format!("expected {expected}, got {unexpected}"),
+            },
+            config::ConfigError::At {
+                error,
+                key: Some(key),
+                ..
+            } => Self::Value {
+                key,
+                problem: error.to_string(),
+            },
+            config::ConfigError::NotFound(key) => Self::Value {
+                key,
+                problem: "is missing".into(),
+            },
+            other => Self::Load(other.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -37,8 +77,41 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServerSettings {
     pub bind: String,
+    /// Where people reach the server (emailed links, API docs). Not set (empty): the
+    /// address actually served, `http://<bind address>`.
+    #[serde(default)]
     pub public_url: String,
+    /// What `public_url` was derived as when it was not set; it then follows the address
+    /// actually served (a server bound to port 0 links to the port it got), unless
+    /// `public_url` is changed after loading.
+    #[serde(skip)]
+    derived_public_url: Option<String>,
     pub max_body_bytes: usize,
+}
+
+impl ServerSettings {
+    /// True when `public_url` was not set and is derived from the bind address.
+    pub fn public_url_follows_bind(&self) -> bool {
+        self.derived_public_url.as_deref() == Some(self.public_url.as_str())
+    }
+
+    /// Called once the server is bound to `served`.
+    pub fn serving_at(&mut self, served: std::net::SocketAddr) {
+        if self.public_url_follows_bind() {
+            self.public_url = Self::url_of(served);
+            self.derived_public_url = Some(self.public_url.clone());
+        }
+    }
+
+    /// `http://<address>`, with `localhost` for an address that means "every interface"
+    /// (no link can point there).
+    pub fn url_of(address: std::net::SocketAddr) -> String {
+        if address.ip().is_unspecified() {
+            format!("http://localhost:{}", address.port())
+        } else {
+            format!("http://{address}")
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,18 +122,52 @@ pub struct DatabaseSettings {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum MailTransportKind {
     File,
     Smtp,
 }
 
+impl TryFrom<String> for MailTransportKind {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        match value.as_str() {
+            "file" => Ok(Self::File),
+            "smtp" => Ok(Self::Smtp),
+            _ => Err(not_one_of(&value, &["file", "smtp"])),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum SmtpTls {
     None,
     Starttls,
     Tls,
+}
+
+impl TryFrom<String> for SmtpTls {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        match value.as_str() {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::Starttls),
+            "tls" => Ok(Self::Tls),
+            _ => Err(not_one_of(&value, &["none", "starttls", "tls"])),
+        }
+    }
+}
+
+/// Said in place of serde's "enum X does not have variant constructor y", which names
+/// a Rust type and not what to write.
+fn not_one_of(value: &str, allowed: &[&str]) -> String {
+    format!(
+        "`{value}` is not allowed: use one of {}",
+        allowed.join(", ")
+    )
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -161,7 +268,28 @@ impl Settings {
             )
             .build()?
             .try_deserialize()?;
-        settings.with_secret_files()?.validated()
+        settings.with_secret_files()?.with_public_url()?.validated()
+    }
+
+    /// An unset `server.public_url` follows `server.bind`, so moving the server moves
+    /// its links too.
+    fn with_public_url(mut self) -> Result<Self, ConfigError> {
+        let bind = self
+            .server
+            .bind
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| ConfigError::Invalid {
+                key: "server.bind",
+                problem: format!(
+                    "`{}` is not allowed: use an address and port such as 127.0.0.1:8080",
+                    self.server.bind
+                ),
+            })?;
+        if self.server.public_url.trim().is_empty() {
+            self.server.public_url = ServerSettings::url_of(bind);
+            self.server.derived_public_url = Some(self.server.public_url.clone());
+        }
+        Ok(self)
     }
 
     /// `NYTTOPULS__MAIL__SMTP_PASSWORD_FILE=/run/secrets/smtp` style secrets.
@@ -170,7 +298,7 @@ impl Settings {
             match std::env::var(format!("{ENV_PREFIX}__{name}_FILE")) {
                 Ok(path) => std::fs::read_to_string(&path)
                     .map(|value| Some(Secret::new(value.trim_end())))
-                    .map_err(|source| ConfigError::SecretFile { path, source }),
+                    .map_err(|reason| ConfigError::SecretFile { path, reason }),
                 Err(_) => Ok(None),
             }
         };
@@ -191,18 +319,15 @@ impl Settings {
             key,
             problem: problem.to_owned(),
         };
-        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid(
-                "server.bind",
-                "must be an address and port such as 127.0.0.1:8080",
-            ));
-        }
         if !(self.server.public_url.starts_with("http://")
             || self.server.public_url.starts_with("https://"))
         {
             return Err(invalid(
                 "server.public_url",
-                "must start with http:// or https://",
+                &format!(
+                    "`{}` is not allowed: it must start with http:// or https://",
+                    self.server.public_url
+                ),
             ));
         }
         let url = self.database.url.expose();
@@ -281,6 +406,7 @@ pub fn unexpected_env_variables() -> Vec<String> {
         Err(_) => return Vec::new(),
     };
     let extra = [
+        "server.public_url",
         "mail.smtp_ca_file",
         "mail.smtp_username",
         "mail.smtp_password",
@@ -298,4 +424,60 @@ pub fn unexpected_env_variables() -> Vec<String> {
             (!known_key).then_some(name)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_of_an_every_interface_bind_point_at_localhost() {
+        let url = |raw: &str| ServerSettings::url_of(raw.parse().unwrap());
+        assert_eq!(url("127.0.0.1:8090"), "http://127.0.0.1:8090");
+        assert_eq!(url("10.1.2.3:80"), "http://10.1.2.3:80");
+        assert_eq!(url("[::1]:8080"), "http://[::1]:8080");
+        assert_eq!(url("0.0.0.0:8080"), "http://localhost:8080");
+        assert_eq!(url("[::]:8080"), "http://localhost:8080");
+    }
+
+    #[test]
+    fn an_unset_public_url_follows_the_served_port_and_a_set_one_stays() {
+        let served = "127.0.0.1:41234".parse().unwrap();
+        let mut derived = ServerSettings {
+            bind: "127.0.0.1:0".into(),
+            public_url: "http://127.0.0.1:0".into(),
+            derived_public_url: Some("http://127.0.0.1:0".into()),
+            max_body_bytes: 1,
+        };
+        derived.serving_at(served);
+        assert_eq!(derived.public_url, "http://127.0.0.1:41234");
+        assert!(derived.public_url_follows_bind());
+
+        let mut set = derived.clone();
+        set.public_url = "https://enkat.kommun.example".into();
+        set.serving_at(served);
+        assert_eq!(set.public_url, "https://enkat.kommun.example");
+        assert!(!set.public_url_follows_bind());
+    }
+
+    #[test]
+    fn a_misspelt_choice_lists_the_allowed_values() {
+        assert_eq!(
+            MailTransportKind::try_from("smpt".to_owned()),
+            Err("`smpt` is not allowed: use one of file, smtp".to_owned())
+        );
+        assert_eq!(SmtpTls::try_from("tls".to_owned()), Ok(SmtpTls::Tls));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key_and_its_environment_variable() {
+        let error = ConfigError::Value {
+            key: "mail.smtp_port".into(),
+            problem: "expected an integer".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "configuration key `mail.smtp_port` (NYTTOPULS__MAIL__SMTP_PORT): expected an integer"
+        );
+    }
 }

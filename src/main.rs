@@ -41,9 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Run a scheduled job once: open_rounds, dispatch_outbox, send_reminders,
-    /// close_rounds or purge.
-    RunJob { name: String },
+    /// Run a scheduled job once.
+    RunJob {
+        #[arg(value_name = "NAME", help = format!("The job to run: {}", job_list()))]
+        name: String,
+    },
     /// Import data from files.
     Import {
         #[command(subcommand)]
@@ -55,6 +57,7 @@ enum Command {
 enum TokenCommand {
     /// Create a token and print it (only its hash is stored: copy it now).
     Create {
+        /// What the token may do.
         #[arg(long, value_enum)]
         role: RoleArg,
         /// The owner record an owner token is bound to.
@@ -68,7 +71,9 @@ enum TokenCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum RoleArg {
+    /// Kommunledningskontoret: everything.
     Admin,
+    /// An objektägare: reads their own record and services (needs --owner-id).
     Owner,
 }
 
@@ -76,11 +81,19 @@ enum RoleArg {
 enum ImportCommand {
     /// Respondents from CSV: email,name,department,kind,language,services.
     Respondents {
+        /// The CSV file: UTF-8, a header row, `,` or `;` between fields.
         file: PathBuf,
         /// Check the file and report what would change, writing nothing.
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// The names `run-job` takes, from the job list itself.
+fn job_list() -> String {
+    nyttopuls::jobs::JobName::ALL
+        .map(nyttopuls::jobs::JobName::as_str)
+        .join(", ")
 }
 
 fn main() -> ExitCode {
@@ -104,10 +117,27 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", one_line(&error));
             ExitCode::from(exit_code(&error))
         }
     }
+}
+
+/// The error and its causes on one line, each said once: a message that already quotes
+/// its cause (`database: …` around a driver error) is not followed by it again.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn exit_code(error: &anyhow::Error) -> u8 {
@@ -125,6 +155,24 @@ fn exit_code(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// The start banner: the address actually served (port 0 resolved) and where links point.
+fn announce(app: &Application) {
+    let server = &app.state().settings.server;
+    let base = server.public_url.trim_end_matches('/');
+    tracing::info!(
+        port = app.port,
+        "serving on http://{} (emailed links: {base}/s/…, API docs: {base}/api/docs)",
+        app.local_addr,
+    );
+    if server.public_url_follows_bind() && app.local_addr.ip().is_unspecified() {
+        tracing::warn!(
+            "server.public_url is not set, so emailed links point at {}: set server.public_url \
+             (NYTTOPULS__SERVER__PUBLIC_URL) to the address people reach this server at",
+            server.public_url
+        );
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     for name in unexpected_env_variables() {
@@ -133,7 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let app = Application::build(settings).await?;
-            tracing::info!(port = app.port, "serving");
+            announce(&app);
             app.run_until(shutdown_signal()).await?;
         }
         Command::Demo => {
@@ -160,6 +208,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     state.settings.server.public_url
                 ),
             }
+            announce(&app);
             app.run_until(shutdown_signal()).await?;
         }
         Command::Migrate => {

@@ -2,14 +2,15 @@
 //! creates a service, a respondent and a programme through the API, runs the programme,
 //! dispatches the invitation to the file outbox, takes the survey token from the
 //! emailed link, and runs `tests/a11y/check.mjs` (axe-core in Debian's headless
-//! Chromium) on the answer form, its error state after an empty submit, and the opt-out
-//! page, in Swedish and English, on a desktop and a 320 px wide phone viewport
+//! Chromium) on the answer form, its error state after an empty submit, the opt-out
+//! page, the thank-you page after an answer, and the link and opt-out page of a person
+//! who opted out, in Swedish and English, on a desktop and a 320 px wide phone viewport
 //! (`A11Y_SCREENSHOTS=DIR` saves screenshots of the phone pages there).
 //!
 //! Needs node, /usr/bin/chromium and tests/a11y/node_modules: `bash .ci/a11y-setup.sh`.
 //! Fails (does not skip) when they are missing.
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{collections::HashMap, path::Path, process::Command, time::Duration};
 
 use nyttopuls::{
     app::Application,
@@ -17,6 +18,9 @@ use nyttopuls::{
     domain::{Actor, Role},
 };
 use serde_json::{Value, json};
+
+const COMPLETE_ANSWER: &str = "sus1=4&sus2=2&sus3=4&sus4=1&sus5=4&sus6=2&sus7=5&sus8=1&sus9=4&sus10=2\
+&nytta1=6&nytta2=5&nytta3=6&tid=30&kommentar=Bra";
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -41,27 +45,33 @@ async fn post(
     Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-/// The survey token from the first invitation in the file outbox (`…/s/{token}`).
-fn token_from_outbox(outbox: &Path) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    let mut messages = Vec::new();
+/// The survey token of each invitation in the file outbox (`…/s/{token}`), by recipient.
+fn tokens_from_outbox(
+    outbox: &Path,
+) -> Result<HashMap<String, String>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut tokens = HashMap::new();
     for entry in std::fs::read_dir(outbox)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "eml") {
-            messages.push(path);
+            let raw = std::fs::read(&path)?;
+            let parsed = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .ok_or("the invitation is not a parseable email")?;
+            let to = parsed
+                .to()
+                .and_then(|to| to.first())
+                .and_then(|address| address.address())
+                .ok_or("the invitation has no recipient")?
+                .to_owned();
+            tokens.insert(to, token_in(&parsed)?);
         }
     }
-    let [message] = messages.as_slice() else {
-        return Err(format!(
-            "expected one .eml in {}, found {}",
-            outbox.display(),
-            messages.len()
-        )
-        .into());
-    };
-    let raw = std::fs::read(message)?;
-    let parsed = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .ok_or("the invitation is not a parseable email")?;
+    Ok(tokens)
+}
+
+fn token_in(
+    parsed: &mail_parser::Message,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let body = parsed
         .body_text(0)
         .ok_or("the invitation has no text part")?
@@ -150,14 +160,17 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
         json!({"name": "Skolwebben", "slug": "skolwebben"}),
     )
     .await?;
-    post(
-        &client,
-        &base,
-        &admin,
-        "/api/v1/respondents",
-        json!({"email": "a@x.se", "name": "Åsa", "services": ["skolwebben"]}),
-    )
-    .await?;
+    // One person to look at the form, one who answers, one who opts out.
+    for email in ["a@x.se", "b@x.se", "c@x.se"] {
+        post(
+            &client,
+            &base,
+            &admin,
+            "/api/v1/respondents",
+            json!({"email": email, "name": "Åsa", "services": ["skolwebben"]}),
+        )
+        .await?;
+    }
     let programme = post(
         &client,
         &base,
@@ -178,8 +191,8 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
     )
     .await?;
     assert_eq!(
-        run["invitations"], 1,
-        "running the programme invites Åsa: {run}"
+        run["invitations"], 3,
+        "running the programme invites everyone: {run}"
     );
     post(
         &client,
@@ -190,9 +203,28 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
     )
     .await?;
 
-    let token = token_from_outbox(&outbox)?;
-    let answer = format!("{base}/s/{token}");
-    let opt_out = format!("{base}/s/{token}/opt-out");
+    let tokens = tokens_from_outbox(&outbox)?;
+    let answer = format!("{base}/s/{}", tokens["a@x.se"]);
+    let opt_out = format!("{answer}/opt-out");
+    let answered = format!("{base}/s/{}", tokens["b@x.se"]);
+    let opted_out = format!("{base}/s/{}", tokens["c@x.se"]);
+    let form_post = |url: String, body: &'static str| {
+        client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let thanks = form_post(answered.clone(), COMPLETE_ANSWER).await?;
+    assert!(
+        thanks.url().path().ends_with("/thanks"),
+        "an answer lands on the thank-you page: {}",
+        thanks.url()
+    );
+    assert_eq!(thanks.status(), 200);
+    let thanks = format!("{answered}/thanks");
+    let stopped = form_post(format!("{opted_out}/opt-out"), "scope=service").await?;
+    assert_eq!(stopped.status(), 200);
 
     // The pages answer as expected before the browser looks at them.
     let form = client.get(&answer).send().await?;
@@ -209,6 +241,9 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
             "--submit-empty".to_owned(),
             format!("{answer}{suffix}"),
             format!("{opt_out}{suffix}"),
+            format!("{thanks}{suffix}"),
+            format!("{opted_out}{suffix}"),
+            format!("{opted_out}/opt-out{suffix}"),
         ]
     };
     let checked = tokio::task::spawn_blocking(move || {
@@ -221,6 +256,7 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
             phone.extend(["--screenshots".to_owned(), dir]);
         }
         phone.extend(pages(""));
+        phone.extend(pages("?lang=en"));
         run_check(phone)
     })
     .await?;

@@ -300,3 +300,201 @@ fn run_job_runs_a_job_once_and_names_the_jobs_when_the_name_is_wrong() {
         text(&wrong)
     );
 }
+
+/// The `error:` lines on stderr (log lines are timestamped and not counted).
+fn error_lines(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| line.starts_with("error"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_misspelt_choice_is_one_line_with_the_key_the_value_and_the_allowed_values() {
+    let dir = TempDir::new().unwrap();
+    let output = nyttopuls(
+        dir.path(),
+        &["migrate"],
+        &[("NYTTOPULS__MAIL__TRANSPORT", "smpt")],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    for part in [
+        "mail.transport",
+        "NYTTOPULS__MAIL__TRANSPORT",
+        "smpt",
+        "file, smtp",
+    ] {
+        assert!(stderr.contains(part), "{part} missing: {stderr}");
+    }
+    assert!(
+        !stderr.contains("MailTransportKind") && !stderr.contains("variant"),
+        "no Rust type names: {stderr}"
+    );
+
+    let file = dir.path().join("nyttopuls.toml");
+    std::fs::write(
+        &file,
+        "[mail]\nsmtp_tls = \"ssl\"\nsmtp_port = \"twentyfive\"\n",
+    )
+    .unwrap();
+    let output = nyttopuls(
+        dir.path(),
+        &["--config", file.to_str().unwrap(), "migrate"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let errors = error_lines(&output);
+    assert_eq!(errors.len(), 1, "{}", text(&output));
+    let line = &errors[0];
+    let names_tls = line.contains("mail.smtp_tls") && line.contains("none, starttls, tls");
+    let names_port = line.contains("mail.smtp_port") && line.contains("twentyfive");
+    assert!(names_tls || names_port, "{line}");
+}
+
+#[test]
+fn a_taken_port_is_said_once_with_the_key_to_change() {
+    let dir = TempDir::new().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = nyttopuls(
+        dir.path(),
+        &["serve"],
+        &[("NYTTOPULS__SERVER__BIND", &address)],
+    );
+    assert!(!output.status.success(), "{}", text(&output));
+    let errors = error_lines(&output);
+    assert_eq!(errors.len(), 1, "{}", text(&output));
+    let line = &errors[0];
+    assert!(line.contains(&address), "{line}");
+    assert!(
+        line.contains("server.bind") && line.contains("NYTTOPULS__SERVER__BIND"),
+        "names the key to change: {line}"
+    );
+    assert_eq!(
+        line.to_lowercase()
+            .matches("address already in use")
+            .count(),
+        1,
+        "said once: {line}"
+    );
+}
+
+#[test]
+fn serve_announces_the_address_it_serves_and_links_to_it() {
+    use std::io::BufRead;
+    let dir = TempDir::new().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nyttopuls"))
+        .current_dir(dir.path())
+        .arg("serve")
+        .env_remove("NYTTOPULS__SERVER__PUBLIC_URL")
+        .env("NYTTOPULS__DATABASE__URL", database)
+        .env("NYTTOPULS__SERVER__BIND", "127.0.0.1:0")
+        .env("NYTTOPULS__MAIL__OUTBOX_DIR", dir.path().join("outbox"))
+        .env("NYTTOPULS__SCHEDULER__ENABLED", "false")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().unwrap();
+    let banner = std::io::BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.contains("serving on"));
+    child.kill().ok();
+    child.wait().ok();
+    let banner = banner.expect("serve announces itself");
+    let port: String = banner
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .expect("the served address")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_ne!(port, "0", "the real port, not 0: {banner}");
+    assert_ne!(port, "8080", "{banner}");
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}/s/")),
+        "emailed links use the served port when public_url is unset: {banner}"
+    );
+}
+
+/// `nyttopuls ARGS -h` for ARGS and, recursively, every subcommand it lists.
+fn help_pages(dir: &Path, args: Vec<String>, pages: &mut Vec<(Vec<String>, String)>) {
+    let mut with_help: Vec<&str> = args.iter().map(String::as_str).collect();
+    with_help.push("-h");
+    let output = nyttopuls(dir, &with_help, &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let subcommands: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .map(|section| {
+            section
+                .lines()
+                .skip(1)
+                .take_while(|line| line.starts_with("  "))
+                .filter_map(|line| line.split_whitespace().next())
+                .filter(|name| *name != "help")
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    pages.push((args.clone(), help));
+    for name in subcommands {
+        let mut deeper = args.clone();
+        deeper.push(name);
+        help_pages(dir, deeper, pages);
+    }
+}
+
+#[test]
+fn help_describes_every_command_argument_and_option() {
+    let dir = TempDir::new().unwrap();
+    let mut pages = Vec::new();
+    help_pages(dir.path(), Vec::new(), &mut pages);
+    assert!(pages.len() >= 8, "found only {} help pages", pages.len());
+    for (args, help) in &pages {
+        // Entries are indented by two spaces; deeper lines continue a wrapped description.
+        let entries = help
+            .lines()
+            .filter(|line| line.starts_with("  ") && !line[2..].starts_with(' '));
+        for line in entries {
+            let entry = line.trim_start();
+            let described = entry
+                .split_once("  ")
+                .is_some_and(|(_, rest)| !rest.trim().is_empty());
+            assert!(
+                described,
+                "`nyttopuls {} -h`: {line:?} has no description",
+                args.join(" ")
+            );
+        }
+    }
+    let page_of = |wanted: &[&str]| {
+        pages
+            .iter()
+            .find(|(args, _)| args.iter().map(String::as_str).eq(wanted.iter().copied()))
+            .map(|(_, help)| help.clone())
+            .unwrap_or_else(|| panic!("no help for {wanted:?}"))
+    };
+    let run_job = page_of(&["run-job"]);
+    for job in [
+        "open_rounds",
+        "dispatch_outbox",
+        "send_reminders",
+        "close_rounds",
+        "purge",
+    ] {
+        assert!(run_job.contains(job), "NAME lists {job}: {run_job}");
+    }
+    let create = page_of(&["token", "create"]);
+    assert!(
+        create.contains("admin") && create.contains("owner"),
+        "{create}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveValue::Set,
@@ -34,6 +34,9 @@ pub struct InvitationContext {
     pub round_id: i32,
     pub round_status: RoundStatus,
     pub closes_at: DateTime<Utc>,
+    /// When the round would have closed by its programme's window (`opens_at` +
+    /// `open_days`); an admin who closes a round early moves `closes_at` before it.
+    pub planned_closes_at: DateTime<Utc>,
     pub questionnaire_id: i32,
     pub service_id: i32,
     pub service_name: String,
@@ -43,6 +46,8 @@ pub struct InvitationContext {
     pub kind: RespondentKind,
     /// The person opted out of every service.
     pub opted_out_all: bool,
+    /// The person opted out of this service (also after answering this invitation).
+    pub opted_out_of_service: bool,
 }
 
 impl InvitationContext {
@@ -59,6 +64,11 @@ impl InvitationContext {
     pub fn accepts_answers(&self, now: DateTime<Utc>) -> bool {
         self.round_status == RoundStatus::Open && now < self.closes_at
     }
+
+    /// Closed by an admin before its window ended, rather than by the clock.
+    pub fn closed_early(&self) -> bool {
+        self.round_status == RoundStatus::Closed && self.closes_at < self.planned_closes_at
+    }
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -68,6 +78,8 @@ struct LinkRow {
     round_id: i32,
     round_status: round::Status,
     closes_at: DateTime<Utc>,
+    opens_at: DateTime<Utc>,
+    open_days: Option<i32>,
     questionnaire_id: i32,
     service_id: i32,
     service_name: String,
@@ -76,6 +88,7 @@ struct LinkRow {
     department: Option<String>,
     kind: respondent::Kind,
     opted_out_all: bool,
+    opted_out_of_service: Option<bool>,
 }
 
 /// The invitation behind a personal link, with its round, service and person: one
@@ -91,6 +104,8 @@ pub async fn by_token_hash(
         .column_as(round::Column::Id, "round_id")
         .column_as(round::Column::Status, "round_status")
         .column_as(round::Column::ClosesAt, "closes_at")
+        .column_as(round::Column::OpensAt, "opens_at")
+        .column_as(programme::Column::OpenDays, "open_days")
         .column_as(round::Column::QuestionnaireId, "questionnaire_id")
         .column_as(round::Column::ServiceId, "service_id")
         .column_as(service::Column::Name, "service_name")
@@ -99,6 +114,7 @@ pub async fn by_token_hash(
         .column_as(respondent::Column::Department, "department")
         .column_as(respondent::Column::Kind, "kind")
         .column_as(respondent::Column::OptedOutAll, "opted_out_all")
+        .column_as(respondent_service::Column::OptedOut, "opted_out_of_service")
         .join(
             JoinType::InnerJoin,
             super::join_on::<invitation_token::Entity, invitation::Entity>(
@@ -127,6 +143,25 @@ pub async fn by_token_hash(
                 service::Column::Id,
             ),
         )
+        .join(
+            JoinType::LeftJoin,
+            round::Entity::belongs_to(programme::Entity)
+                .from(round::Column::ProgrammeId)
+                .to(programme::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            respondent::Entity::belongs_to(respondent_service::Entity)
+                .from(respondent::Column::Id)
+                .to(respondent_service::Column::RespondentId)
+                .on_condition(|_, usage| {
+                    Expr::col((usage, respondent_service::Column::ServiceId))
+                        .equals((round::Entity, round::Column::ServiceId))
+                        .into()
+                })
+                .into(),
+        )
         .into_model::<LinkRow>()
         .one(db)
         .await
@@ -137,6 +172,7 @@ pub async fn by_token_hash(
         round_id: row.round_id,
         round_status: row.round_status.into(),
         closes_at: row.closes_at,
+        planned_closes_at: row.opens_at + Duration::days(i64::from(row.open_days.unwrap_or(0))),
         questionnaire_id: row.questionnaire_id,
         service_id: row.service_id,
         service_name: row.service_name,
@@ -145,6 +181,7 @@ pub async fn by_token_hash(
         department: row.department,
         kind: row.kind.into(),
         opted_out_all: row.opted_out_all,
+        opted_out_of_service: row.opted_out_of_service.unwrap_or(false),
     }))
 }
 

@@ -1,5 +1,6 @@
 //! Server-rendered pages and operations endpoints.
 
+mod answer_form;
 pub mod limits;
 pub mod metrics;
 pub mod ops;

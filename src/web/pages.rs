@@ -1,6 +1,8 @@
 //! Rendering the respondent pages from the template files, and the short message pages
-//! (thanks, closed, already answered, unknown link) in Swedish or English.
+//! (thanks, closed, already answered, opted out, unknown link) in Swedish or English.
 
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Stockholm;
 use minijinja::{Environment, Value, context};
 use poem::{IntoResponse, Response, http::StatusCode};
 
@@ -21,6 +23,11 @@ fn templates() -> &'static Environment<'static> {
         }
         env
     })
+}
+
+/// The links of a page carry its language, so a switched language sticks.
+pub fn lang_query(lang: Language) -> String {
+    format!("?lang={}", lang.as_str())
 }
 
 pub fn page(template: &str, values: Value, status: StatusCode) -> Response {
@@ -68,22 +75,28 @@ pub fn not_found(lang: Language) -> Response {
     )
 }
 
-pub fn closed(lang: Language) -> Response {
+/// The answer page of a closed round: closed early by an admin, or the time ran out.
+pub fn closed(lang: Language, early: bool) -> Response {
+    let next = (
+        "Tack för ditt intresse – du kan få en ny enkät vid nästa uppföljning.",
+        "Thank you for your interest – you may get a new survey at the next follow-up.",
+    );
+    let (sv, en) = if early {
+        (
+            "Enkäten stängdes innan svarstiden var slut, så det går inte längre att svara.",
+            "The survey was closed before its end date, so answers are no longer accepted.",
+        )
+    } else {
+        (
+            "Tiden för att svara har gått ut.",
+            "The time to answer has passed.",
+        )
+    };
     message_page(
         lang,
         StatusCode::GONE,
-        (
-            "Enkäten är stängd",
-            &[
-                "Tiden för att svara har gått ut. Tack för ditt intresse – du får en ny enkät vid nästa uppföljning.",
-            ],
-        ),
-        (
-            "The survey is closed",
-            &[
-                "The time to answer has passed. Thank you for your interest – you will get a new survey at the next follow-up.",
-            ],
-        ),
+        ("Enkäten är stängd", &[sv, next.0]),
+        ("The survey is closed", &[en, next.1]),
     )
 }
 
@@ -102,34 +115,144 @@ pub fn already_answered(lang: Language, status: StatusCode) -> Response {
     )
 }
 
-pub fn opted_out(lang: Language) -> Response {
-    message_page(
-        lang,
-        StatusCode::OK,
-        (
-            "Du har avregistrerat dig",
-            &["Du får inga enkäter om den här tjänsten, så länken kan inte längre användas."],
-        ),
-        (
-            "You have opted out",
-            &["You get no surveys about this service, so the link can no longer be used."],
-        ),
-    )
+/// What the thank-you page says about the results: when (the round's closing day) and
+/// to whom (the service's objektägare and Kommunledningskontoret), never to whom not.
+pub struct ResultsNotice<'a> {
+    pub service: &'a str,
+    pub closes_at: DateTime<Utc>,
+    pub still_open: bool,
+    pub min_group_size: u32,
 }
 
-pub fn thanks(lang: Language) -> Response {
+pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {
+    let ResultsNotice {
+        service,
+        closes_at,
+        still_open,
+        min_group_size,
+    } = notice;
+    let day = calendar_day(*closes_at, lang);
+    let (sv_when, en_when) = if *still_open {
+        (
+            format!("Enkäten stänger {day}."),
+            format!("The survey closes on {day}."),
+        )
+    } else {
+        (
+            format!("Enkäten stängde {day}."),
+            format!("The survey closed on {day}."),
+        )
+    };
+    let sv_where = format!(
+        "{sv_when} Då sammanställs svaren, och resultatet för {service} redovisas för tjänstens \
+         objektägare och för Kommunledningskontoret. Resultat visas bara för grupper med minst \
+         {min_group_size} svar och kopplas aldrig till ditt namn."
+    );
+    let en_where = format!(
+        "{en_when} Then the answers are compiled, and the results for {service} are reported to \
+         the service's owner (objektägare) and to Kommunledningskontoret, the municipality's \
+         central office. Results are shown only for groups of at least {min_group_size} answers \
+         and are never linked to your name."
+    );
     message_page(
         lang,
         StatusCode::OK,
         (
             "Tack för ditt svar!",
-            &["Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten."],
+            &[
+                "Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten.",
+                &sv_where,
+            ],
         ),
         (
             "Thank you for your answer!",
-            &["Your answer has been saved. It helps the municipality improve the service."],
+            &[
+                "Your answer has been saved. It helps the municipality improve the service.",
+                &en_where,
+            ],
         ),
     )
+}
+
+/// The answer page of a person who opted out: no form, and how to be included again.
+pub fn opted_out(lang: Language, status: StatusCode, service: &str, all: bool) -> Response {
+    let (sv, en) = stopped_surveys(service, all);
+    let (sv_again, en_again) = included_again(all);
+    message_page(
+        lang,
+        status,
+        ("Du har avregistrerat dig", &[&sv, sv_again]),
+        ("You have opted out", &[&en, en_again]),
+    )
+}
+
+/// What an opt-out stopped, in Swedish and English.
+pub fn stopped_surveys(service: &str, all: bool) -> (String, String) {
+    if all {
+        (
+            "Du får inga fler enkäter från Nyttopuls.".to_owned(),
+            "You will get no more surveys from Nyttopuls.".to_owned(),
+        )
+    } else {
+        (
+            format!("Du får inga fler enkäter om {service}."),
+            format!("You will get no more surveys about {service}."),
+        )
+    }
+}
+
+/// Nobody is put back on the list by a click: whoever wants surveys again asks the
+/// people who keep the register.
+pub fn included_again(all: bool) -> (&'static str, &'static str) {
+    if all {
+        (
+            "Vill du få enkäter igen? Kontakta Kommunledningskontoret.",
+            "Do you want surveys again? Contact Kommunledningskontoret, the municipality's central office.",
+        )
+    } else {
+        (
+            "Vill du få enkäter om tjänsten igen? Kontakta tjänstens objektägare eller Kommunledningskontoret.",
+            "Do you want surveys about the service again? Contact the service's owner (objektägare) or Kommunledningskontoret, the municipality's central office.",
+        )
+    }
+}
+
+/// `den 15 december 2026` / `15 December 2026`, in Stockholm time.
+fn calendar_day(instant: DateTime<Utc>, lang: Language) -> String {
+    const SV: [&str; 12] = [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let local = instant.with_timezone(&Stockholm);
+    let month = local.month0() as usize;
+    match lang {
+        Language::Sv => format!("den {} {} {}", local.day(), SV[month], local.year()),
+        Language::En => format!("{} {} {}", local.day(), EN[month], local.year()),
+    }
 }
 
 pub fn internal_error(error: Error) -> Response {

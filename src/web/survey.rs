@@ -2,7 +2,7 @@
 //! opt-out. Server-rendered, no JavaScript, Swedish by default. The handlers call the
 //! use cases in [`crate::usecases::answers`] and render what they return.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use minijinja::context;
 use poem::{
@@ -10,16 +10,17 @@ use poem::{
     http::{StatusCode, header},
     web::{Data, Form, Path, Query},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::pages::{
-    already_answered, closed, internal_error, message_page, not_found, opted_out, page, thanks,
+use super::{
+    answer_form::answer_form,
+    pages::{
+        ResultsNotice, already_answered, closed, included_again, internal_error, lang_query,
+        message_page, not_found, opted_out, page, stopped_surveys, thanks,
+    },
 };
 use crate::{
-    domain::{
-        Language,
-        questionnaire::{AnswerProblem, ItemKind, Questionnaire},
-    },
+    domain::Language,
     store::invitations::InvitationContext,
     usecases::AppState,
     usecases::answers::{self, LinkState, SubmitOutcome},
@@ -37,165 +38,6 @@ fn language(query: &LangQuery, context: Option<&InvitationContext>) -> Language 
         .and_then(|lang| lang.parse().ok())
         .or_else(|| context.map(|c| c.language))
         .unwrap_or_default()
-}
-
-#[derive(Serialize)]
-struct ChoiceView {
-    value: i64,
-    label: String,
-    checked: bool,
-}
-
-#[derive(Serialize)]
-struct ItemView {
-    key: String,
-    kind: ItemKind,
-    text: String,
-    choices: Vec<ChoiceView>,
-    low: String,
-    high: String,
-    low_label: i64,
-    high_label: i64,
-    value: String,
-    error: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ErrorView {
-    anchor: String,
-    text: String,
-    message: String,
-}
-
-fn scale_ends(kind: ItemKind, lang: Language) -> (&'static str, &'static str) {
-    match (kind, lang) {
-        (ItemKind::Nps, Language::Sv) => ("Inte alls troligt", "Mycket troligt"),
-        (ItemKind::Nps, Language::En) => ("Not at all likely", "Extremely likely"),
-        (_, Language::Sv) => ("Instämmer inte alls", "Instämmer helt"),
-        (_, Language::En) => ("Strongly disagree", "Strongly agree"),
-    }
-}
-
-fn problem_text(problem: AnswerProblem, lang: Language) -> String {
-    match (problem, lang) {
-        (AnswerProblem::Missing, Language::Sv) => "Svara på frågan".into(),
-        (AnswerProblem::Missing, Language::En) => "Answer the question".into(),
-        (AnswerProblem::NotANumber, Language::Sv) => {
-            "Skriv ett heltal, till exempel 30 eller -15".into()
-        }
-        (AnswerProblem::NotANumber, Language::En) => "Enter a whole number, e.g. 30 or -15".into(),
-        (AnswerProblem::OutOfRange { min, max }, Language::Sv) => {
-            format!("Ange ett värde från {min} till {max}")
-        }
-        (AnswerProblem::OutOfRange { min, max }, Language::En) => {
-            format!("Enter a value from {min} to {max}")
-        }
-        (AnswerProblem::TooLong { max }, Language::Sv) => format!("Skriv högst {max} tecken"),
-        (AnswerProblem::TooLong { max }, Language::En) => format!("Write at most {max} characters"),
-    }
-}
-
-fn answer_form(
-    state: &AppState,
-    token: &str,
-    context: &InvitationContext,
-    questionnaire: &Questionnaire,
-    lang: Language,
-    values: &BTreeMap<String, String>,
-    problems: &[(String, AnswerProblem)],
-) -> Response {
-    let problem_of: HashMap<&str, AnswerProblem> =
-        problems.iter().map(|(k, p)| (k.as_str(), *p)).collect();
-    let optional = if lang == Language::En {
-        " (optional)"
-    } else {
-        " (frivillig)"
-    };
-    let items: Vec<ItemView> = questionnaire
-        .items
-        .iter()
-        .map(|item| {
-            let value = values.get(&item.key).cloned().unwrap_or_default();
-            let (low_text, high_text) = scale_ends(item.kind, lang);
-            let (low, high) = item.kind.bounds().unwrap_or((0, 0));
-            let choices = if item.kind.is_choice() {
-                (low..=high)
-                    .map(|v| ChoiceView {
-                        value: v,
-                        label: if v == low {
-                            format!("{v} – {low_text}")
-                        } else if v == high {
-                            format!("{v} – {high_text}")
-                        } else {
-                            v.to_string()
-                        },
-                        checked: value == v.to_string(),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let mut text = item.text(lang).to_owned();
-            let marked = ["frivillig", "optional"]
-                .iter()
-                .any(|word| text.to_lowercase().contains(word));
-            if !item.required && !marked {
-                text.push_str(optional);
-            }
-            ItemView {
-                key: item.key.clone(),
-                kind: item.kind,
-                text,
-                choices,
-                low: low_text.into(),
-                high: high_text.into(),
-                low_label: low,
-                high_label: high,
-                value,
-                error: problem_of
-                    .get(item.key.as_str())
-                    .map(|p| problem_text(*p, lang)),
-            }
-        })
-        .collect();
-    let errors: Vec<ErrorView> = items
-        .iter()
-        .filter_map(|item| {
-            item.error.as_ref().map(|message| ErrorView {
-                anchor: if item.choices.is_empty() {
-                    format!("{}-input", item.key)
-                } else {
-                    format!("{}-{}", item.key, item.low_label)
-                },
-                text: item.text.clone(),
-                message: message.clone(),
-            })
-        })
-        .collect();
-    let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
-    let title = if lang == Language::En {
-        format!("What do you think of {}?", context.service_name)
-    } else {
-        format!("Vad tycker du om {}?", context.service_name)
-    };
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    page(
-        "answer.html",
-        context! {
-            lang => lang.as_str(),
-            title => if problems.is_empty() { title } else if lang == Language::En { format!("Error: {title}") } else { format!("Fel: {title}") },
-            items,
-            errors,
-            action => format!("/s/{token}{lang_suffix}"),
-            opt_out => format!("/s/{token}/opt-out{lang_suffix}"),
-            max_comment => state.settings.survey.max_comment_chars,
-        },
-        status,
-    )
 }
 
 /// What a link leads to, in the page's language.
@@ -227,8 +69,15 @@ fn not_answerable(link: &LinkState, lang: Language, answered_status: StatusCode)
     match link {
         LinkState::Unknown => not_found(lang),
         LinkState::Answered(_) => already_answered(lang, answered_status),
-        LinkState::OptedOut(_) => opted_out(lang),
-        LinkState::Closed(_) | LinkState::Open(..) => closed(lang),
+        LinkState::OptedOut(link) => opted_out(
+            lang,
+            answered_status,
+            &link.service_name,
+            link.opted_out_all,
+        ),
+        LinkState::Closed(link) => closed(lang, link.closed_early()),
+        // Open a moment ago, closed by the time the answer was written.
+        LinkState::Open(..) => closed(lang, false),
     }
 }
 
@@ -271,7 +120,8 @@ async fn submit_form(
         return not_answerable(&link, lang, StatusCode::CONFLICT);
     };
     match answers::submit_answer(&state, context, questionnaire, &form).await {
-        Ok(SubmitOutcome::Stored) => thanks(lang),
+        // POST-redirect-GET: reloading the thank-you page does not send the form again.
+        Ok(SubmitOutcome::Stored) => see_other(&format!("/s/{token}/thanks{}", lang_query(lang))),
         Ok(SubmitOutcome::Invalid(problems)) => answer_form(
             &state,
             &token,
@@ -282,8 +132,41 @@ async fn submit_form(
             &problems,
         ),
         Ok(SubmitOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
-        Ok(SubmitOutcome::RoundClosed) => closed(lang),
+        Ok(SubmitOutcome::RoundClosed) => closed(lang, context.closed_early()),
         Err(error) => internal_error(error),
+    }
+}
+
+fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
+}
+
+#[handler]
+async fn show_thanks(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+) -> Response {
+    let (link, lang) = match open_link(&state, &token, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    match &link {
+        LinkState::Answered(context) => thanks(
+            lang,
+            &ResultsNotice {
+                service: &context.service_name,
+                closes_at: context.closes_at,
+                still_open: context.accepts_answers(state.clock.now()),
+                min_group_size: state.settings.survey.min_group_size,
+            },
+        ),
+        LinkState::Unknown => not_found(lang),
+        // Not answered (yet): the form, or whatever the link shows instead.
+        _ => see_other(&format!("/s/{token}{}", lang_query(lang))),
     }
 }
 
@@ -300,14 +183,39 @@ async fn confirm_opt_out(
     let Some(context) = link_context(&link) else {
         return not_found(lang);
     };
-    let lang_suffix = if lang == Language::En { "?lang=en" } else { "" };
+    if context.opted_out_all {
+        let (sv, en) = stopped_surveys(&context.service_name, true);
+        let (sv_again, en_again) = included_again(true);
+        return message_page(
+            lang,
+            StatusCode::OK,
+            ("Du är redan avregistrerad", &[&sv, sv_again]),
+            ("You have already opted out", &[&en, en_again]),
+        );
+    }
+    // Opted out of this service already: say so, and offer only the wider opt-out.
+    let already = context.opted_out() || context.opted_out_of_service;
+    let title = match (already, lang) {
+        (true, Language::Sv) => "Du är redan avregistrerad",
+        (true, Language::En) => "You have already opted out",
+        (false, Language::Sv) => "Avsluta enkäter",
+        (false, Language::En) => "Stop surveys",
+    };
+    let (sv_again, en_again) = included_again(false);
+    let again = if lang == Language::En {
+        en_again
+    } else {
+        sv_again
+    };
     page(
         "opt_out.html",
         context! {
             lang => lang.as_str(),
-            title => if lang == Language::En { "Stop surveys" } else { "Avsluta enkäter" },
+            title,
+            already,
+            again,
             service => context.service_name.clone(),
-            action => format!("/s/{token}/opt-out{lang_suffix}"),
+            action => format!("/s/{token}/opt-out{}", lang_query(lang)),
         },
         StatusCode::OK,
     )
@@ -338,23 +246,13 @@ async fn opt_out(
     if let Err(error) = answers::opt_out(&state, context, all).await {
         return internal_error(error);
     }
-    let service = context.service_name.as_str();
-    let (sv, en) = if all {
-        (
-            "Du får inga fler enkäter från Nyttopuls.".to_owned(),
-            "You will get no more surveys from Nyttopuls.".to_owned(),
-        )
-    } else {
-        (
-            format!("Du får inga fler enkäter om {service}."),
-            format!("You will get no more surveys about {service}."),
-        )
-    };
+    let (sv, en) = stopped_surveys(&context.service_name, all);
+    let (sv_again, en_again) = included_again(all);
     message_page(
         lang,
         StatusCode::OK,
-        ("Du är avregistrerad", &[&sv]),
-        ("You have opted out", &[&en]),
+        ("Du är avregistrerad", &[&sv, sv_again]),
+        ("You have opted out", &[&en, en_again]),
     )
 }
 
@@ -392,6 +290,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
     Route::new()
         .at("/assets/survey.css", get(stylesheet))
         .at("/:token", get(show_form).post(submit_form))
+        .at("/:token/thanks", get(show_thanks))
         .at("/:token/opt-out", get(confirm_opt_out).post(opt_out))
         .map_to_response()
         .map(with_security_headers)

@@ -1,0 +1,180 @@
+//! The answer form as the respondent sees it: each questionnaire item as a view for
+//! `answer.html` (scales with their end labels, hints, kept values, error messages in
+//! the page's language) and the error summary that links to the first problem.
+
+use std::collections::{BTreeMap, HashMap};
+
+use minijinja::context;
+use poem::{Response, http::StatusCode};
+use serde::Serialize;
+
+use super::pages::{lang_query, page};
+use crate::{
+    domain::{
+        Language,
+        questionnaire::{AnswerProblem, ItemKind, Questionnaire},
+    },
+    store::invitations::InvitationContext,
+    usecases::AppState,
+};
+
+#[derive(Serialize)]
+struct ChoiceView {
+    value: i64,
+    /// The meaning of a scale's first and last point.
+    end: Option<&'static str>,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    key: String,
+    kind: ItemKind,
+    text: String,
+    choices: Vec<ChoiceView>,
+    low: String,
+    high: String,
+    low_label: i64,
+    high_label: i64,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    anchor: String,
+    text: String,
+    message: String,
+}
+
+fn scale_ends(kind: ItemKind, lang: Language) -> (&'static str, &'static str) {
+    match (kind, lang) {
+        (ItemKind::Nps, Language::Sv) => ("Inte alls troligt", "Mycket troligt"),
+        (ItemKind::Nps, Language::En) => ("Not at all likely", "Extremely likely"),
+        (_, Language::Sv) => ("Instämmer inte alls", "Instämmer helt"),
+        (_, Language::En) => ("Strongly disagree", "Strongly agree"),
+    }
+}
+
+fn problem_text(problem: AnswerProblem, lang: Language) -> String {
+    match (problem, lang) {
+        (AnswerProblem::Missing, Language::Sv) => "Svara på frågan".into(),
+        (AnswerProblem::Missing, Language::En) => "Answer the question".into(),
+        (AnswerProblem::NotANumber, Language::Sv) => {
+            "Skriv ett heltal, till exempel 30 eller -15".into()
+        }
+        (AnswerProblem::NotANumber, Language::En) => "Enter a whole number, e.g. 30 or -15".into(),
+        (AnswerProblem::OutOfRange { min, max }, Language::Sv) => {
+            format!("Ange ett värde från {min} till {max}")
+        }
+        (AnswerProblem::OutOfRange { min, max }, Language::En) => {
+            format!("Enter a value from {min} to {max}")
+        }
+        (AnswerProblem::TooLong { max }, Language::Sv) => format!("Skriv högst {max} tecken"),
+        (AnswerProblem::TooLong { max }, Language::En) => format!("Write at most {max} characters"),
+    }
+}
+
+pub(super) fn answer_form(
+    state: &AppState,
+    token: &str,
+    context: &InvitationContext,
+    questionnaire: &Questionnaire,
+    lang: Language,
+    values: &BTreeMap<String, String>,
+    problems: &[(String, AnswerProblem)],
+) -> Response {
+    let problem_of: HashMap<&str, AnswerProblem> =
+        problems.iter().map(|(k, p)| (k.as_str(), *p)).collect();
+    // The same word as the intro of answer.html and the built-in questionnaire.
+    let optional = if lang == Language::En {
+        " (optional)"
+    } else {
+        " (frivilligt)"
+    };
+    let items: Vec<ItemView> = questionnaire
+        .items
+        .iter()
+        .map(|item| {
+            let value = values.get(&item.key).cloned().unwrap_or_default();
+            let (low_text, high_text) = scale_ends(item.kind, lang);
+            let (low, high) = item.kind.bounds().unwrap_or((0, 0));
+            let choices = if item.kind.is_choice() {
+                (low..=high)
+                    .map(|v| ChoiceView {
+                        value: v,
+                        end: if v == low {
+                            Some(low_text)
+                        } else if v == high {
+                            Some(high_text)
+                        } else {
+                            None
+                        },
+                        checked: value == v.to_string(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut text = item.text(lang).to_owned();
+            let marked = ["frivillig", "optional"]
+                .iter()
+                .any(|word| text.to_lowercase().contains(word));
+            if !item.required && !marked {
+                text.push_str(optional);
+            }
+            ItemView {
+                key: item.key.clone(),
+                kind: item.kind,
+                text,
+                choices,
+                low: low_text.into(),
+                high: high_text.into(),
+                low_label: low,
+                high_label: high,
+                value,
+                error: problem_of
+                    .get(item.key.as_str())
+                    .map(|p| problem_text(*p, lang)),
+            }
+        })
+        .collect();
+    let errors: Vec<ErrorView> = items
+        .iter()
+        .filter_map(|item| {
+            item.error.as_ref().map(|message| ErrorView {
+                anchor: if item.choices.is_empty() {
+                    format!("{}-input", item.key)
+                } else {
+                    format!("{}-{}", item.key, item.low_label)
+                },
+                text: item.text.clone(),
+                message: message.clone(),
+            })
+        })
+        .collect();
+    let lang_suffix = lang_query(lang);
+    let title = if lang == Language::En {
+        format!("What do you think of {}?", context.service_name)
+    } else {
+        format!("Vad tycker du om {}?", context.service_name)
+    };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    page(
+        "answer.html",
+        context! {
+            lang => lang.as_str(),
+            title => if problems.is_empty() { title } else if lang == Language::En { format!("Error: {title}") } else { format!("Fel: {title}") },
+            items,
+            errors,
+            action => format!("/s/{token}{lang_suffix}"),
+            opt_out => format!("/s/{token}/opt-out{lang_suffix}"),
+            max_comment => state.settings.survey.max_comment_chars,
+        },
+        status,
+    )
+}
