@@ -18,7 +18,8 @@ pub struct ProblemDto {
 #[derive(Debug, Object)]
 pub struct ErrorBody {
     /// Machine-readable code: `invalid`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `gone`, `payload_too_large`, `internal`.
+    /// `method_not_allowed`, `conflict`, `gone`, `payload_too_large`,
+    /// `unsupported_media_type`, `request_timeout`, `internal`.
     pub error: String,
     /// What went wrong and what to fix.
     pub message: String,
@@ -51,6 +52,9 @@ pub enum ApiError {
     /// The body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
+    /// The body's `Content-Type` is not one this operation reads.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// A bug or an unavailable database; details are in the server log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -82,10 +86,16 @@ impl ApiError {
 /// poem-openapi's own parse failures (bad JSON, wrong types, missing fields, bad query
 /// values) get the same body as ours.
 fn request_not_understood(error: poem::Error) -> ApiError {
-    if error.status() == poem::http::StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::PayloadTooLarge(body("payload_too_large", error.to_string()));
+    use poem::http::StatusCode;
+    match error.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge(body("payload_too_large", error.to_string()))
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType(body("unsupported_media_type", error.to_string()))
+        }
+        _ => ApiError::BadRequest(body("invalid", error.to_string())),
     }
-    ApiError::BadRequest(body("invalid", error.to_string()))
 }
 
 fn problem_dto(problem: FieldProblem) -> ProblemDto {

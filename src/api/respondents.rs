@@ -15,11 +15,12 @@ use super::{
     auth::BearerAuth,
     dto::{Created, NoContent, Paged},
     error::ApiResult,
-    text::Text,
+    paging::{PageNumber, PageSize, page_request},
+    text::{Code, EmailText, Name, checked_optional},
 };
 use crate::{
     app::AppState,
-    domain::{Error, NewRespondent, PageRequest, Respondent, import},
+    domain::{Error, NewRespondent, Respondent, import},
     store::{
         catalogue::service_ids_by_slug,
         respondents::{self as store, RespondentFilter},
@@ -32,6 +33,7 @@ pub struct RespondentDto {
     pub email: String,
     pub name: String,
     /// Förvaltning or unit, free text.
+    #[oai(nullable)]
     pub department: Option<String>,
     /// `internal` (employee) or `external` (citizen, business).
     pub kind: String,
@@ -43,16 +45,20 @@ pub struct RespondentDto {
 
 #[derive(Debug, Object)]
 pub struct RespondentInput {
-    pub email: Text,
-    pub name: Text,
-    pub department: Option<Text>,
+    pub email: EmailText,
+    pub name: Name,
+    /// Förvaltning or unit, free text.
+    #[oai(nullable)]
+    pub department: Option<Name>,
     /// `internal` (default) or `external`.
-    pub kind: Option<Text>,
+    #[oai(nullable)]
+    pub kind: Option<Code>,
     /// `sv` (default) or `en`.
-    pub language: Option<Text>,
+    #[oai(nullable)]
+    pub language: Option<Code>,
     /// Service slugs.
-    #[oai(default)]
-    pub services: Vec<Text>,
+    #[oai(default, validator(max_items = 1000))]
+    pub services: Vec<Code>,
 }
 
 #[derive(Debug, Object)]
@@ -82,17 +88,18 @@ impl From<Respondent> for RespondentDto {
 
 impl RespondentInput {
     fn parse(&self) -> Result<NewRespondent, Error> {
+        let services = self
+            .services
+            .iter()
+            .map(|slug| slug.checked("services").map(str::to_owned))
+            .collect::<Result<Vec<_>, _>>()?;
         NewRespondent::parse_request(
-            &self.email,
-            &self.name,
-            self.department.as_deref(),
-            self.kind.as_deref(),
-            self.language.as_deref(),
-            &self
-                .services
-                .iter()
-                .map(|s| s.0.clone())
-                .collect::<Vec<_>>(),
+            self.email.checked("email")?,
+            self.name.checked("name")?,
+            checked_optional(&self.department, "department")?,
+            checked_optional(&self.kind, "kind")?,
+            checked_optional(&self.language, "language")?,
+            &services,
         )
     }
 }
@@ -135,11 +142,11 @@ impl RespondentsApi {
         auth: BearerAuth,
         service_id: Query<Option<i32>>,
         email: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<RespondentDto>>> {
         auth.0.require_admin()?;
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let filter = RespondentFilter {
             service_id: service_id.0,
             email: email.0,

@@ -3,16 +3,23 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::Json};
+use poem_openapi::{Enum, Object, OpenApi, Union, param::Path, param::Query, payload::Json};
 
-use super::{ApiTags, auth::BearerAuth, dto::Created, error::ApiResult, text::Text};
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    dto::{Created, Paged},
+    error::ApiResult,
+    paging::{PageNumber, PageSize, page_request},
+    text::{Code, LongText, Name, checked_optional},
+};
 use crate::{
     app::AppState,
     domain::{
-        Error,
+        Error, Page,
         programme::{NewProgramme, Programme, ProgrammeFields, Sampling},
         questionnaire::{Item, ItemKind, Questionnaire, ScaleTag},
-        survey::{Round, RoundFilter},
+        survey::{Round, RoundFilter, RoundStatus},
     },
     jobs,
     store::{self, catalogue::get_service},
@@ -28,22 +35,23 @@ pub struct ItemDto {
     pub scale: String,
     pub text_sv: String,
     pub text_en: String,
-    /// Defaults to true.
-    pub required: Option<bool>,
+    /// Whether an answer is needed to submit the form.
+    pub required: bool,
 }
 
 /// An item as sent by a client.
 #[derive(Debug, Object)]
 pub struct ItemInput {
     /// Stable key, also the answer form's field name (e.g. `sus1`).
-    pub key: Text,
+    pub key: Code,
     /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
-    pub kind: Text,
+    pub kind: Code,
     /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
-    pub scale: Text,
-    pub text_sv: Text,
-    pub text_en: Text,
-    /// Defaults to true.
+    pub scale: Code,
+    pub text_sv: LongText,
+    pub text_en: LongText,
+    /// Defaults to true, except for `text` items.
+    #[oai(nullable)]
     pub required: Option<bool>,
 }
 
@@ -52,9 +60,12 @@ pub struct QuestionnaireDto {
     pub id: i32,
     pub name: String,
     pub version: i32,
+    /// The version this one was edited from; `null` for a first version.
+    #[oai(nullable)]
     pub previous_version_id: Option<i32>,
     /// Set for the built-in templates (`standard`, `sus`, `umux_lite`, `nytta`, `nps`,
-    /// `tidsvinst`, `kommentar`).
+    /// `tidsvinst`, `kommentar`); `null` for your own.
+    #[oai(nullable)]
     pub template_key: Option<String>,
     /// Used by a round: it never changes; an edit creates a new version.
     pub frozen: bool,
@@ -63,7 +74,8 @@ pub struct QuestionnaireDto {
 
 #[derive(Debug, Object)]
 pub struct QuestionnaireInput {
-    pub name: Text,
+    pub name: Name,
+    #[oai(validator(max_items = 200))]
     pub items: Vec<ItemInput>,
 }
 
@@ -92,7 +104,7 @@ impl From<Questionnaire> for QuestionnaireDto {
                     scale: snake(item.scale),
                     text_sv: item.text_sv,
                     text_en: item.text_en,
-                    required: Some(item.required),
+                    required: item.required,
                 })
                 .collect(),
         }
@@ -104,23 +116,26 @@ fn parse_items(items: Vec<ItemInput>) -> Result<Vec<Item>, Error> {
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
+            let field = |name: &str| format!("items[{index}].{name}");
             let kind: ItemKind = item
                 .kind
+                .checked(&field("kind"))?
                 .parse()
-                .map_err(|m| Error::invalid(format!("items[{index}].kind"), m))?;
-            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(item.scale.0.clone()))
+                .map_err(|m| Error::invalid(field("kind"), m))?;
+            let scale = item.scale.checked(&field("scale"))?;
+            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(scale.to_owned()))
                 .map_err(|_| {
                     Error::invalid(
-                        format!("items[{index}].scale"),
-                        format!("`{}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other", item.scale.0),
+                        field("scale"),
+                        format!("`{scale}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other"),
                     )
                 })?;
             Ok(Item {
-                key: item.key.into(),
+                key: item.key.into_checked(&field("key"))?,
                 kind,
                 scale,
-                text_sv: item.text_sv.into(),
-                text_en: item.text_en.into(),
+                text_sv: item.text_sv.into_checked(&field("text_sv"))?,
+                text_en: item.text_en.into_checked(&field("text_en"))?,
                 required: item.required.unwrap_or(kind != ItemKind::Text),
             })
         })
@@ -154,8 +169,11 @@ pub struct ProgrammeDto {
     pub name: String,
     pub questionnaire_id: i32,
     /// The services surveyed; `null` means every active service.
+    #[oai(nullable)]
     pub service_ids: Option<Vec<i32>>,
-    /// 6-field cron, seconds first, Europe/Stockholm (e.g. `0 0 8 1 */3 *`).
+    /// When the rounds open: a 6-field cron, seconds first (`sec min hour day-of-month
+    /// month day-of-week`), in Europe/Stockholm wall-clock time, e.g. `0 0 8 1 */3 *`.
+    /// Day of week: 0 or 7 = Sunday, 1 = Monday … 6 = Saturday (`1-5` = Monday–Friday).
     pub schedule: String,
     /// `month`, `quarter`, `half` or `year`: one round per service and period.
     pub period: String,
@@ -169,20 +187,31 @@ pub struct ProgrammeDto {
 
 #[derive(Debug, Object)]
 pub struct ProgrammeInput {
-    pub name: Text,
+    pub name: Name,
     /// Defaults to the built-in "Nyttopuls standard" questionnaire.
+    #[oai(nullable)]
     pub questionnaire_id: Option<i32>,
     /// Leave out (or null) for every active service.
+    #[oai(nullable, validator(max_items = 10000))]
     pub service_ids: Option<Vec<i32>>,
-    pub schedule: Text,
-    /// Defaults to `quarter`.
-    pub period: Option<Text>,
+    /// When the rounds open: a 6-field cron, seconds first (`sec min hour day-of-month
+    /// month day-of-week`), in Europe/Stockholm wall-clock time, e.g. `0 0 8 1 */3 *`.
+    /// Day of week: 0 or 7 = Sunday, 1 = Monday … 6 = Saturday (`1-5` = Monday–Friday).
+    pub schedule: Code,
+    /// `month`, `quarter`, `half` or `year`; defaults to `quarter`.
+    #[oai(nullable)]
+    pub period: Option<Code>,
     /// Defaults to 14.
+    #[oai(nullable)]
     pub open_days: Option<i64>,
     /// Defaults to `[7]`.
+    #[oai(nullable, validator(max_items = 20))]
     pub reminder_days: Option<Vec<i64>>,
+    /// Defaults to everyone.
+    #[oai(nullable)]
     pub sampling: Option<SamplingDto>,
     /// Defaults to true.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 
@@ -219,11 +248,11 @@ impl ProgrammeInput {
             }
         };
         NewProgramme::parse(ProgrammeFields {
-            name: &self.name,
+            name: self.name.checked("name")?,
             questionnaire_id,
             service_ids: self.service_ids,
-            schedule: &self.schedule,
-            period: self.period.as_deref(),
+            schedule: self.schedule.checked("schedule")?,
+            period: checked_optional(&self.period, "period")?,
             open_days: self.open_days,
             reminder_days: self.reminder_days,
             sampling: self.sampling.map(|s| match s {
@@ -234,6 +263,25 @@ impl ProgrammeInput {
             }),
             active: self.active,
         })
+    }
+}
+
+/// A round's state.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum RoundStatusDto {
+    /// Accepting answers.
+    Open,
+    /// Closed (by time or by an admin); answers are no longer accepted.
+    Closed,
+}
+
+impl From<RoundStatusDto> for RoundStatus {
+    fn from(status: RoundStatusDto) -> Self {
+        match status {
+            RoundStatusDto::Open => Self::Open,
+            RoundStatusDto::Closed => Self::Closed,
+        }
     }
 }
 
@@ -288,14 +336,12 @@ impl SurveyApi {
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
-    ) -> ApiResult<Json<Vec<QuestionnaireDto>>> {
-        Ok(Json(
-            store::questionnaires::list(&state.db)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        ))
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
+    ) -> ApiResult<Json<Paged<QuestionnaireDto>>> {
+        let all = store::questionnaires::list(&state.db).await?;
+        let found = Page::of_all(all, page_request(page.0, per_page.0));
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Get a questionnaire
@@ -324,7 +370,7 @@ impl SurveyApi {
         let saved = store::questionnaires::create(
             &state.db,
             &auth.0,
-            &input.name,
+            input.name.checked("name")?,
             parse_items(input.items)?,
         )
         .await?;
@@ -347,7 +393,7 @@ impl SurveyApi {
             &state.db,
             &auth.0,
             id.0,
-            &input.name,
+            input.name.checked("name")?,
             parse_items(input.items)?,
         )
         .await?;
@@ -360,14 +406,12 @@ impl SurveyApi {
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
-    ) -> ApiResult<Json<Vec<ProgrammeDto>>> {
-        Ok(Json(
-            store::programmes::list(&state.db, false)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        ))
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
+    ) -> ApiResult<Json<Paged<ProgrammeDto>>> {
+        let all = store::programmes::list(&state.db, false).await?;
+        let found = Page::of_all(all, page_request(page.0, per_page.0));
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Get a survey programme
@@ -443,41 +487,29 @@ impl SurveyApi {
         }))
     }
 
-    /// List rounds, filtered by service, programme and status; an owner sees only the
-    /// rounds of their own services
+    /// List rounds, newest first, filtered by service, programme and status; an owner
+    /// sees only the rounds of their own services
     #[oai(path = "/rounds", method = "get")]
+    #[allow(clippy::too_many_arguments)]
     async fn list_rounds(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         service_id: Query<Option<i32>>,
         programme_id: Query<Option<i32>>,
-        /// `open` or `closed`.
-        status: Query<Option<String>>,
-    ) -> ApiResult<Json<Vec<RoundDto>>> {
+        status: Query<Option<RoundStatusDto>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
+    ) -> ApiResult<Json<Paged<RoundDto>>> {
         let filter = RoundFilter {
             service_id: service_id.0,
             programme_id: programme_id.0,
-            status: status.0,
+            status: status.0.map(Into::into),
+            owner_id: auth.0.owner_scope(),
         };
-        let mut rounds = store::rounds::list(&state.db, &filter).await?;
-        if let Some(owner_id) = auth.0.owner_scope() {
-            let own = store::catalogue::list_services(
-                &state.db,
-                &crate::domain::ServiceFilter {
-                    owner_id: Some(owner_id),
-                    ..Default::default()
-                },
-                crate::domain::PageRequest {
-                    page: 1,
-                    per_page: u64::MAX / 2,
-                },
-            )
-            .await?;
-            let own: std::collections::HashSet<i32> = own.items.iter().map(|s| s.id).collect();
-            rounds.retain(|r| own.contains(&r.service_id));
-        }
-        Ok(Json(rounds.into_iter().map(Into::into).collect()))
+        let found =
+            store::rounds::list(&state.db, &filter, page_request(page.0, per_page.0)).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Get a round

@@ -39,7 +39,9 @@ pub struct Round {
 pub struct RoundFilter {
     pub service_id: Option<i32>,
     pub programme_id: Option<i32>,
-    pub status: Option<String>,
+    pub status: Option<RoundStatus>,
+    /// Only the rounds of this owner's services (what an owner may see).
+    pub owner_id: Option<i32>,
 }
 
 /// Invitation states. `Answered` records only *that* the person answered.

@@ -7,20 +7,22 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::Stockholm;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
     sea_query::{OnConflict, Query},
 };
 use serde_json::json;
 
 use super::{
     audit, db_error,
-    entity::{invitation, invitation_token, respondent, respondent_service, response, round},
+    entity::{
+        invitation, invitation_token, respondent, respondent_service, response, round, service,
+    },
     outbox::{self, NewOutboxMessage},
     programmes,
 };
 use crate::domain::{
-    Actor, Error, Language, Service,
+    Actor, Error, Language, Page, PageRequest, Service,
     programme::{Programme, RoundHistory},
     survey::{
         Links, Round, RoundFilter, RoundStatus, SurveyEmail, SurveyEmailKind, invitation_status,
@@ -356,26 +358,48 @@ pub async fn history(
     }))
 }
 
-pub async fn list(db: &impl ConnectionTrait, filter: &RoundFilter) -> Result<Vec<Round>, Error> {
-    let mut query = round::Entity::find();
+/// One page of rounds, newest first. An owner filter keeps the rounds of that owner's
+/// services, in SQL, so paging and the total stay right.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &RoundFilter,
+    page: PageRequest,
+) -> Result<Page<Round>, Error> {
+    let mut condition = Condition::all();
     if let Some(service_id) = filter.service_id {
-        query = query.filter(round::Column::ServiceId.eq(service_id));
+        condition = condition.add(round::Column::ServiceId.eq(service_id));
     }
     if let Some(programme_id) = filter.programme_id {
-        query = query.filter(round::Column::ProgrammeId.eq(programme_id));
+        condition = condition.add(round::Column::ProgrammeId.eq(programme_id));
     }
-    if let Some(status) = &filter.status {
-        query = query.filter(round::Column::Status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        condition = condition.add(round::Column::Status.eq(status.as_str()));
     }
-    Ok(query
+    if let Some(owner_id) = filter.owner_id {
+        condition = condition.add(
+            round::Column::ServiceId.in_subquery(
+                Query::select()
+                    .column(service::Column::Id)
+                    .from(service::Entity)
+                    .and_where(service::Column::OwnerId.eq(owner_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let query = round::Entity::find().filter(condition);
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let rows = query
         .order_by_desc(round::Column::Id)
-        .limit(1000)
+        .offset(page.offset())
+        .limit(page.per_page)
         .all(db)
         .await
-        .map_err(db_error)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+        .map_err(db_error)?;
+    Ok(Page::new(
+        rows.into_iter().map(Into::into).collect(),
+        total,
+        page,
+    ))
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Round, Error> {
