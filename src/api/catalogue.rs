@@ -74,6 +74,7 @@ pub struct ServiceDto {
 pub struct ServiceInput {
     pub name: Name,
     /// 1–64 lower-case letters a–z, digits and single hyphens.
+    #[oai(validator(max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub slug: Code,
     #[oai(nullable)]
     pub description: Option<LongText>,
@@ -81,11 +82,14 @@ pub struct ServiceInput {
     pub owner_id: Option<i32>,
     #[oai(nullable)]
     pub department_id: Option<i32>,
-    /// Zero or more.
-    #[oai(nullable)]
+    /// Number of users, for extrapolating time saved; defaults to 0.
+    #[oai(
+        nullable,
+        validator(minimum(value = "0"), maximum(value = "2147483647"))
+    )]
     pub users_count: Option<i64>,
-    /// Zero or more, SEK per year.
-    #[oai(nullable)]
+    /// SEK per year; defaults to 0.
+    #[oai(nullable, validator(minimum(value = "0")))]
     pub annual_cost_sek: Option<i64>,
     /// Defaults to true.
     #[oai(nullable)]

@@ -5,6 +5,7 @@ mod allow;
 pub mod audit;
 mod auth;
 pub mod catalogue;
+mod codes;
 mod dto;
 pub mod error;
 mod jobs;

@@ -13,6 +13,7 @@ use poem_openapi::{
 use super::{
     ApiTags,
     auth::BearerAuth,
+    codes::{Language, RespondentKind},
     dto::{Created, NoContent, Paged},
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
@@ -35,10 +36,8 @@ pub struct RespondentDto {
     /// Förvaltning or unit, free text.
     #[oai(nullable)]
     pub department: Option<String>,
-    /// `internal` (employee) or `external` (citizen, business).
-    pub kind: String,
-    /// `sv` or `en`: the language of emails and survey pages.
-    pub language: String,
+    pub kind: RespondentKind,
+    pub language: Language,
     /// Slugs of the services the person uses.
     pub services: Vec<String>,
 }
@@ -50,14 +49,22 @@ pub struct RespondentInput {
     /// Förvaltning or unit, free text.
     #[oai(nullable)]
     pub department: Option<Name>,
-    /// `internal` (default) or `external`.
+    /// Defaults to `internal`.
     #[oai(nullable)]
-    pub kind: Option<Code>,
-    /// `sv` (default) or `en`.
+    pub kind: Option<RespondentKind>,
+    /// Defaults to `sv`.
     #[oai(nullable)]
-    pub language: Option<Code>,
-    /// Service slugs.
-    #[oai(default, validator(max_items = 1000))]
+    pub language: Option<Language>,
+    /// Slugs of the services the person uses; left out or `null` for none.
+    #[oai(
+        default,
+        nullable,
+        validator(
+            max_items = 1000,
+            max_length = 64,
+            pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+        )
+    )]
     pub services: Vec<Code>,
 }
 
@@ -79,8 +86,8 @@ impl From<Respondent> for RespondentDto {
             email: r.email.to_string(),
             name: r.name,
             department: r.department,
-            kind: r.kind.to_string(),
-            language: r.language.to_string(),
+            kind: r.kind.into(),
+            language: r.language.into(),
             services: r.services,
         }
     }
@@ -97,8 +104,10 @@ impl RespondentInput {
             self.email.checked("email")?,
             self.name.checked("name")?,
             checked_optional(&self.department, "department")?,
-            checked_optional(&self.kind, "kind")?,
-            checked_optional(&self.language, "language")?,
+            self.kind
+                .map(|kind| crate::domain::RespondentKind::from(kind).as_str()),
+            self.language
+                .map(|language| crate::domain::Language::from(language).as_str()),
             &services,
         )
     }

@@ -3,23 +3,24 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{Enum, Object, OpenApi, Union, param::Path, param::Query, payload::Json};
+use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::Json};
 
 use super::{
     ApiTags,
     auth::BearerAuth,
+    codes::{ItemKind, Period, RoundStatus, Scale},
     dto::{Created, Paged},
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
-    text::{Code, LongText, Name, checked_optional},
+    text::{Code, Name, Question},
 };
 use crate::{
     app::AppState,
     domain::{
-        Error, Page,
+        Error, Page, PeriodKind,
         programme::{NewProgramme, Programme, ProgrammeFields, Sampling},
-        questionnaire::{Item, ItemKind, Questionnaire, ScaleTag},
-        survey::{Round, RoundFilter, RoundStatus},
+        questionnaire::{Item, ItemKind as ItemKindValue, Questionnaire},
+        survey::{Round, RoundFilter},
     },
     jobs,
     store::{self, catalogue::get_service},
@@ -29,10 +30,8 @@ use crate::{
 pub struct ItemDto {
     /// Stable key, also the answer form's field name (e.g. `sus1`).
     pub key: String,
-    /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
-    pub kind: String,
-    /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
-    pub scale: String,
+    pub kind: ItemKind,
+    pub scale: Scale,
     pub text_sv: String,
     pub text_en: String,
     /// Whether an answer is needed to submit the form.
@@ -42,14 +41,13 @@ pub struct ItemDto {
 /// An item as sent by a client.
 #[derive(Debug, Object)]
 pub struct ItemInput {
-    /// Stable key, also the answer form's field name (e.g. `sus1`).
+    /// Stable key, also the answer form's field name (e.g. `sus1`): a–z, 0–9 and `_`.
+    #[oai(validator(max_length = 40, pattern = "^[a-z0-9_]+$"))]
     pub key: Code,
-    /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
-    pub kind: Code,
-    /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
-    pub scale: Code,
-    pub text_sv: LongText,
-    pub text_en: LongText,
+    pub kind: ItemKind,
+    pub scale: Scale,
+    pub text_sv: Question,
+    pub text_en: Question,
     /// Defaults to true, except for `text` items.
     #[oai(nullable)]
     pub required: Option<bool>,
@@ -75,15 +73,8 @@ pub struct QuestionnaireDto {
 #[derive(Debug, Object)]
 pub struct QuestionnaireInput {
     pub name: Name,
-    #[oai(validator(max_items = 200))]
+    #[oai(validator(min_items = 1, max_items = 100))]
     pub items: Vec<ItemInput>,
-}
-
-fn snake(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 impl From<Questionnaire> for QuestionnaireDto {
@@ -100,8 +91,8 @@ impl From<Questionnaire> for QuestionnaireDto {
                 .into_iter()
                 .map(|item| ItemDto {
                     key: item.key,
-                    kind: snake(item.kind),
-                    scale: snake(item.scale),
+                    kind: item.kind.into(),
+                    scale: item.scale.into(),
                     text_sv: item.text_sv,
                     text_en: item.text_en,
                     required: item.required,
@@ -117,26 +108,14 @@ fn parse_items(items: Vec<ItemInput>) -> Result<Vec<Item>, Error> {
         .enumerate()
         .map(|(index, item)| {
             let field = |name: &str| format!("items[{index}].{name}");
-            let kind: ItemKind = item
-                .kind
-                .checked(&field("kind"))?
-                .parse()
-                .map_err(|m| Error::invalid(field("kind"), m))?;
-            let scale = item.scale.checked(&field("scale"))?;
-            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(scale.to_owned()))
-                .map_err(|_| {
-                    Error::invalid(
-                        field("scale"),
-                        format!("`{scale}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other"),
-                    )
-                })?;
+            let kind = ItemKindValue::from(item.kind);
             Ok(Item {
                 key: item.key.into_checked(&field("key"))?,
                 kind,
-                scale,
+                scale: item.scale.into(),
                 text_sv: item.text_sv.into_checked(&field("text_sv"))?,
                 text_en: item.text_en.into_checked(&field("text_en"))?,
-                required: item.required.unwrap_or(kind != ItemKind::Text),
+                required: item.required.unwrap_or(kind != ItemKindValue::Text),
             })
         })
         .collect()
@@ -145,6 +124,7 @@ fn parse_items(items: Vec<ItemInput>) -> Result<Vec<Item>, Error> {
 #[derive(Debug, Object)]
 pub struct PrecisionSampling {
     /// Target half-width of the SUS 95 % confidence interval, in points (e.g. 5).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50")))]
     pub half_width: f64,
 }
 
@@ -175,8 +155,7 @@ pub struct ProgrammeDto {
     /// month day-of-week`), in Europe/Stockholm wall-clock time, e.g. `0 0 8 1 */3 *`.
     /// Day of week: 0 or 7 = Sunday, 1 = Monday … 6 = Saturday (`1-5` = Monday–Friday).
     pub schedule: String,
-    /// `month`, `quarter`, `half` or `year`: one round per service and period.
-    pub period: String,
+    pub period: Period,
     /// Days a round stays open.
     pub open_days: u32,
     /// Days after opening when non-respondents are reminded (0 = next reminder run).
@@ -192,20 +171,24 @@ pub struct ProgrammeInput {
     #[oai(nullable)]
     pub questionnaire_id: Option<i32>,
     /// Leave out (or null) for every active service.
-    #[oai(nullable, validator(max_items = 10000))]
+    #[oai(nullable, validator(min_items = 1, max_items = 10000))]
     pub service_ids: Option<Vec<i32>>,
     /// When the rounds open: a 6-field cron, seconds first (`sec min hour day-of-month
     /// month day-of-week`), in Europe/Stockholm wall-clock time, e.g. `0 0 8 1 */3 *`.
     /// Day of week: 0 or 7 = Sunday, 1 = Monday … 6 = Saturday (`1-5` = Monday–Friday).
     pub schedule: Code,
-    /// `month`, `quarter`, `half` or `year`; defaults to `quarter`.
+    /// Defaults to `quarter`.
     #[oai(nullable)]
-    pub period: Option<Code>,
-    /// Defaults to 14.
-    #[oai(nullable)]
+    pub period: Option<Period>,
+    /// Days a round stays open, 1–365; defaults to 14.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "365")))]
     pub open_days: Option<i64>,
-    /// Defaults to `[7]`.
-    #[oai(nullable, validator(max_items = 20))]
+    /// Days after opening when non-respondents are reminded, each less than
+    /// `open_days`; at most 5; defaults to `[7]`.
+    #[oai(
+        nullable,
+        validator(max_items = 5, minimum(value = "0"), maximum(value = "364"))
+    )]
     pub reminder_days: Option<Vec<i64>>,
     /// Defaults to everyone.
     #[oai(nullable)]
@@ -223,7 +206,7 @@ impl From<Programme> for ProgrammeDto {
             questionnaire_id: p.questionnaire_id,
             service_ids: p.service_ids,
             schedule: p.schedule.as_str().to_owned(),
-            period: p.period.to_string(),
+            period: p.period.into(),
             open_days: p.open_days,
             reminder_days: p.reminder_days,
             sampling: match p.sampling {
@@ -252,7 +235,7 @@ impl ProgrammeInput {
             questionnaire_id,
             service_ids: self.service_ids,
             schedule: self.schedule.checked("schedule")?,
-            period: checked_optional(&self.period, "period")?,
+            period: self.period.map(|p| PeriodKind::from(p).as_str()),
             open_days: self.open_days,
             reminder_days: self.reminder_days,
             sampling: self.sampling.map(|s| match s {
@@ -263,25 +246,6 @@ impl ProgrammeInput {
             }),
             active: self.active,
         })
-    }
-}
-
-/// A round's state.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum RoundStatusDto {
-    /// Accepting answers.
-    Open,
-    /// Closed (by time or by an admin); answers are no longer accepted.
-    Closed,
-}
-
-impl From<RoundStatusDto> for RoundStatus {
-    fn from(status: RoundStatusDto) -> Self {
-        match status {
-            RoundStatusDto::Open => Self::Open,
-            RoundStatusDto::Closed => Self::Closed,
-        }
     }
 }
 
@@ -497,7 +461,7 @@ impl SurveyApi {
         auth: BearerAuth,
         service_id: Query<Option<i32>>,
         programme_id: Query<Option<i32>>,
-        status: Query<Option<RoundStatusDto>>,
+        status: Query<Option<RoundStatus>>,
         page: Query<Option<PageNumber>>,
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<RoundDto>>> {

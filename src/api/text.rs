@@ -17,9 +17,10 @@ use serde_json::Value;
 
 use crate::domain::Error;
 
-/// A string of `MIN..=MAX` characters without control characters.
+/// A string of `MIN..=MAX` characters without control characters; `EMAIL` marks an
+/// email address in the schema (`format: email`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text<const MIN: usize, const MAX: usize>(String);
+pub struct Text<const MIN: usize, const MAX: usize, const EMAIL: bool = false>(String);
 
 /// A name shown to people: a department, owner, service, respondent, questionnaire or
 /// programme.
@@ -27,14 +28,16 @@ pub type Name = Text<1, 200>;
 /// A short code or key: a slug, an item key or kind, a language, a period, a schedule.
 pub type Code = Text<1, 100>;
 /// An email address (RFC 5321 allows at most 254 characters).
-pub type EmailText = Text<1, 254>;
-/// A longer text: a description or a question.
+pub type EmailText = Text<1, 254, true>;
+/// A longer text that may be empty: a description.
 pub type LongText = Text<0, 2000>;
+/// A question as shown to respondents.
+pub type Question = Text<1, 2000>;
 
 /// The JSON Schema pattern for "no control characters" (Unicode category Cc).
 const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
 
-impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize, const EMAIL: bool> Text<MIN, MAX, EMAIL> {
     #[cfg(test)]
     fn new(text: String) -> Self {
         Self(text)
@@ -66,15 +69,22 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
     }
 }
 
+/// For poem-openapi's validators (a slug's pattern); handlers use [`Text::checked`].
+impl<const MIN: usize, const MAX: usize, const EMAIL: bool> AsRef<str> for Text<MIN, MAX, EMAIL> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// [`Text::checked`] for a field that may be left out.
-pub fn checked_optional<'a, const MIN: usize, const MAX: usize>(
-    text: &'a Option<Text<MIN, MAX>>,
+pub fn checked_optional<'a, const MIN: usize, const MAX: usize, const EMAIL: bool>(
+    text: &'a Option<Text<MIN, MAX, EMAIL>>,
     field: &str,
 ) -> Result<Option<&'a str>, Error> {
     text.as_ref().map(|text| text.checked(field)).transpose()
 }
 
-impl<const MIN: usize, const MAX: usize> Type for Text<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize, const EMAIL: bool> Type for Text<MIN, MAX, EMAIL> {
     const IS_REQUIRED: bool = true;
 
     type RawValueType = Self;
@@ -90,6 +100,7 @@ impl<const MIN: usize, const MAX: usize> Type for Text<MIN, MAX> {
             min_length: (MIN > 0).then_some(MIN),
             max_length: Some(MAX),
             pattern: Some(NO_CONTROL_CHARACTERS.to_owned()),
+            format: EMAIL.then_some("email"),
             ..MetaSchema::new("string")
         }))
     }
@@ -105,7 +116,9 @@ impl<const MIN: usize, const MAX: usize> Type for Text<MIN, MAX> {
     }
 }
 
-impl<const MIN: usize, const MAX: usize> ParseFromJSON for Text<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize, const EMAIL: bool> ParseFromJSON
+    for Text<MIN, MAX, EMAIL>
+{
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value.unwrap_or_default() {
             Value::String(text) => Ok(Self(text)),
@@ -114,7 +127,7 @@ impl<const MIN: usize, const MAX: usize> ParseFromJSON for Text<MIN, MAX> {
     }
 }
 
-impl<const MIN: usize, const MAX: usize> ToJSON for Text<MIN, MAX> {
+impl<const MIN: usize, const MAX: usize, const EMAIL: bool> ToJSON for Text<MIN, MAX, EMAIL> {
     fn to_json(&self) -> Option<Value> {
         Some(Value::String(self.0.clone()))
     }
