@@ -310,13 +310,18 @@ async fn run_token_command(state: &AppState, command: TokenCommand) -> anyhow::R
     Ok(())
 }
 
-/// One tab-separated line of `token list`; days, not times, are enough to judge a token.
+/// One tab-separated line of `token list`; days (Europe/Stockholm), not times, are
+/// enough to judge a token.
 fn token_line(token: &TokenSummary) -> String {
     let (role, owner) = match token.role {
         Role::Admin => ("admin", "-".to_owned()),
         Role::Owner { owner_id } => ("owner", owner_id.to_string()),
     };
-    let day = |at: chrono::DateTime<Utc>| at.date_naive().to_string();
+    let day = |at: chrono::DateTime<Utc>| {
+        at.with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive()
+            .to_string()
+    };
     format!(
         "{}\t{role}\t{owner}\t{}\t{}\t{}\t{}",
         token.id,

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 async fn rounds(app: &TestApp) -> Vec<Value> {
     let (_, body) = status_and_json(app.get("/api/v1/rounds").await).await;
-    body.as_array().unwrap().clone()
+    body["items"].as_array().unwrap().clone()
 }
 
 /// Polls until a round exists (the scheduler runs on its own time), at most 20 s.

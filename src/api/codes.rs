@@ -8,6 +8,8 @@ use crate::domain::{
     survey::RoundStatus as DomainRoundStatus,
 };
 
+use poem_openapi::types::{ToJSON, Type};
+
 /// An API enum with the same variants as a domain enum, converted both ways.
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $name:ident <=> $domain:ident { $($variant:ident),+ $(,)? }) => {
@@ -23,6 +25,17 @@ macro_rules! mirror_enum {
                 match value {
                     $($name::$variant => $domain::$variant),+
                 }
+            }
+        }
+
+        impl $name {
+            /// The values as written in JSON and query strings.
+            fn values() -> Vec<String> {
+                vec![$(
+                    ToJSON::to_json(&$name::$variant)
+                        .and_then(|value| value.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),+]
             }
         }
 
@@ -66,3 +79,37 @@ mirror_enum!(
     /// `open` (accepting answers) or `closed` (by time or by an admin).
     RoundStatus <=> DomainRoundStatus { Open, Closed }
 );
+
+/// poem-openapi reports a value outside a set only as "Expect a valid enumeration
+/// value"; this adds the values, for the set the message names.
+pub fn with_allowed_values(message: String) -> String {
+    let sets = [
+        (RespondentKind::name(), RespondentKind::values()),
+        (Language::name(), Language::values()),
+        (ItemKind::name(), ItemKind::values()),
+        (Scale::name(), Scale::values()),
+        (Period::name(), Period::values()),
+        (RoundStatus::name(), RoundStatus::values()),
+    ];
+    match sets
+        .iter()
+        .find(|(name, _)| message.contains(&format!("failed to parse \"{name}\"")))
+    {
+        Some((_, values)) => format!("{message} Use one of: {}.", values.join(", ")),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_about_a_set_gets_its_values() {
+        let message = "failed to parse parameter `status`: failed to parse \"RoundStatus\": \
+                       Expect a valid enumeration value."
+            .to_owned();
+        assert!(with_allowed_values(message).ends_with("Use one of: open, closed."));
+        assert_eq!(with_allowed_values("other".into()), "other");
+    }
+}

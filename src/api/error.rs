@@ -1,5 +1,8 @@
 //! The one place where domain errors become HTTP statuses. Every error body is
 //! `{ "error": code, "message": text }` (plus `problems` for field-level detail).
+//! poem-openapi's own parse failures (bad JSON, wrong types, bad query values) get the
+//! same body from `json_error` in the module root: an operation's `bad_request_handler`
+//! would only apply to its success type, not to this error type.
 
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
@@ -29,7 +32,6 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, ApiResponse)]
-#[oai(bad_request_handler = "request_not_understood")]
 pub enum ApiError {
     /// The request is malformed or a value is invalid.
     #[oai(status = 400)]
@@ -80,21 +82,6 @@ impl ApiError {
 
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::BadRequest(body("invalid", message))
-    }
-}
-
-/// poem-openapi's own parse failures (bad JSON, wrong types, missing fields, bad query
-/// values) get the same body as ours.
-fn request_not_understood(error: poem::Error) -> ApiError {
-    use poem::http::StatusCode;
-    match error.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge(body("payload_too_large", error.to_string()))
-        }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::UnsupportedMediaType(body("unsupported_media_type", error.to_string()))
-        }
-        _ => ApiError::BadRequest(body("invalid", error.to_string())),
     }
 }
 

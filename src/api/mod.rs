@@ -116,7 +116,7 @@ async fn json_error(error: poem::Error) -> Response {
             tracing::error!(%error, "unhandled error");
             "the server could not complete the request; it has been logged".to_owned()
         }
-        _ => error.to_string(),
+        _ => codes::with_allowed_values(error.to_string()),
     };
     poem::web::Json(serde_json::json!({"error": code, "message": message}))
         .with_status(status)
