@@ -342,3 +342,33 @@ async fn an_owner_with_4000_rounds_sees_all_of_them_page_by_page_and_no_others()
         "an admin sees every owner's rounds"
     );
 }
+
+#[tokio::test]
+async fn a_client_that_trickles_its_body_is_cut_off_with_408() {
+    use std::io::{Read, Write};
+
+    let app = spawn_app().await;
+    let (port, token) = (app.port, app.admin_token.clone());
+    let started = std::time::Instant::now();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        // Promises 100 bytes, sends 12, then goes quiet.
+        write!(
+            stream,
+            "POST /api/v1/departments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"name\": \"IT"
+        )
+        .unwrap();
+        let mut answer = vec![0; 512];
+        let read = stream.read(&mut answer).unwrap_or(0);
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    })
+    .await
+    .unwrap();
+    let waited = started.elapsed().as_secs();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!((29..45).contains(&waited), "cut off after {waited} s");
+}

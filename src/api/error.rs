@@ -54,6 +54,9 @@ pub enum ApiError {
     /// The body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
+    /// The request body did not arrive within 30 seconds.
+    #[oai(status = 408)]
+    RequestTimeout(Json<ErrorBody>),
     /// The body's `Content-Type` is not one this operation reads.
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
