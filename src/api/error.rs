@@ -51,6 +51,8 @@ pub enum ApiError {
     /// The resource no longer accepts this (a closed round).
     #[oai(status = 410)]
     Gone(Json<ErrorBody>),
+    // 408, 413 and 415 come from the server before an operation runs (as `json_error`
+    // bodies in the module root); they are listed so the document shows them.
     /// The body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
