@@ -87,7 +87,7 @@ async fn run_job(app: &TestApp, job: &str) -> Value {
 async fn rounds(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, body) = status_and_json(app.get(&format!("/api/v1/rounds?{query}")).await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body.as_array().unwrap().clone()
+    body["items"].as_array().unwrap().clone()
 }
 
 struct Email {
@@ -816,7 +816,7 @@ async fn a_questionnaire_used_by_a_round_is_frozen_and_edits_make_a_new_version(
         (Some("Kort"), Some(true))
     );
     let (_, all) = status_and_json(app.get("/api/v1/questionnaires").await).await;
-    let standard = all
+    let standard = all["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -4,9 +4,14 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 
-use super::{ApiTags, auth::BearerAuth, dto::Paged, error::ApiResult};
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    dto::Paged,
+    error::ApiResult,
+    paging::{PageNumber, PageSize, page_request},
+};
 use crate::{
-    domain::PageRequest,
     store::audit::{self as store, AuditEntry, AuditFilter},
     usecases::AppState,
 };
@@ -20,6 +25,7 @@ pub struct AuditEntryDto {
     /// `create`, `update`, `delete`, `deactivate`, `import`, …
     pub action: String,
     pub entity: String,
+    #[oai(nullable)]
     pub entity_id: Option<String>,
     /// What changed.
     pub summary: serde_json::Value,
@@ -57,11 +63,11 @@ impl AuditApi {
         since: Query<Option<DateTime<Utc>>>,
         /// RFC 3339, exclusive.
         until: Query<Option<DateTime<Utc>>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<AuditEntryDto>>> {
         auth.0.require_admin()?;
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let filter = AuditFilter {
             entity: entity.0,
             entity_id: entity_id.0,

@@ -8,11 +8,12 @@ use super::{
     auth::BearerAuth,
     dto::{Created, NoContent, Paged},
     error::ApiResult,
-    text::Text,
+    paging::{PageNumber, PageSize, page_request},
+    text::{Code, EmailText, LongText, Name},
 };
 use crate::{
     domain::{
-        Department, Email, Error, NewService, Owner, PageRequest, Service, ServiceFilter,
+        Department, Email, Error, NewService, Owner, Service, ServiceFilter,
         catalogue::required_name,
     },
     store::catalogue as store,
@@ -28,7 +29,7 @@ pub struct DepartmentDto {
 
 #[derive(Debug, Object)]
 pub struct DepartmentInput {
-    pub name: Text,
+    pub name: Name,
 }
 
 #[derive(Debug, Object)]
@@ -36,13 +37,15 @@ pub struct OwnerDto {
     pub id: i32,
     pub name: String,
     pub email: String,
+    #[oai(nullable)]
     pub department_id: Option<i32>,
 }
 
 #[derive(Debug, Object)]
 pub struct OwnerInput {
-    pub name: Text,
-    pub email: Text,
+    pub name: Name,
+    pub email: EmailText,
+    #[oai(nullable)]
     pub department_id: Option<i32>,
 }
 
@@ -54,8 +57,10 @@ pub struct ServiceDto {
     pub slug: String,
     pub description: String,
     /// The objektägare.
+    #[oai(nullable)]
     pub owner_id: Option<i32>,
     /// The förvaltning the service belongs to.
+    #[oai(nullable)]
     pub department_id: Option<i32>,
     /// Number of users, for extrapolating time saved.
     pub users_count: i32,
@@ -67,17 +72,27 @@ pub struct ServiceDto {
 
 #[derive(Debug, Object)]
 pub struct ServiceInput {
-    pub name: Text,
+    pub name: Name,
     /// 1–64 lower-case letters a–z, digits and single hyphens.
-    pub slug: Text,
-    pub description: Option<Text>,
+    #[oai(validator(max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub slug: Code,
+    #[oai(nullable)]
+    pub description: Option<LongText>,
+    #[oai(nullable)]
     pub owner_id: Option<i32>,
+    #[oai(nullable)]
     pub department_id: Option<i32>,
-    /// Zero or more.
+    /// Number of users, for extrapolating time saved; defaults to 0.
+    #[oai(
+        nullable,
+        validator(minimum(value = "0"), maximum(value = "2147483647"))
+    )]
     pub users_count: Option<i64>,
-    /// Zero or more, SEK per year.
+    /// SEK per year; defaults to 0.
+    #[oai(nullable, validator(minimum(value = "0")))]
     pub annual_cost_sek: Option<i64>,
     /// Defaults to true.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 
@@ -120,9 +135,11 @@ impl From<Service> for ServiceDto {
 impl ServiceInput {
     fn parse(self) -> Result<NewService, Error> {
         NewService::parse(
-            &self.name,
-            &self.slug,
-            self.description.map(String::from),
+            self.name.checked("name")?,
+            self.slug.checked("slug")?,
+            self.description
+                .map(|d| d.into_checked("description"))
+                .transpose()?,
             self.owner_id,
             self.department_id,
             self.users_count,
@@ -142,10 +159,10 @@ impl CatalogueApi {
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<DepartmentDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let found = store::list_departments(&state.db, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
@@ -159,7 +176,7 @@ impl CatalogueApi {
         input: Json<DepartmentInput>,
     ) -> ApiResult<Created<DepartmentDto>> {
         auth.0.require_admin()?;
-        let name = required_name("name", &input.name)?;
+        let name = required_name("name", input.name.checked("name")?)?;
         let saved = store::save_department(&state.db, &auth.0, None, name).await?;
         Ok(Created::Created(Json(saved.into())))
     }
@@ -185,7 +202,7 @@ impl CatalogueApi {
         input: Json<DepartmentInput>,
     ) -> ApiResult<Json<DepartmentDto>> {
         auth.0.require_admin()?;
-        let name = required_name("name", &input.name)?;
+        let name = required_name("name", input.name.checked("name")?)?;
         let saved = store::save_department(&state.db, &auth.0, Some(id.0), name).await?;
         Ok(Json(saved.into()))
     }
@@ -209,10 +226,10 @@ impl CatalogueApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<OwnerDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let found = store::list_owners(&state.db, auth.0.owner_scope(), page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
@@ -227,8 +244,8 @@ impl CatalogueApi {
     ) -> ApiResult<Created<OwnerDto>> {
         auth.0.require_admin()?;
         let (name, email) = (
-            required_name("name", &input.name)?,
-            Email::parse_field("email", &input.email)?,
+            required_name("name", input.name.checked("name")?)?,
+            Email::parse_field("email", input.email.checked("email")?)?,
         );
         let saved =
             store::save_owner(&state.db, &auth.0, None, name, email, input.department_id).await?;
@@ -261,8 +278,8 @@ impl CatalogueApi {
     ) -> ApiResult<Json<OwnerDto>> {
         auth.0.require_admin()?;
         let (name, email) = (
-            required_name("name", &input.name)?,
-            Email::parse_field("email", &input.email)?,
+            required_name("name", input.name.checked("name")?)?,
+            Email::parse_field("email", input.email.checked("email")?)?,
         );
         let saved = store::save_owner(
             &state.db,
@@ -300,10 +317,10 @@ impl CatalogueApi {
         owner_id: Query<Option<i32>>,
         department_id: Query<Option<i32>>,
         active: Query<Option<bool>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<ServiceDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let owner_id = match (auth.0.owner_scope(), owner_id.0) {
             (Some(mine), Some(asked)) if mine != asked => {
                 return Err(
