@@ -5,7 +5,7 @@
 use crate::domain::{
     Language as DomainLanguage, PeriodKind as DomainPeriod, RespondentKind as DomainRespondentKind,
     questionnaire::{ItemKind as DomainItemKind, ScaleTag as DomainScale},
-    survey::RoundStatus as DomainRoundStatus,
+    survey::{InvitationStatus as DomainInvitationStatus, RoundStatus as DomainRoundStatus},
 };
 
 use poem_openapi::types::{ToJSON, Type};
@@ -76,6 +76,12 @@ mirror_enum!(
 );
 
 mirror_enum!(
+    /// Where an invitation stands: `queued` (email not yet sent), `sent`, `reminded`,
+    /// `answered` (only *that* the person answered, never when), `opted_out` or `bounced`.
+    InvitationStatus <=> DomainInvitationStatus { Queued, Sent, Reminded, Answered, OptedOut, Bounced }
+);
+
+mirror_enum!(
     /// `open` (accepting answers) or `closed` (by time or by an admin).
     RoundStatus <=> DomainRoundStatus { Open, Closed }
 );
@@ -90,6 +96,7 @@ pub fn with_allowed_values(message: String) -> String {
         (Scale::name(), Scale::values()),
         (Period::name(), Period::values()),
         (RoundStatus::name(), RoundStatus::values()),
+        (InvitationStatus::name(), InvitationStatus::values()),
     ];
     match sets
         .iter()

@@ -11,7 +11,7 @@ use poem_openapi::{
 use super::{
     ApiTags,
     auth::BearerAuth,
-    codes::{Language, RespondentKind},
+    codes::{InvitationStatus, Language, RespondentKind},
     dto::{Created, NoContent, Paged},
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
@@ -113,8 +113,7 @@ pub struct InvitationRecordDto {
     pub service: String,
     /// e.g. `2026-Q4`.
     pub period: String,
-    /// `queued`, `sent`, `reminded`, `answered`, `opted_out` or `bounced`.
-    pub status: String,
+    pub status: InvitationStatus,
 }
 
 /// A person's data (GDPR access).
@@ -221,7 +220,7 @@ impl RespondentsApi {
                 .map(|i| InvitationRecordDto {
                     service: i.service,
                     period: i.period,
-                    status: i.status.as_str().to_owned(),
+                    status: i.status.into(),
                 })
                 .collect(),
             note: "Survey answers are stored without any link to the person and cannot be \
