@@ -128,7 +128,7 @@ pub async fn save_service(
     new: NewService,
 ) -> Result<Service, Error> {
     actor.require_admin()?;
-    store::save_service(&state.db, actor, id, new).await
+    store::save_service(&state.db, actor, id, new, state.clock.now()).await
 }
 
 /// Deactivates a service: it keeps its history but gets no new survey rounds.
@@ -138,5 +138,5 @@ pub async fn deactivate_service(
     id: i32,
 ) -> Result<Service, Error> {
     actor.require_admin()?;
-    store::deactivate_service(&state.db, actor, id).await
+    store::deactivate_service(&state.db, actor, id, state.clock.now()).await
 }

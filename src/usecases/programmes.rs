@@ -42,7 +42,7 @@ pub async fn create_questionnaire(
     items: Vec<Item>,
 ) -> Result<Questionnaire, Error> {
     actor.require_admin()?;
-    questionnaires::create(&state.db, actor, name, items).await
+    questionnaires::create(&state.db, actor, name, items, state.clock.now()).await
 }
 
 /// Edits a questionnaire; a version already used by a round becomes a new version.
@@ -54,7 +54,7 @@ pub async fn update_questionnaire(
     items: Vec<Item>,
 ) -> Result<Questionnaire, Error> {
     actor.require_admin()?;
-    questionnaires::update(&state.db, actor, id, name, items).await
+    questionnaires::update(&state.db, actor, id, name, items, state.clock.now()).await
 }
 
 // ---- programmes ----
@@ -93,7 +93,14 @@ pub async fn save_programme(
                 .id
         }
     };
-    let saved = programmes::save(&state.db, actor, id, parse(questionnaire_id)?).await?;
+    let saved = programmes::save(
+        &state.db,
+        actor,
+        id,
+        parse(questionnaire_id)?,
+        state.clock.now(),
+    )
+    .await?;
     state.programmes_changed.notify_one();
     Ok(saved)
 }
@@ -105,7 +112,7 @@ pub async fn deactivate_programme(
     id: i32,
 ) -> Result<Programme, Error> {
     actor.require_admin()?;
-    let saved = programmes::deactivate(&state.db, actor, id).await?;
+    let saved = programmes::deactivate(&state.db, actor, id, state.clock.now()).await?;
     state.programmes_changed.notify_one();
     Ok(saved)
 }
