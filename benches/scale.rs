@@ -177,7 +177,7 @@ async fn main() {
             None,
         )
         .unwrap();
-        store::catalogue::save_service(&state.db, &actor, None, service)
+        store::catalogue::save_service(&state.db, &actor, None, service, state.clock.now())
             .await
             .unwrap();
     }
@@ -216,7 +216,7 @@ async fn main() {
         active: None,
     })
     .unwrap();
-    let programme = store::programmes::save(&state.db, &actor, None, programme)
+    let programme = store::programmes::save(&state.db, &actor, None, programme, state.clock.now())
         .await
         .unwrap();
     let started = Instant::now();

@@ -10,12 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nyttopuls::{
     app::{Application, shutdown_signal},
     config::{Settings, unexpected_env_variables},
-    domain::{
-        Actor, Error, PageRequest, Role,
-        token::{self, TokenSummary},
-    },
-    store,
-    usecases::{AppState, Clock},
+    domain::{Actor, Error, PageRequest, Role, token::TokenSummary},
+    usecases::{AppState, Clock, tokens},
 };
 
 #[derive(Parser)]
@@ -326,24 +322,15 @@ async fn run_token_command(state: &AppState, command: TokenCommand) -> anyhow::R
                     );
                 }
             };
-            let expires_at = expires_in_days
-                .map(|days| token::expiry_after_days(Utc::now(), days))
-                .transpose()?;
-            let token = store::accounts::create_expiring_token(
-                &state.db,
-                &Actor::cli(),
-                role,
-                &label,
-                expires_at,
-            )
-            .await?;
+            let token =
+                tokens::create_token(state, &Actor::cli(), role, &label, expires_in_days).await?;
             println!("{token}");
         }
         TokenCommand::List => {
             let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
             println!("id\trole\towner\tlabel\tcreated\tlast used\texpires");
             loop {
-                let page = store::accounts::list_tokens(&state.db, request).await?;
+                let page = tokens::list_tokens(state, &Actor::cli(), request).await?;
                 let shown = request.offset() + page.items.len() as u64;
                 for token in page.items {
                     println!("{}", token_line(&token));
@@ -355,7 +342,7 @@ async fn run_token_command(state: &AppState, command: TokenCommand) -> anyhow::R
             }
         }
         TokenCommand::Revoke { id } => {
-            store::accounts::revoke_token(&state.db, &Actor::cli(), id, Utc::now()).await?;
+            tokens::revoke_token(state, &Actor::cli(), id).await?;
             println!("token {id} is revoked");
         }
     }

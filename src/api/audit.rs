@@ -11,9 +11,9 @@ use super::{
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
 };
-use crate::{
-    store::audit::{self as store, AuditEntry, AuditFilter},
-    usecases::AppState,
+use crate::usecases::{
+    AppState,
+    audit::{self, AuditEntry, AuditFilter},
 };
 
 #[derive(Debug, Object)]
@@ -66,7 +66,6 @@ impl AuditApi {
         page: Query<Option<PageNumber>>,
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<AuditEntryDto>>> {
-        auth.0.require_admin()?;
         let page = page_request(page.0, per_page.0);
         let filter = AuditFilter {
             entity: entity.0,
@@ -74,9 +73,7 @@ impl AuditApi {
             since: since.0,
             until: until.0,
         };
-        Ok(Json(Paged::from_page(
-            store::list(&state.db, &filter, page).await?,
-            Into::into,
-        )))
+        let found = audit::list_audit(&state, &auth.0, &filter, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 }

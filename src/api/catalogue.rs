@@ -16,8 +16,7 @@ use crate::{
         Department, Email, Error, NewService, Owner, Service, ServiceFilter,
         catalogue::required_name,
     },
-    store::catalogue as store,
-    usecases::AppState,
+    usecases::{AppState, catalogue},
 };
 
 #[derive(Debug, Object)]
@@ -132,6 +131,15 @@ impl From<Service> for ServiceDto {
     }
 }
 
+impl OwnerInput {
+    fn parse(&self) -> Result<(String, Email), Error> {
+        Ok((
+            required_name("name", self.name.checked("name")?)?,
+            Email::parse_field("email", self.email.checked("email")?)?,
+        ))
+    }
+}
+
 impl ServiceInput {
     fn parse(self) -> Result<NewService, Error> {
         NewService::parse(
@@ -158,12 +166,12 @@ impl CatalogueApi {
     async fn list_departments(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         page: Query<Option<PageNumber>>,
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<DepartmentDto>>> {
         let page = page_request(page.0, per_page.0);
-        let found = store::list_departments(&state.db, page).await?;
+        let found = catalogue::list_departments(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -175,9 +183,8 @@ impl CatalogueApi {
         auth: BearerAuth,
         input: Json<DepartmentInput>,
     ) -> ApiResult<Created<DepartmentDto>> {
-        auth.0.require_admin()?;
         let name = required_name("name", input.name.checked("name")?)?;
-        let saved = store::save_department(&state.db, &auth.0, None, name).await?;
+        let saved = catalogue::save_department(&state, &auth.0, None, name).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -186,10 +193,11 @@ impl CatalogueApi {
     async fn get_department(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<DepartmentDto>> {
-        Ok(Json(store::get_department(&state.db, id.0).await?.into()))
+        let department = catalogue::get_department(&state, &auth.0, id.0).await?;
+        Ok(Json(department.into()))
     }
 
     /// Rename a department (admin)
@@ -201,9 +209,8 @@ impl CatalogueApi {
         id: Path<i32>,
         input: Json<DepartmentInput>,
     ) -> ApiResult<Json<DepartmentDto>> {
-        auth.0.require_admin()?;
         let name = required_name("name", input.name.checked("name")?)?;
-        let saved = store::save_department(&state.db, &auth.0, Some(id.0), name).await?;
+        let saved = catalogue::save_department(&state, &auth.0, Some(id.0), name).await?;
         Ok(Json(saved.into()))
     }
 
@@ -215,8 +222,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        auth.0.require_admin()?;
-        store::delete_department(&state.db, &auth.0, id.0).await?;
+        catalogue::delete_department(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
 
@@ -230,7 +236,7 @@ impl CatalogueApi {
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<OwnerDto>>> {
         let page = page_request(page.0, per_page.0);
-        let found = store::list_owners(&state.db, auth.0.owner_scope(), page).await?;
+        let found = catalogue::list_owners(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -242,13 +248,9 @@ impl CatalogueApi {
         auth: BearerAuth,
         input: Json<OwnerInput>,
     ) -> ApiResult<Created<OwnerDto>> {
-        auth.0.require_admin()?;
-        let (name, email) = (
-            required_name("name", input.name.checked("name")?)?,
-            Email::parse_field("email", input.email.checked("email")?)?,
-        );
+        let (name, email) = input.parse()?;
         let saved =
-            store::save_owner(&state.db, &auth.0, None, name, email, input.department_id).await?;
+            catalogue::save_owner(&state, &auth.0, None, name, email, input.department_id).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -260,10 +262,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<OwnerDto>> {
-        let owner = store::get_owner(&state.db, id.0).await?;
-        if !auth.0.may_read_owned_by(Some(owner.id)) {
-            return Err(Error::Forbidden("an owner may read only their own record".into()).into());
-        }
+        let owner = catalogue::get_owner(&state, &auth.0, id.0).await?;
         Ok(Json(owner.into()))
     }
 
@@ -276,13 +275,9 @@ impl CatalogueApi {
         id: Path<i32>,
         input: Json<OwnerInput>,
     ) -> ApiResult<Json<OwnerDto>> {
-        auth.0.require_admin()?;
-        let (name, email) = (
-            required_name("name", input.name.checked("name")?)?,
-            Email::parse_field("email", input.email.checked("email")?)?,
-        );
-        let saved = store::save_owner(
-            &state.db,
+        let (name, email) = input.parse()?;
+        let saved = catalogue::save_owner(
+            &state,
             &auth.0,
             Some(id.0),
             name,
@@ -301,8 +296,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        auth.0.require_admin()?;
-        store::delete_owner(&state.db, &auth.0, id.0).await?;
+        catalogue::delete_owner(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
 
@@ -321,21 +315,12 @@ impl CatalogueApi {
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<ServiceDto>>> {
         let page = page_request(page.0, per_page.0);
-        let owner_id = match (auth.0.owner_scope(), owner_id.0) {
-            (Some(mine), Some(asked)) if mine != asked => {
-                return Err(
-                    Error::Forbidden("an owner may list only their own services".into()).into(),
-                );
-            }
-            (Some(mine), _) => Some(mine),
-            (None, asked) => asked,
-        };
         let filter = ServiceFilter {
-            owner_id,
+            owner_id: owner_id.0,
             department_id: department_id.0,
             active: active.0,
         };
-        let found = store::list_services(&state.db, &filter, page).await?;
+        let found = catalogue::list_services(&state, &auth.0, filter, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -347,8 +332,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         input: Json<ServiceInput>,
     ) -> ApiResult<Created<ServiceDto>> {
-        auth.0.require_admin()?;
-        let saved = store::save_service(&state.db, &auth.0, None, input.0.parse()?).await?;
+        let saved = catalogue::save_service(&state, &auth.0, None, input.0.parse()?).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -360,12 +344,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ServiceDto>> {
-        let service = store::get_service(&state.db, id.0).await?;
-        if !auth.0.may_read_owned_by(service.owner_id) {
-            return Err(
-                Error::Forbidden("an owner may read only their own services".into()).into(),
-            );
-        }
+        let service = catalogue::get_service(&state, &auth.0, id.0).await?;
         Ok(Json(service.into()))
     }
 
@@ -378,8 +357,7 @@ impl CatalogueApi {
         id: Path<i32>,
         input: Json<ServiceInput>,
     ) -> ApiResult<Json<ServiceDto>> {
-        auth.0.require_admin()?;
-        let saved = store::save_service(&state.db, &auth.0, Some(id.0), input.0.parse()?).await?;
+        let saved = catalogue::save_service(&state, &auth.0, Some(id.0), input.0.parse()?).await?;
         Ok(Json(saved.into()))
     }
 
@@ -392,11 +370,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ServiceDto>> {
-        auth.0.require_admin()?;
-        Ok(Json(
-            store::deactivate_service(&state.db, &auth.0, id.0)
-                .await?
-                .into(),
-        ))
+        let saved = catalogue::deactivate_service(&state, &auth.0, id.0).await?;
+        Ok(Json(saved.into()))
     }
 }

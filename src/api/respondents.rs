@@ -19,8 +19,7 @@ use super::{
 };
 use crate::{
     domain::{Error, NewRespondent, Respondent},
-    store::respondents::RespondentFilter,
-    usecases::{self, AppState},
+    usecases::{self, AppState, respondents::RespondentFilter},
 };
 
 #[derive(Debug, Object)]

@@ -16,13 +16,13 @@ use super::{
 };
 use crate::{
     domain::{
-        Error, Page, PeriodKind,
+        Error, PeriodKind,
         programme::{NewProgramme, Programme, ProgrammeFields, Sampling},
         questionnaire::{Item, ItemKind as ItemKindValue, Questionnaire},
         survey::{Round, RoundFilter},
     },
-    jobs, store,
-    usecases::{self, AppState},
+    jobs,
+    usecases::{self, AppState, programmes},
 };
 
 #[derive(Debug, Object)]
@@ -220,15 +220,9 @@ impl From<Programme> for ProgrammeDto {
 }
 
 impl ProgrammeInput {
-    async fn parse(self, state: &AppState) -> Result<NewProgramme, Error> {
-        let questionnaire_id = match self.questionnaire_id {
-            Some(id) => id,
-            None => {
-                store::questionnaires::template(&state.db, "standard")
-                    .await?
-                    .id
-            }
-        };
+    /// Builds the programme around `questionnaire_id`, the one the input names or the
+    /// default the use case chose.
+    fn parse(self, questionnaire_id: i32) -> Result<NewProgramme, Error> {
         NewProgramme::parse(ProgrammeFields {
             name: self.name.checked("name")?,
             questionnaire_id,
@@ -297,12 +291,12 @@ impl SurveyApi {
     async fn list_questionnaires(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         page: Query<Option<PageNumber>>,
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<QuestionnaireDto>>> {
-        let all = store::questionnaires::list(&state.db).await?;
-        let found = Page::of_all(all, page_request(page.0, per_page.0));
+        let page = page_request(page.0, per_page.0);
+        let found = programmes::list_questionnaires(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -311,12 +305,11 @@ impl SurveyApi {
     async fn get_questionnaire(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<QuestionnaireDto>> {
-        Ok(Json(
-            store::questionnaires::get(&state.db, id.0).await?.into(),
-        ))
+        let questionnaire = programmes::get_questionnaire(&state, &auth.0, id.0).await?;
+        Ok(Json(questionnaire.into()))
     }
 
     /// Create a questionnaire from the item kinds (admin)
@@ -327,10 +320,9 @@ impl SurveyApi {
         auth: BearerAuth,
         input: Json<QuestionnaireInput>,
     ) -> ApiResult<Created<QuestionnaireDto>> {
-        auth.0.require_admin()?;
         let input = input.0;
-        let saved = store::questionnaires::create(
-            &state.db,
+        let saved = programmes::create_questionnaire(
+            &state,
             &auth.0,
             input.name.checked("name")?,
             parse_items(input.items)?,
@@ -349,10 +341,9 @@ impl SurveyApi {
         id: Path<i32>,
         input: Json<QuestionnaireInput>,
     ) -> ApiResult<Json<QuestionnaireDto>> {
-        auth.0.require_admin()?;
         let input = input.0;
-        let saved = store::questionnaires::update(
-            &state.db,
+        let saved = programmes::update_questionnaire(
+            &state,
             &auth.0,
             id.0,
             input.name.checked("name")?,
@@ -367,12 +358,12 @@ impl SurveyApi {
     async fn list_programmes(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         page: Query<Option<PageNumber>>,
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<ProgrammeDto>>> {
-        let all = store::programmes::list(&state.db, false).await?;
-        let found = Page::of_all(all, page_request(page.0, per_page.0));
+        let page = page_request(page.0, per_page.0);
+        let found = programmes::list_programmes(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -381,10 +372,11 @@ impl SurveyApi {
     async fn get_programme(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ProgrammeDto>> {
-        Ok(Json(store::programmes::get(&state.db, id.0).await?.into()))
+        let programme = programmes::get_programme(&state, &auth.0, id.0).await?;
+        Ok(Json(programme.into()))
     }
 
     /// Create a survey programme (admin); its timer starts at once
@@ -395,10 +387,10 @@ impl SurveyApi {
         auth: BearerAuth,
         input: Json<ProgrammeInput>,
     ) -> ApiResult<Created<ProgrammeDto>> {
-        auth.0.require_admin()?;
-        let new = input.0.parse(&state).await?;
-        let saved = store::programmes::save(&state.db, &auth.0, None, new).await?;
-        state.programmes_changed.notify_one();
+        let input = input.0;
+        let named = input.questionnaire_id;
+        let saved =
+            programmes::save_programme(&state, &auth.0, None, named, |q| input.parse(q)).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -411,10 +403,11 @@ impl SurveyApi {
         id: Path<i32>,
         input: Json<ProgrammeInput>,
     ) -> ApiResult<Json<ProgrammeDto>> {
-        auth.0.require_admin()?;
-        let new = input.0.parse(&state).await?;
-        let saved = store::programmes::save(&state.db, &auth.0, Some(id.0), new).await?;
-        state.programmes_changed.notify_one();
+        let input = input.0;
+        let named = input.questionnaire_id;
+        let saved =
+            programmes::save_programme(&state, &auth.0, Some(id.0), named, |q| input.parse(q))
+                .await?;
         Ok(Json(saved.into()))
     }
 
@@ -426,9 +419,7 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ProgrammeDto>> {
-        auth.0.require_admin()?;
-        let saved = store::programmes::deactivate(&state.db, &auth.0, id.0).await?;
-        state.programmes_changed.notify_one();
+        let saved = programmes::deactivate_programme(&state, &auth.0, id.0).await?;
         Ok(Json(saved.into()))
     }
 

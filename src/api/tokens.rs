@@ -14,8 +14,7 @@ use super::{
 };
 use crate::{
     domain::{Role, token::TokenSummary},
-    store::accounts as store,
-    usecases::AppState,
+    usecases::{AppState, tokens},
 };
 
 /// A token's owner and history; never its secret.
@@ -69,8 +68,8 @@ impl TokensApi {
         page: Query<Option<PageNumber>>,
         per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<TokenDto>>> {
-        auth.0.require_admin()?;
-        let found = store::list_tokens(&state.db, page_request(page.0, per_page.0)).await?;
+        let page = page_request(page.0, per_page.0);
+        let found = tokens::list_tokens(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -82,8 +81,7 @@ impl TokensApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        auth.0.require_admin()?;
-        store::revoke_token(&state.db, &auth.0, id.0, Utc::now()).await?;
+        tokens::revoke_token(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
 }
