@@ -5,7 +5,7 @@
 //! `NYTTOPULS_BENCH_DATABASE_URL=postgres://…` to run on PostgreSQL (a fresh database).
 //! Prints one line per figure; the README keeps the latest.
 
-#[path = "../tests/mail_sink/mod.rs"]
+#[path = "../tests/suite/mail_sink/mod.rs"]
 mod mail_sink;
 
 use std::{

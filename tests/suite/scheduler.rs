@@ -2,16 +2,14 @@
 //! while the server was down is caught up when it starts, and two instances firing two
 //! programmes in the same second still invite each person once.
 
-mod common;
-
 use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
 
+use crate::common::{TestApp, id_of, spawn_app_with, status_and_json};
 use chrono::{Datelike, Timelike, Utc};
 use chrono_tz::Europe::Stockholm;
-use common::{TestApp, id_of, spawn_app_with, status_and_json};
 use nyttopuls::config::Secret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

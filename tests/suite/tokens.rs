@@ -1,10 +1,8 @@
 //! API tokens as an administrator manages them: listed without secrets, revoked at
 //! once, and refused after their expiry.
 
-mod common;
-
+use crate::common::{TestApp, assert_error, spawn_app, status_and_json};
 use chrono::{Duration, Utc};
-use common::{TestApp, assert_error, spawn_app, status_and_json};
 use nyttopuls::{
     domain::{Actor, Role},
     store::accounts::create_expiring_token,

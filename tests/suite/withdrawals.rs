@@ -2,9 +2,7 @@
 //! emails about it, and erasing a person removes every email to them, so neither is sent
 //! by a later dispatch.
 
-mod common;
-
-use common::{TestApp, id_of, spawn_app, status_and_json};
+use crate::common::{TestApp, id_of, spawn_app, status_and_json};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};

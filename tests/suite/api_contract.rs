@@ -2,9 +2,7 @@
 //! declared, bad values are 400s naming the field, every list has the same paged shape,
 //! and the rounds list is paged and scoped to an owner in the database.
 
-mod common;
-
-use common::{TestApp, assert_error, id_of, spawn_app, status_and_json};
+use crate::common::{TestApp, assert_error, id_of, spawn_app, status_and_json};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
