@@ -163,9 +163,15 @@ pub async fn by_token_hash(
                 .into(),
         )
         .into_model::<LinkRow>()
-        .one(db)
+        // `.all()`, not `.one()`: the token hash is the primary key, so this is at most
+        // one row, and `.one()` adds `LIMIT ?`, which makes SQLite re-plan the cached
+        // statement on every execution (it reads the bound limit when planning). On the
+        // answer page's hot path that was about half the server's CPU per answer.
+        .all(db)
         .await
-        .map_err(db_error)?;
+        .map_err(db_error)?
+        .into_iter()
+        .next();
     Ok(row.map(|row| InvitationContext {
         invitation_id: row.invitation_id,
         status: row.invitation_status.into(),
@@ -226,7 +232,29 @@ pub async fn record_answers(
         .map_err(db_error)?
         .into_iter()
         .collect();
+    // One statement claims every invitation of the batch that still waits for an answer
+    // and returns which it moved; a link submitted twice (in this batch or before) is
+    // claimed once.
     let waiting = stored(InvitationStatus::moved_by(InvitationEvent::Answered));
+    let open_invitations: Vec<i64> = batch
+        .iter()
+        .filter(|s| open_rounds.contains(&s.round_id))
+        .map(|s| s.invitation_id)
+        .collect();
+    let mut claimed: HashSet<i64> = HashSet::with_capacity(open_invitations.len());
+    for chunk in open_invitations.chunks(1_000) {
+        let moved = invitation::Entity::update_many()
+            .col_expr(
+                invitation::Column::Status,
+                invitation::Status::Answered.into(),
+            )
+            .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
+            .filter(invitation::Column::Status.is_in(waiting.clone()))
+            .exec_with_returning(&txn)
+            .await
+            .map_err(db_error)?;
+        claimed.extend(moved.into_iter().map(|row| row.id));
+    }
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut responses = Vec::new();
     let mut answered_per_round: HashMap<i32, i32> = HashMap::new();
@@ -235,18 +263,7 @@ pub async fn record_answers(
             outcomes.push(SubmissionOutcome::RoundClosed);
             continue;
         }
-        let claimed = invitation::Entity::update_many()
-            .col_expr(
-                invitation::Column::Status,
-                invitation::Status::Answered.into(),
-            )
-            .filter(invitation::Column::Id.eq(submission.invitation_id))
-            .filter(invitation::Column::Status.is_in(waiting.clone()))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .rows_affected;
-        if claimed == 0 {
+        if !claimed.remove(&submission.invitation_id) {
             outcomes.push(SubmissionOutcome::AlreadyAnswered);
             continue;
         }
