@@ -190,11 +190,14 @@ say "wrk answers: -t$THREADS -c$CONNECTIONS -d${DURATION}s, $((LINKS - 1)) links
 BEFORE=$(stored)
 if [[ -n "${PERF_OUT:-}" ]]; then
     # Starts with the load, stops a second before it ends (no idle tail in the profile).
-    perf record -g -F 999 -p "$SERVER_PID" -o "$PERF_OUT" -- sleep $((DURATION - 1)) \
+    perf record ${PERF_CALL_GRAPH:--g} -F 999 -p "$SERVER_PID" -o "$PERF_OUT" -- sleep $((DURATION - 1)) \
         >"$WORK/perf.log" 2>&1 &
     PERF_PID=$!
 fi
-PATHS="$WORK/paths.txt" BODY="$BODY" THREADS="$THREADS" \
+# The Lua script reads PATHS, BODY and THREADS (each wrk thread takes every THREADS-th
+# link, so no link is posted twice).
+export THREADS
+PATHS="$WORK/paths.txt" BODY="$BODY" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$BASE" >"$WORK/answers.txt"
 if [[ -n "${PERF_OUT:-}" ]]; then
     wait "$PERF_PID" || say "perf record failed: $(tail -n 3 "$WORK/perf.log")"
