@@ -24,9 +24,13 @@
 #   DURATION=5         seconds per wrk run
 #   CONNECTIONS=64     wrk -c;  THREADS=2: wrk -t
 #   PORT=…             port to serve on (default: a free one)
+#   PERF_STAT=1        also count the server's CPU time and context switches per stored
+#                      answer during the answers run (perf stat)
 #   PERF_OUT=FILE      also `perf record -g` the server during the answers run into FILE
+#                      (PERF_CALL_GRAPH="--call-graph dwarf,16384" for exact Rust stacks)
 #   KEEP=1             keep the temp dir (database, server log, wrk output) afterwards
 #   SKIP_BUILD=1       use the existing target/release/nyttopuls as it is
+#   BIN=PATH           measure this binary instead (implies nothing is built)
 # Needs: cargo, python3 (with its sqlite3 module), curl, wrk (installed with apt-get if
 # missing and running as root). Do not run it next to other heavy work: both the server
 # and wrk need the CPU, and the figures are only comparable on an otherwise idle machine.
@@ -41,7 +45,7 @@ THREADS=${THREADS:-2}
 LUA=${LUA:-/work/shared/bench/post-each-once.lua}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN="$ROOT/target/release/nyttopuls"
+BIN=${BIN:-"$ROOT/target/release/nyttopuls"}
 WORK=$(mktemp -d -t nyttopuls-answer-load.XXXXXX)
 SERVER_PID=""
 
@@ -72,7 +76,7 @@ command -v curl >/dev/null || die "curl is missing"
 [[ -f "$LUA" ]] || die "wrk script not found: $LUA (set LUA=…)"
 
 # --- build -------------------------------------------------------------------------
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+if [[ "${SKIP_BUILD:-0}" != 1 && "$BIN" == "$ROOT/target/release/nyttopuls" ]]; then
     say "building the release binary (the first time takes several minutes)"
     (cd "$ROOT" && cargo build --release --quiet --bin nyttopuls)
 fi
@@ -190,15 +194,24 @@ say "wrk answers: -t$THREADS -c$CONNECTIONS -d${DURATION}s, $((LINKS - 1)) links
 BEFORE=$(stored)
 if [[ -n "${PERF_OUT:-}" ]]; then
     # Starts with the load, stops a second before it ends (no idle tail in the profile).
-    perf record ${PERF_CALL_GRAPH:--g} -F 999 -p "$SERVER_PID" -o "$PERF_OUT" -- sleep $((DURATION - 1)) \
+    read -ra CALL_GRAPH <<<"${PERF_CALL_GRAPH:--g}" # e.g. "--call-graph dwarf,16384"
+    perf record "${CALL_GRAPH[@]}" -F 999 -p "$SERVER_PID" -o "$PERF_OUT" -- sleep $((DURATION - 1)) \
         >"$WORK/perf.log" 2>&1 &
     PERF_PID=$!
 fi
 # The Lua script reads PATHS, BODY and THREADS (each wrk thread takes every THREADS-th
 # link, so no link is posted twice).
 export THREADS
+if [[ "${PERF_STAT:-0}" == 1 ]]; then
+    perf stat -x, -e task-clock,context-switches -o "$WORK/perf-stat.csv" \
+        -p "$SERVER_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
+    STAT_PID=$!
+fi
 PATHS="$WORK/paths.txt" BODY="$BODY" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$BASE" >"$WORK/answers.txt"
+if [[ "${PERF_STAT:-0}" == 1 ]]; then
+    wait "$STAT_PID" || say "perf stat failed"
+fi
 if [[ -n "${PERF_OUT:-}" ]]; then
     wait "$PERF_PID" || say "perf record failed: $(tail -n 3 "$WORK/perf.log")"
 fi
@@ -235,3 +248,10 @@ answer load, release binary, SQLite, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}
              a stored answer is answered with HTTP $STATUS)
   ratio:     stored answers/s = $RATIO % of /healthz req/s
 EOF
+if [[ "${PERF_STAT:-0}" == 1 && -s "$WORK/perf-stat.csv" ]]; then
+    awk -F, -v s="$STORED" '
+        $3 ~ /^task-clock/ { cpu = $1 }
+        $3 ~ /^context-switches/ { cs = $1 }
+        END { printf "  server:    %.3f ms CPU and %.1f context switches per stored answer (perf stat)\n", cpu / s, cs / s }
+    ' "$WORK/perf-stat.csv"
+fi
