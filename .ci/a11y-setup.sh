@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what tests/accessibility.rs needs: Debian's Chromium and the npm packages
+# Installs what tests/suite/accessibility.rs needs: Debian's Chromium and the npm packages
 # of tests/a11y (playwright-core drives the system Chromium; no browser is downloaded).
 # Idempotent; runs as root on a fresh Debian machine.
 set -euo pipefail

@@ -5,7 +5,7 @@
 //! `NYTTOPULS_BENCH_DATABASE_URL=postgres://…` to run on PostgreSQL (a fresh database).
 //! Prints one line per figure; the README keeps the latest.
 
-#[path = "../tests/mail_sink/mod.rs"]
+#[path = "../tests/suite/mail_sink/mod.rs"]
 mod mail_sink;
 
 use std::{
@@ -177,7 +177,7 @@ async fn main() {
             None,
         )
         .unwrap();
-        store::catalogue::save_service(&state.db, &actor, None, service)
+        store::catalogue::save_service(&state.db, &actor, None, service, state.clock.now())
             .await
             .unwrap();
     }
@@ -216,7 +216,7 @@ async fn main() {
         active: None,
     })
     .unwrap();
-    let programme = store::programmes::save(&state.db, &actor, None, programme)
+    let programme = store::programmes::save(&state.db, &actor, None, programme, state.clock.now())
         .await
         .unwrap();
     let started = Instant::now();

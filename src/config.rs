@@ -373,8 +373,14 @@ impl Settings {
                 "is set but mail.smtp_tls is \"none\": set smtp_tls to \"starttls\" or \"tls\"",
             ));
         }
-        if !self.mail.from.contains('@') {
-            return Err(invalid("mail.from", "must be an email address"));
+        if let Err(problem) = self.mail.from.parse::<lettre::message::Mailbox>() {
+            return Err(invalid(
+                "mail.from",
+                &format!(
+                    "`{}` is not a mailbox ({problem}): write e.g. `Nyttopuls <nyttopuls@kommun.se>`",
+                    self.mail.from
+                ),
+            ));
         }
         for (key, expression) in [
             ("scheduler.open_rounds", &self.scheduler.open_rounds),

@@ -2,15 +2,12 @@
 //! objektägare, IT services, users and a quarterly programme with its first round
 //! opened and the invitations written to the file outbox. Only seeds an empty catalogue.
 
-use chrono::Utc;
-
 use crate::{
     domain::{
         Actor, Email, Error, NewRespondent, NewService, PageRequest, Role, ServiceFilter,
         programme::{NewProgramme, ProgrammeFields},
     },
-    store,
-    usecases::{self, AppState},
+    usecases::{self, AppState, catalogue, programmes, tokens},
 };
 
 const DEPARTMENTS: [&str; 3] = [
@@ -97,20 +94,21 @@ pub struct DemoData {
 
 /// Seeds the demo municipality unless services exist already (then `None`).
 pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
-    let existing = store::catalogue::list_services(
-        &state.db,
-        &ServiceFilter::default(),
+    let actor = Actor::cli();
+    let existing = catalogue::list_services(
+        state,
+        &actor,
+        ServiceFilter::default(),
         PageRequest::new(None, None)?,
     )
     .await?;
     if existing.total > 0 {
         return Ok(None);
     }
-    let actor = Actor::cli();
     let mut department_ids = Vec::new();
     for name in DEPARTMENTS {
         department_ids.push(
-            store::catalogue::save_department(&state.db, &actor, None, name.into())
+            catalogue::save_department(state, &actor, None, name.into())
                 .await?
                 .id,
         );
@@ -120,16 +118,9 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
         let email = Email::parse_field("email", email)?;
         let department = Some(department_ids[index]);
         owner_ids.push(
-            store::catalogue::save_owner(
-                &state.db,
-                &actor,
-                None,
-                (*name).into(),
-                email,
-                department,
-            )
-            .await?
-            .id,
+            catalogue::save_owner(state, &actor, None, (*name).into(), email, department)
+                .await?
+                .id,
         );
     }
     for (name, slug, description, owner, department, users, cost) in SERVICES {
@@ -143,7 +134,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
             Some(cost),
             Some(true),
         )?;
-        store::catalogue::save_service(&state.db, &actor, None, service).await?;
+        catalogue::save_service(state, &actor, None, service).await?;
     }
     for i in 0..40 {
         let first = FIRST_NAMES[i % FIRST_NAMES.len()];
@@ -165,32 +156,33 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
         )?;
         usecases::respondents::save_respondent(state, &actor, None, person).await?;
     }
-    let standard = store::questionnaires::template(&state.db, "standard").await?;
-    let programme = NewProgramme::parse(ProgrammeFields {
-        name: "Kvartalsuppföljning",
-        questionnaire_id: standard.id,
-        service_ids: None,
-        schedule: "0 0 8 1 1,4,7,10 *",
-        period: Some("quarter"),
-        open_days: Some(21),
-        reminder_days: Some(vec![7, 14]),
-        sampling: None,
-        active: Some(true),
-    })?;
-    let programme = store::programmes::save(&state.db, &actor, None, programme).await?;
+    let quarterly = |questionnaire_id| {
+        NewProgramme::parse(ProgrammeFields {
+            name: "Kvartalsuppföljning",
+            questionnaire_id,
+            service_ids: None,
+            schedule: "0 0 8 1 1,4,7,10 *",
+            period: Some("quarter"),
+            open_days: Some(21),
+            reminder_days: Some(vec![7, 14]),
+            sampling: None,
+            active: Some(true),
+        })
+    };
+    let programme = programmes::save_programme(state, &actor, None, None, quarterly).await?;
     let opened = crate::jobs::run_programme(state, &Actor::system(), programme.id).await?;
-    let admin_token =
-        store::accounts::create_token(&state.db, &actor, Role::Admin, "demo admin").await?;
-    let owner_token = store::accounts::create_token(
-        &state.db,
+    let admin_token = tokens::create_token(state, &actor, Role::Admin, "demo admin", None).await?;
+    let owner_token = tokens::create_token(
+        state,
         &actor,
         Role::Owner {
             owner_id: owner_ids[0],
         },
         "demo owner",
+        None,
     )
     .await?;
-    tracing::info!(at = %Utc::now(), "demo data seeded");
+    tracing::info!(at = %state.clock.now(), "demo data seeded");
     Ok(Some(DemoData {
         admin_token,
         owner_token,

@@ -4,14 +4,14 @@
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
+use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use nyttopuls::{
     app::{Application, shutdown_signal},
     config::{Settings, unexpected_env_variables},
-    domain::{Actor, Error, Role},
-    store,
-    usecases::{AppState, Clock},
+    domain::{Actor, Error, PageRequest, Role, token::TokenSummary},
+    usecases::{AppState, Clock, tokens},
 };
 
 #[derive(Parser)]
@@ -66,6 +66,17 @@ enum TokenCommand {
         /// A note on what the token is for.
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Days until the token stops working (1–3650); without it, it never expires.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List the tokens that are not revoked: id, role, owner, label, created, last used
+    /// (day), expiry. Secrets are never shown.
+    List,
+    /// Revoke a token now; requests with it then get 401.
+    Revoke {
+        /// The token's id, as shown by `token list`.
+        id: i32,
     },
 }
 
@@ -242,27 +253,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Token {
-            command:
-                TokenCommand::Create {
-                    role,
-                    owner_id,
-                    label,
-                },
-        } => {
+        Command::Token { command } => {
             let state = AppState::connect(settings, Clock::system()).await?;
-            let role = match (role, owner_id) {
-                (RoleArg::Admin, _) => Role::Admin,
-                (RoleArg::Owner, Some(owner_id)) => Role::Owner { owner_id },
-                (RoleArg::Owner, None) => {
-                    return Err(
-                        Error::invalid("--owner-id", "an owner token needs --owner-id").into(),
-                    );
-                }
-            };
-            let token =
-                store::accounts::create_token(&state.db, &Actor::cli(), role, &label).await?;
-            println!("{token}");
+            run_token_command(&state, command).await?;
         }
         Command::Import {
             command: ImportCommand::Respondents { file, dry_run },
@@ -310,4 +303,72 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn run_token_command(state: &AppState, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            role,
+            owner_id,
+            label,
+            expires_in_days,
+        } => {
+            let role = match (role, owner_id) {
+                (RoleArg::Admin, _) => Role::Admin,
+                (RoleArg::Owner, Some(owner_id)) => Role::Owner { owner_id },
+                (RoleArg::Owner, None) => {
+                    return Err(
+                        Error::invalid("--owner-id", "an owner token needs --owner-id").into(),
+                    );
+                }
+            };
+            let token =
+                tokens::create_token(state, &Actor::cli(), role, &label, expires_in_days).await?;
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
+            println!("id\trole\towner\tlabel\tcreated\tlast used\texpires");
+            loop {
+                let page = tokens::list_tokens(state, &Actor::cli(), request).await?;
+                let shown = request.offset() + page.items.len() as u64;
+                for token in page.items {
+                    println!("{}", token_line(&token));
+                }
+                if shown >= page.total {
+                    break;
+                }
+                request.page += 1;
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            tokens::revoke_token(state, &Actor::cli(), id).await?;
+            println!("token {id} is revoked");
+        }
+    }
+    Ok(())
+}
+
+/// One tab-separated line of `token list`; days (Europe/Stockholm), not times, are
+/// enough to judge a token.
+fn token_line(token: &TokenSummary) -> String {
+    let (role, owner) = match token.role {
+        Role::Admin => ("admin", "-".to_owned()),
+        Role::Owner { owner_id } => ("owner", owner_id.to_string()),
+    };
+    let day = |at: chrono::DateTime<Utc>| {
+        at.with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive()
+            .to_string()
+    };
+    format!(
+        "{}\t{role}\t{owner}\t{}\t{}\t{}\t{}",
+        token.id,
+        token.label,
+        day(token.created_at),
+        token
+            .last_used_on
+            .map_or_else(|| "never".to_owned(), |d| d.to_string()),
+        token.expires_at.map_or_else(|| "never".to_owned(), day),
+    )
 }

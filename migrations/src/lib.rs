@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_catalogue;
 mod m20261129_000002_create_surveys;
 mod m20261129_000003_seed_questionnaire_templates;
+mod m20261129_000010_add_token_expiry;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_catalogue::Migration),
             Box::new(m20261129_000002_create_surveys::Migration),
             Box::new(m20261129_000003_seed_questionnaire_templates::Migration),
+            Box::new(m20261129_000010_add_token_expiry::Migration),
         ]
     }
 }

@@ -4,11 +4,16 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 
-use super::{ApiTags, auth::BearerAuth, dto::Paged, error::ApiResult};
-use crate::{
-    domain::PageRequest,
-    store::audit::{self as store, AuditEntry, AuditFilter},
-    usecases::AppState,
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    dto::Paged,
+    error::ApiResult,
+    paging::{PageNumber, PageSize, page_request},
+};
+use crate::usecases::{
+    AppState,
+    audit::{self, AuditEntry, AuditFilter},
 };
 
 #[derive(Debug, Object)]
@@ -20,6 +25,7 @@ pub struct AuditEntryDto {
     /// `create`, `update`, `delete`, `deactivate`, `import`, …
     pub action: String,
     pub entity: String,
+    #[oai(nullable)]
     pub entity_id: Option<String>,
     /// What changed.
     pub summary: serde_json::Value,
@@ -57,20 +63,17 @@ impl AuditApi {
         since: Query<Option<DateTime<Utc>>>,
         /// RFC 3339, exclusive.
         until: Query<Option<DateTime<Utc>>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<AuditEntryDto>>> {
-        auth.0.require_admin()?;
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let filter = AuditFilter {
             entity: entity.0,
             entity_id: entity_id.0,
             since: since.0,
             until: until.0,
         };
-        Ok(Json(Paged::from_page(
-            store::list(&state.db, &filter, page).await?,
-            Into::into,
-        )))
+        let found = audit::list_audit(&state, &auth.0, &filter, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 }

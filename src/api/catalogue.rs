@@ -8,15 +8,15 @@ use super::{
     auth::BearerAuth,
     dto::{Created, NoContent, Paged},
     error::ApiResult,
-    text::Text,
+    paging::{PageNumber, PageSize, page_request},
+    text::{Code, EmailText, LongText, Name},
 };
 use crate::{
     domain::{
-        Department, Email, Error, NewService, Owner, PageRequest, Service, ServiceFilter,
+        Department, Email, Error, NewService, Owner, Service, ServiceFilter,
         catalogue::required_name,
     },
-    store::catalogue as store,
-    usecases::AppState,
+    usecases::{AppState, catalogue},
 };
 
 #[derive(Debug, Object)]
@@ -28,7 +28,7 @@ pub struct DepartmentDto {
 
 #[derive(Debug, Object)]
 pub struct DepartmentInput {
-    pub name: Text,
+    pub name: Name,
 }
 
 #[derive(Debug, Object)]
@@ -36,13 +36,15 @@ pub struct OwnerDto {
     pub id: i32,
     pub name: String,
     pub email: String,
+    #[oai(nullable)]
     pub department_id: Option<i32>,
 }
 
 #[derive(Debug, Object)]
 pub struct OwnerInput {
-    pub name: Text,
-    pub email: Text,
+    pub name: Name,
+    pub email: EmailText,
+    #[oai(nullable)]
     pub department_id: Option<i32>,
 }
 
@@ -54,8 +56,10 @@ pub struct ServiceDto {
     pub slug: String,
     pub description: String,
     /// The objektägare.
+    #[oai(nullable)]
     pub owner_id: Option<i32>,
     /// The förvaltning the service belongs to.
+    #[oai(nullable)]
     pub department_id: Option<i32>,
     /// Number of users, for extrapolating time saved.
     pub users_count: i32,
@@ -67,17 +71,27 @@ pub struct ServiceDto {
 
 #[derive(Debug, Object)]
 pub struct ServiceInput {
-    pub name: Text,
+    pub name: Name,
     /// 1–64 lower-case letters a–z, digits and single hyphens.
-    pub slug: Text,
-    pub description: Option<Text>,
+    #[oai(validator(max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub slug: Code,
+    #[oai(nullable)]
+    pub description: Option<LongText>,
+    #[oai(nullable)]
     pub owner_id: Option<i32>,
+    #[oai(nullable)]
     pub department_id: Option<i32>,
-    /// Zero or more.
+    /// Number of users, for extrapolating time saved; defaults to 0.
+    #[oai(
+        nullable,
+        validator(minimum(value = "0"), maximum(value = "2147483647"))
+    )]
     pub users_count: Option<i64>,
-    /// Zero or more, SEK per year.
+    /// SEK per year; defaults to 0.
+    #[oai(nullable, validator(minimum(value = "0")))]
     pub annual_cost_sek: Option<i64>,
     /// Defaults to true.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 
@@ -117,12 +131,23 @@ impl From<Service> for ServiceDto {
     }
 }
 
+impl OwnerInput {
+    fn parse(&self) -> Result<(String, Email), Error> {
+        Ok((
+            required_name("name", self.name.checked("name")?)?,
+            Email::parse_field("email", self.email.checked("email")?)?,
+        ))
+    }
+}
+
 impl ServiceInput {
     fn parse(self) -> Result<NewService, Error> {
         NewService::parse(
-            &self.name,
-            &self.slug,
-            self.description.map(String::from),
+            self.name.checked("name")?,
+            self.slug.checked("slug")?,
+            self.description
+                .map(|d| d.into_checked("description"))
+                .transpose()?,
             self.owner_id,
             self.department_id,
             self.users_count,
@@ -141,12 +166,12 @@ impl CatalogueApi {
     async fn list_departments(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        auth: BearerAuth,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<DepartmentDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
-        let found = store::list_departments(&state.db, page).await?;
+        let page = page_request(page.0, per_page.0);
+        let found = catalogue::list_departments(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -158,9 +183,8 @@ impl CatalogueApi {
         auth: BearerAuth,
         input: Json<DepartmentInput>,
     ) -> ApiResult<Created<DepartmentDto>> {
-        auth.0.require_admin()?;
-        let name = required_name("name", &input.name)?;
-        let saved = store::save_department(&state.db, &auth.0, None, name).await?;
+        let name = required_name("name", input.name.checked("name")?)?;
+        let saved = catalogue::save_department(&state, &auth.0, None, name).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -169,10 +193,11 @@ impl CatalogueApi {
     async fn get_department(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<DepartmentDto>> {
-        Ok(Json(store::get_department(&state.db, id.0).await?.into()))
+        let department = catalogue::get_department(&state, &auth.0, id.0).await?;
+        Ok(Json(department.into()))
     }
 
     /// Rename a department (admin)
@@ -184,9 +209,8 @@ impl CatalogueApi {
         id: Path<i32>,
         input: Json<DepartmentInput>,
     ) -> ApiResult<Json<DepartmentDto>> {
-        auth.0.require_admin()?;
-        let name = required_name("name", &input.name)?;
-        let saved = store::save_department(&state.db, &auth.0, Some(id.0), name).await?;
+        let name = required_name("name", input.name.checked("name")?)?;
+        let saved = catalogue::save_department(&state, &auth.0, Some(id.0), name).await?;
         Ok(Json(saved.into()))
     }
 
@@ -198,8 +222,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        auth.0.require_admin()?;
-        store::delete_department(&state.db, &auth.0, id.0).await?;
+        catalogue::delete_department(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
 
@@ -209,11 +232,11 @@ impl CatalogueApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<OwnerDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
-        let found = store::list_owners(&state.db, auth.0.owner_scope(), page).await?;
+        let page = page_request(page.0, per_page.0);
+        let found = catalogue::list_owners(&state, &auth.0, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -225,13 +248,9 @@ impl CatalogueApi {
         auth: BearerAuth,
         input: Json<OwnerInput>,
     ) -> ApiResult<Created<OwnerDto>> {
-        auth.0.require_admin()?;
-        let (name, email) = (
-            required_name("name", &input.name)?,
-            Email::parse_field("email", &input.email)?,
-        );
+        let (name, email) = input.parse()?;
         let saved =
-            store::save_owner(&state.db, &auth.0, None, name, email, input.department_id).await?;
+            catalogue::save_owner(&state, &auth.0, None, name, email, input.department_id).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -243,10 +262,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<OwnerDto>> {
-        let owner = store::get_owner(&state.db, id.0).await?;
-        if !auth.0.may_read_owned_by(Some(owner.id)) {
-            return Err(Error::Forbidden("an owner may read only their own record".into()).into());
-        }
+        let owner = catalogue::get_owner(&state, &auth.0, id.0).await?;
         Ok(Json(owner.into()))
     }
 
@@ -259,13 +275,9 @@ impl CatalogueApi {
         id: Path<i32>,
         input: Json<OwnerInput>,
     ) -> ApiResult<Json<OwnerDto>> {
-        auth.0.require_admin()?;
-        let (name, email) = (
-            required_name("name", &input.name)?,
-            Email::parse_field("email", &input.email)?,
-        );
-        let saved = store::save_owner(
-            &state.db,
+        let (name, email) = input.parse()?;
+        let saved = catalogue::save_owner(
+            &state,
             &auth.0,
             Some(id.0),
             name,
@@ -284,8 +296,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        auth.0.require_admin()?;
-        store::delete_owner(&state.db, &auth.0, id.0).await?;
+        catalogue::delete_owner(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
 
@@ -300,25 +311,16 @@ impl CatalogueApi {
         owner_id: Query<Option<i32>>,
         department_id: Query<Option<i32>>,
         active: Query<Option<bool>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<ServiceDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
-        let owner_id = match (auth.0.owner_scope(), owner_id.0) {
-            (Some(mine), Some(asked)) if mine != asked => {
-                return Err(
-                    Error::Forbidden("an owner may list only their own services".into()).into(),
-                );
-            }
-            (Some(mine), _) => Some(mine),
-            (None, asked) => asked,
-        };
+        let page = page_request(page.0, per_page.0);
         let filter = ServiceFilter {
-            owner_id,
+            owner_id: owner_id.0,
             department_id: department_id.0,
             active: active.0,
         };
-        let found = store::list_services(&state.db, &filter, page).await?;
+        let found = catalogue::list_services(&state, &auth.0, filter, page).await?;
         Ok(Json(Paged::from_page(found, Into::into)))
     }
 
@@ -330,8 +332,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         input: Json<ServiceInput>,
     ) -> ApiResult<Created<ServiceDto>> {
-        auth.0.require_admin()?;
-        let saved = store::save_service(&state.db, &auth.0, None, input.0.parse()?).await?;
+        let saved = catalogue::save_service(&state, &auth.0, None, input.0.parse()?).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -343,12 +344,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ServiceDto>> {
-        let service = store::get_service(&state.db, id.0).await?;
-        if !auth.0.may_read_owned_by(service.owner_id) {
-            return Err(
-                Error::Forbidden("an owner may read only their own services".into()).into(),
-            );
-        }
+        let service = catalogue::get_service(&state, &auth.0, id.0).await?;
         Ok(Json(service.into()))
     }
 
@@ -361,8 +357,7 @@ impl CatalogueApi {
         id: Path<i32>,
         input: Json<ServiceInput>,
     ) -> ApiResult<Json<ServiceDto>> {
-        auth.0.require_admin()?;
-        let saved = store::save_service(&state.db, &auth.0, Some(id.0), input.0.parse()?).await?;
+        let saved = catalogue::save_service(&state, &auth.0, Some(id.0), input.0.parse()?).await?;
         Ok(Json(saved.into()))
     }
 
@@ -375,11 +370,7 @@ impl CatalogueApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ServiceDto>> {
-        auth.0.require_admin()?;
-        Ok(Json(
-            store::deactivate_service(&state.db, &auth.0, id.0)
-                .await?
-                .into(),
-        ))
+        let saved = catalogue::deactivate_service(&state, &auth.0, id.0).await?;
+        Ok(Json(saved.into()))
     }
 }

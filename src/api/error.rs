@@ -1,5 +1,8 @@
 //! The one place where domain errors become HTTP statuses. Every error body is
 //! `{ "error": code, "message": text }` (plus `problems` for field-level detail).
+//! poem-openapi's own parse failures (bad JSON, wrong types, bad query values) get the
+//! same body from `json_error` in the module root: an operation's `bad_request_handler`
+//! would only apply to its success type, not to this error type.
 
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
@@ -18,7 +21,8 @@ pub struct ProblemDto {
 #[derive(Debug, Object)]
 pub struct ErrorBody {
     /// Machine-readable code: `invalid`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `gone`, `payload_too_large`, `internal`.
+    /// `method_not_allowed`, `conflict`, `gone`, `payload_too_large`,
+    /// `unsupported_media_type`, `request_timeout`, `internal`.
     pub error: String,
     /// What went wrong and what to fix.
     pub message: String,
@@ -28,7 +32,6 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, ApiResponse)]
-#[oai(bad_request_handler = "request_not_understood")]
 pub enum ApiError {
     /// The request is malformed or a value is invalid.
     #[oai(status = 400)]
@@ -48,9 +51,17 @@ pub enum ApiError {
     /// The resource no longer accepts this (a closed round).
     #[oai(status = 410)]
     Gone(Json<ErrorBody>),
+    // 408, 413 and 415 come from the server before an operation runs (as `json_error`
+    // bodies in the module root); they are listed so the document shows them.
     /// The body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
+    /// The request body did not arrive within 30 seconds.
+    #[oai(status = 408)]
+    RequestTimeout(Json<ErrorBody>),
+    /// The body's `Content-Type` is not one this operation reads.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// A bug or an unavailable database; details are in the server log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -81,15 +92,6 @@ impl ApiError {
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::BadRequest(body("invalid", message))
     }
-}
-
-/// poem-openapi's own parse failures (bad JSON, wrong types, missing fields, bad query
-/// values) get the same body as ours.
-fn request_not_understood(error: poem::Error) -> ApiError {
-    if error.status() == poem::http::StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::PayloadTooLarge(body("payload_too_large", error.to_string()));
-    }
-    ApiError::BadRequest(body("invalid", error.to_string()))
 }
 
 fn problem_dto(problem: FieldProblem) -> ProblemDto {

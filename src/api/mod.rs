@@ -1,15 +1,19 @@
 //! The JSON API under `/api/v1` (poem-openapi): one struct per resource group, the
 //! OpenAPI document at `/api/openapi.json` and Swagger UI at `/api/docs`.
 
+mod allow;
 pub mod audit;
 mod auth;
 pub mod catalogue;
+mod codes;
 mod dto;
 pub mod error;
 mod jobs;
+mod paging;
 pub mod respondents;
 mod surveys;
 mod text;
+mod tokens;
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, http::StatusCode};
 use poem_openapi::{OpenApiService, Tags};
@@ -28,6 +32,8 @@ pub enum ApiTags {
     Jobs,
     /// Who changed what, when
     Audit,
+    /// The API tokens that give access to this API
+    Tokens,
 }
 
 type Apis = (
@@ -36,6 +42,7 @@ type Apis = (
     surveys::SurveyApi,
     jobs::JobsApi,
     audit::AuditApi,
+    tokens::TokensApi,
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
@@ -46,32 +53,39 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             surveys::SurveyApi,
             jobs::JobsApi,
             audit::AuditApi,
+            tokens::TokensApi,
         ),
         "Nyttopuls",
         env!("CARGO_PKG_VERSION"),
     )
     .description(
         "Benefit evaluation of a municipality's IT services: the service catalogue, \
-         the users who are surveyed, survey programmes and rounds, results and the \
-         nyttoanalys. Every route needs `Authorization: Bearer <token>` \
-         (create one with `nyttopuls token create`).",
+         the users who are surveyed, and the survey programmes and rounds that ask them. \
+         Every route needs `Authorization: Bearer <token>` (create one with \
+         `nyttopuls token create`). Every list is paged the same way: `page` (from 1) \
+         and `per_page` (1–500, default 50) in, `{items, page, per_page, total}` out.",
     )
     .server(public_url.trim_end_matches('/'))
 }
 
 /// The API routes, with every error that did not come from an operation (unknown
-/// route, missing token, body too large) turned into the same JSON body.
+/// route, missing token, body too large) turned into the same JSON body, and `Allow`
+/// on a 405.
 pub fn routes(public_url: &str, max_body_bytes: usize) -> impl Endpoint<Output = Response> + use<> {
     let api = service(public_url);
+    let allowed = serde_json::from_str(&api.spec())
+        .map(|spec| allow::AllowedMethods::from_spec(&spec))
+        .unwrap_or_default();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new()
+    let routes = Route::new()
         .nest("/", api)
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .with(crate::web::limits::BodyLimit(max_body_bytes))
         .catch_all_error(json_error)
-        .map_to_response()
+        .map_to_response();
+    allow::with_allow_header(routes, allowed)
 }
 
 async fn json_error(error: poem::Error) -> Response {
@@ -87,6 +101,7 @@ async fn json_error(error: poem::Error) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
         s if s.is_server_error() => "internal",
         _ => "error",
     };
@@ -102,7 +117,7 @@ async fn json_error(error: poem::Error) -> Response {
             tracing::error!(%error, "unhandled error");
             "the server could not complete the request; it has been logged".to_owned()
         }
-        _ => error.to_string(),
+        _ => codes::with_allowed_values(error.to_string()),
     };
     poem::web::Json(serde_json::json!({"error": code, "message": message}))
         .with_status(status)

@@ -11,14 +11,15 @@ use poem_openapi::{
 use super::{
     ApiTags,
     auth::BearerAuth,
+    codes::{InvitationStatus, Language, RespondentKind},
     dto::{Created, NoContent, Paged},
     error::ApiResult,
-    text::Text,
+    paging::{PageNumber, PageSize, page_request},
+    text::{Code, EmailText, Name, checked_optional},
 };
 use crate::{
-    domain::{Error, NewRespondent, PageRequest, Respondent},
-    store::respondents::RespondentFilter,
-    usecases::{self, AppState},
+    domain::{Error, NewRespondent, Respondent},
+    usecases::{self, AppState, respondents::RespondentFilter},
 };
 
 #[derive(Debug, Object)]
@@ -27,27 +28,38 @@ pub struct RespondentDto {
     pub email: String,
     pub name: String,
     /// Förvaltning or unit, free text.
+    #[oai(nullable)]
     pub department: Option<String>,
-    /// `internal` (employee) or `external` (citizen, business).
-    pub kind: String,
-    /// `sv` or `en`: the language of emails and survey pages.
-    pub language: String,
+    pub kind: RespondentKind,
+    pub language: Language,
     /// Slugs of the services the person uses.
     pub services: Vec<String>,
 }
 
 #[derive(Debug, Object)]
 pub struct RespondentInput {
-    pub email: Text,
-    pub name: Text,
-    pub department: Option<Text>,
-    /// `internal` (default) or `external`.
-    pub kind: Option<Text>,
-    /// `sv` (default) or `en`.
-    pub language: Option<Text>,
-    /// Service slugs.
-    #[oai(default)]
-    pub services: Vec<Text>,
+    pub email: EmailText,
+    pub name: Name,
+    /// Förvaltning or unit, free text.
+    #[oai(nullable)]
+    pub department: Option<Name>,
+    /// Defaults to `internal`.
+    #[oai(nullable)]
+    pub kind: Option<RespondentKind>,
+    /// Defaults to `sv`.
+    #[oai(nullable)]
+    pub language: Option<Language>,
+    /// Slugs of the services the person uses; left out or `null` for none.
+    #[oai(
+        default,
+        nullable,
+        validator(
+            max_items = 1000,
+            max_length = 64,
+            pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+        )
+    )]
+    pub services: Vec<Code>,
 }
 
 #[derive(Debug, Object)]
@@ -68,8 +80,8 @@ impl From<Respondent> for RespondentDto {
             email: r.email.to_string(),
             name: r.name,
             department: r.department,
-            kind: r.kind.to_string(),
-            language: r.language.to_string(),
+            kind: r.kind.into(),
+            language: r.language.into(),
             services: r.services,
         }
     }
@@ -77,17 +89,20 @@ impl From<Respondent> for RespondentDto {
 
 impl RespondentInput {
     fn parse(&self) -> Result<NewRespondent, Error> {
+        let services = self
+            .services
+            .iter()
+            .map(|slug| slug.checked("services").map(str::to_owned))
+            .collect::<Result<Vec<_>, _>>()?;
         NewRespondent::parse_request(
-            &self.email,
-            &self.name,
-            self.department.as_deref(),
-            self.kind.as_deref(),
-            self.language.as_deref(),
-            &self
-                .services
-                .iter()
-                .map(|s| s.0.clone())
-                .collect::<Vec<_>>(),
+            self.email.checked("email")?,
+            self.name.checked("name")?,
+            checked_optional(&self.department, "department")?,
+            self.kind
+                .map(|kind| crate::domain::RespondentKind::from(kind).as_str()),
+            self.language
+                .map(|language| crate::domain::Language::from(language).as_str()),
+            &services,
         )
     }
 }
@@ -97,8 +112,7 @@ pub struct InvitationRecordDto {
     pub service: String,
     /// e.g. `2026-Q4`.
     pub period: String,
-    /// `queued`, `sent`, `reminded`, `answered`, `opted_out` or `bounced`.
-    pub status: String,
+    pub status: InvitationStatus,
 }
 
 /// A person's data (GDPR access).
@@ -130,10 +144,10 @@ impl RespondentsApi {
         auth: BearerAuth,
         service_id: Query<Option<i32>>,
         email: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        per_page: Query<Option<u64>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
     ) -> ApiResult<Json<Paged<RespondentDto>>> {
-        let page = PageRequest::new(page.0, per_page.0)?;
+        let page = page_request(page.0, per_page.0);
         let filter = RespondentFilter {
             service_id: service_id.0,
             email: email.0,
@@ -205,7 +219,7 @@ impl RespondentsApi {
                 .map(|i| InvitationRecordDto {
                     service: i.service,
                     period: i.period,
-                    status: i.status.as_str().to_owned(),
+                    status: i.status.into(),
                 })
                 .collect(),
             note: "Survey answers are stored without any link to the person and cannot be \

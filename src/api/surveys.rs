@@ -5,44 +5,50 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::Json};
 
-use super::{ApiTags, auth::BearerAuth, dto::Created, error::ApiResult, text::Text};
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    codes::{ItemKind, Period, RoundStatus, Scale},
+    dto::{Created, Paged},
+    error::ApiResult,
+    paging::{PageNumber, PageSize, page_request},
+    text::{Code, Name, Question},
+};
 use crate::{
     domain::{
-        Error, RoundStatus,
+        Error, PeriodKind,
         programme::{NewProgramme, Programme, ProgrammeFields, Sampling},
-        questionnaire::{Item, ItemKind, Questionnaire, ScaleTag},
+        questionnaire::{Item, ItemKind as ItemKindValue, Questionnaire},
         survey::{Round, RoundFilter},
     },
-    jobs, store,
-    usecases::{self, AppState},
+    jobs,
+    usecases::{self, AppState, programmes},
 };
 
 #[derive(Debug, Object)]
 pub struct ItemDto {
     /// Stable key, also the answer form's field name (e.g. `sus1`).
     pub key: String,
-    /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
-    pub kind: String,
-    /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
-    pub scale: String,
+    pub kind: ItemKind,
+    pub scale: Scale,
     pub text_sv: String,
     pub text_en: String,
-    /// Defaults to true.
-    pub required: Option<bool>,
+    /// Whether an answer is needed to submit the form.
+    pub required: bool,
 }
 
 /// An item as sent by a client.
 #[derive(Debug, Object)]
 pub struct ItemInput {
-    /// Stable key, also the answer form's field name (e.g. `sus1`).
-    pub key: Text,
-    /// `likert5`, `likert7`, `nps`, `minutes_per_week` or `text`.
-    pub kind: Text,
-    /// `sus`, `umux_lite`, `benefit`, `nps`, `time`, `comment` or `other`.
-    pub scale: Text,
-    pub text_sv: Text,
-    pub text_en: Text,
-    /// Defaults to true.
+    /// Stable key, also the answer form's field name (e.g. `sus1`): a–z, 0–9 and `_`.
+    #[oai(validator(max_length = 40, pattern = "^[a-z0-9_]+$"))]
+    pub key: Code,
+    pub kind: ItemKind,
+    pub scale: Scale,
+    pub text_sv: Question,
+    pub text_en: Question,
+    /// Defaults to true, except for `text` items.
+    #[oai(nullable)]
     pub required: Option<bool>,
 }
 
@@ -51,9 +57,12 @@ pub struct QuestionnaireDto {
     pub id: i32,
     pub name: String,
     pub version: i32,
+    /// The version this one was edited from; `null` for a first version.
+    #[oai(nullable)]
     pub previous_version_id: Option<i32>,
     /// Set for the built-in templates (`standard`, `sus`, `umux_lite`, `nytta`, `nps`,
-    /// `tidsvinst`, `kommentar`).
+    /// `tidsvinst`, `kommentar`); `null` for your own.
+    #[oai(nullable)]
     pub template_key: Option<String>,
     /// Used by a round: it never changes; an edit creates a new version.
     pub frozen: bool,
@@ -62,15 +71,9 @@ pub struct QuestionnaireDto {
 
 #[derive(Debug, Object)]
 pub struct QuestionnaireInput {
-    pub name: Text,
+    pub name: Name,
+    #[oai(validator(min_items = 1, max_items = 100))]
     pub items: Vec<ItemInput>,
-}
-
-fn snake(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 impl From<Questionnaire> for QuestionnaireDto {
@@ -87,11 +90,11 @@ impl From<Questionnaire> for QuestionnaireDto {
                 .into_iter()
                 .map(|item| ItemDto {
                     key: item.key,
-                    kind: snake(item.kind),
-                    scale: snake(item.scale),
+                    kind: item.kind.into(),
+                    scale: item.scale.into(),
                     text_sv: item.text_sv,
                     text_en: item.text_en,
-                    required: Some(item.required),
+                    required: item.required,
                 })
                 .collect(),
         }
@@ -103,24 +106,15 @@ fn parse_items(items: Vec<ItemInput>) -> Result<Vec<Item>, Error> {
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
-            let kind: ItemKind = item
-                .kind
-                .parse()
-                .map_err(|m| Error::invalid(format!("items[{index}].kind"), m))?;
-            let scale: ScaleTag = serde_json::from_value(serde_json::Value::String(item.scale.0.clone()))
-                .map_err(|_| {
-                    Error::invalid(
-                        format!("items[{index}].scale"),
-                        format!("`{}` is not a scale: use sus, umux_lite, benefit, nps, time, comment or other", item.scale.0),
-                    )
-                })?;
+            let field = |name: &str| format!("items[{index}].{name}");
+            let kind = ItemKindValue::from(item.kind);
             Ok(Item {
-                key: item.key.into(),
+                key: item.key.into_checked(&field("key"))?,
                 kind,
-                scale,
-                text_sv: item.text_sv.into(),
-                text_en: item.text_en.into(),
-                required: item.required.unwrap_or(kind != ItemKind::Text),
+                scale: item.scale.into(),
+                text_sv: item.text_sv.into_checked(&field("text_sv"))?,
+                text_en: item.text_en.into_checked(&field("text_en"))?,
+                required: item.required.unwrap_or(kind != ItemKindValue::Text),
             })
         })
         .collect()
@@ -129,6 +123,7 @@ fn parse_items(items: Vec<ItemInput>) -> Result<Vec<Item>, Error> {
 #[derive(Debug, Object)]
 pub struct PrecisionSampling {
     /// Target half-width of the SUS 95 % confidence interval, in points (e.g. 5).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50")))]
     pub half_width: f64,
 }
 
@@ -153,11 +148,13 @@ pub struct ProgrammeDto {
     pub name: String,
     pub questionnaire_id: i32,
     /// The services surveyed; `null` means every active service.
+    #[oai(nullable)]
     pub service_ids: Option<Vec<i32>>,
-    /// 6-field cron, seconds first, Europe/Stockholm (e.g. `0 0 8 1 */3 *`).
+    /// When the rounds open: a 6-field cron, seconds first (`sec min hour day-of-month
+    /// month day-of-week`), in Europe/Stockholm wall-clock time, e.g. `0 0 8 1 */3 *`.
+    /// Day of week: 0 or 7 = Sunday, 1 = Monday … 6 = Saturday (`1-5` = Monday–Friday).
     pub schedule: String,
-    /// `month`, `quarter`, `half` or `year`: one round per service and period.
-    pub period: String,
+    pub period: Period,
     /// Days a round stays open.
     pub open_days: u32,
     /// Days after opening when non-respondents are reminded (0 = next reminder run).
@@ -168,20 +165,35 @@ pub struct ProgrammeDto {
 
 #[derive(Debug, Object)]
 pub struct ProgrammeInput {
-    pub name: Text,
+    pub name: Name,
     /// Defaults to the built-in "Nyttopuls standard" questionnaire.
+    #[oai(nullable)]
     pub questionnaire_id: Option<i32>,
     /// Leave out (or null) for every active service.
+    #[oai(nullable, validator(min_items = 1, max_items = 10000))]
     pub service_ids: Option<Vec<i32>>,
-    pub schedule: Text,
+    /// When the rounds open: a 6-field cron, seconds first (`sec min hour day-of-month
+    /// month day-of-week`), in Europe/Stockholm wall-clock time, e.g. `0 0 8 1 */3 *`.
+    /// Day of week: 0 or 7 = Sunday, 1 = Monday … 6 = Saturday (`1-5` = Monday–Friday).
+    pub schedule: Code,
     /// Defaults to `quarter`.
-    pub period: Option<Text>,
-    /// Defaults to 14.
+    #[oai(nullable)]
+    pub period: Option<Period>,
+    /// Days a round stays open, 1–365; defaults to 14.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "365")))]
     pub open_days: Option<i64>,
-    /// Defaults to `[7]`.
+    /// Days after opening when non-respondents are reminded, each less than
+    /// `open_days`; at most 5; defaults to `[7]`.
+    #[oai(
+        nullable,
+        validator(max_items = 5, minimum(value = "0"), maximum(value = "364"))
+    )]
     pub reminder_days: Option<Vec<i64>>,
+    /// Defaults to everyone.
+    #[oai(nullable)]
     pub sampling: Option<SamplingDto>,
     /// Defaults to true.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 
@@ -193,7 +205,7 @@ impl From<Programme> for ProgrammeDto {
             questionnaire_id: p.questionnaire_id,
             service_ids: p.service_ids,
             schedule: p.schedule.as_str().to_owned(),
-            period: p.period.to_string(),
+            period: p.period.into(),
             open_days: p.open_days,
             reminder_days: p.reminder_days,
             sampling: match p.sampling {
@@ -208,21 +220,15 @@ impl From<Programme> for ProgrammeDto {
 }
 
 impl ProgrammeInput {
-    async fn parse(self, state: &AppState) -> Result<NewProgramme, Error> {
-        let questionnaire_id = match self.questionnaire_id {
-            Some(id) => id,
-            None => {
-                store::questionnaires::template(&state.db, "standard")
-                    .await?
-                    .id
-            }
-        };
+    /// Builds the programme around `questionnaire_id`, the one the input names or the
+    /// default the use case chose.
+    fn parse(self, questionnaire_id: i32) -> Result<NewProgramme, Error> {
         NewProgramme::parse(ProgrammeFields {
-            name: &self.name,
+            name: self.name.checked("name")?,
             questionnaire_id,
             service_ids: self.service_ids,
-            schedule: &self.schedule,
-            period: self.period.as_deref(),
+            schedule: self.schedule.checked("schedule")?,
+            period: self.period.map(|p| PeriodKind::from(p).as_str()),
             open_days: self.open_days,
             reminder_days: self.reminder_days,
             sampling: self.sampling.map(|s| match s {
@@ -236,32 +242,6 @@ impl ProgrammeInput {
     }
 }
 
-/// A round is `open` (taking answers) until its window ends or an admin closes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum RoundStatusDto {
-    Open,
-    Closed,
-}
-
-impl From<RoundStatus> for RoundStatusDto {
-    fn from(status: RoundStatus) -> Self {
-        match status {
-            RoundStatus::Open => Self::Open,
-            RoundStatus::Closed => Self::Closed,
-        }
-    }
-}
-
-impl From<RoundStatusDto> for RoundStatus {
-    fn from(status: RoundStatusDto) -> Self {
-        match status {
-            RoundStatusDto::Open => Self::Open,
-            RoundStatusDto::Closed => Self::Closed,
-        }
-    }
-}
-
 #[derive(Debug, Object)]
 pub struct RoundDto {
     pub id: i32,
@@ -272,7 +252,7 @@ pub struct RoundDto {
     pub period: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
-    pub status: RoundStatusDto,
+    pub status: RoundStatus,
     /// Invitations created.
     pub invited: i32,
     /// Responses stored.
@@ -311,15 +291,13 @@ impl SurveyApi {
     async fn list_questionnaires(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
-    ) -> ApiResult<Json<Vec<QuestionnaireDto>>> {
-        Ok(Json(
-            store::questionnaires::list(&state.db)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        ))
+        auth: BearerAuth,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
+    ) -> ApiResult<Json<Paged<QuestionnaireDto>>> {
+        let page = page_request(page.0, per_page.0);
+        let found = programmes::list_questionnaires(&state, &auth.0, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Get a questionnaire
@@ -327,12 +305,11 @@ impl SurveyApi {
     async fn get_questionnaire(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<QuestionnaireDto>> {
-        Ok(Json(
-            store::questionnaires::get(&state.db, id.0).await?.into(),
-        ))
+        let questionnaire = programmes::get_questionnaire(&state, &auth.0, id.0).await?;
+        Ok(Json(questionnaire.into()))
     }
 
     /// Create a questionnaire from the item kinds (admin)
@@ -343,12 +320,11 @@ impl SurveyApi {
         auth: BearerAuth,
         input: Json<QuestionnaireInput>,
     ) -> ApiResult<Created<QuestionnaireDto>> {
-        auth.0.require_admin()?;
         let input = input.0;
-        let saved = store::questionnaires::create(
-            &state.db,
+        let saved = programmes::create_questionnaire(
+            &state,
             &auth.0,
-            &input.name,
+            input.name.checked("name")?,
             parse_items(input.items)?,
         )
         .await?;
@@ -365,13 +341,12 @@ impl SurveyApi {
         id: Path<i32>,
         input: Json<QuestionnaireInput>,
     ) -> ApiResult<Json<QuestionnaireDto>> {
-        auth.0.require_admin()?;
         let input = input.0;
-        let saved = store::questionnaires::update(
-            &state.db,
+        let saved = programmes::update_questionnaire(
+            &state,
             &auth.0,
             id.0,
-            &input.name,
+            input.name.checked("name")?,
             parse_items(input.items)?,
         )
         .await?;
@@ -383,15 +358,13 @@ impl SurveyApi {
     async fn list_programmes(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
-    ) -> ApiResult<Json<Vec<ProgrammeDto>>> {
-        Ok(Json(
-            store::programmes::list(&state.db, false)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        ))
+        auth: BearerAuth,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
+    ) -> ApiResult<Json<Paged<ProgrammeDto>>> {
+        let page = page_request(page.0, per_page.0);
+        let found = programmes::list_programmes(&state, &auth.0, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Get a survey programme
@@ -399,10 +372,11 @@ impl SurveyApi {
     async fn get_programme(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ProgrammeDto>> {
-        Ok(Json(store::programmes::get(&state.db, id.0).await?.into()))
+        let programme = programmes::get_programme(&state, &auth.0, id.0).await?;
+        Ok(Json(programme.into()))
     }
 
     /// Create a survey programme (admin); its timer starts at once
@@ -413,10 +387,10 @@ impl SurveyApi {
         auth: BearerAuth,
         input: Json<ProgrammeInput>,
     ) -> ApiResult<Created<ProgrammeDto>> {
-        auth.0.require_admin()?;
-        let new = input.0.parse(&state).await?;
-        let saved = store::programmes::save(&state.db, &auth.0, None, new).await?;
-        state.programmes_changed.notify_one();
+        let input = input.0;
+        let named = input.questionnaire_id;
+        let saved =
+            programmes::save_programme(&state, &auth.0, None, named, |q| input.parse(q)).await?;
         Ok(Created::Created(Json(saved.into())))
     }
 
@@ -429,10 +403,11 @@ impl SurveyApi {
         id: Path<i32>,
         input: Json<ProgrammeInput>,
     ) -> ApiResult<Json<ProgrammeDto>> {
-        auth.0.require_admin()?;
-        let new = input.0.parse(&state).await?;
-        let saved = store::programmes::save(&state.db, &auth.0, Some(id.0), new).await?;
-        state.programmes_changed.notify_one();
+        let input = input.0;
+        let named = input.questionnaire_id;
+        let saved =
+            programmes::save_programme(&state, &auth.0, Some(id.0), named, |q| input.parse(q))
+                .await?;
         Ok(Json(saved.into()))
     }
 
@@ -444,9 +419,7 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<ProgrammeDto>> {
-        auth.0.require_admin()?;
-        let saved = store::programmes::deactivate(&state.db, &auth.0, id.0).await?;
-        state.programmes_changed.notify_one();
+        let saved = programmes::deactivate_programme(&state, &auth.0, id.0).await?;
         Ok(Json(saved.into()))
     }
 
@@ -466,25 +439,29 @@ impl SurveyApi {
         }))
     }
 
-    /// List rounds, filtered by service, programme and status; an owner sees only the
-    /// rounds of their own services
+    /// List rounds, newest first, filtered by service, programme and status; an owner
+    /// sees only the rounds of their own services
     #[oai(path = "/rounds", method = "get")]
+    #[allow(clippy::too_many_arguments)]
     async fn list_rounds(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         service_id: Query<Option<i32>>,
         programme_id: Query<Option<i32>>,
-        status: Query<Option<RoundStatusDto>>,
-    ) -> ApiResult<Json<Vec<RoundDto>>> {
+        status: Query<Option<RoundStatus>>,
+        page: Query<Option<PageNumber>>,
+        per_page: Query<Option<PageSize>>,
+    ) -> ApiResult<Json<Paged<RoundDto>>> {
         let filter = RoundFilter {
             service_id: service_id.0,
             programme_id: programme_id.0,
             status: status.0.map(Into::into),
             owner_id: None,
         };
-        let rounds = usecases::rounds::list_rounds(&state, &auth.0, filter).await?;
-        Ok(Json(rounds.into_iter().map(Into::into).collect()))
+        let page = page_request(page.0, per_page.0);
+        let found = usecases::rounds::list_rounds(&state, &auth.0, filter, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Get a round

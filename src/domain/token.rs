@@ -104,3 +104,71 @@ mod tests {
         assert_eq!(a.hash(), SurveyToken::hash_of(a.as_str()));
     }
 }
+
+/// An API token as an admin sees it: who it stands for and when it was used, never its
+/// secret or hash.
+#[derive(Debug, Clone)]
+pub struct TokenSummary {
+    pub id: i32,
+    pub label: String,
+    pub role: super::Role,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Europe/Stockholm calendar day; `None` if never used.
+    pub last_used_on: Option<chrono::NaiveDate>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Longest lifetime a new token may be given (ten years).
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// When a token created at `now` that lives `days` days stops working.
+pub fn expiry_after_days(
+    now: chrono::DateTime<chrono::Utc>,
+    days: u32,
+) -> Result<chrono::DateTime<chrono::Utc>, super::Error> {
+    if !(1..=MAX_EXPIRY_DAYS).contains(&days) {
+        return Err(super::Error::invalid(
+            "expires_in_days",
+            format!("must be between 1 and {MAX_EXPIRY_DAYS}"),
+        ));
+    }
+    Ok(now + chrono::Duration::days(i64::from(days)))
+}
+
+/// A token works until it is revoked or its expiry time is reached.
+pub fn token_is_usable(
+    revoked: bool,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    !revoked && expires_at.is_none_or(|expiry| now < expiry)
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn a_token_stops_working_at_its_expiry_and_when_revoked() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let expiry = expiry_after_days(now, 30).unwrap();
+        assert_eq!(
+            expiry,
+            Utc.with_ymd_and_hms(2026, 12, 29, 12, 0, 0).unwrap()
+        );
+        assert!(token_is_usable(false, Some(expiry), now));
+        assert!(!token_is_usable(false, Some(expiry), expiry));
+        assert!(!token_is_usable(true, None, now));
+        assert!(token_is_usable(false, None, now));
+    }
+
+    #[test]
+    fn an_expiry_is_one_day_to_ten_years_away() {
+        let now = Utc::now();
+        assert!(expiry_after_days(now, 0).is_err());
+        assert!(expiry_after_days(now, MAX_EXPIRY_DAYS + 1).is_err());
+        assert!(expiry_after_days(now, MAX_EXPIRY_DAYS).is_ok());
+    }
+}

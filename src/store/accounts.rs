@@ -1,9 +1,13 @@
 //! Accounts (admin = Kommunledningskontoret, owner = an objektägare) and their API
 //! tokens. Only a token's selector and the SHA-256 of its secret are stored.
 
-use chrono::Utc;
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::Stockholm;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -11,7 +15,10 @@ use super::{
     audit, catalogue, db_error,
     entity::{account, api_token},
 };
-use crate::domain::{Actor, Error, Role, token::ApiToken};
+use crate::domain::{
+    Actor, Error, Page, PageRequest, Role,
+    token::{ApiToken, TokenSummary, token_is_usable},
+};
 
 fn role_name(role: Role) -> &'static str {
     match role {
@@ -21,12 +28,24 @@ fn role_name(role: Role) -> &'static str {
 }
 
 /// Creates an account for `role` (reusing an owner's existing account) and a new token
-/// for it; returns the token in clear text, the only time it is ever visible.
+/// for it that never expires; returns the token in clear text, the only time it is ever
+/// visible.
 pub async fn create_token(
     db: &DatabaseConnection,
     actor: &Actor,
     role: Role,
     label: &str,
+) -> Result<String, Error> {
+    create_expiring_token(db, actor, role, label, None).await
+}
+
+/// Like [`create_token`], for a token that stops working at `expires_at` (if given).
+pub async fn create_expiring_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    role: Role,
+    label: &str,
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<String, Error> {
     let txn = super::begin_write(db).await?;
     let owner_id = match role {
@@ -69,6 +88,8 @@ pub async fn create_token(
         label: Set(label.to_owned()),
         created_at: Set(Utc::now()),
         revoked_at: Set(None),
+        expires_at: Set(expires_at),
+        last_used_on: Set(None),
         ..Default::default()
     })
     .exec(&txn)
@@ -81,32 +102,35 @@ pub async fn create_token(
         "create",
         "api_token",
         Some(token_id.to_string()),
-        json!({"role": role_name(role), "owner_id": owner_id, "label": label}),
+        json!({"role": role_name(role), "owner_id": owner_id, "label": label, "expires_at": expires_at}),
     )
     .await?;
     txn.commit().await.map_err(db_error)?;
     Ok(token.reveal())
 }
 
-/// The actor a presented bearer token stands for, or `None` for any unknown, revoked
-/// or malformed token (the caller answers 401 without saying which).
+/// The actor a presented bearer token stands for, or `None` for any unknown, revoked,
+/// expired or malformed token (the caller answers 401 without saying which). Notes the
+/// day of use, writing at most once a day per token.
 pub async fn actor_for_token(
     db: &impl ConnectionTrait,
     presented: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<Actor>, Error> {
     let Some(token) = ApiToken::parse(presented) else {
         return Ok(None);
     };
     let Some(row) = api_token::Entity::find()
         .filter(api_token::Column::Selector.eq(token.selector.as_str()))
-        .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await
         .map_err(db_error)?
     else {
         return Ok(None);
     };
-    if !token.matches(&row.secret_hash) {
+    if !token.matches(&row.secret_hash)
+        || !token_is_usable(row.revoked_at.is_some(), row.expires_at, now)
+    {
         return Ok(None);
     }
     let Some(account) = account::Entity::find_by_id(row.account_id)
@@ -116,14 +140,109 @@ pub async fn actor_for_token(
     else {
         return Ok(None);
     };
-    let role = match (account.role.as_str(), account.owner_id) {
-        ("admin", _) => Role::Admin,
-        ("owner", Some(owner_id)) => Role::Owner { owner_id },
-        _ => return Ok(None),
+    let Some(role) = role_of(&account) else {
+        return Ok(None);
     };
+    let today = stockholm_day(now);
+    if row.last_used_on != Some(today) {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedOn, Expr::value(today))
+            .filter(api_token::Column::Id.eq(row.id))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
     Ok(Some(Actor {
         account_id: Some(account.id),
         role,
         label: format!("token:{} ({})", row.id, account.role),
     }))
+}
+
+fn role_of(account: &account::Model) -> Option<Role> {
+    match (account.role.as_str(), account.owner_id) {
+        ("admin", _) => Some(Role::Admin),
+        ("owner", Some(owner_id)) => Some(Role::Owner { owner_id }),
+        _ => None,
+    }
+}
+
+fn stockholm_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Stockholm).date_naive()
+}
+
+/// The tokens that have not been revoked (expired ones included, so they can be
+/// cleaned up), oldest first.
+pub async fn list_tokens(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> Result<Page<TokenSummary>, Error> {
+    let query = api_token::Entity::find().filter(api_token::Column::RevokedAt.is_null());
+    let total = query.clone().count(db).await.map_err(db_error)?;
+    let tokens = query
+        .order_by_asc(api_token::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let roles: HashMap<i32, Role> = account::Entity::find()
+        .filter(account::Column::Id.is_in(tokens.iter().map(|t| t.account_id)))
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .filter_map(|account| Some((account.id, role_of(account)?)))
+        .collect();
+    let items = tokens
+        .into_iter()
+        .map(|token| {
+            let role = *roles.get(&token.account_id).ok_or_else(|| {
+                Error::bug(format!("api token {} has no valid account", token.id))
+            })?;
+            Ok(TokenSummary {
+                id: token.id,
+                label: token.label,
+                role,
+                created_at: token.created_at,
+                last_used_on: token.last_used_on,
+                expires_at: token.expires_at,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Page::new(items, total, page))
+}
+
+/// Revokes a token at once: every later request with it gets 401. Revoking a revoked
+/// token changes nothing; an unknown id is not found.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let txn = super::begin_write(db).await?;
+    let token = api_token::Entity::find_by_id(id)
+        .one(&txn)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found("api token", id))?;
+    if token.revoked_at.is_none() {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+        audit::record(
+            &txn,
+            actor,
+            "revoke",
+            "api_token",
+            Some(id.to_string()),
+            json!({"label": token.label}),
+        )
+        .await?;
+    }
+    txn.commit().await.map_err(db_error)
 }

@@ -1,7 +1,7 @@
 //! Departments, owners and services. Every write records an audit entry in the same
 //! transaction.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -316,6 +316,7 @@ pub async fn save_service(
     actor: &Actor,
     id: Option<i32>,
     new: NewService,
+    now: DateTime<Utc>,
 ) -> Result<Service, Error> {
     let txn = super::begin_write(db).await?;
     let existing = match id {
@@ -339,7 +340,6 @@ pub async fn save_service(
         || format!("a service with slug `{}`", new.slug),
     )
     .await?;
-    let now = Utc::now();
     let model = service::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(new.name.clone()),
@@ -386,13 +386,14 @@ pub async fn deactivate_service(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
+    now: DateTime<Utc>,
 ) -> Result<Service, Error> {
     let txn = super::begin_write(db).await?;
     get_service(&txn, id).await?;
     let saved: Service = service::ActiveModel {
         id: Set(id),
         active: Set(false),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(now),
         ..Default::default()
     }
     .update(&txn)

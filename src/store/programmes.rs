@@ -1,6 +1,6 @@
 //! Survey programmes and their target services.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -97,6 +97,7 @@ pub async fn save(
     actor: &Actor,
     id: Option<i32>,
     new: NewProgramme,
+    now: DateTime<Utc>,
 ) -> Result<Programme, Error> {
     let txn = super::begin_write(db).await?;
     if let Some(id) = id {
@@ -120,7 +121,6 @@ pub async fn save(
                 )
             })?;
     }
-    let now = Utc::now();
     let model = programme::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(new.name.clone()),
@@ -195,13 +195,14 @@ pub async fn deactivate(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
+    now: DateTime<Utc>,
 ) -> Result<Programme, Error> {
     let txn = super::begin_write(db).await?;
     get(&txn, id).await?;
     programme::Entity::update_many()
         .filter(programme::Column::Id.eq(id))
         .col_expr(programme::Column::Active, false.into())
-        .col_expr(programme::Column::UpdatedAt, Utc::now().into())
+        .col_expr(programme::Column::UpdatedAt, now.into())
         .exec(&txn)
         .await
         .map_err(db_error)?;

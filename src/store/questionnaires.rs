@@ -1,7 +1,7 @@
 //! Questionnaire versions. A version used by a round never changes: saving over it
 //! creates the next version instead.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -91,10 +91,11 @@ pub async fn create(
     actor: &Actor,
     name: &str,
     items: Vec<Item>,
+    now: DateTime<Utc>,
 ) -> Result<Questionnaire, Error> {
     validate_items(name, &items)?;
     let txn = super::begin_write(db).await?;
-    let id = insert(&txn, name, 1, None, &items).await?;
+    let id = insert(&txn, name, 1, None, &items, now).await?;
     audit::record(
         &txn,
         actor,
@@ -117,12 +118,21 @@ pub async fn update(
     id: i32,
     name: &str,
     items: Vec<Item>,
+    now: DateTime<Utc>,
 ) -> Result<Questionnaire, Error> {
     validate_items(name, &items)?;
     let txn = super::begin_write(db).await?;
     let current = get(&txn, id).await?;
     let saved_id = if current.frozen {
-        insert(&txn, name, current.version + 1, Some(current.id), &items).await?
+        insert(
+            &txn,
+            name,
+            current.version + 1,
+            Some(current.id),
+            &items,
+            now,
+        )
+        .await?
     } else {
         questionnaire::Entity::update_many()
             .filter(questionnaire::Column::Id.eq(id))
@@ -161,6 +171,7 @@ async fn insert(
     version: i32,
     previous_version_id: Option<i32>,
     items: &[Item],
+    now: DateTime<Utc>,
 ) -> Result<i32, Error> {
     Ok(questionnaire::Entity::insert(questionnaire::ActiveModel {
         name: Set(name.trim().to_owned()),
@@ -168,7 +179,7 @@ async fn insert(
         previous_version_id: Set(previous_version_id),
         template_key: Set(None),
         items: Set(items_json(items)?),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     })
     .exec(db)

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{OnConflict, Query},
 };
 
@@ -19,7 +19,7 @@ use super::{
     outbox,
 };
 use crate::domain::{
-    Error, InvitationStatus, Language, RoundStatus,
+    Error, InvitationStatus, Language, Page, PageRequest, RoundStatus,
     selection::Candidate,
     survey::{Round, RoundFilter},
 };
@@ -283,19 +283,25 @@ pub async fn last_closed_with_answers(
     Ok(Some((last.into(), answers)))
 }
 
-pub async fn list(db: &impl ConnectionTrait, filter: &RoundFilter) -> Result<Vec<Round>, Error> {
-    let mut query = round::Entity::find();
+/// One page of rounds, newest first. An owner filter keeps the rounds of that owner's
+/// services, in SQL, so paging and the total stay right.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &RoundFilter,
+    page: PageRequest,
+) -> Result<Page<Round>, Error> {
+    let mut condition = Condition::all();
     if let Some(service_id) = filter.service_id {
-        query = query.filter(round::Column::ServiceId.eq(service_id));
+        condition = condition.add(round::Column::ServiceId.eq(service_id));
     }
     if let Some(programme_id) = filter.programme_id {
-        query = query.filter(round::Column::ProgrammeId.eq(programme_id));
+        condition = condition.add(round::Column::ProgrammeId.eq(programme_id));
     }
     if let Some(status) = filter.status {
-        query = query.filter(round::Column::Status.eq(round::Status::from(status)));
+        condition = condition.add(round::Column::Status.eq(round::Status::from(status)));
     }
     if let Some(owner_id) = filter.owner_id {
-        query = query.filter(
+        condition = condition.add(
             round::Column::ServiceId.in_subquery(
                 Query::select()
                     .column(service::Column::Id)
@@ -305,15 +311,10 @@ pub async fn list(db: &impl ConnectionTrait, filter: &RoundFilter) -> Result<Vec
             ),
         );
     }
-    Ok(query
-        .order_by_desc(round::Column::Id)
-        .limit(1000)
-        .all(db)
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    let query = round::Entity::find()
+        .filter(condition)
+        .order_by_desc(round::Column::Id);
+    super::fetch_page(db, query, page).await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Round, Error> {

@@ -4,6 +4,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use super::AppState;
+pub use crate::store::invitations::InvitationContext;
 use crate::{
     domain::{
         Error,
@@ -12,7 +13,7 @@ use crate::{
     },
     store::{
         self,
-        invitations::{InvitationContext, Submission, SubmissionOutcome},
+        invitations::{Submission, SubmissionOutcome},
     },
 };
 

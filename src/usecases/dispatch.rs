@@ -23,7 +23,8 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     let from: Mailbox = settings
         .from
         .parse()
-        .map_err(|e| Error::invalid("mail.from", format!("{e}")))?;
+        // Checked when the settings were loaded, so this is never the caller's fault.
+        .map_err(|e| Error::bug(format!("mail.from passed the start-up check but: {e}")))?;
     let from = Arc::new(from);
     let mut counts = Counts::new();
     // Only messages due when the run began: a retry scheduled by this run waits for the

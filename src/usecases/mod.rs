@@ -6,12 +6,17 @@
 
 mod answer_writer;
 pub mod answers;
+pub mod audit;
+pub mod catalogue;
 mod clock;
 pub mod dispatch;
+pub mod operations;
+pub mod programmes;
 pub mod reminders;
 pub mod respondents;
 pub mod retention;
 pub mod rounds;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -11,11 +11,10 @@ use crate::{
         Actor, Error, NewRespondent, Page, PageRequest, Respondent,
         import::{self, ImportSummary, plan_import},
     },
-    store::{
-        self, audit,
-        respondents::{InvitationRecord, RespondentFilter},
-    },
+    store::{self, audit, respondents::InvitationRecord},
 };
+
+pub use crate::store::respondents::RespondentFilter;
 
 /// Parses, checks and applies a respondent CSV: people are created or updated by email
 /// and each listed person's services become exactly those in the file. Any bad row

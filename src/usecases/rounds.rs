@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{AppState, Counts};
 use crate::{
     domain::{
-        Actor, Error, Service,
+        Actor, Error, Page, PageRequest, Service,
         programme::{Programme, RoundHistory},
         selection::choose_invitees,
         survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
@@ -250,9 +250,10 @@ pub async fn list_rounds(
     state: &AppState,
     actor: &Actor,
     mut filter: RoundFilter,
-) -> Result<Vec<Round>, Error> {
+    page: PageRequest,
+) -> Result<Page<Round>, Error> {
     filter.owner_id = actor.owner_scope();
-    store::rounds::list(&state.db, &filter).await
+    store::rounds::list(&state.db, &filter, page).await
 }
 
 pub async fn get_round(state: &AppState, actor: &Actor, id: i32) -> Result<Round, Error> {

@@ -14,8 +14,7 @@ use crate::{
         Language,
         questionnaire::{AnswerProblem, ItemKind, Questionnaire},
     },
-    store::invitations::InvitationContext,
-    usecases::AppState,
+    usecases::{AppState, answers::InvitationContext},
 };
 
 #[derive(Serialize)]

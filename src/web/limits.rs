@@ -2,8 +2,15 @@
 //! `Content-Length` says so, and while reading a body sent without one (chunked).
 //! (poem's `SizeLimit` also refuses bodiless requests without a `Content-Length`, which
 //! would break every GET.)
+//! The body must also arrive within [`BODY_READ_TIMEOUT`], or the request gets 408: poem
+//! 3.1 has no read timeout of its own, so a client trickling its body would hold the
+//! connection (and a database-bound handler waiting for it) indefinitely.
+
+use std::time::Duration;
 
 use poem::{Body, Endpoint, Error, Middleware, Request, Result, http::StatusCode, http::header};
+
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct BodyLimit(pub usize);
 
@@ -42,11 +49,21 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             return Err(too_large());
         }
         let mut request = request;
-        if declared.is_none() && request.headers().contains_key(header::TRANSFER_ENCODING) {
-            let bytes = request
-                .take_body()
-                .into_bytes_limit(self.max_bytes)
+        let has_body = declared.is_some_and(|length| length > 0)
+            || (declared.is_none() && request.headers().contains_key(header::TRANSFER_ENCODING));
+        if has_body {
+            let reading = request.take_body().into_bytes_limit(self.max_bytes);
+            let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, reading)
                 .await
+                .map_err(|_| {
+                    Error::from_string(
+                        format!(
+                            "the request body did not arrive within {} seconds",
+                            BODY_READ_TIMEOUT.as_secs()
+                        ),
+                        StatusCode::REQUEST_TIMEOUT,
+                    )
+                })?
                 .map_err(|_| too_large())?;
             request.set_body(Body::from_bytes(bytes));
         }

@@ -2,7 +2,7 @@
 
 use poem::{IntoResponse, Response, handler, http::StatusCode, web::Data};
 
-use crate::{store, usecases::AppState};
+use crate::usecases::{AppState, operations};
 
 #[handler]
 pub fn healthz() -> &'static str {
@@ -11,7 +11,7 @@ pub fn healthz() -> &'static str {
 
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
-    if store::ping(&state.db).await {
+    if operations::database_ready(&state).await {
         "ready".into_response()
     } else {
         "database unreachable"
@@ -22,7 +22,7 @@ pub async fn readyz(state: Data<&AppState>) -> Response {
 
 #[handler]
 pub fn metrics(state: Data<&AppState>) -> Response {
-    let (size, idle) = store::pool_usage(&state.db);
+    let (size, idle) = operations::pool_usage(&state);
     state
         .metrics
         .render(size, idle)

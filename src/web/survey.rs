@@ -21,9 +21,8 @@ use super::{
 };
 use crate::{
     domain::Language,
-    store::invitations::InvitationContext,
     usecases::AppState,
-    usecases::answers::{self, LinkState, SubmitOutcome},
+    usecases::answers::{self, InvitationContext, LinkState, SubmitOutcome},
 };
 
 #[derive(Debug, Deserialize)]

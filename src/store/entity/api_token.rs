@@ -11,6 +11,9 @@ pub struct Model {
     pub label: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    pub expires_at: Option<DateTimeUtc>,
+    /// Europe/Stockholm calendar day of the last use.
+    pub last_used_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

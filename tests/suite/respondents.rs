@@ -1,9 +1,7 @@
 //! Kommunledningskontoret keeps the register of respondents (the users of the IT
 //! services): one by one over the API, or a whole CSV file at a time.
 
-mod common;
-
-use common::{TestApp, assert_error, id_of, spawn_app, status_and_json};
+use crate::common::{TestApp, assert_error, id_of, spawn_app, status_and_json};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

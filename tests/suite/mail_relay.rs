@@ -3,12 +3,9 @@
 //! refuses us (credentials, certificate) fails the dispatch run, keeps every message
 //! queued and bounces nobody; the email itself carries its links verbatim.
 
-mod common;
-mod mail_sink;
-
-use common::{TestApp, spawn_app_with, status_and_json};
+use crate::common::{TestApp, spawn_app_with, status_and_json};
+use crate::mail_sink::{MailSink, Relay};
 use mail_parser::MessageParser;
-use mail_sink::{MailSink, Relay};
 use mailin_embedded::AuthMechanism;
 use nyttopuls::{
     app::Application,

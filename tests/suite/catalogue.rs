@@ -1,9 +1,7 @@
 //! Kommunledningskontoret keeps the service catalogue: förvaltningar, objektägare and
 //! IT services, over the JSON API.
 
-mod common;
-
-use common::{assert_error, id_of, spawn_app, spawn_app_with, status_and_json};
+use crate::common::{assert_error, id_of, spawn_app, spawn_app_with, status_and_json};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -673,7 +671,7 @@ async fn a_body_over_the_size_limit_is_rejected_with_413() {
 
 /// POSTs `body` as admin with `Transfer-Encoding: chunked` (no Content-Length) over a
 /// plain socket; returns the response status.
-async fn post_chunked(app: &common::TestApp, path: &str, body: String) -> u16 {
+async fn post_chunked(app: &crate::common::TestApp, path: &str, body: String) -> u16 {
     use std::io::{Read, Write};
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\

@@ -1,9 +1,7 @@
 //! Who may do what: no token is 401, an objektägare sees only their own services and
 //! record and writes nothing, Kommunledningskontoret (admin) does everything.
 
-mod common;
-
-use common::{TestApp, assert_error, spawn_app, status_and_json};
+use crate::common::{TestApp, assert_error, spawn_app, status_and_json};
 use reqwest::StatusCode;
 use serde_json::json;
 

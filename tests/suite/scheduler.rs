@@ -2,28 +2,21 @@
 //! while the server was down is caught up when it starts, and two instances firing two
 //! programmes in the same second still invite each person once.
 
-mod common;
-
 use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
 
+use crate::common::{TestApp, id_of, spawn_app_with, status_and_json};
 use chrono::{Datelike, Timelike, Utc};
 use chrono_tz::Europe::Stockholm;
-use common::{TestApp, id_of, spawn_app_with, status_and_json};
 use nyttopuls::config::Secret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn rounds(app: &TestApp) -> Vec<Value> {
-    let (_, body) = status_and_json(app.get("/api/v1/rounds?per_page=100").await).await;
-    // A page `{items, …}`, or a bare array from servers before lists were paginated.
-    body.get("items")
-        .unwrap_or(&body)
-        .as_array()
-        .unwrap()
-        .clone()
+    let (_, body) = status_and_json(app.get("/api/v1/rounds").await).await;
+    body["items"].as_array().unwrap().clone()
 }
 
 /// Polls until a round exists (the scheduler runs on its own time), at most 20 s.

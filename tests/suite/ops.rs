@@ -1,9 +1,7 @@
 //! Operations: liveness, readiness, Prometheus metrics and the OpenAPI document, as a
 //! municipality's IT operations and integrators use them.
 
-mod common;
-
-use common::{spawn_app, status_and_json};
+use crate::common::{spawn_app, status_and_json};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -123,12 +121,13 @@ async fn the_openapi_document_is_public_json_describing_the_api() {
 #[tokio::test]
 async fn the_suite_runs_on_the_database_it_was_asked_to_use() {
     let app = spawn_app().await;
-    let expected =
-        if std::env::var(common::TEST_DATABASE_URL).is_ok_and(|url| !url.trim().is_empty()) {
-            sea_orm::DbBackend::Postgres
-        } else {
-            sea_orm::DbBackend::Sqlite
-        };
+    let expected = if std::env::var(crate::common::TEST_DATABASE_URL)
+        .is_ok_and(|url| !url.trim().is_empty())
+    {
+        sea_orm::DbBackend::Postgres
+    } else {
+        sea_orm::DbBackend::Sqlite
+    };
     assert_eq!(
         sea_orm::ConnectionTrait::get_database_backend(&app.db),
         expected

@@ -1,10 +1,8 @@
 //! The survey loop on a clock the test sets: reminders go out by calendar day in
 //! Stockholm (not by elapsed hours), and a round closes when its window has ended.
 
-mod common;
-
+use crate::common::{TestApp, id_of, spawn_app_at, status_and_json};
 use chrono::{DateTime, Utc};
-use common::{TestApp, id_of, spawn_app_at, status_and_json};
 use nyttopuls::usecases::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

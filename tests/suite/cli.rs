@@ -498,3 +498,77 @@ fn help_describes_every_command_argument_and_option() {
         "{create}"
     );
 }
+
+fn stdout_of(output: &Output) -> String {
+    assert!(output.status.success(), "{}", text(output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn tokens_are_listed_without_secrets_and_revoked_by_id() {
+    let dir = TempDir::new().unwrap();
+    let forever = stdout_of(&nyttopuls(
+        dir.path(),
+        &["token", "create", "--role", "admin", "--label", "för evigt"],
+        &[],
+    ));
+    let monthly = stdout_of(&nyttopuls(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--label",
+            "integration",
+            "--expires-in-days",
+            "30",
+        ],
+        &[],
+    ));
+
+    let list = stdout_of(&nyttopuls(dir.path(), &["token", "list"], &[]));
+    for token in [&forever, &monthly] {
+        let secret = token.trim().rsplit('_').next().unwrap();
+        assert!(!list.contains(secret), "a secret is listed:\n{list}");
+    }
+    let line = |label: &str| {
+        list.lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("no {label} in\n{list}"))
+            .split('\t')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let in_30_days = (chrono::Utc::now() + chrono::Duration::days(30))
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive()
+        .to_string();
+    let integration = line("integration");
+    assert_eq!(integration[1], "admin");
+    assert_eq!(integration[5], "never", "not used yet");
+    assert_eq!(integration[6], in_30_days);
+    assert_eq!(line("för evigt")[6], "never");
+
+    let revoked = nyttopuls(dir.path(), &["token", "revoke", &integration[0]], &[]);
+    assert!(stdout_of(&revoked).contains("revoked"));
+    let after = stdout_of(&nyttopuls(dir.path(), &["token", "list"], &[]));
+    assert!(!after.contains("integration"), "{after}");
+    assert!(after.contains("för evigt"), "{after}");
+
+    let unknown = nyttopuls(dir.path(), &["token", "revoke", "9999"], &[]);
+    assert_eq!(unknown.status.code(), Some(3), "{}", text(&unknown));
+    let too_long = nyttopuls(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--expires-in-days",
+            "0",
+        ],
+        &[],
+    );
+    assert_eq!(too_long.status.code(), Some(2), "{}", text(&too_long));
+}

@@ -1,10 +1,8 @@
 //! Traceability (§7): every write leaves an entry saying who did what to which entity,
 //! when, and what changed; Kommunledningskontoret reads them at /api/v1/audit.
 
-mod common;
-
+use crate::common::{id_of, spawn_app, status_and_json};
 use chrono::{DateTime, SecondsFormat, Utc};
-use common::{id_of, spawn_app, status_and_json};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

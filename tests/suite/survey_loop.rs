@@ -3,14 +3,11 @@
 //! would, reminders reach exactly those who have not answered, and nothing is lost or
 //! sent twice.
 
-mod common;
-mod mail_sink;
-
 use std::sync::{Arc, Mutex};
 
-use common::{TestApp, assert_error, id_of, spawn_app_with, status_and_json};
+use crate::common::{TestApp, assert_error, id_of, spawn_app_with, status_and_json};
+use crate::mail_sink::{MailSink, ReceivedMail};
 use mail_parser::MessageParser;
-use mail_sink::{MailSink, ReceivedMail};
 use nyttopuls::config::{MailTransportKind, Secret, Settings, SmtpTls};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
@@ -87,7 +84,7 @@ async fn run_job(app: &TestApp, job: &str) -> Value {
 async fn rounds(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, body) = status_and_json(app.get(&format!("/api/v1/rounds?{query}")).await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body.as_array().unwrap().clone()
+    body["items"].as_array().unwrap().clone()
 }
 
 struct Email {
@@ -667,7 +664,7 @@ async fn precision_sampling_invites_only_as_many_as_the_target_needs() {
 
 #[tokio::test]
 async fn the_response_table_has_no_column_that_leads_back_to_a_person() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let columns = |table: &str| {
         let sql = match app.db.get_database_backend() {
             sea_orm::DbBackend::Postgres => format!(
@@ -747,7 +744,7 @@ async fn two_instances_on_one_database_send_each_invitation_exactly_once() {
 
 #[tokio::test]
 async fn programmes_with_a_bad_schedule_or_unknown_service_are_refused_naming_the_field() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let body = assert_error(
         app.post_json(
             "/api/v1/programmes",
@@ -816,7 +813,7 @@ async fn a_questionnaire_used_by_a_round_is_frozen_and_edits_make_a_new_version(
         (Some("Kort"), Some(true))
     );
     let (_, all) = status_and_json(app.get("/api/v1/questionnaires").await).await;
-    let standard = all
+    let standard = all["items"]
         .as_array()
         .unwrap()
         .iter()

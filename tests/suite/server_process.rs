@@ -2,8 +2,6 @@
 //! middle of a dispatch and restarted, it delivers the rest within a minute; idle, its
 //! log stays quiet and free of colour codes when written to a file.
 
-mod common;
-
 use std::{
     fs::File,
     net::{IpAddr, TcpListener},
@@ -13,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{TestApp, spawn_app_with};
+use crate::common::{TestApp, spawn_app_with};
 use mailin_embedded::{Handler, Server, SslConfig, response};
 use reqwest::StatusCode;
 use serde_json::json;

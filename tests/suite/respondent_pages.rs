@@ -4,12 +4,10 @@
 //! the form, and a closed survey says whether it was closed early or its time ran out.
 //! Links in emails follow the address actually served when `server.public_url` is unset.
 
-mod common;
-
 use std::{collections::HashMap, path::Path};
 
+use crate::common::{TestApp, id_of, spawn_app, status_and_json};
 use chrono::{Duration, Utc};
-use common::{TestApp, id_of, spawn_app, status_and_json};
 use reqwest::{StatusCode, redirect::Policy};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};

@@ -1,0 +1,122 @@
+//! The closed sets of values the API takes and returns, as `poem_openapi::Enum`s so the
+//! OpenAPI document lists them and a value outside the set is a 400 that names them.
+//! Each mirrors a domain enum; the domain stays free of poem.
+
+use crate::domain::{
+    Language as DomainLanguage, PeriodKind as DomainPeriod, RespondentKind as DomainRespondentKind,
+    questionnaire::{ItemKind as DomainItemKind, ScaleTag as DomainScale},
+    survey::{InvitationStatus as DomainInvitationStatus, RoundStatus as DomainRoundStatus},
+};
+
+use poem_openapi::types::{ToJSON, Type};
+
+/// An API enum with the same variants as a domain enum, converted both ways.
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $name:ident <=> $domain:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+        #[oai(rename_all = "snake_case")]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => $domain::$variant),+
+                }
+            }
+        }
+
+        impl $name {
+            /// The values as written in JSON and query strings.
+            fn values() -> Vec<String> {
+                vec![$(
+                    ToJSON::to_json(&$name::$variant)
+                        .and_then(|value| value.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),+]
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $($domain::$variant => $name::$variant),+
+                }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    /// `internal` (an employee) or `external` (a citizen, a business).
+    RespondentKind <=> DomainRespondentKind { Internal, External }
+);
+
+mirror_enum!(
+    /// The language of a person's emails and survey pages.
+    Language <=> DomainLanguage { Sv, En }
+);
+
+mirror_enum!(
+    /// How a question is answered: a 5- or 7-point scale, 0–10, minutes per week, or
+    /// free text.
+    ItemKind <=> DomainItemKind { Likert5, Likert7, Nps, MinutesPerWeek, Text }
+);
+
+mirror_enum!(
+    /// The scale a question's answer counts towards.
+    Scale <=> DomainScale { Sus, UmuxLite, Benefit, Nps, Time, Comment, Other }
+);
+
+mirror_enum!(
+    /// How often a programme opens a round per service: one per calendar period.
+    Period <=> DomainPeriod { Month, Quarter, Half, Year }
+);
+
+mirror_enum!(
+    /// Where an invitation stands: `queued` (email not yet sent), `sent`, `reminded`,
+    /// `answered` (only *that* the person answered, never when), `opted_out` or `bounced`.
+    InvitationStatus <=> DomainInvitationStatus { Queued, Sent, Reminded, Answered, OptedOut, Bounced }
+);
+
+mirror_enum!(
+    /// `open` (accepting answers) or `closed` (by time or by an admin).
+    RoundStatus <=> DomainRoundStatus { Open, Closed }
+);
+
+/// poem-openapi reports a value outside a set only as "Expect a valid enumeration
+/// value"; this adds the values, for the set the message names.
+pub fn with_allowed_values(message: String) -> String {
+    let sets = [
+        (RespondentKind::name(), RespondentKind::values()),
+        (Language::name(), Language::values()),
+        (ItemKind::name(), ItemKind::values()),
+        (Scale::name(), Scale::values()),
+        (Period::name(), Period::values()),
+        (RoundStatus::name(), RoundStatus::values()),
+        (InvitationStatus::name(), InvitationStatus::values()),
+    ];
+    match sets
+        .iter()
+        .find(|(name, _)| message.contains(&format!("failed to parse \"{name}\"")))
+    {
+        Some((_, values)) => format!("{message} Use one of: {}.", values.join(", ")),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_about_a_set_gets_its_values() {
+        let message = "failed to parse parameter `status`: failed to parse \"RoundStatus\": \
+                       Expect a valid enumeration value."
+            .to_owned();
+        assert!(with_allowed_values(message).ends_with("Use one of: open, closed."));
+        assert_eq!(with_allowed_values("other".into()), "other");
+    }
+}

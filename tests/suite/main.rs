@@ -1,0 +1,24 @@
+//! The integration suite, one binary: each module is a capability tested through a real
+//! server (a fresh SQLite file or PostgreSQL database per test), a real SMTP server in
+//! the process, the real binary, or headless Chromium. One binary links once, which
+//! keeps the release build of the tests short.
+
+mod common;
+mod mail_sink;
+
+mod accessibility;
+mod api_contract;
+mod audit;
+mod auth;
+mod calendar;
+mod catalogue;
+mod cli;
+mod mail_relay;
+mod ops;
+mod respondent_pages;
+mod respondents;
+mod scheduler;
+mod server_process;
+mod survey_loop;
+mod tokens;
+mod withdrawals;
