@@ -8,7 +8,7 @@
 #
 #   1. `/healthz` for DURATION seconds: the ceiling of this machine + HTTP stack;
 #   2. answer submissions for DURATION seconds, each personal link posted once
-#      (/work/shared/bench/post-each-once.lua, copied below as LUA if that path moves).
+#      (LUA, default /work/shared/bench/post-each-once.lua; a copy is below).
 #
 # Stored answers are counted in the database (the rounds' `answered`), not from wrk's
 # responses: a stored answer is answered with a redirect (POST-redirect-GET), and a page
@@ -73,7 +73,38 @@ if ! command -v wrk >/dev/null; then
 fi
 command -v python3 >/dev/null || die "python3 is missing"
 command -v curl >/dev/null || die "curl is missing"
-[[ -f "$LUA" ]] || die "wrk script not found: $LUA (set LUA=…)"
+if [[ ! -f "$LUA" ]]; then
+    # A copy of that script, for machines without /work/shared.
+    LUA="$WORK/post-each-once.lua"
+    cat >"$LUA" <<'LUA_EOF'
+-- wrk script: POST a form to each path of a file once (survey links are single-use).
+-- Usage: PATHS=links.txt BODY='sus1=4&...' THREADS=2 wrk -t2 -c64 -d5s -s post-each-once.lua http://127.0.0.1:8080
+-- PATHS holds one path per line (/s/TOKEN). THREADS must equal wrk's -t: each thread takes
+-- every THREADS-th line from its own offset, so no link is posted twice. Provide more links
+-- than the run can use; prints the p99 latency in microseconds as "P99_US n".
+local counter = 0
+function setup(thread)
+  thread:set("offset", counter)
+  counter = counter + 1
+end
+local paths, i, step = {}, 0, tonumber(os.getenv("THREADS"))
+function init(args)
+  for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+  i = offset + 1 - step
+end
+wrk.method = "POST"
+wrk.body = os.getenv("BODY")
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+request = function()
+  i = i + step
+  if i > #paths then i = offset + 1 end
+  return wrk.format(nil, paths[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P99_US %d\n", latency:percentile(99)))
+end
+LUA_EOF
+fi
 
 # --- build -------------------------------------------------------------------------
 if [[ "${SKIP_BUILD:-0}" != 1 && "$BIN" == "$ROOT/target/release/nyttopuls" ]]; then
