@@ -73,6 +73,7 @@ impl InvitationContext {
 
 #[derive(Debug, FromQueryResult)]
 struct LinkRow {
+    token_hash: String,
     invitation_id: i64,
     invitation_status: invitation::Status,
     round_id: i32,
@@ -91,14 +92,17 @@ struct LinkRow {
     opted_out_of_service: Option<bool>,
 }
 
-/// The invitation behind a personal link, with its round, service and person: one
-/// joined query (the answer page's hot path).
-pub async fn by_token_hash(
+/// The invitations behind personal links (by token hash), each with its round, service
+/// and person: one joined query for a whole batch of links (the answer page's hot path).
+/// Hashes that lead nowhere are absent from the map.
+pub async fn by_token_hashes(
     db: &impl ConnectionTrait,
-    token_hash: String,
-) -> Result<Option<InvitationContext>, Error> {
-    let row = invitation_token::Entity::find_by_id(token_hash)
+    token_hashes: &[String],
+) -> Result<HashMap<String, InvitationContext>, Error> {
+    let rows = invitation_token::Entity::find()
+        .filter(invitation_token::Column::TokenHash.is_in(token_hashes.iter().cloned()))
         .select_only()
+        .column_as(invitation_token::Column::TokenHash, "token_hash")
         .column_as(invitation::Column::Id, "invitation_id")
         .column_as(invitation::Column::Status, "invitation_status")
         .column_as(round::Column::Id, "round_id")
@@ -163,32 +167,38 @@ pub async fn by_token_hash(
                 .into(),
         )
         .into_model::<LinkRow>()
-        // `.all()`, not `.one()`: the token hash is the primary key, so this is at most
-        // one row, and `.one()` adds `LIMIT ?`, which makes SQLite re-plan the cached
-        // statement on every execution (it reads the bound limit when planning). On the
+        // Never `.one()` here: it adds `LIMIT ?`, which makes SQLite re-plan the cached
+        // statement on every execution (it reads the bound limit when planning); on the
         // answer page's hot path that was about half the server's CPU per answer.
         .all(db)
         .await
-        .map_err(db_error)?
+        .map_err(db_error)?;
+    Ok(rows
         .into_iter()
-        .next();
-    Ok(row.map(|row| InvitationContext {
-        invitation_id: row.invitation_id,
-        status: row.invitation_status.into(),
-        round_id: row.round_id,
-        round_status: row.round_status.into(),
-        closes_at: row.closes_at,
-        planned_closes_at: row.opens_at + Duration::days(i64::from(row.open_days.unwrap_or(0))),
-        questionnaire_id: row.questionnaire_id,
-        service_id: row.service_id,
-        service_name: row.service_name,
-        respondent_id: row.respondent_id,
-        language: row.language.into(),
-        department: row.department,
-        kind: row.kind.into(),
-        opted_out_all: row.opted_out_all,
-        opted_out_of_service: row.opted_out_of_service.unwrap_or(false),
-    }))
+        .map(|row| (row.token_hash.clone(), InvitationContext::from(row)))
+        .collect())
+}
+
+impl From<LinkRow> for InvitationContext {
+    fn from(row: LinkRow) -> Self {
+        Self {
+            invitation_id: row.invitation_id,
+            status: row.invitation_status.into(),
+            round_id: row.round_id,
+            round_status: row.round_status.into(),
+            closes_at: row.closes_at,
+            planned_closes_at: row.opens_at + Duration::days(i64::from(row.open_days.unwrap_or(0))),
+            questionnaire_id: row.questionnaire_id,
+            service_id: row.service_id,
+            service_name: row.service_name,
+            respondent_id: row.respondent_id,
+            language: row.language.into(),
+            department: row.department,
+            kind: row.kind.into(),
+            opted_out_all: row.opted_out_all,
+            opted_out_of_service: row.opted_out_of_service.unwrap_or(false),
+        }
+    }
 }
 
 /// One checked answer waiting to be stored.

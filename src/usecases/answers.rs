@@ -30,9 +30,7 @@ pub enum LinkState {
 
 /// Looks up the invitation behind a link (one query) and what may be done with it.
 pub async fn open_link(state: &AppState, token: &str) -> Result<LinkState, Error> {
-    let Some(link) =
-        store::invitations::by_token_hash(&state.db, SurveyToken::hash_of(token)).await?
-    else {
+    let Some(link) = state.links_lookup.find(SurveyToken::hash_of(token)).await? else {
         return Ok(LinkState::Unknown);
     };
     Ok(if link.answered() {

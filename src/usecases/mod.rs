@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalogue;
 mod clock;
 pub mod dispatch;
+mod link_lookup;
 pub mod operations;
 pub mod programmes;
 pub mod reminders;
@@ -24,6 +25,7 @@ use sea_orm::DatabaseConnection;
 
 pub use answer_writer::{AnswerWriter, QuestionnaireCache};
 pub use clock::Clock;
+pub use link_lookup::LinkLookup;
 
 use crate::{
     config::Settings,
@@ -48,6 +50,8 @@ pub struct AppState {
     pub programmes_changed: Arc<tokio::sync::Notify>,
     /// Stores answers in batches (group commit).
     pub answers: AnswerWriter,
+    /// Looks up personal links in batches (one query per batch).
+    pub links_lookup: LinkLookup,
     /// Questionnaire versions never change once used, so they are cached.
     pub questionnaires: QuestionnaireCache,
 }
@@ -69,6 +73,7 @@ impl AppState {
         let mailer = Mailer::from_settings(&settings.mail).map_err(ConnectError::Mail)?;
         Ok(Self {
             answers: AnswerWriter::start(db.clone(), clock.clone()),
+            links_lookup: LinkLookup::start(db.clone()),
             questionnaires: QuestionnaireCache::default(),
             settings: Arc::new(settings),
             db,
