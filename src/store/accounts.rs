@@ -35,8 +35,9 @@ pub async fn create_token(
     actor: &Actor,
     role: Role,
     label: &str,
+    now: DateTime<Utc>,
 ) -> Result<String, Error> {
-    create_expiring_token(db, actor, role, label, None).await
+    create_expiring_token(db, actor, role, label, None, now).await
 }
 
 /// Like [`create_token`], for a token that stops working at `expires_at` (if given).
@@ -46,6 +47,7 @@ pub async fn create_expiring_token(
     role: Role,
     label: &str,
     expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> Result<String, Error> {
     let txn = super::begin_write(db).await?;
     let owner_id = match role {
@@ -71,7 +73,7 @@ pub async fn create_expiring_token(
                 owner_id: Set(owner_id),
                 email: Set(None),
                 name: Set(label.to_owned()),
-                created_at: Set(Utc::now()),
+                created_at: Set(now),
                 ..Default::default()
             })
             .exec(&txn)
@@ -86,7 +88,7 @@ pub async fn create_expiring_token(
         selector: Set(token.selector.clone()),
         secret_hash: Set(token.secret_hash()),
         label: Set(label.to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         revoked_at: Set(None),
         expires_at: Set(expires_at),
         last_used_on: Set(None),
@@ -99,6 +101,7 @@ pub async fn create_expiring_token(
     audit::record(
         &txn,
         actor,
+        now,
         "create",
         "api_token",
         Some(token_id.to_string()),
@@ -237,6 +240,7 @@ pub async fn revoke_token(
         audit::record(
             &txn,
             actor,
+            now,
             "revoke",
             "api_token",
             Some(id.to_string()),

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::Value;
 
@@ -30,16 +29,18 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// Records who did what at `at` (the operation's time, from the caller's clock).
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    at: DateTime<Utc>,
     action: &str,
     entity: &str,
     entity_id: Option<String>,
     summary: Value,
 ) -> Result<(), Error> {
     audit_entry::Entity::insert(audit_entry::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(at),
         actor: Set(actor.label.clone()),
         action: Set(action.to_owned()),
         entity: Set(entity.to_owned()),
@@ -71,30 +72,39 @@ pub async fn list(
     if let Some(until) = filter.until {
         query = query.filter(audit_entry::Column::At.lt(until));
     }
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
-        .order_by_desc(audit_entry::Column::Id)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|row| AuditEntry {
+    let query = query.order_by_desc(audit_entry::Column::Id);
+    let Page {
+        items: rows,
+        total,
+        page,
+        per_page,
+    } = super::fetch_page::<_, audit_entry::Model>(db, query, page).await?;
+    // A summary that does not decode is a fault of ours, never shown as an empty one.
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let summary = serde_json::from_str(&row.summary).map_err(|e| {
+                Error::bug(format!(
+                    "audit entry {}: summary does not decode: {e}",
+                    row.id
+                ))
+            })?;
+            Ok(AuditEntry {
                 id: row.id,
                 at: row.at,
                 actor: row.actor,
                 action: row.action,
                 entity: row.entity,
                 entity_id: row.entity_id,
-                summary: serde_json::from_str(&row.summary).unwrap_or(Value::Null),
+                summary,
             })
-            .collect(),
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Page {
+        items,
         total,
-        page: page.page,
-        per_page: page.per_page,
+        page,
+        per_page,
     })
 }
 

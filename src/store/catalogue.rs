@@ -60,6 +60,7 @@ async fn delete_audited<E>(
     entity: &str,
     id: i32,
     name: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), Error>
 where
     E: EntityTrait,
@@ -69,6 +70,7 @@ where
     audit::record(
         db,
         actor,
+        now,
         "delete",
         entity,
         Some(id.to_string()),
@@ -96,6 +98,7 @@ pub async fn save_department(
     actor: &Actor,
     id: Option<i32>,
     name: String,
+    now: DateTime<Utc>,
 ) -> Result<Department, Error> {
     let txn = super::begin_write(db).await?;
     if let Some(id) = id {
@@ -125,6 +128,7 @@ pub async fn save_department(
     audit::record(
         &txn,
         actor,
+        now,
         action,
         "department",
         Some(saved.id.to_string()),
@@ -139,6 +143,7 @@ pub async fn delete_department(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
+    now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let txn = super::begin_write(db).await?;
     let existing = get_department(&txn, id).await?;
@@ -157,7 +162,8 @@ pub async fn delete_department(
             "department {id} still has {in_use} owners or services; move them first"
         )));
     }
-    delete_audited::<department::Entity>(&txn, actor, "department", id, &existing.name).await?;
+    delete_audited::<department::Entity>(&txn, actor, "department", id, &existing.name, now)
+        .await?;
     txn.commit().await.map_err(db_error)
 }
 
@@ -201,6 +207,7 @@ pub async fn save_owner(
     name: String,
     email: Email,
     department_id: Option<i32>,
+    now: DateTime<Utc>,
 ) -> Result<Owner, Error> {
     let txn = super::begin_write(db).await?;
     if let Some(id) = id {
@@ -234,6 +241,7 @@ pub async fn save_owner(
     audit::record(
         &txn,
         actor,
+        now,
         if id.is_some() { "update" } else { "create" },
         "owner",
         Some(saved.id.to_string()),
@@ -244,7 +252,12 @@ pub async fn save_owner(
     Ok(saved)
 }
 
-pub async fn delete_owner(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), Error> {
+pub async fn delete_owner(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let txn = super::begin_write(db).await?;
     let existing = get_owner(&txn, id).await?;
     let owned = service::Entity::find()
@@ -257,7 +270,7 @@ pub async fn delete_owner(db: &DatabaseConnection, actor: &Actor, id: i32) -> Re
             "owner {id} still owns {owned} services; give them a new owner first"
         )));
     }
-    delete_audited::<owner::Entity>(&txn, actor, "owner", id, &existing.name).await?;
+    delete_audited::<owner::Entity>(&txn, actor, "owner", id, &existing.name, now).await?;
     txn.commit().await.map_err(db_error)
 }
 
@@ -371,6 +384,7 @@ pub async fn save_service(
     audit::record(
         &txn,
         actor,
+        now,
         if id.is_some() { "update" } else { "create" },
         "service",
         Some(saved.id.to_string()),
@@ -403,6 +417,7 @@ pub async fn deactivate_service(
     audit::record(
         &txn,
         actor,
+        now,
         "deactivate",
         "service",
         Some(id.to_string()),

@@ -34,9 +34,10 @@ pub struct InvitationContext {
     pub round_id: i32,
     pub round_status: RoundStatus,
     pub closes_at: DateTime<Utc>,
-    /// When the round would have closed by its programme's window (`opens_at` +
-    /// `open_days`); an admin who closes a round early moves `closes_at` before it.
-    pub planned_closes_at: DateTime<Utc>,
+    pub opens_at: DateTime<Utc>,
+    /// The programme's answer window; an admin who closes a round early moves
+    /// `closes_at` before `opens_at` + `open_days`.
+    pub open_days: i32,
     pub questionnaire_id: i32,
     pub service_id: i32,
     pub service_name: String,
@@ -67,7 +68,8 @@ impl InvitationContext {
 
     /// Closed by an admin before its window ended, rather than by the clock.
     pub fn closed_early(&self) -> bool {
-        self.round_status == RoundStatus::Closed && self.closes_at < self.planned_closes_at
+        self.round_status == RoundStatus::Closed
+            && self.closes_at < self.opens_at + Duration::days(i64::from(self.open_days))
     }
 }
 
@@ -80,7 +82,7 @@ struct LinkRow {
     round_status: round::Status,
     closes_at: DateTime<Utc>,
     opens_at: DateTime<Utc>,
-    open_days: Option<i32>,
+    open_days: i32,
     questionnaire_id: i32,
     service_id: i32,
     service_name: String,
@@ -148,11 +150,11 @@ pub async fn by_token_hashes(
             ),
         )
         .join(
-            JoinType::LeftJoin,
-            round::Entity::belongs_to(programme::Entity)
-                .from(round::Column::ProgrammeId)
-                .to(programme::Column::Id)
-                .into(),
+            JoinType::InnerJoin,
+            super::join_on::<round::Entity, programme::Entity>(
+                round::Column::ProgrammeId,
+                programme::Column::Id,
+            ),
         )
         .join(
             JoinType::LeftJoin,
@@ -187,7 +189,8 @@ impl From<LinkRow> for InvitationContext {
             round_id: row.round_id,
             round_status: row.round_status.into(),
             closes_at: row.closes_at,
-            planned_closes_at: row.opens_at + Duration::days(i64::from(row.open_days.unwrap_or(0))),
+            opens_at: row.opens_at,
+            open_days: row.open_days,
             questionnaire_id: row.questionnaire_id,
             service_id: row.service_id,
             service_name: row.service_name,
@@ -196,7 +199,8 @@ impl From<LinkRow> for InvitationContext {
             department: row.department,
             kind: row.kind.into(),
             opted_out_all: row.opted_out_all,
-            opted_out_of_service: row.opted_out_of_service.unwrap_or(false),
+            // No row: the person no longer uses the service, and never opted out of it.
+            opted_out_of_service: row.opted_out_of_service == Some(true),
         }
     }
 }

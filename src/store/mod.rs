@@ -182,12 +182,11 @@ where
     E::Model: Sync,
     C: ColumnTrait,
 {
-    let taken = E::find()
-        .filter(column.eq(value))
-        .filter(id_column.ne(except.unwrap_or(-1)))
-        .count(db)
-        .await
-        .map_err(db_error)?;
+    let mut others = E::find().filter(column.eq(value));
+    if let Some(id) = except {
+        others = others.filter(id_column.ne(id));
+    }
+    let taken = others.count(db).await.map_err(db_error)?;
     if taken > 0 {
         return Err(Error::Conflict(format!("{} already exists", what())));
     }

@@ -177,6 +177,7 @@ pub async fn save(
     audit::record(
         &txn,
         actor,
+        now,
         if id.is_some() { "update" } else { "create" },
         "programme",
         Some(saved_id.to_string()),
@@ -209,6 +210,7 @@ pub async fn deactivate(
     audit::record(
         &txn,
         actor,
+        now,
         "deactivate",
         "programme",
         Some(id.to_string()),

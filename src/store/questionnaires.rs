@@ -99,6 +99,7 @@ pub async fn create(
     audit::record(
         &txn,
         actor,
+        now,
         "create",
         "questionnaire",
         Some(id.to_string()),
@@ -146,6 +147,7 @@ pub async fn update(
     audit::record(
         &txn,
         actor,
+        now,
         if current.frozen {
             "new_version"
         } else {

@@ -171,6 +171,7 @@ pub async fn save(
     audit::record(
         &txn,
         actor,
+        now,
         if id.is_some() { "update" } else { "create" },
         "respondent",
         Some(saved_id.to_string()),

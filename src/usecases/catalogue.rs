@@ -39,13 +39,13 @@ pub async fn save_department(
     name: String,
 ) -> Result<Department, Error> {
     actor.require_admin()?;
-    store::save_department(&state.db, actor, id, name).await
+    store::save_department(&state.db, actor, id, name, state.clock.now()).await
 }
 
 /// Deletes a department that no owner or service refers to.
 pub async fn delete_department(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
-    store::delete_department(&state.db, actor, id).await
+    store::delete_department(&state.db, actor, id, state.clock.now()).await
 }
 
 // ---- owners ----
@@ -79,13 +79,22 @@ pub async fn save_owner(
     department_id: Option<i32>,
 ) -> Result<Owner, Error> {
     actor.require_admin()?;
-    store::save_owner(&state.db, actor, id, name, email, department_id).await
+    store::save_owner(
+        &state.db,
+        actor,
+        id,
+        name,
+        email,
+        department_id,
+        state.clock.now(),
+    )
+    .await
 }
 
 /// Deletes an owner who owns no services.
 pub async fn delete_owner(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
-    store::delete_owner(&state.db, actor, id).await
+    store::delete_owner(&state.db, actor, id, state.clock.now()).await
 }
 
 // ---- services ----

@@ -45,6 +45,7 @@ pub async fn import_respondents(
         audit::record(
             txn,
             actor,
+            now,
             "import",
             "respondent",
             None,
@@ -91,10 +92,12 @@ pub async fn export_personal_data(
     id: i32,
 ) -> Result<(Respondent, Vec<InvitationRecord>), Error> {
     actor.require_admin()?;
+    let now = state.clock.now();
     let exported = store::respondents::export(&state.db, id).await?;
     audit::record(
         &state.db,
         actor,
+        now,
         "export",
         "respondent",
         Some(id.to_string()),
@@ -109,6 +112,7 @@ pub async fn export_personal_data(
 /// links them to the person.
 pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
+    let now = state.clock.now();
     super::in_transaction(&state.db, async |txn| {
         store::respondents::get(txn, id).await?;
         store::respondents::delete(txn, id).await?;
@@ -116,6 +120,7 @@ pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Resul
         audit::record(
             txn,
             actor,
+            now,
             "delete",
             "respondent",
             Some(id.to_string()),

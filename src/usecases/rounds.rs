@@ -138,6 +138,7 @@ async fn open_rounds(
         audit::record(
             txn,
             &Actor::system(),
+            now,
             "open",
             "programme",
             Some(programme.id.to_string()),
@@ -227,6 +228,7 @@ pub async fn close_round(state: &AppState, actor: &Actor, id: i32) -> Result<Rou
             audit::record(
                 txn,
                 actor,
+                now,
                 "close",
                 "round",
                 Some(id.to_string()),

@@ -21,10 +21,11 @@ pub async fn create_token(
     expires_in_days: Option<u32>,
 ) -> Result<String, Error> {
     actor.require_admin()?;
+    let now = state.clock.now();
     let expires_at = expires_in_days
-        .map(|days| token::expiry_after_days(state.clock.now(), days))
+        .map(|days| token::expiry_after_days(now, days))
         .transpose()?;
-    store::create_expiring_token(&state.db, actor, role, label, expires_at).await
+    store::create_expiring_token(&state.db, actor, role, label, expires_at, now).await
 }
 
 /// The tokens not revoked, expired ones included (so they can be cleaned up).

@@ -147,6 +147,7 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
         &Actor::cli(),
         Role::Admin,
         "a11y test",
+        state.clock.now(),
     )
     .await?;
     let client = reqwest::Client::builder()

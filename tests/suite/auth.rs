@@ -248,6 +248,7 @@ async fn a_token_for_an_unknown_owner_cannot_be_created() {
         &nyttopuls::domain::Actor::cli(),
         nyttopuls::domain::Role::Owner { owner_id: 4242 },
         "nobody",
+        chrono::Utc::now(),
     )
     .await;
     assert!(

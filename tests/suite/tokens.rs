@@ -134,6 +134,7 @@ async fn an_expired_token_gets_401_and_one_still_valid_works() {
         Role::Admin,
         "expired",
         Some(Utc::now() - Duration::seconds(1)),
+        Utc::now(),
     )
     .await
     .unwrap();
@@ -143,6 +144,7 @@ async fn an_expired_token_gets_401_and_one_still_valid_works() {
         Role::Admin,
         "valid for a day",
         Some(Utc::now() + Duration::days(1)),
+        Utc::now(),
     )
     .await
     .unwrap();

@@ -63,7 +63,7 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
     let db = app.state().db.clone();
     tokio::spawn(app.run_until(std::future::pending()));
 
-    let admin_token = create_token(&db, &Actor::cli(), Role::Admin, "test admin")
+    let admin_token = create_token(&db, &Actor::cli(), Role::Admin, "test admin", clock.now())
         .await
         .expect("an admin token");
     let client = reqwest::Client::builder()
@@ -141,6 +141,7 @@ impl TestApp {
             &Actor::cli(),
             Role::Owner { owner_id },
             "test owner",
+            self.clock.now(),
         )
         .await
         .expect("an owner token")
