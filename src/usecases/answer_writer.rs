@@ -6,9 +6,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::{RwLock, mpsc, oneshot};
+use tokio::sync::RwLock;
 
-use super::Clock;
+use super::{Clock, batcher::Batcher};
 use crate::{
     domain::{Error, questionnaire::Questionnaire},
     store::{
@@ -17,60 +17,24 @@ use crate::{
     },
 };
 
-/// Submissions waiting for the next batch; a batch is whatever has queued while the
-/// previous one was being written, up to this many.
+/// Submissions stored in one transaction, at most.
 const MAX_BATCH: usize = 512;
 
-/// A failed batch fails every submission in it; the cause is logged once by the writer.
-type Reply = oneshot::Sender<Result<SubmissionOutcome, ()>>;
-
-/// Group commit for answers: one writer task stores many submissions per transaction.
+/// Group commit for answers: one task stores every submission that queued while the
+/// previous batch was written, in one transaction.
 #[derive(Clone)]
-pub struct AnswerWriter {
-    queue: mpsc::Sender<(Submission, Reply)>,
-}
+pub struct AnswerWriter(Batcher<Submission, SubmissionOutcome>);
 
 impl AnswerWriter {
     pub fn start(db: DatabaseConnection, clock: Clock) -> Self {
-        let (queue, mut incoming) = mpsc::channel::<(Submission, Reply)>(4 * MAX_BATCH);
-        tokio::spawn(async move {
-            while let Some(first) = incoming.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match incoming.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                match store::invitations::record_answers(&db, &submissions, clock.now()).await {
-                    Ok(outcomes) => {
-                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!(error = %error.chain(), "storing a batch of answers failed");
-                        for reply in replies {
-                            let _ = reply.send(Err(()));
-                        }
-                    }
-                }
-            }
-        });
-        Self { queue }
+        Self(Batcher::start("storing answers", MAX_BATCH, move |batch| {
+            let (db, now) = (db.clone(), clock.now());
+            async move { store::invitations::record_answers(&db, &batch, now).await }
+        }))
     }
 
     pub async fn submit(&self, submission: Submission) -> Result<SubmissionOutcome, Error> {
-        let (reply, outcome) = oneshot::channel();
-        self.queue
-            .send((submission, reply))
-            .await
-            .map_err(|_| Error::bug("the answer writer has stopped"))?;
-        outcome
-            .await
-            .map_err(|_| Error::bug("the answer writer dropped a submission"))?
-            .map_err(|()| Error::bug("the batch this answer was in could not be stored"))
+        self.0.call(submission).await
     }
 }
 

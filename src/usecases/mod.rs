@@ -7,6 +7,7 @@
 mod answer_writer;
 pub mod answers;
 pub mod audit;
+mod batcher;
 pub mod catalogue;
 mod clock;
 pub mod dispatch;
