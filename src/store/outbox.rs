@@ -180,7 +180,10 @@ pub async fn mark(
                 .entry(delivery.outbox_status())
                 .or_default()
                 .push(message.id),
-            Delivery::Transient { error, retry_at } => {
+            // A failure: its error is kept; a retry waits for its time, anything else
+            // (given up, bounced) is final and loses its personal link.
+            Delivery::Transient { error, .. } | Delivery::Permanent { error } => {
+                let status = delivery.outbox_status();
                 let mut update = outbox_message::Entity::update_many()
                     .col_expr(
                         outbox_message::Column::LastError,
@@ -190,44 +193,24 @@ pub async fn mark(
                         outbox_message::Column::LeaseUntil,
                         Option::<DateTime<Utc>>::None.into(),
                     );
-                update = match retry_at {
-                    Some(at) => {
-                        update.col_expr(outbox_message::Column::NextAttemptAt, (*at).into())
-                    }
-                    None => update
+                if let Delivery::Transient {
+                    retry_at: Some(at), ..
+                } = delivery
+                {
+                    update = update.col_expr(outbox_message::Column::NextAttemptAt, (*at).into());
+                }
+                if status.is_final() {
+                    update = update
                         .col_expr(
                             outbox_message::Column::Status,
-                            outbox_message::Status::from(delivery.outbox_status()).into(),
+                            outbox_message::Status::from(status).into(),
                         )
                         .col_expr(
                             outbox_message::Column::Payload,
                             Option::<String>::None.into(),
-                        ),
-                };
+                        );
+                }
                 update
-                    .filter(outbox_message::Column::Id.eq(message.id))
-                    .exec(&txn)
-                    .await
-                    .map_err(db_error)?;
-            }
-            Delivery::Permanent { error } => {
-                outbox_message::Entity::update_many()
-                    .col_expr(
-                        outbox_message::Column::Status,
-                        outbox_message::Status::Bounced.into(),
-                    )
-                    .col_expr(
-                        outbox_message::Column::LastError,
-                        Some(error.clone()).into(),
-                    )
-                    .col_expr(
-                        outbox_message::Column::Payload,
-                        Option::<String>::None.into(),
-                    )
-                    .col_expr(
-                        outbox_message::Column::LeaseUntil,
-                        Option::<DateTime<Utc>>::None.into(),
-                    )
                     .filter(outbox_message::Column::Id.eq(message.id))
                     .exec(&txn)
                     .await
