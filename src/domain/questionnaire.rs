@@ -195,7 +195,12 @@ pub fn check_answers(
                 Err(_) => problems.push((item.key.clone(), AnswerProblem::NotANumber)),
             },
             None => {
-                if raw.chars().count() > max_comment_chars {
+                let text = clean_text(raw);
+                if text.trim().is_empty() {
+                    if item.required {
+                        problems.push((item.key.clone(), AnswerProblem::Missing));
+                    }
+                } else if text.chars().count() > max_comment_chars {
                     problems.push((
                         item.key.clone(),
                         AnswerProblem::TooLong {
@@ -203,7 +208,7 @@ pub fn check_answers(
                         },
                     ));
                 } else {
-                    answers.insert(item.key.clone(), AnswerValue::Text(raw.to_owned()));
+                    answers.insert(item.key.clone(), AnswerValue::Text(text));
                 }
             }
         }
@@ -213,6 +218,15 @@ pub fn check_answers(
     } else {
         Err(problems)
     }
+}
+
+/// Free text as stored: line breaks as `\n`, no other control characters (they carry
+/// nothing a reader sees, and keeping them out bounds an answer's sealed size).
+fn clean_text(raw: &str) -> String {
+    raw.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect()
 }
 
 #[cfg(test)]
@@ -246,6 +260,22 @@ mod tests {
         assert_eq!(answers.get("sus1"), Some(&AnswerValue::Number(5)));
         assert_eq!(answers.get("tid"), Some(&AnswerValue::Number(-30)));
         assert!(!answers.contains_key("kommentar"));
+    }
+
+    #[test]
+    fn text_keeps_line_breaks_as_newlines_and_drops_other_control_characters() {
+        let items = [item("kommentar", ItemKind::Text, true)];
+        let form = BTreeMap::from([("kommentar".to_string(), "Bra\r\nmen\u{7} seg".to_string())]);
+        let answers = check_answers(&items, &form, 100).unwrap();
+        assert_eq!(
+            answers["kommentar"],
+            AnswerValue::Text("Bra\nmen seg".into())
+        );
+        let only_control = BTreeMap::from([("kommentar".to_string(), "\u{1b}".to_string())]);
+        assert_eq!(
+            check_answers(&items, &only_control, 100).unwrap_err(),
+            vec![("kommentar".to_string(), AnswerProblem::Missing)]
+        );
     }
 
     #[test]

@@ -2,9 +2,12 @@
 
 use std::{fmt, str::FromStr};
 
-use super::{Email, Error, Slug, catalogue::required_name};
+use super::{Email, Error, Slug, catalogue::required_name, sealing::MAX_DEPARTMENT_CHARS};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum RespondentKind {
     Internal,
     External,
@@ -132,6 +135,15 @@ impl NewRespondent {
             .map(str::trim)
             .filter(|d| !d.is_empty())
             .map(str::to_owned);
+        if department
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DEPARTMENT_CHARS)
+        {
+            problems.push((
+                "department",
+                format!("must be at most {MAX_DEPARTMENT_CHARS} characters"),
+            ));
+        }
         match (email, name, kind, language) {
             (Some(email), Some(name), Some(kind), Some(language)) if problems.is_empty() => {
                 Ok(Self {

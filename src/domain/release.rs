@@ -1,0 +1,264 @@
+//! What a closing round releases of its sealed answers. Either all of them, in random
+//! order, each reported under segment values shared by at least `min_group_size`
+//! released answers, or none when too few answered.
+
+use rand::{Rng, seq::SliceRandom};
+
+use super::{RespondentKind, questionnaire::Answers, sealing::SealedAnswer};
+
+/// The segment values a released answer is reported under; `None` is "unknown".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Segment {
+    pub department: Option<String>,
+    pub kind: Option<RespondentKind>,
+}
+
+/// One answer as it enters `responses`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleasedAnswer {
+    pub segment: Segment,
+    pub answers: Answers,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Release {
+    /// Every answer, shuffled, with its (possibly coarsened) segment.
+    Answers(Vec<ReleasedAnswer>),
+    /// Fewer answers than the threshold: nothing is released, and the count is all
+    /// the round keeps.
+    TooFewAnswers,
+}
+
+/// Decides a closing round's release. The shuffle takes `rng` so tests can fix it.
+pub fn plan_release(
+    sealed: Vec<SealedAnswer>,
+    min_group_size: usize,
+    rng: &mut impl Rng,
+) -> Release {
+    if sealed.len() < min_group_size.max(1) {
+        return Release::TooFewAnswers;
+    }
+    let mut segments: Vec<Segment> = sealed
+        .iter()
+        .map(|a| Segment {
+            department: a.department.clone(),
+            kind: Some(a.kind),
+        })
+        .collect();
+    coarsen_segments(&mut segments, min_group_size);
+    let mut released: Vec<ReleasedAnswer> = sealed
+        .into_iter()
+        .zip(segments)
+        .map(|(answer, segment)| ReleasedAnswer {
+            segment,
+            answers: answer.answers,
+        })
+        .collect();
+    released.shuffle(rng);
+    Release::Answers(released)
+}
+
+/// Coarsens segment values until every combination that occurs is shared by at least
+/// `min_group_size` entries: a rare combination first loses its förvaltning, then its
+/// kind. If the fully unknown group is itself too small, the smallest other group is
+/// coarsened into it, step by step. With at least `min_group_size` entries this always
+/// ends (at worst with everything unknown).
+pub fn coarsen_segments(segments: &mut [Segment], min_group_size: usize) {
+    loop {
+        let counts = group_counts(segments);
+        let Some(rare) = counts
+            .iter()
+            .filter(|(_, n)| *n < min_group_size)
+            .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+            .map(|(segment, _)| segment.clone())
+        else {
+            return;
+        };
+        let target = if rare.department.is_some() || rare.kind.is_some() {
+            rare
+        } else {
+            // The unknown group is too small: merge the smallest other group into it.
+            let Some(smallest) = counts
+                .iter()
+                .filter(|(segment, _)| segment.department.is_some() || segment.kind.is_some())
+                .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+                .map(|(segment, _)| segment.clone())
+            else {
+                return; // everything is unknown already: fewer entries than the threshold
+            };
+            smallest
+        };
+        let coarser = coarsen_once(&target);
+        for segment in segments.iter_mut().filter(|s| **s == target) {
+            *segment = coarser.clone();
+        }
+    }
+}
+
+/// One step coarser: the förvaltning goes first, then the kind.
+fn coarsen_once(segment: &Segment) -> Segment {
+    if segment.department.is_some() {
+        Segment {
+            department: None,
+            kind: segment.kind,
+        }
+    } else {
+        Segment {
+            department: None,
+            kind: None,
+        }
+    }
+}
+
+fn group_counts(segments: &[Segment]) -> Vec<(Segment, usize)> {
+    let mut counts: std::collections::BTreeMap<&Segment, usize> = Default::default();
+    for segment in segments {
+        *counts.entry(segment).or_default() += 1;
+    }
+    counts.into_iter().map(|(s, n)| (s.clone(), n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use rand::{SeedableRng, rngs::StdRng};
+
+    use super::*;
+    use crate::domain::questionnaire::AnswerValue;
+
+    use RespondentKind::{External, Internal};
+
+    fn segment(department: Option<&str>, kind: Option<RespondentKind>) -> Segment {
+        Segment {
+            department: department.map(str::to_owned),
+            kind,
+        }
+    }
+
+    fn tally(segments: &[Segment]) -> HashMap<Segment, usize> {
+        let mut counts = HashMap::new();
+        for s in segments {
+            *counts.entry(s.clone()).or_default() += 1;
+        }
+        counts
+    }
+
+    fn people(groups: &[(Option<&str>, RespondentKind, usize)]) -> Vec<Segment> {
+        groups
+            .iter()
+            .flat_map(|&(d, k, n)| std::iter::repeat_n(segment(d, Some(k)), n))
+            .collect()
+    }
+
+    #[test]
+    fn groups_at_the_threshold_keep_their_values() {
+        let mut segments = people(&[(Some("Kultur"), Internal, 5), (Some("Skola"), Internal, 6)]);
+        coarsen_segments(&mut segments, 5);
+        assert_eq!(
+            tally(&segments),
+            HashMap::from([
+                (segment(Some("Kultur"), Some(Internal)), 5),
+                (segment(Some("Skola"), Some(Internal)), 6),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_rare_department_is_reported_as_unknown_and_a_rare_kind_after_it() {
+        // 6 Skola/internal, 3 Kultur/internal, 2 Skola/external (threshold 5):
+        // Kultur/internal and Skola/external lose their department → 3 unknown/internal
+        // and 2 unknown/external; both are still rare, so both lose their kind → 5
+        // fully unknown.
+        let mut segments = people(&[
+            (Some("Skola"), Internal, 6),
+            (Some("Kultur"), Internal, 3),
+            (Some("Skola"), External, 2),
+        ]);
+        coarsen_segments(&mut segments, 5);
+        assert_eq!(
+            tally(&segments),
+            HashMap::from([
+                (segment(Some("Skola"), Some(Internal)), 6),
+                (segment(None, None), 5),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_small_unknown_group_takes_in_the_smallest_other_group() {
+        // 5 Skola/internal, 7 Kultur/internal, 2 without department or kind info that
+        // end up unknown: the unknown group (2) is too small, so the smallest named group
+        // (Skola, 5) is coarsened into it: 7 unknown in all.
+        let mut segments = people(&[(Some("Skola"), Internal, 5), (Some("Kultur"), Internal, 7)]);
+        segments.extend([segment(None, None), segment(None, None)]);
+        coarsen_segments(&mut segments, 5);
+        assert_eq!(
+            tally(&segments),
+            HashMap::from([
+                (segment(Some("Kultur"), Some(Internal)), 7),
+                (segment(None, None), 7),
+            ])
+        );
+    }
+
+    #[test]
+    fn every_combination_left_is_shared_by_at_least_the_threshold() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let departments = [None, Some("A"), Some("B"), Some("C"), Some("D")];
+        for _ in 0..300 {
+            let n = rng.random_range(5..40);
+            let mut segments: Vec<Segment> = (0..n)
+                .map(|_| {
+                    let d = departments[rng.random_range(0..departments.len())];
+                    let k = if rng.random_bool(0.3) {
+                        External
+                    } else {
+                        Internal
+                    };
+                    segment(d, Some(k))
+                })
+                .collect();
+            coarsen_segments(&mut segments, 5);
+            assert!(
+                tally(&segments).values().all(|&count| count >= 5),
+                "{segments:?}"
+            );
+        }
+    }
+
+    fn answer(department: &str, sus1: i64) -> SealedAnswer {
+        SealedAnswer {
+            department: Some(department.into()),
+            kind: Internal,
+            answers: Answers::from([("sus1".into(), AnswerValue::Number(sus1))]),
+        }
+    }
+
+    #[test]
+    fn fewer_answers_than_the_threshold_release_nothing() {
+        let sealed = (0..4).map(|i| answer("Skola", i)).collect();
+        let mut rng = StdRng::seed_from_u64(1);
+        assert_eq!(plan_release(sealed, 5, &mut rng), Release::TooFewAnswers);
+    }
+
+    #[test]
+    fn every_answer_is_released_once_in_an_order_unlike_the_answering() {
+        let sealed: Vec<SealedAnswer> = (1..=50).map(|i| answer("Skola", i)).collect();
+        let mut rng = StdRng::seed_from_u64(1);
+        let Release::Answers(released) = plan_release(sealed, 5, &mut rng) else {
+            panic!("50 answers are enough");
+        };
+        let order: Vec<i64> = released
+            .iter()
+            .map(|r| match r.answers["sus1"] {
+                AnswerValue::Number(n) => n,
+                AnswerValue::Text(_) => unreachable!(),
+            })
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(sorted, (1..=50).collect::<Vec<_>>());
+        assert_ne!(order, sorted);
+    }
+}
