@@ -205,6 +205,12 @@ pub struct SurveySettings {
     pub working_weeks: u32,
     pub hourly_cost_sek: f64,
     pub max_comment_chars: usize,
+    /// The file of answer keys (created on first start on SQLite).
+    pub answer_key_file: String,
+    /// The answer keys themselves, base64, current first (overrides the file); from
+    /// `NYTTOPULS__SURVEY__ANSWER_KEY`.
+    #[serde(default)]
+    pub answer_key: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -221,6 +227,7 @@ pub struct SchedulerSettings {
 pub struct RetentionSettings {
     pub invitation_days: u32,
     pub audit_days: u32,
+    pub outbox_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,7 +11,7 @@ use nyttopuls::{
     app::{Application, shutdown_signal},
     config::{Settings, unexpected_env_variables},
     domain::{Actor, Error, PageRequest, Role, token::TokenSummary},
-    usecases::{AppState, Clock, tokens},
+    usecases::{AppState, Clock, answer_keys, tokens},
 };
 
 #[derive(Parser)]
@@ -51,6 +51,22 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The key that seals answers until their round closes.
+    AnswerKey {
+        #[command(subcommand)]
+        command: AnswerKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnswerKeyCommand {
+    /// Print a fresh key (base64): the content of a key file, or the value of
+    /// NYTTOPULS__SURVEY__ANSWER_KEY, to give every instance of a PostgreSQL set-up.
+    New,
+    /// Put a new current key at the top of `survey.answer_key_file`; the old keys stay
+    /// below it to open the answers they sealed. Remove them once every round open now
+    /// has closed. Copy the file to every instance and restart them.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -221,6 +237,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             announce(&app);
             app.run_until(shutdown_signal()).await?;
+        }
+        Command::AnswerKey {
+            command: AnswerKeyCommand::New,
+        } => println!("{}", answer_keys::new_key_line()),
+        Command::AnswerKey {
+            command: AnswerKeyCommand::Rotate,
+        } => {
+            if settings.survey.answer_key.is_some() {
+                return Err(Error::invalid(
+                    "NYTTOPULS__SURVEY__ANSWER_KEY",
+                    "the keys are set in the environment: put a key from `answer-key new` \
+                     in front of the others there",
+                )
+                .into());
+            }
+            let id = answer_keys::rotate(std::path::Path::new(&settings.survey.answer_key_file))
+                .map_err(|e| Error::invalid("survey.answer_key_file", e))?;
+            println!(
+                "new answer key {id} is first in {}; restart every instance with this file",
+                settings.survey.answer_key_file
+            );
         }
         Command::Migrate => {
             AppState::connect(settings, Clock::system()).await?;

@@ -7,6 +7,7 @@ mod m20261129_000001_create_catalogue;
 mod m20261129_000002_create_surveys;
 mod m20261129_000003_seed_questionnaire_templates;
 mod m20261129_000010_add_token_expiry;
+mod m20261130_000020_seal_answers;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_surveys::Migration),
             Box::new(m20261129_000003_seed_questionnaire_templates::Migration),
             Box::new(m20261129_000010_add_token_expiry::Migration),
+            Box::new(m20261130_000020_seal_answers::Migration),
         ]
     }
 }

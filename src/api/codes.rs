@@ -5,7 +5,11 @@
 use crate::domain::{
     Language as DomainLanguage, PeriodKind as DomainPeriod, RespondentKind as DomainRespondentKind,
     questionnaire::{ItemKind as DomainItemKind, ScaleTag as DomainScale},
-    survey::{InvitationStatus as DomainInvitationStatus, RoundStatus as DomainRoundStatus},
+    survey::{
+        InvitationStatus as DomainInvitationStatus, OutboxStatus as DomainOutboxStatus,
+        RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus,
+        SurveyEmailKind as DomainEmailKind,
+    },
 };
 
 use poem_openapi::types::{ToJSON, Type};
@@ -86,6 +90,23 @@ mirror_enum!(
     RoundStatus <=> DomainRoundStatus { Open, Closed }
 );
 
+mirror_enum!(
+    /// `pending` (open: answers stay sealed until the round closes), `released` (the
+    /// answers are in the results) or `too_few_answers` (closed with fewer answers than
+    /// the anonymity threshold: nothing was released).
+    RoundResults <=> DomainRoundResults { Pending, Released, TooFewAnswers }
+);
+
+mirror_enum!(
+    /// A survey email: the first `invitation` or a `reminder`.
+    EmailKind <=> DomainEmailKind { Invitation, Reminder }
+);
+
+mirror_enum!(
+    /// An email's state: `pending` (not yet sent), `sent`, `failed` (gave up) or `bounced`.
+    OutboxStatus <=> DomainOutboxStatus { Pending, Sent, Failed, Bounced }
+);
+
 /// poem-openapi reports a value outside a set only as "Expect a valid enumeration
 /// value"; this adds the values, for the set the message names.
 pub fn with_allowed_values(message: String) -> String {
@@ -97,6 +118,9 @@ pub fn with_allowed_values(message: String) -> String {
         (Period::name(), Period::values()),
         (RoundStatus::name(), RoundStatus::values()),
         (InvitationStatus::name(), InvitationStatus::values()),
+        (RoundResults::name(), RoundResults::values()),
+        (EmailKind::name(), EmailKind::values()),
+        (OutboxStatus::name(), OutboxStatus::values()),
     ];
     match sets
         .iter()

@@ -1,6 +1,7 @@
 //! Respondents (the users of the IT services) over HTTP, including the CSV import.
 //! Personal data: admin only.
 
+use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
     ApiRequest, Object, OpenApi,
@@ -11,7 +12,7 @@ use poem_openapi::{
 use super::{
     ApiTags,
     auth::BearerAuth,
-    codes::{InvitationStatus, Language, RespondentKind},
+    codes::{EmailKind, InvitationStatus, Language, OutboxStatus, RespondentKind},
     dto::{Created, NoContent, Paged},
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
@@ -115,11 +116,22 @@ pub struct InvitationRecordDto {
     pub status: InvitationStatus,
 }
 
+/// An email kept about the person (sent ones are deleted after `retention.outbox_days`).
+#[derive(Debug, Object)]
+pub struct EmailRecordDto {
+    pub kind: EmailKind,
+    pub status: OutboxStatus,
+    pub queued_at: DateTime<Utc>,
+    #[oai(nullable)]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
 /// A person's data (GDPR access).
 #[derive(Debug, Object)]
 pub struct PersonalDataDto {
     pub respondent: RespondentDto,
     pub invitations: Vec<InvitationRecordDto>,
+    pub emails: Vec<EmailRecordDto>,
     pub note: String,
 }
 
@@ -210,11 +222,21 @@ impl RespondentsApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<PersonalDataDto>> {
-        let (person, invitations) =
-            usecases::respondents::export_personal_data(&state, &auth.0, id.0).await?;
+        let data = usecases::respondents::export_personal_data(&state, &auth.0, id.0).await?;
         Ok(Json(PersonalDataDto {
-            respondent: person.into(),
-            invitations: invitations
+            respondent: data.person.into(),
+            emails: data
+                .emails
+                .into_iter()
+                .map(|e| EmailRecordDto {
+                    kind: e.kind.into(),
+                    status: e.status.into(),
+                    queued_at: e.created_at,
+                    sent_at: e.sent_at,
+                })
+                .collect(),
+            invitations: data
+                .invitations
                 .into_iter()
                 .map(|i| InvitationRecordDto {
                     service: i.service,

@@ -8,7 +8,7 @@ use poem_openapi::{Object, OpenApi, Union, param::Path, param::Query, payload::J
 use super::{
     ApiTags,
     auth::BearerAuth,
-    codes::{ItemKind, Period, RoundStatus, Scale},
+    codes::{ItemKind, Period, RoundResults, RoundStatus, Scale},
     dto::{Created, Paged},
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
@@ -255,13 +255,16 @@ pub struct RoundDto {
     pub status: RoundStatus,
     /// Invitations created.
     pub invited: i32,
-    /// Responses stored.
+    /// Answers received (while open, only this and `invited`: the answers themselves
+    /// stay sealed until the round closes).
     pub answered: i32,
+    pub results: RoundResults,
 }
 
 impl From<Round> for RoundDto {
     fn from(r: Round) -> Self {
         Self {
+            results: r.results().into(),
             id: r.id,
             programme_id: r.programme_id,
             service_id: r.service_id,

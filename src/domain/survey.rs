@@ -107,7 +107,8 @@ impl std::str::FromStr for InvitationStatus {
     }
 }
 
-/// Outbox message states: pending until sent, skipped, failed for good or bounced.
+/// Outbox message states: pending until sent, failed for good or bounced. A message
+/// that no longer applies is deleted, not kept: it would tell when its person answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutboxStatus {
     Pending,
@@ -115,18 +116,10 @@ pub enum OutboxStatus {
     /// Temporary failures until `mail.max_attempts` ran out.
     Failed,
     Bounced,
-    /// Not sent because it no longer applied (a reminder to someone who answered).
-    Skipped,
 }
 
 impl OutboxStatus {
-    pub const ALL: [Self; 5] = [
-        Self::Pending,
-        Self::Sent,
-        Self::Failed,
-        Self::Bounced,
-        Self::Skipped,
-    ];
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Sent, Self::Failed, Self::Bounced];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,7 +127,6 @@ impl OutboxStatus {
             Self::Sent => "sent",
             Self::Failed => "failed",
             Self::Bounced => "bounced",
-            Self::Skipped => "skipped",
         }
     }
 
@@ -148,8 +140,9 @@ impl OutboxStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
     Sent,
-    /// Not sent because it no longer applies.
-    Skipped,
+    /// Not sent because it no longer applies (a reminder to someone who answered or
+    /// opted out): the message is deleted.
+    Withdrawn,
     /// Retry at `retry_at`, or give up (`None`).
     Transient {
         error: String,
@@ -162,16 +155,16 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    /// The message's state after this delivery.
-    pub fn outbox_status(&self) -> OutboxStatus {
+    /// The message's state after this delivery; `None`: the message is deleted.
+    pub fn outbox_status(&self) -> Option<OutboxStatus> {
         match self {
-            Self::Sent => OutboxStatus::Sent,
-            Self::Skipped => OutboxStatus::Skipped,
+            Self::Sent => Some(OutboxStatus::Sent),
+            Self::Withdrawn => None,
             Self::Transient {
                 retry_at: Some(_), ..
-            } => OutboxStatus::Pending,
-            Self::Transient { retry_at: None, .. } => OutboxStatus::Failed,
-            Self::Permanent { .. } => OutboxStatus::Bounced,
+            } => Some(OutboxStatus::Pending),
+            Self::Transient { retry_at: None, .. } => Some(OutboxStatus::Failed),
+            Self::Permanent { .. } => Some(OutboxStatus::Bounced),
         }
     }
 
@@ -213,6 +206,29 @@ pub struct Round {
     pub status: RoundStatus,
     pub invited: i32,
     pub answered: i32,
+    /// Answers released into `responses` when the round closed; `None` while open.
+    pub released_answers: Option<i32>,
+}
+
+impl Round {
+    pub fn results(&self) -> RoundResults {
+        match self.released_answers {
+            None => RoundResults::Pending,
+            Some(0) => RoundResults::TooFewAnswers,
+            Some(_) => RoundResults::Released,
+        }
+    }
+}
+
+/// What a round's answers show. Scores appear only once the round has closed and
+/// released its answers; an open round shows its response rate only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundResults {
+    /// Open: answers are sealed until the round closes.
+    Pending,
+    Released,
+    /// Closed with fewer answers than `survey.min_group_size`: nothing was released.
+    TooFewAnswers,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -330,22 +346,23 @@ mod tests {
     #[test]
     fn delivery_outcomes_map_to_outbox_states_and_invitation_events() {
         let at = Utc::now();
-        assert_eq!(Delivery::Sent.outbox_status(), OutboxStatus::Sent);
+        assert_eq!(Delivery::Sent.outbox_status(), Some(OutboxStatus::Sent));
+        assert_eq!(Delivery::Withdrawn.outbox_status(), None);
         let retry = Delivery::Transient {
             error: "421".into(),
             retry_at: Some(at),
         };
-        assert_eq!(retry.outbox_status(), OutboxStatus::Pending);
+        assert_eq!(retry.outbox_status(), Some(OutboxStatus::Pending));
         assert_eq!(retry.invitation_event(SurveyEmailKind::Invitation), None);
         let give_up = Delivery::Transient {
             error: "421".into(),
             retry_at: None,
         };
-        assert_eq!(give_up.outbox_status(), OutboxStatus::Failed);
+        assert_eq!(give_up.outbox_status(), Some(OutboxStatus::Failed));
         let bounce = Delivery::Permanent {
             error: "550 5.1.1".into(),
         };
-        assert_eq!(bounce.outbox_status(), OutboxStatus::Bounced);
+        assert_eq!(bounce.outbox_status(), Some(OutboxStatus::Bounced));
         assert_eq!(
             bounce.invitation_event(SurveyEmailKind::Reminder),
             Some(E::Bounced)
@@ -355,7 +372,7 @@ mod tests {
             Some(E::ReminderSent)
         );
         assert_eq!(
-            Delivery::Skipped.invitation_event(SurveyEmailKind::Reminder),
+            Delivery::Withdrawn.invitation_event(SurveyEmailKind::Reminder),
             None
         );
     }

@@ -1,3 +1,5 @@
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::{failure::RelayFailure, smtp::SmtpRelay};
@@ -21,7 +23,10 @@ pub enum SendError {
 #[derive(Clone)]
 pub enum Mailer {
     Smtp(std::sync::Arc<SmtpRelay>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    File {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: std::path::PathBuf,
+    },
 }
 
 impl Mailer {
@@ -30,9 +35,16 @@ impl Mailer {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
         match settings.transport {
             MailTransportKind::File => {
-                std::fs::create_dir_all(&settings.outbox_dir)
+                // Emails carry personal links: only the owner may enter the folder.
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&settings.outbox_dir)
                     .map_err(|e| format!("mail.outbox_dir `{}`: {e}", settings.outbox_dir))?;
-                Ok(Self::File(AsyncFileTransport::new(&settings.outbox_dir)))
+                Ok(Self::File {
+                    transport: AsyncFileTransport::new(&settings.outbox_dir),
+                    dir: settings.outbox_dir.clone().into(),
+                })
             }
             MailTransportKind::Smtp => Ok(Self::Smtp(std::sync::Arc::new(
                 SmtpRelay::from_settings(settings)?,
@@ -43,11 +55,22 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
             Self::Smtp(relay) => relay.send(&message).await,
-            Self::File(transport) => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| SendError::RetryLater(e.to_string())),
+            Self::File { transport, dir } => {
+                let id = transport
+                    .send(message)
+                    .await
+                    .map_err(|e| SendError::RetryLater(e.to_string()))?;
+                // Readable by the owner only, like the database and the key file. The
+                // message is written either way (its folder is the owner's alone), so a
+                // failure here is logged, not retried into a second copy.
+                let file = dir.join(format!("{id}.eml"));
+                if let Err(e) =
+                    tokio::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).await
+                {
+                    tracing::warn!(file = %file.display(), "cannot make the email private: {e}");
+                }
+                Ok(())
+            }
         }
     }
 }

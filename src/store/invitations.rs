@@ -15,15 +15,14 @@ use sea_orm::{
 use super::{
     db_error,
     entity::{
-        invitation, invitation_token, programme, respondent, respondent_service, response, round,
-        service,
+        invitation, invitation_token, programme, respondent, respondent_service, round,
+        sealed_answer, service,
     },
     outbox,
     rounds::Addressee,
 };
 use crate::domain::{
     Error, InvitationEvent, InvitationStatus, Language, RespondentKind, RoundStatus,
-    questionnaire::Answers,
 };
 
 /// Everything the answer page needs about the link's invitation.
@@ -205,15 +204,12 @@ impl From<LinkRow> for InvitationContext {
     }
 }
 
-/// One checked answer waiting to be stored.
+/// One checked answer waiting to be stored, sealed for its round.
 #[derive(Debug, Clone)]
 pub struct Submission {
     pub invitation_id: i64,
     pub round_id: i32,
-    pub service_id: i32,
-    pub department: Option<String>,
-    pub kind: RespondentKind,
-    pub answers: Answers,
+    pub sealed: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,8 +221,8 @@ pub enum SubmissionOutcome {
 
 /// Stores a batch of answers in one transaction (group commit). Each invitation moves
 /// to `answered` only from a waiting state, so a second or simultaneous submission of
-/// the same link stores nothing. The response row gets a random id and no link to the
-/// invitation or the person.
+/// the same link stores nothing. The answer is stored sealed: a random id, its round and
+/// the ciphertext, nothing that leads to the invitation or the person.
 pub async fn record_answers(
     db: &DatabaseConnection,
     batch: &[Submission],
@@ -270,7 +266,7 @@ pub async fn record_answers(
         claimed.extend(moved.into_iter().map(|row| row.id));
     }
     let mut outcomes = Vec::with_capacity(batch.len());
-    let mut responses = Vec::new();
+    let mut sealed = Vec::new();
     let mut answered_per_round: HashMap<i32, i32> = HashMap::new();
     for submission in batch {
         if !open_rounds.contains(&submission.round_id) {
@@ -283,17 +279,16 @@ pub async fn record_answers(
         }
         outcomes.push(SubmissionOutcome::Stored);
         *answered_per_round.entry(submission.round_id).or_default() += 1;
-        responses.push(response::ActiveModel {
+        sealed.push(sealed_answer::ActiveModel {
             id: Set(rand::rng().random_range(1..i64::MAX)),
             round_id: Set(submission.round_id),
-            service_id: Set(submission.service_id),
-            department: Set(submission.department.clone()),
-            kind: Set(submission.kind.as_str().to_owned()),
-            answers: Set(serde_json::to_string(&submission.answers).map_err(Error::internal)?),
+            sealed: Set(submission.sealed.clone()),
         });
     }
-    if !responses.is_empty() {
-        response::Entity::insert_many(responses)
+    // Sealed rows are large (padded to the longest possible answer): a few hundred per
+    // statement keeps each well under any parameter or packet limit.
+    for chunk in sealed.chunks(200) {
+        sealed_answer::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await
             .map_err(db_error)?;
@@ -319,13 +314,12 @@ fn stored(states: Vec<InvitationStatus>) -> Vec<invitation::Status> {
 
 /// Stops further invitations for one service (or, with `all_services`, every service)
 /// of a person, and withdraws what is waiting for them there: invitations still awaiting
-/// an answer become `opted_out`, and their unsent emails are skipped.
+/// an answer become `opted_out`, and their unsent emails are deleted.
 pub async fn opt_out(
     db: &impl ConnectionTrait,
     respondent_id: i32,
     service_id: i32,
     all_services: bool,
-    now: DateTime<Utc>,
 ) -> Result<(), Error> {
     if all_services {
         respondent::Entity::update_many()
@@ -381,7 +375,7 @@ pub async fn opt_out(
             .exec(db)
             .await
             .map_err(db_error)?;
-        outbox::skip_unsent_for_invitations(db, chunk, now).await?;
+        outbox::delete_unsent_for_invitations(db, chunk).await?;
     }
     Ok(())
 }

@@ -33,12 +33,9 @@ use crate::{
 /// and its folder is created if missing.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.url.expose();
-    if let Some(path) = sqlite_path(url)
-        && let Some(folder) = std::path::Path::new(path).parent()
-        && !folder.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(folder)
-            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", folder.display())))?;
+    if let Some(path) = sqlite_path(url) {
+        create_private_file(std::path::Path::new(path))
+            .map_err(|e| DbErr::Custom(format!("cannot create {path}: {e}")))?;
     }
     let busy_timeout = Duration::from_secs(settings.busy_timeout_secs);
     let mut options = ConnectOptions::new(url.to_owned());
@@ -52,9 +49,32 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(busy_timeout)
+                // Deleted rows are overwritten with zeros, not left in free pages.
+                .pragma("secure_delete", "ON")
                 .create_if_missing(true)
         });
     Database::connect(options).await
+}
+
+/// Creates the database file readable by its owner only (SQLite gives its `-wal` and
+/// `-shm` files the same mode), in a folder only the owner can enter if it is new.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
@@ -72,6 +92,29 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Readiness: the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// Folds SQLite's write-ahead log into the database file and empties it, so rows just
+/// deleted (their bytes zeroed by `secure_delete`) do not stay readable in the log.
+/// Nothing to do on PostgreSQL. A checkpoint that readers hold up is finished later by
+/// SQLite's own automatic checkpoints; that is logged, not an error.
+pub async fn checkpoint(db: &DatabaseConnection) -> Result<(), Error> {
+    if is_postgres(db) {
+        return Ok(());
+    }
+    let outcome = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ))
+        .await
+        .map_err(db_error)?;
+    if let Some(row) = outcome
+        && row.try_get_by_index::<i32>(0).unwrap_or(0) != 0
+    {
+        tracing::debug!("WAL checkpoint held up by readers; SQLite finishes it later");
+    }
+    Ok(())
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

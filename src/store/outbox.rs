@@ -15,11 +15,12 @@ use sea_orm::{
 
 use super::{
     db_error,
-    entity::{invitation, outbox_message},
+    entity::{invitation, outbox_message, respondent},
     is_postgres,
 };
 use crate::domain::{
-    Delivery, Error, InvitationEvent, InvitationStatus, OutboxStatus, survey::SurveyEmail,
+    Delivery, Error, InvitationEvent, InvitationStatus, OutboxStatus, SurveyEmailKind,
+    survey::SurveyEmail,
 };
 
 pub struct NewOutboxMessage {
@@ -158,15 +159,17 @@ pub async fn claim(
 }
 
 /// Records the outcomes of a sent batch in one transaction: each message's new state
-/// (the personal link in the payload is erased from every row that is done with) and
-/// what it means for its invitation, applied only from the states the event moves on.
+/// (the personal link in the payload is erased from every row that is done with; a
+/// message that no longer applies is deleted) and what it means for its invitation,
+/// applied only from the states the event moves on.
 pub async fn mark(
     db: &DatabaseConnection,
     outcomes: &[(ClaimedMessage, Delivery)],
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let txn = super::begin_write(db).await?;
-    let mut finished: HashMap<OutboxStatus, Vec<i64>> = HashMap::new();
+    let mut sent = Vec::new();
+    let mut withdrawn = Vec::new();
     let mut events: HashMap<InvitationEvent, Vec<i64>> = HashMap::new();
     for (message, delivery) in outcomes {
         if let (Some(invitation_id), Some(event)) = (
@@ -176,14 +179,11 @@ pub async fn mark(
             events.entry(event).or_default().push(invitation_id);
         }
         match delivery {
-            Delivery::Sent | Delivery::Skipped => finished
-                .entry(delivery.outbox_status())
-                .or_default()
-                .push(message.id),
+            Delivery::Sent => sent.push(message.id),
+            Delivery::Withdrawn => withdrawn.push(message.id),
             // A failure: its error is kept; a retry waits for its time, anything else
             // (given up, bounced) is final and loses its personal link.
             Delivery::Transient { error, .. } | Delivery::Permanent { error } => {
-                let status = delivery.outbox_status();
                 let mut update = outbox_message::Entity::update_many()
                     .col_expr(
                         outbox_message::Column::LastError,
@@ -199,7 +199,7 @@ pub async fn mark(
                 {
                     update = update.col_expr(outbox_message::Column::NextAttemptAt, (*at).into());
                 }
-                if status.is_final() {
+                if let Some(status) = delivery.outbox_status().filter(|s| s.is_final()) {
                     update = update
                         .col_expr(
                             outbox_message::Column::Status,
@@ -218,27 +218,32 @@ pub async fn mark(
             }
         }
     }
-    for (status, ids) in finished {
-        for chunk in ids.chunks(1_000) {
-            outbox_message::Entity::update_many()
-                .col_expr(
-                    outbox_message::Column::Status,
-                    outbox_message::Status::from(status).into(),
-                )
-                .col_expr(
-                    outbox_message::Column::Payload,
-                    Option::<String>::None.into(),
-                )
-                .col_expr(
-                    outbox_message::Column::LeaseUntil,
-                    Option::<DateTime<Utc>>::None.into(),
-                )
-                .col_expr(outbox_message::Column::SentAt, Some(now).into())
-                .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-        }
+    for chunk in sent.chunks(1_000) {
+        outbox_message::Entity::update_many()
+            .col_expr(
+                outbox_message::Column::Status,
+                outbox_message::Status::Sent.into(),
+            )
+            .col_expr(
+                outbox_message::Column::Payload,
+                Option::<String>::None.into(),
+            )
+            .col_expr(
+                outbox_message::Column::LeaseUntil,
+                Option::<DateTime<Utc>>::None.into(),
+            )
+            .col_expr(outbox_message::Column::SentAt, Some(now).into())
+            .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
+    }
+    for chunk in withdrawn.chunks(1_000) {
+        outbox_message::Entity::delete_many()
+            .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await
+            .map_err(db_error)?;
     }
     for (event, ids) in events {
         apply_invitation_event(&txn, event, &ids).await?;
@@ -301,29 +306,84 @@ pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), Error
     Ok(())
 }
 
-/// Skips the unsent emails of these invitations (withdrawn by an opt-out): they are
-/// never sent, and the personal link in their payload is erased now.
-pub async fn skip_unsent_for_invitations(
+/// Deletes the unsent emails of these invitations (withdrawn by an opt-out): they are
+/// never sent, and no row is left naming the person.
+pub async fn delete_unsent_for_invitations(
     db: &impl ConnectionTrait,
     invitation_ids: &[i64],
-    now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::Status,
-            outbox_message::Status::Skipped.into(),
-        )
-        .col_expr(
-            outbox_message::Column::Payload,
-            Option::<String>::None.into(),
-        )
-        .col_expr(outbox_message::Column::SentAt, Some(now).into())
-        .filter(outbox_message::Column::InvitationId.is_in(invitation_ids.iter().copied()))
-        .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+    for chunk in invitation_ids.chunks(1_000) {
+        outbox_message::Entity::delete_many()
+            .filter(outbox_message::Column::InvitationId.is_in(chunk.iter().copied()))
+            .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Deletes messages queued before `cutoff` that are done with (sent, failed or
+/// bounced): after `retention.outbox_days` nobody needs to know who was mailed.
+pub async fn purge_finished(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let result = outbox_message::Entity::delete_many()
+        .filter(outbox_message::Column::Status.ne(outbox_message::Status::Pending))
+        .filter(outbox_message::Column::CreatedAt.lt(cutoff))
         .exec(db)
         .await
         .map_err(db_error)?;
-    Ok(())
+    Ok(result.rows_affected)
+}
+
+/// Every message to a person: to their address, or about one of their invitations.
+pub fn of_person(respondent_id: i32) -> sea_orm::Condition {
+    let invitations = sea_orm::sea_query::Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(invitation::Column::RespondentId.eq(respondent_id))
+        .to_owned();
+    let email = sea_orm::sea_query::Query::select()
+        .column(respondent::Column::Email)
+        .from(respondent::Entity)
+        .and_where(respondent::Column::Id.eq(respondent_id))
+        .to_owned();
+    sea_orm::Condition::any()
+        .add(outbox_message::Column::InvitationId.in_subquery(invitations))
+        .add(outbox_message::Column::Recipient.in_subquery(email))
+}
+
+/// A kept email, as a GDPR export lists it.
+#[derive(Debug, Clone)]
+pub struct SentRecord {
+    pub kind: SurveyEmailKind,
+    pub status: OutboxStatus,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The emails kept about a person (GDPR access), oldest first.
+pub async fn kept_for_person(
+    db: &impl ConnectionTrait,
+    respondent_id: i32,
+) -> Result<Vec<SentRecord>, Error> {
+    let rows = outbox_message::Entity::find()
+        .filter(of_person(respondent_id))
+        .order_by_asc(outbox_message::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SentRecord {
+            kind: row.kind.into(),
+            status: row.status.into(),
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        })
+        .collect())
 }
 
 /// Whether a reminder still applies: the person has neither answered nor opted out.

@@ -186,22 +186,8 @@ pub async fn save(
 /// Erases a person: every email to them (sent or not), their row, and by cascade their
 /// service links and invitations.
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    let invitations = sea_orm::sea_query::Query::select()
-        .column(invitation::Column::Id)
-        .from(invitation::Entity)
-        .and_where(invitation::Column::RespondentId.eq(id))
-        .to_owned();
-    let email = sea_orm::sea_query::Query::select()
-        .column(respondent::Column::Email)
-        .from(respondent::Entity)
-        .and_where(respondent::Column::Id.eq(id))
-        .to_owned();
     outbox_message::Entity::delete_many()
-        .filter(
-            sea_orm::Condition::any()
-                .add(outbox_message::Column::InvitationId.in_subquery(invitations))
-                .add(outbox_message::Column::Recipient.in_subquery(email)),
-        )
+        .filter(super::outbox::of_person(id))
         .exec(db)
         .await
         .map_err(db_error)?;
@@ -412,12 +398,18 @@ pub struct InvitationRecord {
     pub status: InvitationStatus,
 }
 
-/// Everything kept about one person (GDPR access): the register entry and their
-/// invitations. Answers are anonymous and cannot be found from the person.
-pub async fn export(
-    db: &impl ConnectionTrait,
-    id: i32,
-) -> Result<(Respondent, Vec<InvitationRecord>), Error> {
+/// Everything kept about one person (GDPR access).
+#[derive(Debug, Clone)]
+pub struct PersonalData {
+    pub person: Respondent,
+    pub invitations: Vec<InvitationRecord>,
+    pub emails: Vec<super::outbox::SentRecord>,
+}
+
+/// Everything kept about one person (GDPR access): the register entry, their
+/// invitations and the emails kept about them. Answers are anonymous and cannot be
+/// found from the person.
+pub async fn export(db: &impl ConnectionTrait, id: i32) -> Result<PersonalData, Error> {
     let person = get(db, id).await?;
     let rows: Vec<(String, String, invitation::Status)> = invitation::Entity::find()
         .select_only()
@@ -452,5 +444,9 @@ pub async fn export(
             status: status.into(),
         })
         .collect();
-    Ok((person, invitations))
+    Ok(PersonalData {
+        person,
+        invitations,
+        emails: super::outbox::kept_for_person(db, id).await?,
+    })
 }

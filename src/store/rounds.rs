@@ -14,12 +14,15 @@ use sea_orm::{
 use super::{
     db_error,
     entity::{
-        invitation, invitation_token, respondent, respondent_service, response, round, service,
+        invitation, invitation_token, respondent, respondent_service, response, round,
+        sealed_answer, service,
     },
     outbox,
 };
 use crate::domain::{
     Error, InvitationStatus, Language, Page, PageRequest, RoundStatus,
+    release::ReleasedAnswer,
+    sealing::KeyId,
     selection::Candidate,
     survey::{Round, RoundFilter},
 };
@@ -40,6 +43,7 @@ impl From<round::Model> for Round {
             status: row.status.into(),
             invited: row.invited,
             answered: row.answered,
+            released_answers: row.released_answers,
         }
     }
 }
@@ -256,7 +260,7 @@ pub async fn set_invited(
     Ok(())
 }
 
-/// The last closed round of a service that has answers, and its answers (JSON).
+/// The last closed round of a service that released answers, and its answers (JSON).
 pub async fn last_closed_with_answers(
     db: &impl ConnectionTrait,
     service_id: i32,
@@ -264,7 +268,7 @@ pub async fn last_closed_with_answers(
     let Some(last) = round::Entity::find()
         .filter(round::Column::ServiceId.eq(service_id))
         .filter(round::Column::Status.eq(round::Status::Closed))
-        .filter(round::Column::Answered.gt(0))
+        .filter(round::Column::ReleasedAnswers.gt(0))
         .order_by_desc(round::Column::ClosesAt)
         .one(db)
         .await
@@ -343,16 +347,95 @@ pub async fn close(
     Ok(closed.rows_affected == 1)
 }
 
-/// Closes every open round whose window has ended; returns how many.
-pub async fn close_due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, Error> {
-    let result = round::Entity::update_many()
-        .col_expr(round::Column::Status, round::Status::Closed.into())
+/// Open rounds whose window has ended.
+pub async fn due_to_close(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>, Error> {
+    round::Entity::find()
+        .select_only()
+        .column(round::Column::Id)
         .filter(round::Column::Status.eq(round::Status::Open))
         .filter(round::Column::ClosesAt.lte(now))
+        .order_by_asc(round::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)
+}
+
+/// A round's sealed answers, in no particular order.
+pub async fn sealed_answers(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<Vec<u8>>, Error> {
+    sealed_answer::Entity::find()
+        .select_only()
+        .column(sealed_answer::Column::Sealed)
+        .filter(sealed_answer::Column::RoundId.eq(round_id))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)
+}
+
+/// The ids of the keys that sealed the answers still sealed (those of open rounds).
+pub async fn sealed_key_ids(db: &impl ConnectionTrait) -> Result<Vec<KeyId>, Error> {
+    let prefixes: Vec<Vec<u8>> = sealed_answer::Entity::find()
+        .select_only()
+        .expr(sea_orm::sea_query::Expr::cust("substr(sealed, 1, 4)"))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(prefixes
+        .iter()
+        .filter_map(|p| KeyId::of_sealed(p))
+        .collect())
+}
+
+/// Releases a closed round's answers: inserts them into `responses` in the order given
+/// with fresh random ids, deletes every sealed answer of the round and records how many
+/// were released. Touches no invitation.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    service_id: i32,
+    released: &[ReleasedAnswer],
+) -> Result<(), Error> {
+    let mut rows = Vec::with_capacity(released.len());
+    for answer in released {
+        rows.push(response::ActiveModel {
+            id: Set(rand::Rng::random_range(&mut rand::rng(), 1..i64::MAX)),
+            round_id: Set(round_id),
+            service_id: Set(service_id),
+            department: Set(answer.segment.department.clone()),
+            kind: Set(answer.segment.kind.map(|k| k.as_str().to_owned())),
+            answers: Set(serde_json::to_string(&answer.answers).map_err(Error::internal)?),
+        });
+    }
+    for chunk in rows.chunks(CHUNK) {
+        response::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .map_err(db_error)?;
+    }
+    sealed_answer::Entity::delete_many()
+        .filter(sealed_answer::Column::RoundId.eq(round_id))
         .exec(db)
         .await
         .map_err(db_error)?;
-    Ok(result.rows_affected)
+    round::Entity::update_many()
+        .col_expr(
+            round::Column::ReleasedAnswers,
+            Some(released.len() as i32).into(),
+        )
+        .filter(round::Column::Id.eq(round_id))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 /// Deletes invitations (and, by cascade, their token hashes) of rounds closed before

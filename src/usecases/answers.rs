@@ -9,6 +9,7 @@ use crate::{
     domain::{
         Error,
         questionnaire::{AnswerProblem, Questionnaire, check_answers},
+        sealing::{self, SealedAnswer},
         token::SurveyToken,
     },
     store::{
@@ -57,8 +58,8 @@ pub enum SubmitOutcome {
     RoundClosed,
 }
 
-/// Checks a submitted form against the questionnaire and stores it (batched with other
-/// answers, one transaction per batch). A link answers once, even under simultaneous
+/// Checks a submitted form against the questionnaire, seals it for its round and stores
+/// it (batched with other answers, one transaction per batch). A link answers once, even under simultaneous
 /// submissions: the invitation moves to `answered` only from a waiting state.
 pub async fn submit_answer(
     state: &AppState,
@@ -74,13 +75,22 @@ pub async fn submit_answer(
         Ok(answers) => answers,
         Err(problems) => return Ok(SubmitOutcome::Invalid(problems)),
     };
-    let submission = Submission {
-        invitation_id: link.invitation_id,
-        round_id: link.round_id,
-        service_id: link.service_id,
+    let plaintext = serde_json::to_vec(&SealedAnswer {
         department: link.department.clone(),
         kind: link.kind,
         answers,
+    })
+    .map_err(Error::internal)?;
+    let padded_len = sealing::padded_len(
+        &questionnaire.items,
+        state.settings.survey.max_comment_chars,
+    );
+    let submission = Submission {
+        invitation_id: link.invitation_id,
+        round_id: link.round_id,
+        sealed: state
+            .answer_keys
+            .seal(link.round_id, &plaintext, padded_len),
     };
     Ok(match state.answers.submit(submission).await? {
         SubmissionOutcome::Stored => SubmitOutcome::Stored,
@@ -96,10 +106,8 @@ pub async fn opt_out(
     link: &InvitationContext,
     all_services: bool,
 ) -> Result<(), Error> {
-    let now = state.clock.now();
     super::in_transaction(&state.db, async |txn| {
-        store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services, now)
-            .await
+        store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services).await
     })
     .await
 }

@@ -61,7 +61,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
                     .invitation_id
                     .is_some_and(|id| !awaiting.contains(&id));
             if reminder_no_longer_needed {
-                outcomes.push((message, Delivery::Skipped));
+                outcomes.push((message, Delivery::Withdrawn));
                 continue;
             }
             while refused.is_none() && sending.len() >= settings.concurrent_sends {
@@ -87,7 +87,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         for (_, delivery) in &outcomes {
             let key = match delivery {
                 Delivery::Sent => "sent",
-                Delivery::Skipped => "skipped",
+                Delivery::Withdrawn => "withdrawn",
                 Delivery::Transient {
                     retry_at: Some(_), ..
                 } => "retry_later",

@@ -4,6 +4,7 @@
 //! through `domain`/`stats` and writes through `store` in one transaction. The API, the
 //! answer pages, the jobs and the CLI call these and nothing lower.
 
+pub mod answer_keys;
 mod answer_writer;
 pub mod answers;
 pub mod audit;
@@ -30,7 +31,7 @@ pub use link_lookup::LinkLookup;
 
 use crate::{
     config::Settings,
-    domain::{Error, survey::Links},
+    domain::{Error, sealing::AnswerKeys, survey::Links},
     mail::Mailer,
     store,
     web::metrics::Metrics,
@@ -55,6 +56,8 @@ pub struct AppState {
     pub links_lookup: LinkLookup,
     /// Questionnaire versions never change once used, so they are cached.
     pub questionnaires: QuestionnaireCache,
+    /// Seal answers until their round closes, and open them when it does.
+    pub answer_keys: Arc<AnswerKeys>,
 }
 
 /// Why the application could not be put together.
@@ -64,6 +67,8 @@ pub enum ConnectError {
     Database(#[from] sea_orm::DbErr),
     #[error("{0}")]
     Mail(String),
+    #[error("{0}")]
+    AnswerKey(String),
 }
 
 impl AppState {
@@ -72,7 +77,13 @@ impl AppState {
         let db = store::connect(&settings.database).await?;
         store::migrate(&db).await?;
         let mailer = Mailer::from_settings(&settings.mail).map_err(ConnectError::Mail)?;
+        let answer_keys = answer_keys::load(&settings.survey, store::is_postgres(&db))
+            .map_err(ConnectError::AnswerKey)?;
+        answer_keys::check_sealed_rows_open(&db, &answer_keys)
+            .await
+            .map_err(ConnectError::AnswerKey)?;
         Ok(Self {
+            answer_keys: Arc::new(answer_keys),
             answers: AnswerWriter::start(db.clone(), clock.clone()),
             links_lookup: LinkLookup::start(db.clone()),
             questionnaires: QuestionnaireCache::default(),

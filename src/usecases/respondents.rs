@@ -11,7 +11,7 @@ use crate::{
         Actor, Error, NewRespondent, Page, PageRequest, Respondent,
         import::{self, ImportSummary, plan_import},
     },
-    store::{self, audit, respondents::InvitationRecord},
+    store::{self, audit, respondents::PersonalData},
 };
 
 pub use crate::store::respondents::RespondentFilter;
@@ -84,13 +84,14 @@ pub async fn save_respondent(
     store::respondents::save(&state.db, actor, id, new, state.clock.now()).await
 }
 
-/// Everything kept about one person (GDPR access): the register entry and their
-/// invitations. Answers are anonymous and cannot be found from the person.
+/// Everything kept about one person (GDPR access): the register entry, their
+/// invitations and the emails kept about them. Answers are anonymous and cannot be
+/// found from the person.
 pub async fn export_personal_data(
     state: &AppState,
     actor: &Actor,
     id: i32,
-) -> Result<(Respondent, Vec<InvitationRecord>), Error> {
+) -> Result<PersonalData, Error> {
     actor.require_admin()?;
     let now = state.clock.now();
     let exported = store::respondents::export(&state.db, id).await?;
@@ -108,7 +109,7 @@ pub async fn export_personal_data(
 }
 
 /// Erases a person (GDPR erasure): their row, their service links, their invitations
-/// and every email to them not yet sent. Anonymous responses are untouched: nothing
+/// and every email to them; the deleted bytes are zeroed and the SQLite log emptied. Anonymous responses are untouched: nothing
 /// links them to the person.
 pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
@@ -128,5 +129,6 @@ pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Resul
         )
         .await
     })
-    .await
+    .await?;
+    store::checkpoint(&state.db).await
 }

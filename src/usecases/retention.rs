@@ -1,6 +1,8 @@
 //! The `purge` job: personal data past retention goes — invitations and their token
-//! hashes some days after their round closed (rounds keep their counts), old audit
-//! entries, and people who no longer use any service.
+//! hashes some days after their round closed (rounds keep their counts), emails done
+//! with (recipient, state, times), old audit entries, and people who no longer use any
+//! service. The deleted rows' bytes are zeroed (`secure_delete`) and the SQLite log is
+//! emptied afterwards, so they are not left in the files.
 
 use chrono::Duration;
 
@@ -21,8 +23,15 @@ pub async fn purge(state: &AppState) -> Result<Counts, Error> {
     )
     .await?;
     let people = store::invitations::purge_former_users(&state.db).await?;
+    let emails = store::outbox::purge_finished(
+        &state.db,
+        now - Duration::days(i64::from(retention.outbox_days)),
+    )
+    .await?;
+    store::checkpoint(&state.db).await?;
     Ok(Counts::from([
         ("invitations_deleted", invitations),
+        ("emails_deleted", emails),
         ("audit_entries_deleted", audit),
         ("respondents_deleted", people),
     ]))

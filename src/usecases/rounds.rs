@@ -12,6 +12,8 @@ use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
         programme::{Programme, RoundHistory},
+        release::{Release, plan_release},
+        sealing::SealedAnswer,
         selection::choose_invitees,
         survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
         token::SurveyToken,
@@ -218,33 +220,90 @@ pub(super) async fn queue_survey_emails(
     store::outbox::enqueue(db, messages, now).await
 }
 
-/// Closes one round now (admin). Closing a closed round is not an error.
+/// Closes one round now (admin) and releases its answers. Closing a closed round is
+/// not an error.
 pub async fn close_round(state: &AppState, actor: &Actor, id: i32) -> Result<Round, Error> {
     actor.require_admin()?;
-    let now = state.clock.now();
-    super::in_transaction(&state.db, async |txn| {
-        let current = store::rounds::get(txn, id).await?;
-        if store::rounds::close(txn, id, now.min(current.closes_at)).await? {
-            audit::record(
-                txn,
-                actor,
-                now,
-                "close",
-                "round",
-                Some(id.to_string()),
-                json!({"answered": current.answered, "invited": current.invited}),
-            )
-            .await?;
-        }
-        store::rounds::get(txn, id).await
-    })
-    .await
+    close_and_release(state, actor, id, Some(state.clock.now())).await?;
+    store::rounds::get(&state.db, id).await
 }
 
-/// The `close_rounds` job: closes every round whose window has ended.
+/// The `close_rounds` job: closes every round whose window has ended and releases its
+/// answers, one round per transaction.
 pub async fn close_due_rounds(state: &AppState) -> Result<Counts, Error> {
-    let closed = store::rounds::close_due(&state.db, state.clock.now()).await?;
-    Ok(Counts::from([("rounds_closed", closed)]))
+    let mut counts = Counts::from([("rounds_closed", 0)]);
+    for id in store::rounds::due_to_close(&state.db, state.clock.now()).await? {
+        if let Some(released) = close_and_release(state, &Actor::system(), id, None).await? {
+            *counts.entry("rounds_closed").or_default() += 1;
+            let key = if released == 0 {
+                "rounds_with_too_few_answers"
+            } else {
+                "answers_released"
+            };
+            *counts.entry(key).or_default() += if released == 0 { 1 } else { released as u64 };
+        }
+    }
+    Ok(counts)
+}
+
+/// Closes a round (early, at `early`, if that is before its end) and releases its
+/// sealed answers, in one transaction: a crash releases all or nothing. The answers are
+/// opened, shuffled, given fresh ids and segments coarsened to the anonymity threshold
+/// (`domain::release`); with fewer answers than the threshold nothing is released.
+/// Returns how many were released, or `None` if the round was already closed.
+async fn close_and_release(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    early: Option<DateTime<Utc>>,
+) -> Result<Option<usize>, Error> {
+    let now = state.clock.now();
+    let min_group_size = state.settings.survey.min_group_size as usize;
+    let released = super::in_transaction(&state.db, async |txn| {
+        let round = store::rounds::get(txn, id).await?;
+        let closes_at = early.map_or(round.closes_at, |at| at.min(round.closes_at));
+        if !store::rounds::close(txn, id, closes_at).await? {
+            return Ok(None);
+        }
+        let sealed = store::rounds::sealed_answers(txn, id).await?;
+        let mut opened = Vec::with_capacity(sealed.len());
+        for bytes in &sealed {
+            let plaintext = state.answer_keys.open(id, bytes).map_err(|e| {
+                Error::bug(format!("a sealed answer of round {id} does not open: {e}"))
+            })?;
+            let answer: SealedAnswer = serde_json::from_slice(&plaintext).map_err(|e| {
+                Error::bug(format!(
+                    "a sealed answer of round {id} does not decode: {e}"
+                ))
+            })?;
+            opened.push(answer);
+        }
+        let released = match plan_release(opened, min_group_size, &mut rand::rng()) {
+            Release::Answers(answers) => answers,
+            Release::TooFewAnswers => Vec::new(),
+        };
+        store::rounds::release(txn, id, round.service_id, &released).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            "close",
+            "round",
+            Some(id.to_string()),
+            json!({
+                "answered": round.answered,
+                "invited": round.invited,
+                "released": released.len(),
+            }),
+        )
+        .await?;
+        Ok(Some(released.len()))
+    })
+    .await?;
+    if released.is_some() {
+        store::checkpoint(&state.db).await?;
+    }
+    Ok(released)
 }
 
 /// Rounds the actor may see: an objektägare only those of their own services.

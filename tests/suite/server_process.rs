@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::common::{TestApp, spawn_app_with};
+use crate::common::{TestApp, spawn_app};
 use mailin_embedded::{Handler, Server, SslConfig, response};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -80,9 +80,9 @@ impl Drop for Serving {
     }
 }
 
-/// Starts `nyttopuls serve` on `database`, configured only through the environment, with
-/// its log written to `log`.
-fn serve(database: &str, log: &Path, env: &[(&str, String)]) -> Serving {
+/// Starts `nyttopuls serve` on `app`'s database and answer key, configured only through
+/// the environment, with its log written to `log`.
+fn serve(app: &TestApp, log: &Path, env: &[(&str, String)]) -> Serving {
     let mut command = Command::new(env!("CARGO_BIN_EXE_nyttopuls"));
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("NYTTOPULS")) {
         command.env_remove(name);
@@ -90,7 +90,8 @@ fn serve(database: &str, log: &Path, env: &[(&str, String)]) -> Serving {
     command
         .arg("serve")
         .env_remove("RUST_LOG")
-        .env("NYTTOPULS__DATABASE__URL", database)
+        .env("NYTTOPULS__DATABASE__URL", &app.database_url)
+        .env("NYTTOPULS__SURVEY__ANSWER_KEY_FILE", &app.answer_key_file)
         .env("NYTTOPULS__SERVER__BIND", "127.0.0.1:0")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
@@ -98,22 +99,9 @@ fn serve(database: &str, log: &Path, env: &[(&str, String)]) -> Serving {
     Serving(command.spawn().expect("the nyttopuls binary starts"))
 }
 
-/// A fresh, migrated database (SQLite file, or PostgreSQL under
-/// `NYTTOPULS_TEST_DATABASE_URL`) and an app on it that runs no jobs.
-async fn fresh_database() -> (TestApp, String) {
-    let url = Arc::<Mutex<Option<String>>>::default();
-    let remember = url.clone();
-    let app = spawn_app_with(move |settings| {
-        *remember.lock().unwrap() = Some(settings.database.url.expose().to_owned());
-    })
-    .await;
-    let url = url.lock().unwrap().clone().unwrap();
-    (app, url)
-}
-
 /// A fresh database with `people` users of one service and their invitations queued.
-async fn database_with_queued_invitations(people: usize) -> (TestApp, String) {
-    let (app, url) = fresh_database().await;
+async fn database_with_queued_invitations(people: usize) -> TestApp {
+    let app = spawn_app().await;
     let service = app.create_service("e-tjanst", None).await;
     let mut csv = String::from("email,name,services\n");
     for i in 0..people {
@@ -134,7 +122,7 @@ async fn database_with_queued_invitations(people: usize) -> (TestApp, String) {
         )
         .await;
     assert_eq!(run.status(), StatusCode::OK);
-    (app, url)
+    app
 }
 
 fn log_of(path: &Path) -> String {
@@ -145,7 +133,7 @@ fn log_of(path: &Path) -> String {
 async fn a_dispatch_killed_midway_is_resumed_within_a_minute_of_restarting() {
     let people = 400;
     let batch_size = 20;
-    let (app, database) = database_with_queued_invitations(people).await;
+    let app = database_with_queued_invitations(people).await;
     let (relay_port, recipients) = SlowRelay::start(Duration::from_millis(25));
     let env = [
         ("NYTTOPULS__MAIL__TRANSPORT", "smtp".to_owned()),
@@ -157,7 +145,7 @@ async fn a_dispatch_killed_midway_is_resumed_within_a_minute_of_restarting() {
     ];
     let delivered = || recipients.lock().unwrap().len();
     let first_log = app.tempdir.path().join("first.log");
-    let mut first = serve(&database, &first_log, &env);
+    let mut first = serve(&app, &first_log, &env);
 
     let waiting = Instant::now();
     while delivered() < people / 4 {
@@ -178,7 +166,7 @@ async fn a_dispatch_killed_midway_is_resumed_within_a_minute_of_restarting() {
 
     let second_log = app.tempdir.path().join("second.log");
     let restarted = Instant::now();
-    let _second = serve(&database, &second_log, &env);
+    let _second = serve(&app, &second_log, &env);
     let everyone = |recipients: &[String]| {
         let mut unique = recipients.to_vec();
         unique.sort();
@@ -204,7 +192,7 @@ async fn a_dispatch_killed_midway_is_resumed_within_a_minute_of_restarting() {
 
 #[tokio::test]
 async fn an_idle_server_logs_one_line_at_start_and_no_colour_into_a_file() {
-    let (app, database) = fresh_database().await;
+    let app = spawn_app().await;
     let log = app.tempdir.path().join("serve.log");
     // Every job every second, so an idle run would show if it were logged.
     let every_second = "* * * * * *".to_owned();
@@ -220,7 +208,7 @@ async fn an_idle_server_logs_one_line_at_start_and_no_colour_into_a_file() {
         ("NYTTOPULS__SCHEDULER__CLOSE_ROUNDS", every_second.clone()),
         ("NYTTOPULS__SCHEDULER__SEND_REMINDERS", every_second),
     ];
-    let server = serve(&database, &log, &env);
+    let server = serve(&app, &log, &env);
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let at_start = log_of(&log);
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -240,4 +228,128 @@ async fn an_idle_server_logs_one_line_at_start_and_no_colour_into_a_file() {
         .filter(|line| line.to_lowercase().contains("schedul"))
         .count();
     assert_eq!(scheduler_lines, 1, "{written}");
+}
+
+/// The personal answer links in the emails written to the app's outbox folder.
+fn links_in_outbox(app: &TestApp) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for entry in std::fs::read_dir(app.tempdir.path().join("outbox")).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        let text = message.body_text(0).unwrap().into_owned();
+        let start = text.find("/s/").expect("a survey link") + 3;
+        tokens.push(
+            text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        );
+    }
+    tokens
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_until_serving(client: &reqwest::Client, base: &str, log: &Path) {
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start; log:\n{}",
+            log_of(log)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn answers_given_before_a_kill_are_each_released_once_when_the_round_closes() {
+    let people = 7;
+    let app = database_with_queued_invitations(people).await;
+    let dispatched = app
+        .post_json("/api/v1/jobs/dispatch_outbox/run", &json!({}))
+        .await;
+    assert_eq!(dispatched.status(), StatusCode::OK);
+    let links = links_in_outbox(&app);
+    assert_eq!(links.len(), people);
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("NYTTOPULS__SERVER__BIND", format!("127.0.0.1:{port}")),
+        ("NYTTOPULS__SCHEDULER__ENABLED", "false".to_owned()),
+    ];
+    let first_log = app.tempdir.path().join("first.log");
+    let mut first = serve(&app, &first_log, &env);
+    wait_until_serving(&app.client, &base, &first_log).await;
+    let form = "sus1=4&sus2=2&sus3=4&sus4=1&sus5=4&sus6=2&sus7=5&sus8=1&sus9=4&sus10=2\
+                &nytta1=6&nytta2=5&nytta3=6&tid=30&kommentar=F%C3%B6re+kraschen";
+    for token in &links[..6] {
+        let answered = app
+            .client
+            .post(format!("{base}/s/{token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answered.status(), StatusCode::OK);
+    }
+    first.0.kill().unwrap(); // SIGKILL: answers acknowledged, round still open
+    first.0.wait().unwrap();
+
+    let second_log = app.tempdir.path().join("second.log");
+    let _second = serve(&app, &second_log, &env);
+    wait_until_serving(&app.client, &base, &second_log).await;
+    let round = app
+        .get("/api/v1/rounds")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    for _ in 0..2 {
+        let closed = app
+            .client
+            .post(format!("{base}/api/v1/rounds/{round}/close"))
+            .bearer_auth(&app.admin_token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(closed.status(), StatusCode::OK);
+        let closed: serde_json::Value = closed.json().await.unwrap();
+        assert_eq!(
+            (closed["answered"].as_i64(), closed["results"].as_str()),
+            (Some(6), Some("released"))
+        );
+    }
+    let count = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            db.query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM responses WHERE answers LIKE '%kraschen%'").await,
+        6,
+        "every answer released, none twice"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM sealed_answers").await, 0);
 }

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-const COMPLETE_ANSWER: &str = "sus1=4&sus2=2&sus3=4&sus4=1&sus5=4&sus6=2&sus7=5&sus8=1&sus9=4&sus10=2\
+pub(crate) const COMPLETE_ANSWER: &str = "sus1=4&sus2=2&sus3=4&sus4=1&sus5=4&sus6=2&sus7=5&sus8=1&sus9=4&sus10=2\
 &nytta1=6&nytta2=5&nytta3=6&tid=30&kommentar=Bra+tj%C3%A4nst";
 
 fn send_through(sink_port: u16) -> impl FnOnce(&mut Settings) {
@@ -26,7 +26,7 @@ fn send_through(sink_port: u16) -> impl FnOnce(&mut Settings) {
     }
 }
 
-async fn spawn_with_sink(extra: impl FnOnce(&mut Settings)) -> (TestApp, MailSink) {
+pub(crate) async fn spawn_with_sink(extra: impl FnOnce(&mut Settings)) -> (TestApp, MailSink) {
     let sink = MailSink::start();
     let port = sink.port;
     let app = spawn_app_with(move |settings| {
@@ -57,11 +57,11 @@ async fn service_with_users(app: &TestApp, slug: &str, people: &[(&str, &str)]) 
     (service, programme)
 }
 
-async fn create_programme(app: &TestApp, body: Value) -> i64 {
+pub(crate) async fn create_programme(app: &TestApp, body: Value) -> i64 {
     id_of(&app.create("/api/v1/programmes", body).await)
 }
 
-async fn run_programme(app: &TestApp, programme: i64) -> Value {
+pub(crate) async fn run_programme(app: &TestApp, programme: i64) -> Value {
     let (status, body) = status_and_json(
         app.post_json(&format!("/api/v1/programmes/{programme}/run"), &json!({}))
             .await,
@@ -71,7 +71,7 @@ async fn run_programme(app: &TestApp, programme: i64) -> Value {
     body
 }
 
-async fn run_job(app: &TestApp, job: &str) -> Value {
+pub(crate) async fn run_job(app: &TestApp, job: &str) -> Value {
     let (status, body) = status_and_json(
         app.post_json(&format!("/api/v1/jobs/{job}/run"), &json!({}))
             .await,
@@ -81,13 +81,13 @@ async fn run_job(app: &TestApp, job: &str) -> Value {
     body
 }
 
-async fn rounds(app: &TestApp, query: &str) -> Vec<Value> {
+pub(crate) async fn rounds(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, body) = status_and_json(app.get(&format!("/api/v1/rounds?{query}")).await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["items"].as_array().unwrap().clone()
 }
 
-struct Email {
+pub(crate) struct Email {
     to: String,
     subject: String,
     text: String,
@@ -118,7 +118,7 @@ impl Email {
     }
 
     /// The token of the personal answer link `/s/{token}`.
-    fn token(&self) -> String {
+    pub(crate) fn token(&self) -> String {
         let start = self.text.find("/s/").expect("a survey link") + 3;
         self.text[start..]
             .chars()
@@ -127,11 +127,11 @@ impl Email {
     }
 }
 
-fn emails(sink: &MailSink) -> Vec<Email> {
+pub(crate) fn emails(sink: &MailSink) -> Vec<Email> {
     sink.received().iter().map(Email::parse).collect()
 }
 
-fn email_to<'a>(emails: &'a [Email], address: &str) -> &'a Email {
+pub(crate) fn email_to<'a>(emails: &'a [Email], address: &str) -> &'a Email {
     emails
         .iter()
         .rev()
@@ -139,7 +139,7 @@ fn email_to<'a>(emails: &'a [Email], address: &str) -> &'a Email {
         .unwrap_or_else(|| panic!("no email to {address}"))
 }
 
-async fn answer(app: &TestApp, token: &str, form: &str) -> (StatusCode, String) {
+pub(crate) async fn answer(app: &TestApp, token: &str, form: &str) -> (StatusCode, String) {
     let response = app
         .client
         .post(app.url(&format!("/s/{token}")))
@@ -151,7 +151,7 @@ async fn answer(app: &TestApp, token: &str, form: &str) -> (StatusCode, String) 
     (response.status(), response.text().await.unwrap())
 }
 
-async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
     let response = app.client.get(app.url(path)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
 }
@@ -328,8 +328,10 @@ async fn simultaneous_submissions_of_one_link_store_one_response() {
             .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT)
     );
     assert_eq!(answered_count(&app, service).await, 1);
-    let stored = count(&app, "SELECT COUNT(*) AS n FROM responses").await;
-    assert_eq!(stored, 1);
+    // Stored once, sealed until the round closes.
+    let sealed = count(&app, "SELECT COUNT(*) AS n FROM sealed_answers").await;
+    assert_eq!(sealed, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM responses").await, 0);
 }
 
 async fn futures_join_all<F: std::future::Future>(
@@ -361,7 +363,7 @@ async fn futures_join_all<F: std::future::Future>(
     outputs
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     let backend = app.db.get_database_backend();
     let row = app
         .db
@@ -865,15 +867,21 @@ async fn purge_deletes_invitations_after_retention_but_keeps_the_round_counts() 
         count(&app, "SELECT COUNT(*) AS n FROM invitation_tokens").await,
         0
     );
+    // One answer is under the anonymity threshold: the round released nothing and
+    // keeps only its counts.
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM responses").await,
-        1,
-        "answers stay"
+        count(&app, "SELECT COUNT(*) AS n FROM responses").await
+            + count(&app, "SELECT COUNT(*) AS n FROM sealed_answers").await,
+        0
     );
     let kept = &rounds(&app, &format!("service_id={service}")).await[0];
     assert_eq!(
-        (kept["invited"].as_i64(), kept["answered"].as_i64()),
-        (Some(2), Some(1))
+        (
+            kept["invited"].as_i64(),
+            kept["answered"].as_i64(),
+            kept["results"].as_str()
+        ),
+        (Some(2), Some(1), Some("too_few_answers"))
     );
     assert_eq!(
         page(&app, &format!("/s/{token}")).await.0,

@@ -46,7 +46,6 @@ stored_enum!(StoredOutboxStatus => OutboxStatus {
     Sent = "sent",
     Failed = "failed",
     Bounced = "bounced",
-    Skipped = "skipped",
 });
 
 stored_enum!(StoredEmailKind => SurveyEmailKind { Invitation = "invitation", Reminder = "reminder" });

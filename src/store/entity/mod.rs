@@ -17,4 +17,5 @@ pub mod respondent;
 pub mod respondent_service;
 pub mod response;
 pub mod round;
+pub mod sealed_answer;
 pub mod service;

@@ -8,7 +8,7 @@ pub struct Model {
     pub round_id: i32,
     pub service_id: i32,
     pub department: Option<String>,
-    pub kind: String,
+    pub kind: Option<String>,
     pub answers: String,
 }
 

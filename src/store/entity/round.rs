@@ -17,6 +17,7 @@ pub struct Model {
     pub invited: i32,
     pub answered: i32,
     pub reminders_done: i32,
+    pub released_answers: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

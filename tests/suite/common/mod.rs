@@ -12,7 +12,7 @@ use nyttopuls::{
     config::{MailTransportKind, Secret, Settings},
     domain::{Actor, Role},
     store::accounts::create_token,
-    usecases::Clock,
+    usecases::{Clock, answer_keys},
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -32,6 +32,9 @@ pub struct TestApp {
     pub tempdir: TempDir,
     /// The time the server runs at (the system clock unless the test made it manual).
     pub clock: Clock,
+    /// The database and answer key file the app runs on, for a second instance or process.
+    pub database_url: String,
+    pub answer_key_file: String,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -54,7 +57,15 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
     settings.mail.outbox_dir = tempdir.path().join("outbox").display().to_string();
     settings.charts.dir = tempdir.path().join("charts").display().to_string();
     settings.scheduler.enabled = false;
+    let key_file = tempdir.path().join("answer.key");
+    if settings.database.url.expose().starts_with("postgres") {
+        // PostgreSQL never makes a key of its own (instances must share one).
+        std::fs::write(&key_file, answer_keys::new_key_line()).expect("an answer key file");
+    }
+    settings.survey.answer_key_file = key_file.display().to_string();
     configure(&mut settings);
+    let database_url = settings.database.url.expose().to_owned();
+    let answer_key_file = settings.survey.answer_key_file.clone();
 
     let app = Application::build_with_clock(settings, clock.clone())
         .await
@@ -78,6 +89,8 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
         client,
         tempdir,
         clock,
+        database_url,
+        answer_key_file,
     }
 }
 
