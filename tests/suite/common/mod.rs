@@ -60,7 +60,14 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
     let key_file = tempdir.path().join("answer.key");
     if settings.database.url.expose().starts_with("postgres") {
         // PostgreSQL never makes a key of its own (instances must share one).
-        std::fs::write(&key_file, answer_keys::new_key_line()).expect("an answer key file");
+        use std::{io::Write, os::unix::fs::OpenOptionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key_file)
+            .and_then(|mut file| file.write_all(answer_keys::new_key_line().as_bytes()))
+            .expect("an answer key file");
     }
     settings.survey.answer_key_file = key_file.display().to_string();
     configure(&mut settings);
