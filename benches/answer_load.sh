@@ -126,6 +126,7 @@ export NYTTOPULS__SERVER__PUBLIC_URL="$BASE"
 export NYTTOPULS__SCHEDULER__ENABLED=false
 export NYTTOPULS__MAIL__TRANSPORT=file
 export NYTTOPULS__MAIL__OUTBOX_DIR="$WORK/outbox"
+export NYTTOPULS__SURVEY__ANSWER_KEY_FILE="$WORK/answer.key"
 export NYTTOPULS__CHARTS__DIR="$WORK/charts"
 # Request logs would measure the terminal, not the server.
 export RUST_LOG=${RUST_LOG:-warn}

@@ -1,7 +1,7 @@
 //! Scale benchmark (SPEC "Scale the design must hold"): imports 50,000 respondents using
 //! 1–3 of 1,000 services, opens a round for all of them, answers over HTTP at 64
-//! concurrent connections, and dispatches the invitations to an SMTP server in the
-//! process. Run: `cargo bench --bench scale` (SQLite in a temp dir); set
+//! concurrent connections, dispatches the invitations to an SMTP server in the
+//! process, and releases one round of 20,000 sealed answers. Run: `cargo bench --bench scale` (SQLite in a temp dir); set
 //! `NYTTOPULS_BENCH_DATABASE_URL=postgres://…` to run on PostgreSQL (a fresh database).
 //! Prints one line per figure; the README keeps the latest.
 
@@ -300,5 +300,79 @@ async fn main() {
         dispatch.as_secs_f64(),
         sent as f64 / dispatch.as_secs_f64(),
         sink.count()
+    );
+
+    release_round(&state, programme.id).await;
+}
+
+/// Closes a round holding `RELEASED` sealed answers (realistic segments and comments)
+/// and times the release: open every answer, shuffle, coarsen segments, insert them
+/// into `responses`, delete the sealed rows and checkpoint, in one transaction.
+async fn release_round(state: &nyttopuls::usecases::AppState, programme_id: i32) {
+    const RELEASED: usize = 20_000;
+    let questionnaire = store::questionnaires::template(&state.db, "standard")
+        .await
+        .unwrap();
+    let round_id = store::rounds::insert_if_absent(
+        &state.db,
+        &store::rounds::NewRound {
+            programme_id,
+            service_id: 1,
+            questionnaire_id: questionnaire.id,
+            period: "release-bench".into(),
+            opens_at: state.clock.now(),
+            closes_at: state.clock.now() + chrono::Duration::days(14),
+        },
+    )
+    .await
+    .unwrap()
+    .expect("a new round");
+    let padded = nyttopuls::domain::sealing::padded_len(
+        &questionnaire.items,
+        state.settings.survey.max_comment_chars,
+    );
+    let mut seed = 0x2545_f491_4f6c_dd1d;
+    let departments = [
+        "Skola", "Vård", "Kultur", "Teknik", "Miljö", "Stab", "Liten",
+    ];
+    let rows: Vec<store::entity::sealed_answer::ActiveModel> = (0..RELEASED)
+        .map(|i| {
+            let department = departments[(rng(&mut seed) % 100) as usize % departments.len()];
+            let plaintext = serde_json::json!({
+                "d": department,
+                "k": if rng(&mut seed) % 5 == 0 { "external" } else { "internal" },
+                "a": {"sus1": 4, "sus2": 2, "sus3": 4, "sus4": 1, "sus5": 4, "sus6": 2,
+                      "sus7": 5, "sus8": 1, "sus9": 4, "sus10": 2, "nytta1": 6,
+                      "nytta2": 5, "nytta3": 6, "tid": 30,
+                      "kommentar": format!("Kommentar nummer {i} om tjänsten")},
+            });
+            store::entity::sealed_answer::ActiveModel {
+                id: sea_orm::ActiveValue::Set(i as i64 + 1),
+                round_id: sea_orm::ActiveValue::Set(round_id),
+                sealed: sea_orm::ActiveValue::Set(state.answer_keys.seal(
+                    round_id,
+                    &serde_json::to_vec(&plaintext).unwrap(),
+                    padded,
+                )),
+            }
+        })
+        .collect();
+    let sealed_bytes = rows.len() * rows[0].sealed.as_ref().len();
+    for chunk in rows.chunks(200) {
+        store::entity::sealed_answer::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&state.db)
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    let closed = nyttopuls::usecases::rounds::close_round(state, &Actor::cli(), round_id)
+        .await
+        .unwrap();
+    let release = started.elapsed();
+    println!(
+        "release a round of {RELEASED} sealed answers ({:.0} MB sealed, {padded} bytes padded each): {:.2} s; {:?} released",
+        sealed_bytes as f64 / 1e6,
+        release.as_secs_f64(),
+        closed.released_answers,
     );
 }

@@ -145,14 +145,15 @@ pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {
     };
     let sv_where = format!(
         "{sv_when} Då sammanställs svaren, och resultatet för {service} redovisas för tjänstens \
-         objektägare och för Kommunledningskontoret. Resultat visas bara för grupper med minst \
-         {min_group_size} svar och kopplas aldrig till ditt namn."
+         objektägare och för Kommunledningskontoret. Till dess är ditt svar krypterat. Resultat \
+         visas bara för grupper med minst {min_group_size} svar och kopplas aldrig till ditt \
+         namn."
     );
     let en_where = format!(
         "{en_when} Then the answers are compiled, and the results for {service} are reported to \
          the service's owner (objektägare) and to Kommunledningskontoret, the municipality's \
-         central office. Results are shown only for groups of at least {min_group_size} answers \
-         and are never linked to your name."
+         central office. Until then your answer is stored encrypted. Results are shown only for \
+         groups of at least {min_group_size} answers and are never linked to your name."
     );
     message_page(
         lang,
