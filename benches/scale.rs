@@ -340,7 +340,7 @@ async fn release_round(state: &nyttopuls::usecases::AppState, programme_id: i32)
             let department = departments[(rng(&mut seed) % 100) as usize % departments.len()];
             let plaintext = serde_json::json!({
                 "d": department,
-                "k": if rng(&mut seed) % 5 == 0 { "external" } else { "internal" },
+                "k": if rng(&mut seed).is_multiple_of(5) { "external" } else { "internal" },
                 "a": {"sus1": 4, "sus2": 2, "sus3": 4, "sus4": 1, "sus5": 4, "sus6": 2,
                       "sus7": 5, "sus8": 1, "sus9": 4, "sus10": 2, "nytta1": 6,
                       "nytta2": 5, "nytta3": 6, "tid": 30,
