@@ -17,8 +17,15 @@ pub enum Sampling {
 }
 
 impl Sampling {
-    /// Invitations needed for the target precision; `None` means invite everyone.
-    pub fn invitations_needed(self, history: Option<RoundHistory>) -> Option<usize> {
+    /// Invitations needed for the target precision among `reachable` users, never fewer
+    /// than the anonymity threshold is expected to need (`stats::sampling`); `None` means
+    /// invite everyone (no precision target, or no history to go on).
+    pub fn invitations_needed(
+        self,
+        history: Option<RoundHistory>,
+        reachable: usize,
+        min_group_size: usize,
+    ) -> Option<usize> {
         let Sampling::Precision { half_width } = self else {
             return None;
         };
@@ -26,9 +33,13 @@ impl Sampling {
         if history.response_rate <= 0.0 || history.sus_sd <= 0.0 {
             return None;
         }
-        // n = (z·sd / E)², z = 1.96; then divided by the expected response rate.
-        let responses = (1.96 * history.sus_sd / half_width).powi(2).ceil();
-        Some((responses / history.response_rate.min(1.0)).ceil() as usize)
+        Some(crate::stats::sampling::invitations_needed(
+            history.sus_sd,
+            half_width,
+            reachable,
+            history.response_rate,
+            min_group_size,
+        ))
     }
 }
 
@@ -157,15 +168,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn precision_sampling_uses_sd_and_response_rate() {
+    fn precision_sampling_uses_sd_response_rate_and_the_users_there_are() {
         let sampling = Sampling::Precision { half_width: 5.0 };
-        // (1.96 · 20 / 5)² = 61.47 → 62 responses; at a 50 % response rate 124 invitations.
         let history = RoundHistory {
             response_rate: 0.5,
             sus_sd: 20.0,
         };
-        assert_eq!(sampling.invitations_needed(Some(history)), Some(124));
-        assert_eq!(sampling.invitations_needed(None), None);
-        assert_eq!(Sampling::Everyone.invitations_needed(Some(history)), None);
+        // 64 answers (t-based, see stats::sampling) → 128 invitations at 50 %; a service
+        // with 60 users needs 32 answers → 64, capped at 60.
+        assert_eq!(
+            sampling.invitations_needed(Some(history), 10_000, 5),
+            Some(128)
+        );
+        assert_eq!(sampling.invitations_needed(Some(history), 60, 5), Some(60));
+        assert_eq!(sampling.invitations_needed(None, 60, 5), None);
+        assert_eq!(
+            Sampling::Everyone.invitations_needed(Some(history), 60, 5),
+            None
+        );
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
         programme::{Programme, RoundHistory},
+        questionnaire::Answers,
         release::{Release, plan_release},
         sealing::SealedAnswer,
         selection::choose_invitees,
@@ -82,6 +83,7 @@ async fn open_rounds(
     let services = store::programmes::target_services(&state.db, programme).await?;
     let links = state.links();
     let min_days = state.settings.survey.min_days_between_invitations;
+    let min_group_size = state.settings.survey.min_group_size as usize;
     let period = programme.period.key_at(now);
     let closes_at = now + Duration::days(i64::from(programme.open_days));
     super::in_transaction(&state.db, async |txn| {
@@ -103,15 +105,24 @@ async fn open_rounds(
             return Ok(OpenOutcome::default());
         }
         let service_ids: Vec<i32> = opened.iter().map(|(_, s)| s.id).collect();
+        let (candidates, addressees) =
+            store::rounds::invitation_candidates(txn, &service_ids).await?;
+        let mut reachable: HashMap<i32, usize> = HashMap::new();
+        for candidate in candidates.iter().filter(|c| !c.opted_out) {
+            *reachable.entry(candidate.service_id).or_default() += 1;
+        }
         let mut capacity = HashMap::new();
         for (_, service) in &opened {
             let history = service_history(txn, service.id).await?;
-            if let Some(needed) = programme.sampling.invitations_needed(history) {
+            let population = reachable.get(&service.id).copied().unwrap_or(0);
+            if let Some(needed) =
+                programme
+                    .sampling
+                    .invitations_needed(history, population, min_group_size)
+            {
                 capacity.insert(service.id, needed);
             }
         }
-        let (candidates, addressees) =
-            store::rounds::invitation_candidates(txn, &service_ids).await?;
         let mut chosen = choose_invitees(&candidates, &capacity, now, min_days);
         let closes_on = local_day(closes_at);
         let mut total = 0;
@@ -155,7 +166,8 @@ async fn open_rounds(
     .await
 }
 
-/// The last closed round of a service with answers: its response rate and SUS SD.
+/// The last closed round of a service with released answers: its response rate and
+/// SUS SD.
 async fn service_history(
     db: &impl sea_orm::ConnectionTrait,
     service_id: i32,
@@ -166,16 +178,16 @@ async fn service_history(
     };
     let mut scores = Vec::with_capacity(answers.len());
     for json in &answers {
-        let answers: BTreeMap<String, serde_json::Value> = serde_json::from_str(json)
+        let answers: Answers = serde_json::from_str(json)
             .map_err(|e| Error::bug(format!("a response of round {}: {e}", round.id)))?;
-        scores.extend(stats::sus_score(|key| {
-            answers.get(key).and_then(|v| v.as_i64())
-        }));
+        scores.extend(stats::scores::sus(&answers));
     }
-    Ok(stats::standard_deviation(&scores).map(|sd| RoundHistory {
-        response_rate: f64::from(round.answered) / f64::from(round.invited.max(1)),
-        sus_sd: sd,
-    }))
+    Ok(stats::summarize(&scores)
+        .and_then(|summary| summary.sd)
+        .map(|sd| RoundHistory {
+            response_rate: f64::from(round.answered) / f64::from(round.invited.max(1)),
+            sus_sd: sd,
+        }))
 }
 
 /// `YYYY-MM-DD` of an instant in Stockholm, as emails name a day.

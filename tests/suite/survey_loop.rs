@@ -653,15 +653,18 @@ async fn precision_sampling_invites_only_as_many_as_the_target_needs() {
     app.post_json(&format!("/api/v1/rounds/{round}/close"), &json!({}))
         .await;
 
-    // SD of the SUS scores = √(10 · 25² / 9) = 26.35; response rate 10/40 = 0.25.
-    // For ±20 points: ⌈(1.96 · 26.35 / 20)²⌉ = ⌈6.67⌉ = 7 answers → 7 / 0.25 = 28 invitations.
+    // SD of the SUS scores = √(10 · 25² / 9) = 26.352; response rate 10/40 = 0.25; 40 users.
+    // For ±20 points, n₀ = (t(n−1) · 26.352 / 20)², corrected n₀/(1 + (n₀ − 1)/40):
+    // n = 7: t(6) = 2.44691, n₀ = 10.39, corrected 8.42 > 7; n = 8: t(7) = 2.36462,
+    // n₀ = 9.71, corrected 7.97 ≤ 8. So 8 answers (above the threshold of 5) → 8 / 0.25 =
+    // 32 invitations. (The old z-based rule without the correction said 28.)
     let sampled = create_programme(
         &app,
         json!({"name": "Urval", "schedule": "0 0 8 1 */3 *", "service_ids": [service], "period": "month",
                "sampling": {"mode": "precision", "half_width": 20.0}}),
     )
     .await;
-    assert_eq!(run_programme(&app, sampled).await["invitations"], 28);
+    assert_eq!(run_programme(&app, sampled).await["invitations"], 32);
 }
 
 #[tokio::test]
