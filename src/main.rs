@@ -51,6 +51,9 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Rebuild every closed round's figures from its released answers (after a change
+    /// to a metric's definition); running it again gives the same figures.
+    Recompute,
     /// The key that seals answers until their round closes.
     AnswerKey {
         #[command(subcommand)]
@@ -257,6 +260,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "new answer key {id} is first in {}; restart every instance with this file",
                 settings.survey.answer_key_file
+            );
+        }
+        Command::Recompute => {
+            let state = AppState::connect(settings, Clock::system()).await?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} rounds {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let counts =
+                nyttopuls::usecases::results::recompute(&state, &Actor::cli(), &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await;
+            bar.finish_and_clear();
+            let counts = counts?;
+            println!(
+                "recomputed {} rounds: {} figures",
+                counts.get("rounds").copied().unwrap_or_default(),
+                counts.get("figures").copied().unwrap_or_default()
             );
         }
         Command::Migrate => {

@@ -8,6 +8,7 @@ mod m20261129_000002_create_surveys;
 mod m20261129_000003_seed_questionnaire_templates;
 mod m20261129_000010_add_token_expiry;
 mod m20261130_000020_seal_answers;
+mod m20261130_000030_round_aggregates;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_seed_questionnaire_templates::Migration),
             Box::new(m20261129_000010_add_token_expiry::Migration),
             Box::new(m20261130_000020_seal_answers::Migration),
+            Box::new(m20261130_000030_round_aggregates::Migration),
         ]
     }
 }

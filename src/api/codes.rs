@@ -12,6 +12,7 @@ use crate::domain::{
     },
 };
 
+use crate::stats::Metric as DomainMetric;
 use poem_openapi::types::{ToJSON, Type};
 
 /// An API enum with the same variants as a domain enum, converted both ways.
@@ -98,6 +99,13 @@ mirror_enum!(
 );
 
 mirror_enum!(
+    /// A measure of a service: `sus` (System Usability Scale, 0–100), `umux_lite` (raw,
+    /// 0–100), `nyttoindex` (benefit, 0–100), `nps` (−100…100), `tidsvinst` (minutes a
+    /// week gained; negative: lost).
+    Metric <=> DomainMetric { Sus, UmuxLite, Nyttoindex, Nps, Tidsvinst }
+);
+
+mirror_enum!(
     /// A survey email: the first `invitation` or a `reminder`.
     EmailKind <=> DomainEmailKind { Invitation, Reminder }
 );
@@ -121,6 +129,7 @@ pub fn with_allowed_values(message: String) -> String {
         (RoundResults::name(), RoundResults::values()),
         (EmailKind::name(), EmailKind::values()),
         (OutboxStatus::name(), OutboxStatus::values()),
+        (Metric::name(), Metric::values()),
     ];
     match sets
         .iter()

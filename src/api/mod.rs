@@ -11,6 +11,7 @@ pub mod error;
 mod jobs;
 mod paging;
 pub mod respondents;
+mod results;
 mod surveys;
 mod text;
 mod tokens;
@@ -28,6 +29,8 @@ pub enum ApiTags {
     Respondents,
     /// Questionnaires, programmes and rounds
     Surveys,
+    /// Scores per service, objektägare and förvaltning, and comments
+    Results,
     /// Running scheduled jobs on demand
     Jobs,
     /// Who changed what, when
@@ -40,6 +43,7 @@ type Apis = (
     catalogue::CatalogueApi,
     respondents::RespondentsApi,
     surveys::SurveyApi,
+    results::ResultsApi,
     jobs::JobsApi,
     audit::AuditApi,
     tokens::TokensApi,
@@ -51,6 +55,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             catalogue::CatalogueApi,
             respondents::RespondentsApi,
             surveys::SurveyApi,
+            results::ResultsApi,
             jobs::JobsApi,
             audit::AuditApi,
             tokens::TokensApi,
@@ -60,7 +65,9 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
     )
     .description(
         "Benefit evaluation of a municipality's IT services: the service catalogue, \
-         the users who are surveyed, and the survey programmes and rounds that ask them. \
+         the users who are surveyed, the survey programmes and rounds that ask them, and \
+         the results per service, objektägare and förvaltning (figures for groups below \
+         the anonymity threshold say `too_few_answers`). \
          Every route needs `Authorization: Bearer <token>` (create one with \
          `nyttopuls token create`). Every list is paged the same way: `page` (from 1) \
          and `per_page` (1–500, default 50) in, `{items, page, per_page, total}` out.",

@@ -71,6 +71,11 @@ impl InvitationStatus {
         matches!(self, Self::Queued | Self::Sent | Self::Reminded)
     }
 
+    /// Whether the person got the email: the response rate counts only these.
+    pub fn was_delivered(self) -> bool {
+        !matches!(self, Self::Queued | Self::Bounced)
+    }
+
     /// The state after `event`, or `None` when the event changes nothing: an email that
     /// goes out never overrides an answer, an opt-out or a bounce, and a finished
     /// invitation stays finished.
@@ -208,6 +213,8 @@ pub struct Round {
     pub answered: i32,
     /// Answers released into `responses` when the round closed; `None` while open.
     pub released_answers: Option<i32>,
+    /// Invitations delivered (sent, not bounced), counted at close; `None` while open.
+    pub delivered: Option<i32>,
 }
 
 impl Round {

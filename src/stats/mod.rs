@@ -2,8 +2,10 @@
 //! ("Metrics"): per-response scores, summaries with their intervals, tests of change and
 //! trend, and the sample size for a target precision.
 
+pub mod aggregate;
 pub mod sampling;
 pub mod scores;
+pub mod series;
 pub mod summary;
 
 pub use scores::{Metric, ResponseScores, score};

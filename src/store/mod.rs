@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod programmes;
 pub mod questionnaires;
 pub mod respondents;
+pub mod results;
 pub mod rounds;
 
 use std::time::Duration;

@@ -44,6 +44,7 @@ impl From<round::Model> for Round {
             invited: row.invited,
             answered: row.answered,
             released_answers: row.released_answers,
+            delivered: row.delivered,
         }
     }
 }

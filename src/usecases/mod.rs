@@ -17,6 +17,7 @@ pub mod operations;
 pub mod programmes;
 pub mod reminders;
 pub mod respondents;
+pub mod results;
 pub mod retention;
 pub mod rounds;
 pub mod tokens;

@@ -19,7 +19,7 @@ use crate::{
         survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
         token::SurveyToken,
     },
-    stats,
+    stats::{self, aggregate::round_aggregates},
     store::{
         self, audit,
         outbox::NewOutboxMessage,
@@ -261,7 +261,9 @@ pub async fn close_due_rounds(state: &AppState) -> Result<Counts, Error> {
 /// Closes a round (early, at `early`, if that is before its end) and releases its
 /// sealed answers, in one transaction: a crash releases all or nothing. The answers are
 /// opened, shuffled, given fresh ids and segments coarsened to the anonymity threshold
-/// (`domain::release`); with fewer answers than the threshold nothing is released.
+/// (`domain::release`); with fewer answers than the threshold nothing is released. The
+/// round's figures per metric and segment are computed from them in the same
+/// transaction, with the count of delivered invitations for the response rate.
 /// Returns how many were released, or `None` if the round was already closed.
 async fn close_and_release(
     state: &AppState,
@@ -295,6 +297,13 @@ async fn close_and_release(
             Release::TooFewAnswers => Vec::new(),
         };
         store::rounds::release(txn, id, round.service_id, &released).await?;
+        store::results::record_delivered(txn, id).await?;
+        let questionnaire = store::questionnaires::get(txn, round.questionnaire_id).await?;
+        let aggregates = round_aggregates(
+            &questionnaire.items,
+            released.iter().map(|r| (&r.segment, &r.answers)),
+        );
+        store::results::replace_aggregates(txn, id, &aggregates).await?;
         audit::record(
             txn,
             actor,

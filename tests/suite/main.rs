@@ -18,6 +18,7 @@ mod mail_relay;
 mod ops;
 mod respondent_pages;
 mod respondents;
+mod results;
 mod scheduler;
 mod server_process;
 mod survey_loop;

@@ -17,5 +17,6 @@ pub mod respondent;
 pub mod respondent_service;
 pub mod response;
 pub mod round;
+pub mod round_aggregate;
 pub mod sealed_answer;
 pub mod service;

@@ -18,6 +18,7 @@ pub struct Model {
     pub answered: i32,
     pub reminders_done: i32,
     pub released_answers: Option<i32>,
+    pub delivered: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,380 @@
+//! Results: a service's series of rounds with every metric, the latest change and the
+//! trend; an owner's and a förvaltning's services with their combined figures; a
+//! round's comments. Below the anonymity threshold a figure says `too_few_answers` and
+//! carries no number, not even its count.
+
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    codes::{Metric, RoundResults, RoundStatus},
+    error::ApiResult,
+};
+use crate::{
+    domain::survey::{RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus},
+    stats::{
+        self,
+        aggregate::SegmentKey,
+        series::{Combined, Figure, RoundSeriesEntry, Trend},
+    },
+    usecases::{
+        self, AppState,
+        results::{Comments, GroupResults, ServiceResults},
+    },
+};
+
+/// Significance level for calling a change significant.
+const SIGNIFICANT: f64 = 0.05;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum FigureStatus {
+    Shown,
+    /// Fewer answers than `survey.min_group_size`: no figure and no count.
+    TooFewAnswers,
+}
+
+/// One metric's figures. Means come with their SD and 95 % t-interval; tidsvinst also
+/// with its median; NPS (−100…100) with the shares of promoters and detractors.
+#[derive(Debug, Object)]
+pub struct FigureDto {
+    pub metric: Metric,
+    pub status: FigureStatus,
+    #[oai(nullable)]
+    pub n: Option<i32>,
+    #[oai(nullable)]
+    pub mean: Option<f64>,
+    #[oai(nullable)]
+    pub sd: Option<f64>,
+    #[oai(nullable)]
+    pub ci_low: Option<f64>,
+    #[oai(nullable)]
+    pub ci_high: Option<f64>,
+    #[oai(nullable)]
+    pub median: Option<f64>,
+    #[oai(nullable)]
+    pub promoters_share: Option<f64>,
+    #[oai(nullable)]
+    pub detractors_share: Option<f64>,
+}
+
+impl FigureDto {
+    fn new(metric: stats::Metric, figure: &Figure) -> Self {
+        let withheld = Self {
+            metric: metric.into(),
+            status: FigureStatus::TooFewAnswers,
+            n: None,
+            mean: None,
+            sd: None,
+            ci_low: None,
+            ci_high: None,
+            median: None,
+            promoters_share: None,
+            detractors_share: None,
+        };
+        let Figure::Shown(a) = figure else {
+            return withheld;
+        };
+        let share = |count: Option<u64>| count.map(|c| c as f64 / a.n.max(1) as f64);
+        Self {
+            status: FigureStatus::Shown,
+            n: Some(a.n as i32),
+            mean: a.mean,
+            sd: a.sd,
+            ci_low: a.ci.map(|c| c.0),
+            ci_high: a.ci.map(|c| c.1),
+            median: if metric == stats::Metric::Tidsvinst {
+                a.median
+            } else {
+                None
+            },
+            promoters_share: share(a.promoters),
+            detractors_share: share(a.detractors),
+            ..withheld
+        }
+    }
+}
+
+/// A share with its 95 % Wilson interval.
+#[derive(Debug, Object)]
+pub struct RateDto {
+    pub share: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum SegmentKind {
+    /// internal or external respondents.
+    Kind,
+    /// The respondents' förvaltning.
+    Department,
+}
+
+/// A segment's figures; listed only for groups of at least the anonymity threshold.
+#[derive(Debug, Object)]
+pub struct SegmentFiguresDto {
+    pub segment: SegmentKind,
+    /// `internal`/`external`, or the förvaltning's name.
+    pub value: String,
+    pub figures: Vec<FigureDto>,
+}
+
+#[derive(Debug, Object)]
+pub struct RoundResultDto {
+    pub round_id: i32,
+    pub period: String,
+    pub status: RoundStatus,
+    pub results: RoundResults,
+    pub invited: i32,
+    /// Invitations that reached the person (sent, not bounced).
+    pub delivered: i32,
+    pub answered: i32,
+    /// answered ÷ delivered; `null` before anything was delivered.
+    #[oai(nullable)]
+    pub response_rate: Option<RateDto>,
+    /// Empty while the round is open and when it released nothing.
+    pub figures: Vec<FigureDto>,
+    pub segments: Vec<SegmentFiguresDto>,
+}
+
+impl From<&RoundSeriesEntry> for RoundResultDto {
+    fn from(entry: &RoundSeriesEntry) -> Self {
+        let round = &entry.round;
+        let results = match round.released {
+            None => DomainRoundResults::Pending,
+            Some(0) => DomainRoundResults::TooFewAnswers,
+            Some(_) => DomainRoundResults::Released,
+        };
+        let figures = |figures: &std::collections::BTreeMap<stats::Metric, Figure>| {
+            figures
+                .iter()
+                .map(|(metric, figure)| FigureDto::new(*metric, figure))
+                .collect()
+        };
+        Self {
+            round_id: round.round_id,
+            period: round.period.clone(),
+            status: if round.closed {
+                DomainRoundStatus::Closed
+            } else {
+                DomainRoundStatus::Open
+            }
+            .into(),
+            results: results.into(),
+            invited: round.invited as i32,
+            delivered: round.delivered as i32,
+            answered: round.answered as i32,
+            response_rate: entry.response_rate.map(|rate| RateDto {
+                share: rate.share,
+                ci_low: rate.ci.0,
+                ci_high: rate.ci.1,
+            }),
+            figures: figures(&entry.figures),
+            segments: entry
+                .segments
+                .iter()
+                .filter_map(|(segment, shown)| {
+                    let (segment, value) = match segment {
+                        SegmentKey::All => return None,
+                        SegmentKey::Kind(kind) => (SegmentKind::Kind, kind.as_str().to_owned()),
+                        SegmentKey::Department(name) => (SegmentKind::Department, name.clone()),
+                    };
+                    Some(SegmentFiguresDto {
+                        segment,
+                        value,
+                        figures: figures(shown),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The latest released round against the one before (Welch's t-test).
+#[derive(Debug, Object)]
+pub struct ChangeDto {
+    pub from_round_id: i32,
+    pub to_round_id: i32,
+    /// Later mean − earlier mean.
+    pub difference: f64,
+    pub p_value: f64,
+    /// p < 0.05.
+    pub significant: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct TrendDto {
+    pub metric: Metric,
+    #[oai(nullable)]
+    pub change: Option<ChangeDto>,
+    /// OLS slope in points per round over the last rounds shown (at least 3).
+    #[oai(nullable)]
+    pub slope_per_round: Option<f64>,
+    pub rounds_in_slope: i32,
+}
+
+impl From<&Trend> for TrendDto {
+    fn from(trend: &Trend) -> Self {
+        Self {
+            metric: trend.metric.into(),
+            change: trend.change.map(|(from, to, change)| ChangeDto {
+                from_round_id: from,
+                to_round_id: to,
+                difference: change.difference,
+                p_value: change.p,
+                significant: change.p < SIGNIFICANT,
+            }),
+            slope_per_round: trend.slope_per_round,
+            rounds_in_slope: trend.rounds_in_slope as i32,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ServiceResultsDto {
+    pub service_id: i32,
+    pub service_name: String,
+    /// Oldest first; open rounds show only their counts and response rate.
+    pub rounds: Vec<RoundResultDto>,
+    pub trends: Vec<TrendDto>,
+}
+
+impl From<&ServiceResults> for ServiceResultsDto {
+    fn from(results: &ServiceResults) -> Self {
+        Self {
+            service_id: results.service.id,
+            service_name: results.service.name.clone(),
+            rounds: results.rounds.iter().map(Into::into).collect(),
+            trends: results.trends.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Several services' latest figures combined, weighted by their answers.
+#[derive(Debug, Object)]
+pub struct CombinedDto {
+    pub metric: Metric,
+    pub status: FigureStatus,
+    #[oai(nullable)]
+    pub n: Option<i32>,
+    #[oai(nullable)]
+    pub mean: Option<f64>,
+    /// Services with a figure for this metric.
+    #[oai(nullable)]
+    pub services: Option<i32>,
+}
+
+#[derive(Debug, Object)]
+pub struct GroupResultsDto {
+    pub combined: Vec<CombinedDto>,
+    pub services: Vec<ServiceResultsDto>,
+}
+
+impl From<GroupResults> for GroupResultsDto {
+    fn from(group: GroupResults) -> Self {
+        Self {
+            combined: group
+                .combined
+                .iter()
+                .map(|(metric, combined)| match combined {
+                    Combined::Shown { n, mean, services } => CombinedDto {
+                        metric: (*metric).into(),
+                        status: FigureStatus::Shown,
+                        n: Some(*n as i32),
+                        mean: Some(*mean),
+                        services: Some(*services as i32),
+                    },
+                    Combined::TooFewAnswers => CombinedDto {
+                        metric: (*metric).into(),
+                        status: FigureStatus::TooFewAnswers,
+                        n: None,
+                        mean: None,
+                        services: None,
+                    },
+                })
+                .collect(),
+            services: group.services.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum CommentsStatus {
+    Shown,
+    /// The round closed with fewer answers than the anonymity threshold.
+    TooFewAnswers,
+    /// The round is open: answers stay sealed until it closes.
+    Pending,
+}
+
+/// A round's free-text answers, in random order.
+#[derive(Debug, Object)]
+pub struct CommentsDto {
+    pub status: CommentsStatus,
+    pub comments: Vec<String>,
+}
+
+pub struct ResultsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Results")]
+impl ResultsApi {
+    /// A service's results: every round, oldest first, with its figures per metric and
+    /// segment, the latest change and the trend (its owner or an admin)
+    #[oai(path = "/services/:id/results", method = "get")]
+    async fn service(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ServiceResultsDto>> {
+        let results = usecases::results::service_results(&state, &auth.0, id.0).await?;
+        Ok(Json((&results).into()))
+    }
+
+    /// An objektägare's services and their figures combined (the owner or an admin)
+    #[oai(path = "/owners/:id/results", method = "get")]
+    async fn owner(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<GroupResultsDto>> {
+        let results = usecases::results::owner_results(&state, &auth.0, id.0).await?;
+        Ok(Json(results.into()))
+    }
+
+    /// A förvaltning's services and their figures combined (admin)
+    #[oai(path = "/departments/:id/results", method = "get")]
+    async fn department(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+    ) -> ApiResult<Json<GroupResultsDto>> {
+        let results = usecases::results::department_results(&state, &auth.0, id.0).await?;
+        Ok(Json(results.into()))
+    }
+
+    /// A closed round's comments, in random order (the service's owner or an admin)
+    #[oai(path = "/services/:id/rounds/:round_id/comments", method = "get")]
+    async fn comments(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        round_id: Path<i32>,
+    ) -> ApiResult<Json<CommentsDto>> {
+        let comments = usecases::results::round_comments(&state, &auth.0, id.0, round_id.0).await?;
+        let (status, comments) = match comments {
+            Comments::Shown(comments) => (CommentsStatus::Shown, comments),
+            Comments::TooFewAnswers => (CommentsStatus::TooFewAnswers, Vec::new()),
+            Comments::Pending => (CommentsStatus::Pending, Vec::new()),
+        };
+        Ok(Json(CommentsDto { status, comments }))
+    }
+}

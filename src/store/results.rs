@@ -1,0 +1,223 @@
+//! Results: the figures computed once per closed round × metric × segment, the released
+//! responses they are computed from (for `recompute`), and the comments.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::{
+    db_error,
+    entity::{invitation, response, round, round_aggregate},
+};
+use crate::{
+    domain::{
+        Error, InvitationStatus, RespondentKind,
+        questionnaire::{AnswerValue, Answers},
+        release::Segment,
+    },
+    stats::{
+        Metric,
+        aggregate::{Aggregate, SegmentKey},
+        series::RoundFacts,
+    },
+};
+
+/// Replaces a round's figures.
+pub async fn replace_aggregates(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    aggregates: &[Aggregate],
+) -> Result<(), Error> {
+    round_aggregate::Entity::delete_many()
+        .filter(round_aggregate::Column::RoundId.eq(round_id))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    let rows: Vec<round_aggregate::ActiveModel> = aggregates
+        .iter()
+        .map(|a| round_aggregate::ActiveModel {
+            round_id: Set(round_id),
+            metric: Set(a.metric.as_str().to_owned()),
+            segment: Set(a.segment.to_stored()),
+            responses: Set(a.responses as i32),
+            n: Set(a.n as i32),
+            mean: Set(a.mean),
+            sd: Set(a.sd),
+            ci_low: Set(a.ci.map(|c| c.0)),
+            ci_high: Set(a.ci.map(|c| c.1)),
+            median: Set(a.median),
+            promoters: Set(a.promoters.map(|p| p as i32)),
+            detractors: Set(a.detractors.map(|d| d as i32)),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        round_aggregate::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// The figures of these rounds, by round.
+pub async fn aggregates_of(
+    db: &impl ConnectionTrait,
+    round_ids: &[i32],
+) -> Result<Vec<(i32, Aggregate)>, Error> {
+    let mut found = Vec::new();
+    for chunk in round_ids.chunks(1_000) {
+        let rows = round_aggregate::Entity::find()
+            .filter(round_aggregate::Column::RoundId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await
+            .map_err(db_error)?;
+        for row in rows {
+            let metric: Metric = row.metric.parse().map_err(|e: String| {
+                Error::bug(format!("round {} has figures of {e}", row.round_id))
+            })?;
+            let segment = SegmentKey::from_stored(&row.segment).ok_or_else(|| {
+                Error::bug(format!(
+                    "round {} has figures for segment `{}`",
+                    row.round_id, row.segment
+                ))
+            })?;
+            found.push((
+                row.round_id,
+                Aggregate {
+                    metric,
+                    segment,
+                    responses: row.responses as usize,
+                    n: row.n as usize,
+                    mean: row.mean,
+                    sd: row.sd,
+                    ci: row.ci_low.zip(row.ci_high),
+                    median: row.median,
+                    promoters: row.promoters.map(|p| p as u64),
+                    detractors: row.detractors.map(|d| d as u64),
+                },
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// A round's released responses with their segments, for recomputing its figures.
+pub async fn released_responses(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<(Segment, Answers)>, Error> {
+    let rows: Vec<(Option<String>, Option<String>, String)> = response::Entity::find()
+        .select_only()
+        .column(response::Column::Department)
+        .column(response::Column::Kind)
+        .column(response::Column::Answers)
+        .filter(response::Column::RoundId.eq(round_id))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter()
+        .map(|(department, kind, json)| {
+            let kind = kind
+                .map(|k| k.parse::<RespondentKind>())
+                .transpose()
+                .map_err(|e| Error::bug(format!("a response of round {round_id}: {e}")))?;
+            let answers: Answers = serde_json::from_str(&json)
+                .map_err(|e| Error::bug(format!("a response of round {round_id}: {e}")))?;
+            Ok((Segment { department, kind }, answers))
+        })
+        .collect()
+}
+
+/// Closed rounds that released answers, oldest first.
+pub async fn released_rounds(db: &impl ConnectionTrait) -> Result<Vec<(i32, i32)>, Error> {
+    round::Entity::find()
+        .select_only()
+        .column(round::Column::Id)
+        .column(round::Column::QuestionnaireId)
+        .filter(round::Column::ReleasedAnswers.gt(0))
+        .order_by_asc(round::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)
+}
+
+/// The free-text answers of a round's released responses (items of `keys`), in the
+/// stored (shuffled) order.
+pub async fn comments(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    keys: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut comments = Vec::new();
+    for (_, answers) in released_responses(db, round_id).await? {
+        for key in keys {
+            if let Some(AnswerValue::Text(text)) = answers.get(key) {
+                comments.push(text.clone());
+            }
+        }
+    }
+    Ok(comments)
+}
+
+/// Invitations of a round whose email reached the person (sent, not bounced), counted
+/// when the round closes: the response rate's denominator.
+pub async fn record_delivered(db: &impl ConnectionTrait, round_id: i32) -> Result<(), Error> {
+    let count = delivered_now(db, round_id).await?;
+    round::Entity::update_many()
+        .col_expr(round::Column::Delivered, Some(count as i32).into())
+        .filter(round::Column::Id.eq(round_id))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// A service's rounds, oldest first, as the results series needs them. Open rounds get
+/// their delivered count live (closed ones keep the count taken at close).
+pub async fn rounds_of_service(
+    db: &impl ConnectionTrait,
+    service_id: i32,
+) -> Result<Vec<RoundFacts>, Error> {
+    let rows = round::Entity::find()
+        .filter(round::Column::ServiceId.eq(service_id))
+        .order_by_asc(round::Column::OpensAt)
+        .order_by_asc(round::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    let mut facts = Vec::with_capacity(rows.len());
+    for row in rows {
+        let closed = row.status == round::Status::Closed;
+        let delivered = match row.delivered {
+            Some(count) => count as u64,
+            None => delivered_now(db, row.id).await?,
+        };
+        facts.push(RoundFacts {
+            round_id: row.id,
+            period: row.period,
+            closed,
+            invited: row.invited.max(0) as u64,
+            delivered,
+            answered: row.answered.max(0) as u64,
+            released: row.released_answers.map(|r| r.max(0) as u64),
+        });
+    }
+    Ok(facts)
+}
+
+async fn delivered_now(db: &impl ConnectionTrait, round_id: i32) -> Result<u64, Error> {
+    let delivered: Vec<_> = InvitationStatus::ALL
+        .into_iter()
+        .filter(|s| s.was_delivered())
+        .map(invitation::Status::from)
+        .collect();
+    invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .filter(invitation::Column::Status.is_in(delivered))
+        .count(db)
+        .await
+        .map_err(db_error)
+}

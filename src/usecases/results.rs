@@ -1,0 +1,203 @@
+//! Results: a service's series of rounds, an owner's and a förvaltning's services with
+//! their combined figures, a round's comments, and `recompute`. Every figure passes the
+//! anonymity threshold (`survey.min_group_size`) in `stats::series`; an owner reaches
+//! only their own services, an admin everything.
+
+use std::collections::BTreeMap;
+
+use super::{AppState, Counts};
+use crate::{
+    domain::{Actor, Error, PageRequest, Service, ServiceFilter, questionnaire::ItemKind},
+    stats::{
+        Metric,
+        aggregate::round_aggregates,
+        series::{Combined, RoundSeriesEntry, Trend, combine_latest, service_series},
+    },
+    store,
+};
+
+/// One service's rounds (oldest first) and trends.
+#[derive(Debug, Clone)]
+pub struct ServiceResults {
+    pub service: Service,
+    pub rounds: Vec<RoundSeriesEntry>,
+    pub trends: Vec<Trend>,
+}
+
+/// Several services (an owner's, a förvaltning's) and their combined latest figures.
+#[derive(Debug, Clone)]
+pub struct GroupResults {
+    pub services: Vec<ServiceResults>,
+    pub combined: BTreeMap<Metric, Combined>,
+}
+
+fn min_group_size(state: &AppState) -> usize {
+    state.settings.survey.min_group_size as usize
+}
+
+pub async fn service_results(
+    state: &AppState,
+    actor: &Actor,
+    service_id: i32,
+) -> Result<ServiceResults, Error> {
+    let service = store::catalogue::get_service(&state.db, service_id).await?;
+    if !actor.may_read_owned_by(service.owner_id) {
+        return Err(Error::Forbidden(
+            "an owner may read only their own services' results".into(),
+        ));
+    }
+    series_of(state, service).await
+}
+
+async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults, Error> {
+    let rounds = store::results::rounds_of_service(&state.db, service.id).await?;
+    let ids: Vec<i32> = rounds.iter().map(|r| r.round_id).collect();
+    let aggregates = store::results::aggregates_of(&state.db, &ids).await?;
+    let (rounds, trends) = service_series(&rounds, &aggregates, min_group_size(state));
+    Ok(ServiceResults {
+        service,
+        rounds,
+        trends,
+    })
+}
+
+async fn group_of(state: &AppState, filter: ServiceFilter) -> Result<GroupResults, Error> {
+    let mut services = Vec::new();
+    let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
+    loop {
+        let page = store::catalogue::list_services(&state.db, &filter, request).await?;
+        let shown = request.offset() + page.items.len() as u64;
+        for service in page.items {
+            services.push(series_of(state, service).await?);
+        }
+        if shown >= page.total {
+            break;
+        }
+        request.page += 1;
+    }
+    let series: Vec<Vec<RoundSeriesEntry>> = services.iter().map(|s| s.rounds.clone()).collect();
+    Ok(GroupResults {
+        combined: combine_latest(&series, min_group_size(state)),
+        services,
+    })
+}
+
+/// An objektägare's services and their answer-weighted figures; the owner themself or
+/// an admin.
+pub async fn owner_results(
+    state: &AppState,
+    actor: &Actor,
+    owner_id: i32,
+) -> Result<GroupResults, Error> {
+    store::catalogue::get_owner(&state.db, owner_id).await?;
+    if actor.owner_scope().is_some_and(|mine| mine != owner_id) {
+        return Err(Error::Forbidden(
+            "an owner may read only their own results".into(),
+        ));
+    }
+    group_of(
+        state,
+        ServiceFilter {
+            owner_id: Some(owner_id),
+            ..ServiceFilter::default()
+        },
+    )
+    .await
+}
+
+/// A förvaltning's services and their answer-weighted figures (admin).
+pub async fn department_results(
+    state: &AppState,
+    actor: &Actor,
+    department_id: i32,
+) -> Result<GroupResults, Error> {
+    actor.require_admin()?;
+    store::catalogue::get_department(&state.db, department_id).await?;
+    group_of(
+        state,
+        ServiceFilter {
+            department_id: Some(department_id),
+            ..ServiceFilter::default()
+        },
+    )
+    .await
+}
+
+/// A round's comments, or withheld.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Comments {
+    Shown(Vec<String>),
+    /// The round released nothing (fewer answers than the threshold) or is still open.
+    TooFewAnswers,
+    Pending,
+}
+
+/// The free-text answers of a closed round of this service (its owner or an admin).
+pub async fn round_comments(
+    state: &AppState,
+    actor: &Actor,
+    service_id: i32,
+    round_id: i32,
+) -> Result<Comments, Error> {
+    let service = store::catalogue::get_service(&state.db, service_id).await?;
+    if !actor.may_read_owned_by(service.owner_id) {
+        return Err(Error::Forbidden(
+            "an owner may read only their own services' comments".into(),
+        ));
+    }
+    let round = store::rounds::get(&state.db, round_id).await?;
+    if round.service_id != service_id {
+        return Err(Error::NotFound {
+            entity: "round",
+            id: round_id.to_string(),
+        });
+    }
+    let Some(released) = round.released_answers else {
+        return Ok(Comments::Pending);
+    };
+    if (released as usize) < min_group_size(state) {
+        return Ok(Comments::TooFewAnswers);
+    }
+    let questionnaire = state
+        .questionnaires
+        .get(&state.db, round.questionnaire_id)
+        .await?;
+    let keys: Vec<String> = questionnaire
+        .items
+        .iter()
+        .filter(|item| item.kind == ItemKind::Text)
+        .map(|item| item.key.clone())
+        .collect();
+    Ok(Comments::Shown(
+        store::results::comments(&state.db, round_id, &keys).await?,
+    ))
+}
+
+/// Rebuilds every released round's figures from its responses (after a definition fix);
+/// one round per transaction, so running it again gives the same figures.
+pub async fn recompute(
+    state: &AppState,
+    actor: &Actor,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Counts, Error> {
+    actor.require_admin()?;
+    let rounds = store::results::released_rounds(&state.db).await?;
+    let total = rounds.len() as u64;
+    let mut figures = 0u64;
+    for (done, (round_id, questionnaire_id)) in rounds.into_iter().enumerate() {
+        let questionnaire = state
+            .questionnaires
+            .get(&state.db, questionnaire_id)
+            .await?;
+        let responses = store::results::released_responses(&state.db, round_id).await?;
+        let aggregates =
+            round_aggregates(&questionnaire.items, responses.iter().map(|(s, a)| (s, a)));
+        figures += aggregates.len() as u64;
+        super::in_transaction(&state.db, async |txn| {
+            store::results::replace_aggregates(txn, round_id, &aggregates).await
+        })
+        .await?;
+        progress(done as u64 + 1, total);
+    }
+    Ok(Counts::from([("rounds", total), ("figures", figures)]))
+}
