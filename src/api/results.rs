@@ -234,6 +234,18 @@ impl From<&Trend> for TrendDto {
     }
 }
 
+/// Time saved, valued against the service's cost: mean minutes a week ÷ 60 × working
+/// weeks (`survey.working_weeks`) × the service's users, at `survey.hourly_cost_sek`.
+#[derive(Debug, Object)]
+pub struct NyttokalkylDto {
+    pub annual_hours: f64,
+    pub value_sek: f64,
+    pub annual_cost_sek: f64,
+    /// value ÷ cost; `null` for a service without a cost.
+    #[oai(nullable)]
+    pub benefit_cost_ratio: Option<f64>,
+}
+
 #[derive(Debug, Object)]
 pub struct ServiceResultsDto {
     pub service_id: i32,
@@ -241,6 +253,9 @@ pub struct ServiceResultsDto {
     /// Oldest first; open rounds show only their counts and response rate.
     pub rounds: Vec<RoundResultDto>,
     pub trends: Vec<TrendDto>,
+    /// From the latest round whose tidsvinst passes the threshold; `null` without one.
+    #[oai(nullable)]
+    pub nyttokalkyl: Option<NyttokalkylDto>,
 }
 
 impl From<&ServiceResults> for ServiceResultsDto {
@@ -250,6 +265,12 @@ impl From<&ServiceResults> for ServiceResultsDto {
             service_name: results.service.name.clone(),
             rounds: results.rounds.iter().map(Into::into).collect(),
             trends: results.trends.iter().map(Into::into).collect(),
+            nyttokalkyl: results.nyttokalkyl.map(|k| NyttokalkylDto {
+                annual_hours: k.annual_hours,
+                value_sek: k.value_sek,
+                annual_cost_sek: k.annual_cost_sek,
+                benefit_cost_ratio: k.benefit_cost_ratio,
+            }),
         }
     }
 }

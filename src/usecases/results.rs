@@ -9,9 +9,9 @@ use super::{AppState, Counts};
 use crate::{
     domain::{Actor, Error, PageRequest, Service, ServiceFilter, questionnaire::ItemKind},
     stats::{
-        Metric,
+        self, Metric, Nyttokalkyl,
         aggregate::round_aggregates,
-        series::{Combined, RoundSeriesEntry, Trend, combine_latest, service_series},
+        series::{Combined, Figure, RoundSeriesEntry, Trend, combine_latest, service_series},
     },
     store,
 };
@@ -22,6 +22,8 @@ pub struct ServiceResults {
     pub service: Service,
     pub rounds: Vec<RoundSeriesEntry>,
     pub trends: Vec<Trend>,
+    /// From the latest round whose tidsvinst is shown.
+    pub nyttokalkyl: Option<Nyttokalkyl>,
 }
 
 /// Several services (an owner's, a förvaltning's) and their combined latest figures.
@@ -54,10 +56,28 @@ async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults,
     let ids: Vec<i32> = rounds.iter().map(|r| r.round_id).collect();
     let aggregates = store::results::aggregates_of(&state.db, &ids).await?;
     let (rounds, trends) = service_series(&rounds, &aggregates, min_group_size(state));
+    let survey = &state.settings.survey;
+    let nyttokalkyl = rounds
+        .iter()
+        .rev()
+        .find_map(|entry| match entry.figures.get(&Metric::Tidsvinst)? {
+            Figure::Shown(tidsvinst) => tidsvinst.mean,
+            Figure::TooFewAnswers => None,
+        })
+        .map(|minutes| {
+            stats::nyttokalkyl(
+                minutes,
+                survey.working_weeks,
+                service.users_count.max(0) as u32,
+                survey.hourly_cost_sek,
+                service.annual_cost_sek as f64,
+            )
+        });
     Ok(ServiceResults {
         service,
         rounds,
         trends,
+        nyttokalkyl,
     })
 }
 
