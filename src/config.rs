@@ -221,6 +221,7 @@ pub struct SchedulerSettings {
     pub send_reminders: String,
     pub close_rounds: String,
     pub purge: String,
+    pub render_charts: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -395,6 +396,7 @@ impl Settings {
             ("scheduler.send_reminders", &self.scheduler.send_reminders),
             ("scheduler.close_rounds", &self.scheduler.close_rounds),
             ("scheduler.purge", &self.scheduler.purge),
+            ("scheduler.render_charts", &self.scheduler.render_charts),
         ] {
             if let Err(problem) = crate::domain::CronSchedule::parse(expression) {
                 return Err(invalid(key, &problem.to_string()));

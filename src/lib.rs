@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod charts;
 pub mod config;
 pub mod demo;
 pub mod domain;

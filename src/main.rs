@@ -54,6 +54,9 @@ enum Command {
     /// Rebuild every closed round's figures from its released answers (after a change
     /// to a metric's definition); running it again gives the same figures.
     Recompute,
+    /// Draw every active service's charts into `charts.dir` now (what the
+    /// `render_charts` job does); unchanged charts are not rewritten.
+    RenderCharts,
     /// The key that seals answers until their round closes.
     AnswerKey {
         #[command(subcommand)]
@@ -281,6 +284,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "recomputed {} rounds: {} figures",
                 counts.get("rounds").copied().unwrap_or_default(),
                 counts.get("figures").copied().unwrap_or_default()
+            );
+        }
+        Command::RenderCharts => {
+            let state = AppState::connect(settings, Clock::system()).await?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} services {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let counts = nyttopuls::usecases::charts::render_charts(&state, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await;
+            bar.finish_and_clear();
+            let counts = counts?;
+            println!(
+                "charts in {}: {} written, {} unchanged",
+                state.settings.charts.dir,
+                counts.get("written").copied().unwrap_or_default(),
+                counts.get("unchanged").copied().unwrap_or_default()
             );
         }
         Command::Migrate => {

@@ -4,7 +4,12 @@
 //! carries no number, not even its count.
 
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, ResponseContent,
+    param::{Header, Path},
+    payload::{Binary, Json},
+};
+use sha2::{Digest, Sha256};
 
 use super::{
     ApiTags,
@@ -340,6 +345,29 @@ pub struct CommentsDto {
     pub comments: Vec<String>,
 }
 
+/// A chart, as SVG (with `<title>` and `<desc>`) or PNG, 800 × 450.
+#[derive(ResponseContent)]
+pub enum ChartBody {
+    #[oai(content_type = "image/svg+xml")]
+    Svg(Binary<Vec<u8>>),
+    #[oai(content_type = "image/png")]
+    Png(Binary<Vec<u8>>),
+}
+
+#[derive(ApiResponse)]
+pub enum ChartResponse {
+    /// The chart; `ETag` changes when its data does.
+    #[oai(status = 200)]
+    Chart(
+        ChartBody,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+    /// The copy named by `If-None-Match` is still current.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String),
+}
+
 pub struct ResultsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Results")]
@@ -379,6 +407,44 @@ impl ResultsApi {
     ) -> ApiResult<Json<GroupResultsDto>> {
         let results = usecases::results::department_results(&state, &auth.0, id.0).await?;
         Ok(Json(results.into()))
+    }
+
+    /// A service's trend chart (its owner or an admin): `{metric}.svg` or `{metric}.png`,
+    /// metric one of sus, umux_lite, nyttoindex, nps, tidsvinst, response_rate. Only
+    /// rounds whose figure passes the anonymity threshold are points
+    #[oai(path = "/services/:id/charts/:file", method = "get")]
+    async fn chart(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// `sus.svg`, `nyttoindex.png`, …
+        file: Path<String>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ChartResponse> {
+        let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
+        let bytes = usecases::charts::service_chart(&state, &auth.0, id.0, metric, format).await?;
+        let digest = Sha256::digest(&bytes);
+        let etag = format!(
+            "\"{}\"",
+            digest[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        if if_none_match.0.as_deref() == Some(etag.as_str()) {
+            return Ok(ChartResponse::NotModified(etag));
+        }
+        let body = match format {
+            usecases::charts::ChartFormat::Svg => ChartBody::Svg(Binary(bytes)),
+            usecases::charts::ChartFormat::Png => ChartBody::Png(Binary(bytes)),
+        };
+        // Private: results are for their owner; revalidate after five minutes.
+        Ok(ChartResponse::Chart(
+            body,
+            etag,
+            "private, max-age=300".into(),
+        ))
     }
 
     /// A closed round's comments, in random order (the service's owner or an admin)

@@ -30,15 +30,17 @@ pub enum JobName {
     SendReminders,
     CloseRounds,
     Purge,
+    RenderCharts,
 }
 
 impl JobName {
-    pub const ALL: [JobName; 5] = [
+    pub const ALL: [JobName; 6] = [
         Self::OpenRounds,
         Self::DispatchOutbox,
         Self::SendReminders,
         Self::CloseRounds,
         Self::Purge,
+        Self::RenderCharts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +50,7 @@ impl JobName {
             Self::SendReminders => "send_reminders",
             Self::CloseRounds => "close_rounds",
             Self::Purge => "purge",
+            Self::RenderCharts => "render_charts",
         }
     }
 }
@@ -105,6 +108,9 @@ async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<Jo
             JobName::SendReminders => send_reminders::send_reminders(state).await,
             JobName::CloseRounds => close_rounds::close_rounds(state).await,
             JobName::Purge => purge::purge(state).await,
+            JobName::RenderCharts => {
+                crate::usecases::charts::render_charts(state, &|_, _| {}).await
+            }
         }
     };
     let counts = lease::run_leased(&state.db, &state.instance_id, job.as_str(), wait, work).await?;

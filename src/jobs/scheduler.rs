@@ -48,13 +48,14 @@ struct Timer {
     _stop: oneshot::Sender<()>,
 }
 
-fn system_jobs(settings: &SchedulerSettings) -> [(JobName, &str); 5] {
+fn system_jobs(settings: &SchedulerSettings) -> [(JobName, &str); 6] {
     [
         (JobName::OpenRounds, &settings.open_rounds),
         (JobName::DispatchOutbox, &settings.dispatch_outbox),
         (JobName::SendReminders, &settings.send_reminders),
         (JobName::CloseRounds, &settings.close_rounds),
         (JobName::Purge, &settings.purge),
+        (JobName::RenderCharts, &settings.render_charts),
     ]
 }
 

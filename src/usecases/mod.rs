@@ -10,6 +10,7 @@ pub mod answers;
 pub mod audit;
 mod batcher;
 pub mod catalogue;
+pub mod charts;
 mod clock;
 pub mod dispatch;
 mod link_lookup;

@@ -299,3 +299,90 @@ async fn recompute_rebuilds_the_same_figures() {
     }
     assert_eq!(get_json(&app, &app.admin_token, &path).await.1, before);
 }
+
+#[tokio::test]
+async fn charts_are_served_with_etags_and_written_once_by_the_job() {
+    let (app, sink) = spawn_with_sink(|_| {}).await;
+    let forms = [COMPLETE_ANSWER; 5];
+    let (service, owner, _) = closed_round(&app, &sink, "diagram", 5, &forms, true).await;
+    let path = format!("/api/v1/services/{service}/charts/sus.svg");
+    let response = app.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let svg = response.text().await.unwrap();
+    let document = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let title = document
+        .descendants()
+        .find(|n| n.has_tag_name("title"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert_eq!(title, "Användbarhet (SUS) – Tjänst diagram");
+    let again = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&app.admin_token)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let png = app
+        .get(&format!(
+            "/api/v1/services/{service}/charts/response_rate.png"
+        ))
+        .await;
+    assert_eq!(png.status(), StatusCode::OK);
+    let decoded = image::load_from_memory(&png.bytes().await.unwrap()).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (800, 450));
+    let (status, _) = get_json(
+        &app,
+        &app.admin_token,
+        &format!("/api/v1/services/{service}/charts/lycka.svg"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // NPS was not asked: no chart.
+    let (status, _) = get_json(
+        &app,
+        &app.admin_token,
+        &format!("/api/v1/services/{service}/charts/nps.svg"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Another owner may not see it.
+    let other = id_of(
+        &app.create(
+            "/api/v1/owners",
+            json!({"name": "Annan", "email": "annan2@x.se"}),
+        )
+        .await,
+    );
+    let token = app.owner_token(other).await;
+    let (status, _) = get_json(&app, &token, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let token = app.owner_token(owner).await;
+    let own = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+
+    let first = crate::survey_loop::run_job(&app, "render_charts").await;
+    // SUS, nyttoindex, tidsvinst and response rate, each as SVG, PNG and @2x PNG.
+    assert_eq!(first["counts"]["written"], 12, "{first}");
+    let folder = app.tempdir.path().join("charts/services/diagram");
+    let svg = std::fs::read_to_string(folder.join("sus.svg")).unwrap();
+    assert!(svg.contains("Tjänst diagram"));
+    let large = image::open(folder.join("sus@2x.png")).unwrap();
+    assert_eq!((large.width(), large.height()), (1600, 900));
+    let second = crate::survey_loop::run_job(&app, "render_charts").await;
+    assert_eq!(
+        (&second["counts"]["written"], &second["counts"]["unchanged"]),
+        (&json!(0), &json!(12))
+    );
+}

@@ -1,0 +1,263 @@
+//! Trend charts as SVG and PNG, drawn with plotters from numbers alone (no database, no
+//! files): a series of rounds with an optional 95 % band and a reference line. Labels
+//! use the embedded DejaVu Sans, so Swedish letters render the same on any machine; the
+//! colours are Okabe–Ito (safe for colour-blind readers); the SVG carries `<title>` and
+//! `<desc>` for screen readers.
+
+use std::sync::Once;
+
+use plotters::{
+    coord::Shift,
+    prelude::*,
+    style::{FontStyle, register_font},
+};
+
+/// Okabe–Ito blue (the series), sky blue (its band), vermillion (the reference line).
+const SERIES: RGBColor = RGBColor(0, 114, 178);
+const BAND: RGBColor = RGBColor(86, 180, 233);
+const REFERENCE: RGBColor = RGBColor(213, 94, 0);
+const INK: RGBColor = RGBColor(34, 34, 34);
+
+/// One round on a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The round's period, e.g. `2026-Q4`.
+    pub label: String,
+    pub value: f64,
+    pub band: Option<(f64, f64)>,
+}
+
+/// A trend chart's content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendChart {
+    /// Also the SVG `<title>`.
+    pub title: String,
+    /// Also the SVG `<desc>`: what the chart shows, in words.
+    pub description: String,
+    pub y_label: String,
+    pub y_range: (f64, f64),
+    pub points: Vec<Point>,
+    /// A horizontal line and its label (e.g. the SUS average, 68).
+    pub reference: Option<(f64, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("chart could not be drawn: {0}")]
+pub struct ChartError(String);
+
+fn fail(error: impl std::fmt::Display) -> ChartError {
+    ChartError(error.to_string())
+}
+
+fn fonts() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // Only fails on a font file that does not parse, and this one is embedded.
+        let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+        let _ = register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+fn draw<DB: DrawingBackend>(
+    chart: &TrendChart,
+    root: DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let px = |size: f64| (size * scale).round() as u32;
+    root.fill(&WHITE).map_err(fail)?;
+    let count = chart.points.len().max(1);
+    let mut plot = ChartBuilder::on(&root)
+        .caption(
+            &chart.title,
+            ("sans-serif", px(22.0))
+                .into_font()
+                .style(FontStyle::Bold)
+                .color(&INK),
+        )
+        .margin(px(16.0))
+        .x_label_area_size(px(40.0))
+        .y_label_area_size(px(56.0))
+        .build_cartesian_2d(
+            -0.5f64..(count as f64 - 0.5),
+            chart.y_range.0..chart.y_range.1,
+        )
+        .map_err(fail)?;
+    let labels: Vec<String> = chart.points.iter().map(|p| p.label.clone()).collect();
+    plot.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(count)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(&chart.y_label)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(("sans-serif", px(15.0)).into_font().color(&INK))
+        .axis_desc_style(("sans-serif", px(15.0)).into_font().color(&INK))
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()
+        .map_err(fail)?;
+    let banded: Vec<(f64, (f64, f64))> = chart
+        .points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.band.map(|b| (i as f64, b)))
+        .collect();
+    if banded.len() >= 2 {
+        let mut outline: Vec<(f64, f64)> = banded.iter().map(|(x, b)| (*x, b.1)).collect();
+        outline.extend(banded.iter().rev().map(|(x, b)| (*x, b.0)));
+        plot.draw_series(std::iter::once(Polygon::new(outline, BAND.mix(0.3))))
+            .map_err(fail)?
+            .label("95 % konfidensintervall")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 16, y + 5)], BAND.mix(0.3).filled())
+            });
+    }
+    for (x, (low, high)) in &banded {
+        plot.draw_series(std::iter::once(PathElement::new(
+            vec![(*x, *low), (*x, *high)],
+            BAND.stroke_width(px(2.0)),
+        )))
+        .map_err(fail)?;
+    }
+    if let Some((level, label)) = &chart.reference {
+        plot.draw_series(LineSeries::new(
+            [(-0.5, *level), (count as f64 - 0.5, *level)],
+            REFERENCE.stroke_width(px(2.0)),
+        ))
+        .map_err(fail)?
+        .label(label.as_str())
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 16, y)], REFERENCE.stroke_width(2))
+        });
+    }
+    let values: Vec<(f64, f64)> = chart
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, p.value))
+        .collect();
+    plot.draw_series(LineSeries::new(
+        values.clone(),
+        SERIES.stroke_width(px(3.0)),
+    ))
+    .map_err(fail)?
+    .label(chart.y_label.as_str())
+    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], SERIES.stroke_width(3)));
+    plot.draw_series(
+        values
+            .iter()
+            .map(|&(x, y)| Circle::new((x, y), px(5.0), SERIES.filled())),
+    )
+    .map_err(fail)?;
+    plot.configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", px(14.0)).into_font().color(&INK))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(fail)?;
+    root.present().map_err(fail)
+}
+
+/// The chart as SVG, `width` × `height`, with `<title>` and `<desc>` and `role="img"`.
+pub fn svg(chart: &TrendChart, (width, height): (u32, u32)) -> Result<String, ChartError> {
+    fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw(chart, root, f64::from(width) / 800.0)?;
+    }
+    let accessible = format!(
+        "<title id=\"t\">{}</title><desc id=\"d\">{}</desc>",
+        escape(&chart.title),
+        escape(&chart.description)
+    );
+    let Some(open_end) = out
+        .find("<svg")
+        .and_then(|start| out[start..].find('>').map(|end| start + end))
+    else {
+        return Err(ChartError("plotters wrote no <svg> element".into()));
+    };
+    out.insert_str(open_end, " role=\"img\" aria-labelledby=\"t d\"");
+    let open_end = open_end + " role=\"img\" aria-labelledby=\"t d\"".len() + 1;
+    out.insert_str(open_end, &accessible);
+    Ok(out)
+}
+
+/// The chart as PNG, `width` × `height`.
+pub fn png(chart: &TrendChart, (width, height): (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    fonts();
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        draw(chart, root, f64::from(width) / 800.0)?;
+    }
+    let mut encoded = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut encoded)
+        .write_image(&pixels, width, height, image::ColorType::Rgb8)
+        .map_err(fail)?;
+    Ok(encoded)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+use image::ImageEncoder;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart() -> TrendChart {
+        TrendChart {
+            title: "SUS för Lönesystemet – Åtgärd".into(),
+            description: "SUS per omgång: 2026-Q1 70, 2026-Q2 74.".into(),
+            y_label: "SUS (0–100)".into(),
+            y_range: (0.0, 100.0),
+            points: vec![
+                Point {
+                    label: "2026-Q1".into(),
+                    value: 70.0,
+                    band: Some((64.0, 76.0)),
+                },
+                Point {
+                    label: "2026-Q2".into(),
+                    value: 74.0,
+                    band: Some((69.0, 79.0)),
+                },
+            ],
+            reference: Some((68.0, "Genomsnitt 68".into())),
+        }
+    }
+
+    #[test]
+    fn svg_carries_title_description_and_swedish_text() {
+        let svg = svg(&chart(), (800, 450)).unwrap();
+        let head = &svg[..svg.find("</desc>").unwrap()];
+        assert!(head.contains("role=\"img\""), "{head}");
+        assert!(head.contains("<title id=\"t\">SUS för Lönesystemet – Åtgärd</title>"));
+        assert!(svg.contains("2026-Q2"));
+    }
+
+    #[test]
+    fn png_has_the_asked_size_at_both_sizes() {
+        for (w, h) in [(800, 450), (1600, 900)] {
+            let bytes = png(&chart(), (w, h)).unwrap();
+            let decoded = image::load_from_memory(&bytes).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (w, h));
+        }
+    }
+}
