@@ -419,6 +419,9 @@ impl ResultsApi {
         auth: BearerAuth,
         id: Path<i32>,
         /// `sus.svg`, `nyttoindex.png`, …
+        #[oai(validator(
+            pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
+        ))]
         file: Path<String>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {

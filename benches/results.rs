@@ -1,0 +1,355 @@
+//! Results benchmark (issue 8): seeds 1,000,000 released responses (15 answers each)
+//! over 500 services × 8 closed rounds, then times a full `recompute`, the release and
+//! aggregation of one round of 2,000 sealed answers, the service results API under 32
+//! concurrent clients (in process, so flattering), and `render_charts` for 500 services.
+//! Run: `cargo bench --bench results` (SQLite in a temp dir; `NYTTOPULS_BENCH_DATABASE_URL`
+//! for PostgreSQL). `NYTTOPULS_BENCH_RESPONSES_PER_ROUND` (default 250) scales it.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use nyttopuls::{
+    app::Application,
+    config::{Secret, Settings},
+    domain::{
+        Actor, NewService,
+        programme::{NewProgramme, ProgrammeFields},
+    },
+    store::{self, entity},
+};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+
+const SERVICES: usize = 500;
+const ROUNDS: usize = 8;
+const CLIENTS: usize = 32;
+
+fn per_round() -> usize {
+    std::env::var("NYTTOPULS_BENCH_RESPONSES_PER_ROUND")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(250)
+}
+
+fn rng(seed: &mut u64) -> u64 {
+    // xorshift: deterministic data without a dependency.
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+/// A standard-questionnaire answer drifting with the round, as JSON.
+fn answers(seed: &mut u64, round: usize) -> String {
+    let mut pick = |low: u64, high: u64| low + rng(seed) % (high - low + 1);
+    let tilt = (round as u64).min(3);
+    let mut fields = Vec::new();
+    for item in 1..=10 {
+        let value = if item % 2 == 1 {
+            pick(2 + tilt / 2, 5)
+        } else {
+            pick(1, 4 - tilt / 2)
+        };
+        fields.push(format!("\"sus{item}\":{value}"));
+    }
+    for item in 1..=3 {
+        fields.push(format!("\"nytta{item}\":{}", pick(3, 7)));
+    }
+    fields.push(format!("\"tid\":{}", pick(0, 90) as i64 - 20));
+    fields.push("\"kommentar\":\"Fungerar bra för det mesta\"".to_owned());
+    format!("{{{}}}", fields.join(","))
+}
+
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("NYTTOPULS_BENCH_DATABASE_URL") {
+        Ok(url) => {
+            let name = format!("nyttopuls_results_{}", std::process::id());
+            let admin = sea_orm::Database::connect(&url)
+                .await
+                .expect("PostgreSQL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("CREATE DATABASE");
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+            format!("{base}/{name}")
+        }
+        Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::load(None).expect("settings");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.database.url = Secret::new(fresh_database(dir.path()).await);
+    settings.survey.answer_key_file = dir.path().join("answer.key").display().to_string();
+    if settings.database.url.expose().starts_with("postgres") {
+        std::fs::write(
+            &settings.survey.answer_key_file,
+            nyttopuls::usecases::answer_keys::new_key_line(),
+        )
+        .unwrap();
+    }
+    settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
+    settings.charts.dir = dir.path().join("charts").display().to_string();
+    settings.scheduler.enabled = false;
+    println!(
+        "backend: {}",
+        if settings.database.url.expose().starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
+    let app = Application::build(settings).await.expect("app starts");
+    let port = app.port;
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let actor = Actor::cli();
+    let now = state.clock.now();
+
+    let mut service_ids = Vec::with_capacity(SERVICES);
+    for i in 0..SERVICES {
+        let service = NewService::parse(
+            &format!("Tjänst {i}"),
+            &format!("tjanst-{i}"),
+            None,
+            None,
+            None,
+            Some(500),
+            Some(100_000),
+            None,
+        )
+        .unwrap();
+        service_ids.push(
+            store::catalogue::save_service(&state.db, &actor, None, service, now)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let questionnaire = store::questionnaires::template(&state.db, "standard")
+        .await
+        .unwrap();
+    let programme = store::programmes::save(
+        &state.db,
+        &actor,
+        None,
+        NewProgramme::parse(ProgrammeFields {
+            name: "Alla tjänster",
+            questionnaire_id: questionnaire.id,
+            service_ids: None,
+            schedule: "0 0 8 1 */3 *",
+            period: None,
+            open_days: None,
+            reminder_days: None,
+            sampling: None,
+            active: None,
+        })
+        .unwrap(),
+        now,
+    )
+    .await
+    .unwrap();
+
+    let per_round = per_round();
+    let seeding = Instant::now();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut round_id = 0;
+    for (s, service_id) in service_ids.iter().enumerate() {
+        let mut rounds = Vec::new();
+        for r in 0..ROUNDS {
+            rounds.push(entity::round::ActiveModel {
+                programme_id: Set(programme.id),
+                service_id: Set(*service_id),
+                questionnaire_id: Set(questionnaire.id),
+                period: Set(format!("{}-Q{}", 2025 + r / 4, r % 4 + 1)),
+                opens_at: Set(now - chrono::Duration::days(((ROUNDS - r) * 91) as i64)),
+                closes_at: Set(now - chrono::Duration::days(((ROUNDS - r) * 91 - 14) as i64)),
+                status: Set(entity::round::Status::Closed),
+                invited: Set((per_round * 2) as i32),
+                answered: Set(per_round as i32),
+                reminders_done: Set(1),
+                released_answers: Set(Some(per_round as i32)),
+                delivered: Set(Some((per_round * 2) as i32)),
+                ..Default::default()
+            });
+        }
+        entity::round::Entity::insert_many(rounds)
+            .exec_without_returning(&state.db)
+            .await
+            .unwrap();
+        let mut responses = Vec::with_capacity(ROUNDS * per_round);
+        for r in 0..ROUNDS {
+            round_id = (s * ROUNDS + r + 1) as i32;
+            for _ in 0..per_round {
+                let kind = if rng(&mut seed).is_multiple_of(5) {
+                    "external"
+                } else {
+                    "internal"
+                };
+                responses.push(entity::response::ActiveModel {
+                    id: Set((rng(&mut seed) >> 1) as i64),
+                    round_id: Set(round_id),
+                    service_id: Set(*service_id),
+                    department: Set(Some(format!("Förvaltning {}", rng(&mut seed) % 6))),
+                    kind: Set(Some(kind.to_owned())),
+                    answers: Set(answers(&mut seed, r)),
+                });
+            }
+        }
+        for chunk in responses.chunks(1_000) {
+            entity::response::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&state.db)
+                .await
+                .unwrap();
+        }
+    }
+    let total = SERVICES * ROUNDS * per_round;
+    println!(
+        "seeded {total} responses over {SERVICES} services × {ROUNDS} rounds in {:.1} s (last round id {round_id})",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let counts = nyttopuls::usecases::results::recompute(&state, &actor, &|_, _| {})
+        .await
+        .unwrap();
+    println!(
+        "recompute all figures: {:.2} s ({} rounds, {} figures; target ≤ 20 s on SQLite)",
+        started.elapsed().as_secs_f64(),
+        counts["rounds"],
+        counts["figures"]
+    );
+
+    // One more round of 2,000 sealed answers, released and aggregated at close.
+    let open = store::rounds::insert_if_absent(
+        &state.db,
+        &store::rounds::NewRound {
+            programme_id: programme.id,
+            service_id: service_ids[0],
+            questionnaire_id: questionnaire.id,
+            period: "2027-Q1".into(),
+            opens_at: now,
+            closes_at: now + chrono::Duration::days(14),
+        },
+    )
+    .await
+    .unwrap()
+    .expect("a new round");
+    let padded = nyttopuls::domain::sealing::padded_len(
+        &questionnaire.items,
+        state.settings.survey.max_comment_chars,
+    );
+    let sealed: Vec<entity::sealed_answer::ActiveModel> = (0..2_000)
+        .map(|i| {
+            let plaintext = format!(
+                "{{\"d\":\"Förvaltning {}\",\"k\":\"internal\",\"a\":{}}}",
+                i % 6,
+                answers(&mut seed, 4)
+            );
+            entity::sealed_answer::ActiveModel {
+                id: Set(i + 1),
+                round_id: Set(open),
+                sealed: Set(state.answer_keys.seal(open, plaintext.as_bytes(), padded)),
+            }
+        })
+        .collect();
+    for chunk in sealed.chunks(200) {
+        entity::sealed_answer::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&state.db)
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    let closed = nyttopuls::usecases::rounds::close_round(&state, &actor, open)
+        .await
+        .unwrap();
+    println!(
+        "release and aggregate one round of 2,000 answers: {:.0} ms ({:?} released; target ≤ 300 ms)",
+        started.elapsed().as_secs_f64() * 1e3,
+        closed.released_answers
+    );
+
+    // The service results API, 32 clients, each service's results in turn.
+    let token = store::accounts::create_token(
+        &state.db,
+        &actor,
+        nyttopuls::domain::Role::Admin,
+        "bench",
+        now,
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let requests = 4_000;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let service_ids = Arc::new(service_ids);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..CLIENTS {
+        let (client, base, token, next, ids) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            next.clone(),
+            service_ids.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    return latencies;
+                }
+                let sent = Instant::now();
+                let response = client
+                    .get(format!(
+                        "{base}/api/v1/services/{}/results",
+                        ids[i % ids.len()]
+                    ))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(response.status().is_success());
+                response.bytes().await.unwrap();
+                latencies.push(sent.elapsed());
+            }
+        }));
+    }
+    let mut latencies = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    println!(
+        "service results API, {CLIENTS} clients: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms (target p99 ≤ 20 ms)",
+        requests as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+    );
+
+    let started = Instant::now();
+    let counts = nyttopuls::usecases::charts::render_charts(&state, &|_, _| {})
+        .await
+        .unwrap();
+    let rendered = counts["written"] + counts["unchanged"];
+    println!(
+        "render_charts for {SERVICES} services: {:.1} s, {rendered} files ({:.1} ms a file; target ≤ 15 s)",
+        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64() * 1e3 / rendered.max(1) as f64
+    );
+}
