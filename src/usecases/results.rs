@@ -193,8 +193,13 @@ pub async fn round_comments(
     ))
 }
 
-/// Rebuilds every released round's figures from its responses (after a definition fix);
-/// one round per transaction, so running it again gives the same figures.
+/// Rounds whose figures are replaced in one transaction by `recompute`: few enough to
+/// keep each transaction short, enough that commits do not dominate.
+const RECOMPUTE_BATCH: usize = 100;
+
+/// Rebuilds every released round's figures from its responses (after a definition fix).
+/// Each batch of rounds is replaced in one transaction, so running it again, or after
+/// an interruption, gives the same figures.
 pub async fn recompute(
     state: &AppState,
     actor: &Actor,
@@ -204,20 +209,29 @@ pub async fn recompute(
     let rounds = store::results::released_rounds(&state.db).await?;
     let total = rounds.len() as u64;
     let mut figures = 0u64;
-    for (done, (round_id, questionnaire_id)) in rounds.into_iter().enumerate() {
-        let questionnaire = state
-            .questionnaires
-            .get(&state.db, questionnaire_id)
-            .await?;
-        let responses = store::results::released_responses(&state.db, round_id).await?;
-        let aggregates =
-            round_aggregates(&questionnaire.items, responses.iter().map(|(s, a)| (s, a)));
-        figures += aggregates.len() as u64;
+    let mut done = 0u64;
+    for batch in rounds.chunks(RECOMPUTE_BATCH) {
+        let mut computed = Vec::with_capacity(batch.len());
+        for &(round_id, questionnaire_id) in batch {
+            let questionnaire = state
+                .questionnaires
+                .get(&state.db, questionnaire_id)
+                .await?;
+            let responses = store::results::released_responses(&state.db, round_id).await?;
+            let aggregates =
+                round_aggregates(&questionnaire.items, responses.iter().map(|(s, a)| (s, a)));
+            figures += aggregates.len() as u64;
+            computed.push((round_id, aggregates));
+        }
         super::in_transaction(&state.db, async |txn| {
-            store::results::replace_aggregates(txn, round_id, &aggregates).await
+            for (round_id, aggregates) in &computed {
+                store::results::replace_aggregates(txn, *round_id, aggregates).await?;
+            }
+            Ok(())
         })
         .await?;
-        progress(done as u64 + 1, total);
+        done += batch.len() as u64;
+        progress(done, total);
     }
     Ok(Counts::from([("rounds", total), ("figures", figures)]))
 }
