@@ -168,18 +168,181 @@ where
     root.present().map_err(fail)
 }
 
+/// What can be drawn: a trend, an overview of services, or one trend per service.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    Trend(TrendChart),
+    Overview(OverviewChart),
+    SmallMultiples(SmallMultiples),
+}
+
+impl Chart {
+    fn title(&self) -> &str {
+        match self {
+            Self::Trend(c) => &c.title,
+            Self::Overview(c) => &c.title,
+            Self::SmallMultiples(c) => &c.title,
+        }
+    }
+
+    fn description(&self) -> &str {
+        match self {
+            Self::Trend(c) => &c.description,
+            Self::Overview(c) => &c.description,
+            Self::SmallMultiples(c) => &c.description,
+        }
+    }
+
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: DrawingArea<DB, Shift>,
+        scale: f64,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            Self::Trend(c) => draw(c, root, scale),
+            Self::Overview(c) => draw_overview(c, root, scale),
+            Self::SmallMultiples(c) => draw_small_multiples(c, root, scale),
+        }
+    }
+}
+
+/// Services placed by their latest nyttoindex (x) and SUS (y), sized by their users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverviewChart {
+    pub title: String,
+    pub description: String,
+    pub services: Vec<ServicePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePoint {
+    pub name: String,
+    pub nyttoindex: f64,
+    pub sus: f64,
+    pub users: u32,
+}
+
+/// One small trend chart per service, in a grid, under one title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmallMultiples {
+    pub title: String,
+    pub description: String,
+    pub panels: Vec<TrendChart>,
+}
+
+fn draw_overview<DB: DrawingBackend>(
+    chart: &OverviewChart,
+    root: DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let px = |size: f64| (size * scale).round() as u32;
+    root.fill(&WHITE).map_err(fail)?;
+    let mut plot = ChartBuilder::on(&root)
+        .caption(
+            &chart.title,
+            ("sans-serif", px(22.0)).into_font().color(&INK),
+        )
+        .margin(px(16.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(56.0))
+        .build_cartesian_2d(0f64..100f64, 0f64..100f64)
+        .map_err(fail)?;
+    plot.configure_mesh()
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .x_desc("Nyttoindex (0–100)")
+        .y_desc("SUS (0–100)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(("sans-serif", px(15.0)).into_font().color(&INK))
+        .axis_desc_style(("sans-serif", px(15.0)).into_font().color(&INK))
+        .draw()
+        .map_err(fail)?;
+    plot.draw_series(LineSeries::new(
+        [(0.0, 68.0), (100.0, 68.0)],
+        REFERENCE.stroke_width(px(2.0)),
+    ))
+    .map_err(fail)?
+    .label("Genomsnitt för SUS: 68")
+    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], REFERENCE.stroke_width(2)));
+    let most = chart
+        .services
+        .iter()
+        .map(|s| s.users)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    for service in &chart.services {
+        let radius = 4.0 + 12.0 * (f64::from(service.users) / f64::from(most)).sqrt();
+        let at = (service.nyttoindex, service.sus);
+        plot.draw_series(std::iter::once(Circle::new(
+            at,
+            px(radius),
+            SERIES.mix(0.6).filled(),
+        )))
+        .map_err(fail)?;
+        plot.draw_series(std::iter::once(Text::new(
+            service.name.clone(),
+            (at.0 + 1.5, at.1 + 1.5),
+            ("sans-serif", px(12.0)).into_font().color(&INK),
+        )))
+        .map_err(fail)?;
+    }
+    plot.configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", px(14.0)).into_font().color(&INK))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(fail)?;
+    root.present().map_err(fail)
+}
+
+fn draw_small_multiples<DB: DrawingBackend>(
+    chart: &SmallMultiples,
+    root: DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(fail)?;
+    let body = root
+        .titled(
+            &chart.title,
+            ("sans-serif", (22.0 * scale).round() as u32)
+                .into_font()
+                .color(&INK),
+        )
+        .map_err(fail)?;
+    let count = chart.panels.len().max(1);
+    let columns = (count as f64).sqrt().ceil() as usize;
+    let rows = count.div_ceil(columns);
+    let panel_scale = scale / columns.max(rows) as f64 * 1.4;
+    for (panel, area) in chart.panels.iter().zip(body.split_evenly((rows, columns))) {
+        draw(panel, area, panel_scale.min(scale))?;
+    }
+    root.present().map_err(fail)
+}
+
 /// The chart as SVG, `width` × `height`, with `<title>` and `<desc>` and `role="img"`.
-pub fn svg(chart: &TrendChart, (width, height): (u32, u32)) -> Result<String, ChartError> {
+pub fn svg(chart: &Chart, (width, height): (u32, u32)) -> Result<String, ChartError> {
     fonts();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw(chart, root, f64::from(width) / 800.0)?;
+        chart.draw_on(root, f64::from(width) / 800.0)?;
     }
     let accessible = format!(
         "<title id=\"t\">{}</title><desc id=\"d\">{}</desc>",
-        escape(&chart.title),
-        escape(&chart.description)
+        escape(chart.title()),
+        escape(chart.description())
     );
     let Some(open_end) = out
         .find("<svg")
@@ -187,19 +350,19 @@ pub fn svg(chart: &TrendChart, (width, height): (u32, u32)) -> Result<String, Ch
     else {
         return Err(ChartError("plotters wrote no <svg> element".into()));
     };
-    out.insert_str(open_end, " role=\"img\" aria-labelledby=\"t d\"");
-    let open_end = open_end + " role=\"img\" aria-labelledby=\"t d\"".len() + 1;
-    out.insert_str(open_end, &accessible);
+    let role = " role=\"img\" aria-labelledby=\"t d\"";
+    out.insert_str(open_end, role);
+    out.insert_str(open_end + role.len() + 1, &accessible);
     Ok(out)
 }
 
 /// The chart as PNG, `width` × `height`.
-pub fn png(chart: &TrendChart, (width, height): (u32, u32)) -> Result<Vec<u8>, ChartError> {
+pub fn png(chart: &Chart, (width, height): (u32, u32)) -> Result<Vec<u8>, ChartError> {
     fonts();
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        draw(chart, root, f64::from(width) / 800.0)?;
+        chart.draw_on(root, f64::from(width) / 800.0)?;
     }
     let mut encoded = Vec::new();
     image::codecs::png::PngEncoder::new(&mut encoded)
@@ -221,8 +384,8 @@ use image::ImageEncoder;
 mod tests {
     use super::*;
 
-    fn chart() -> TrendChart {
-        TrendChart {
+    fn chart() -> Chart {
+        Chart::Trend(TrendChart {
             title: "SUS för Lönesystemet – Åtgärd".into(),
             description: "SUS per omgång: 2026-Q1 70, 2026-Q2 74.".into(),
             y_label: "SUS (0–100)".into(),
@@ -240,7 +403,7 @@ mod tests {
                 },
             ],
             reference: Some((68.0, "Genomsnitt 68".into())),
-        }
+        })
     }
 
     #[test]
@@ -250,6 +413,40 @@ mod tests {
         assert!(head.contains("role=\"img\""), "{head}");
         assert!(head.contains("<title id=\"t\">SUS för Lönesystemet – Åtgärd</title>"));
         assert!(svg.contains("2026-Q2"));
+    }
+
+    #[test]
+    fn the_overview_and_small_multiples_draw_with_their_titles() {
+        let overview = Chart::Overview(OverviewChart {
+            title: "Tjänsterna i kommunen".into(),
+            description: "SUS mot nyttoindex.".into(),
+            services: vec![
+                ServicePoint {
+                    name: "Lön".into(),
+                    nyttoindex: 60.0,
+                    sus: 72.0,
+                    users: 4_000,
+                },
+                ServicePoint {
+                    name: "Ärende".into(),
+                    nyttoindex: 40.0,
+                    sus: 55.0,
+                    users: 300,
+                },
+            ],
+        });
+        let svg_text = svg(&overview, (800, 450)).unwrap();
+        assert!(svg_text.contains("Ärende") && svg_text.contains("<title id=\"t\">Tjänsterna"));
+        let Chart::Trend(trend) = chart() else {
+            unreachable!()
+        };
+        let grid = Chart::SmallMultiples(SmallMultiples {
+            title: "SUS per tjänst – Åsa".into(),
+            description: "x".into(),
+            panels: vec![trend.clone(), trend.clone(), trend],
+        });
+        let bytes = png(&grid, (1600, 900)).unwrap();
+        assert_eq!(image::load_from_memory(&bytes).unwrap().width(), 1600);
     }
 
     #[test]

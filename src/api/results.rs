@@ -368,6 +368,31 @@ pub enum ChartResponse {
     NotModified(#[oai(header = "ETag")] String),
 }
 
+/// The chart with an `ETag` from its bytes, or 304 when the client's copy is current.
+fn chart_reply(
+    bytes: Vec<u8>,
+    format: usecases::charts::ChartFormat,
+    if_none_match: Option<String>,
+) -> ChartResponse {
+    let digest = Sha256::digest(&bytes);
+    let etag = format!(
+        "\"{}\"",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    if if_none_match.as_deref() == Some(etag.as_str()) {
+        return ChartResponse::NotModified(etag);
+    }
+    let body = match format {
+        usecases::charts::ChartFormat::Svg => ChartBody::Svg(Binary(bytes)),
+        usecases::charts::ChartFormat::Png => ChartBody::Png(Binary(bytes)),
+    };
+    // Private: results are for their owner; revalidate after five minutes.
+    ChartResponse::Chart(body, etag, "private, max-age=300".into())
+}
+
 pub struct ResultsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Results")]
@@ -427,27 +452,46 @@ impl ResultsApi {
     ) -> ApiResult<ChartResponse> {
         let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
         let bytes = usecases::charts::service_chart(&state, &auth.0, id.0, metric, format).await?;
-        let digest = Sha256::digest(&bytes);
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
-        if if_none_match.0.as_deref() == Some(etag.as_str()) {
-            return Ok(ChartResponse::NotModified(etag));
-        }
-        let body = match format {
-            usecases::charts::ChartFormat::Svg => ChartBody::Svg(Binary(bytes)),
-            usecases::charts::ChartFormat::Png => ChartBody::Png(Binary(bytes)),
+        Ok(chart_reply(bytes, format, if_none_match.0))
+    }
+
+    /// An objektägare's services side by side, one trend of the metric each (the owner or
+    /// an admin): `{metric}.svg` or `{metric}.png`
+    #[oai(path = "/owners/:id/charts/:file", method = "get")]
+    async fn owner_chart(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// `sus.svg`, `nyttoindex.png`, …
+        #[oai(validator(
+            pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
+        ))]
+        file: Path<String>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ChartResponse> {
+        let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
+        let bytes = usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format).await?;
+        Ok(chart_reply(bytes, format, if_none_match.0))
+    }
+
+    /// Kommunledningskontoret's overview (admin): every service by its latest
+    /// nyttoindex and SUS, sized by its users, as `overview.svg` or `overview.png`
+    #[oai(path = "/charts/:file", method = "get")]
+    async fn overview_chart(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        #[oai(validator(pattern = r"^overview\.(svg|png)$"))] file: Path<String>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ChartResponse> {
+        let format = if file.0.ends_with(".png") {
+            usecases::charts::ChartFormat::Png
+        } else {
+            usecases::charts::ChartFormat::Svg
         };
-        // Private: results are for their owner; revalidate after five minutes.
-        Ok(ChartResponse::Chart(
-            body,
-            etag,
-            "private, max-age=300".into(),
-        ))
+        let bytes = usecases::charts::overview_chart(&state, &auth.0, format).await?;
+        Ok(chart_reply(bytes, format, if_none_match.0))
     }
 
     /// A closed round's comments, in random order (the service's owner or an admin)

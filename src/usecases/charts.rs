@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{AppState, Counts, results::ServiceResults};
 use crate::{
-    charts::{self, Point, TrendChart},
+    charts::{self, OverviewChart, Point, ServicePoint, SmallMultiples, TrendChart},
     domain::{Actor, Error, PageRequest, ServiceFilter},
     stats::{Metric, series::Figure},
     store,
@@ -33,6 +33,18 @@ impl ChartMetric {
         match self {
             Self::Metric(metric) => metric.as_str(),
             Self::ResponseRate => "response_rate",
+        }
+    }
+
+    /// The name on a chart.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Metric(Metric::Sus) => "SUS",
+            Self::Metric(Metric::UmuxLite) => "UMUX-Lite",
+            Self::Metric(Metric::Nyttoindex) => "Nyttoindex",
+            Self::Metric(Metric::Nps) => "NPS",
+            Self::Metric(Metric::Tidsvinst) => "Tidsvinst",
+            Self::ResponseRate => "Svarsfrekvens",
         }
     }
 }
@@ -170,7 +182,7 @@ pub fn chart_of(results: &ServiceResults, metric: ChartMetric) -> Option<TrendCh
     })
 }
 
-fn render(chart: &TrendChart, format: ChartFormat, size: (u32, u32)) -> Result<Vec<u8>, Error> {
+fn render(chart: &charts::Chart, format: ChartFormat, size: (u32, u32)) -> Result<Vec<u8>, Error> {
     match format {
         ChartFormat::Svg => charts::svg(chart, size).map(String::into_bytes),
         ChartFormat::Png => charts::png(chart, size),
@@ -196,57 +208,187 @@ pub async fn service_chart(
             ),
         )
     })?;
+    render(&charts::Chart::Trend(chart), format, SIZE)
+}
+
+/// The latest figure of a metric that passes the threshold.
+fn latest_mean(results: &ServiceResults, metric: Metric) -> Option<f64> {
+    results
+        .rounds
+        .iter()
+        .rev()
+        .find_map(|e| match e.figures.get(&metric)? {
+            Figure::Shown(a) => a.mean,
+            Figure::TooFewAnswers => None,
+        })
+}
+
+/// Kommunledningskontoret's overview: every active service with both a SUS and a
+/// nyttoindex figure, placed by them and sized by its users.
+fn overview_of(services: &[ServiceResults]) -> Option<charts::Chart> {
+    let points: Vec<ServicePoint> = services
+        .iter()
+        .filter_map(|r| {
+            Some(ServicePoint {
+                name: r.service.name.clone(),
+                nyttoindex: latest_mean(r, Metric::Nyttoindex)?,
+                sus: latest_mean(r, Metric::Sus)?,
+                users: r.service.users_count.max(0) as u32,
+            })
+        })
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = points
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: SUS {:.0}, nyttoindex {:.0}",
+                p.name, p.sus, p.nyttoindex
+            )
+        })
+        .collect();
+    Some(charts::Chart::Overview(OverviewChart {
+        title: "IT-tjänsterna: användbarhet och nytta".into(),
+        description: format!(
+            "Senaste SUS mot nyttoindex per tjänst. {}.",
+            listed.join("; ")
+        ),
+        services: points,
+    }))
+}
+
+/// An owner's services side by side: one trend of `metric` each.
+fn small_multiples_of(
+    owner: &str,
+    services: &[ServiceResults],
+    metric: ChartMetric,
+) -> Option<charts::Chart> {
+    let panels: Vec<TrendChart> = services
+        .iter()
+        .filter_map(|r| chart_of(r, metric))
+        .collect();
+    if panels.is_empty() {
+        return None;
+    }
+    let described: Vec<&str> = panels.iter().map(|p| p.description.as_str()).collect();
+    Some(charts::Chart::SmallMultiples(SmallMultiples {
+        title: format!("{} per tjänst – {owner}", metric.label()),
+        description: described.join(" "),
+        panels,
+    }))
+}
+
+fn active_only() -> ServiceFilter {
+    ServiceFilter {
+        active: Some(true),
+        ..ServiceFilter::default()
+    }
+}
+
+/// The overview of every active service (admin).
+pub async fn overview_chart(
+    state: &AppState,
+    actor: &Actor,
+    format: ChartFormat,
+) -> Result<Vec<u8>, Error> {
+    actor.require_admin()?;
+    let group = super::results::group_of(state, active_only()).await?;
+    let chart = overview_of(&group.services).ok_or_else(|| {
+        Error::not_found("chart", "overview (no service has SUS and nyttoindex yet)")
+    })?;
     render(&chart, format, SIZE)
 }
 
-/// The `render_charts` job: every active service's charts into `charts.dir` as
-/// `services/{slug}/{chart}.svg`, `.png` and `@2x.png`, written only when they changed.
+/// An owner's services' trends of `metric`, side by side (the owner or an admin).
+pub async fn owner_chart(
+    state: &AppState,
+    actor: &Actor,
+    owner_id: i32,
+    metric: ChartMetric,
+    format: ChartFormat,
+) -> Result<Vec<u8>, Error> {
+    let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
+    let group = super::results::owner_results(state, actor, owner_id).await?;
+    let chart = small_multiples_of(&owner.name, &group.services, metric).ok_or_else(|| {
+        Error::not_found(
+            "chart",
+            format!(
+                "{} of owner {owner_id} (no service has a figure yet)",
+                metric.as_str()
+            ),
+        )
+    })?;
+    render(&chart, format, SIZE)
+}
+
+/// The `render_charts` job: into `charts.dir`, each active service's charts
+/// (`services/{slug}/{chart}`), each owner's SUS and nyttoindex side by side
+/// (`owners/{id}/{chart}`) and the overview (`overview`), each as `.svg`, `.png` and
+/// `@2x.png`; a file is rewritten only when its chart changed.
 pub async fn render_charts(
     state: &AppState,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Counts, Error> {
-    let actor = Actor::system();
-    let filter = ServiceFilter {
-        active: Some(true),
-        ..ServiceFilter::default()
+    let group = super::results::group_of(state, active_only()).await?;
+    let root = PathBuf::from(&state.settings.charts.dir);
+    let mut counts = Counts::from([("written", 0), ("unchanged", 0)]);
+    let mut write = |stem: PathBuf, chart: &charts::Chart| -> Result<(), Error> {
+        for (suffix, format, size) in [
+            (".svg", ChartFormat::Svg, SIZE),
+            (".png", ChartFormat::Png, SIZE),
+            ("@2x.png", ChartFormat::Png, LARGE),
+        ] {
+            let mut path = stem.clone().into_os_string();
+            path.push(suffix);
+            let key = if write_if_changed(Path::new(&path), &render(chart, format, size)?)? {
+                "written"
+            } else {
+                "unchanged"
+            };
+            *counts.entry(key).or_default() += 1;
+        }
+        Ok(())
     };
-    let mut services = Vec::new();
+    let total = group.services.len() as u64;
+    for (done, results) in group.services.iter().enumerate() {
+        let folder = root.join("services").join(results.service.slug.as_str());
+        for metric in ChartMetric::ALL {
+            if let Some(chart) = chart_of(results, metric) {
+                write(folder.join(metric.as_str()), &charts::Chart::Trend(chart))?;
+            }
+        }
+        progress(done as u64 + 1, total);
+    }
+    if let Some(overview) = overview_of(&group.services) {
+        write(root.join("overview"), &overview)?;
+    }
     let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
     loop {
-        let page = store::catalogue::list_services(&state.db, &filter, request).await?;
+        let page = store::catalogue::list_owners(&state.db, None, request).await?;
         let shown = request.offset() + page.items.len() as u64;
-        services.extend(page.items);
+        for owner in page.items {
+            let theirs: Vec<ServiceResults> = group
+                .services
+                .iter()
+                .filter(|r| r.service.owner_id == Some(owner.id))
+                .cloned()
+                .collect();
+            for metric in [
+                ChartMetric::Metric(Metric::Sus),
+                ChartMetric::Metric(Metric::Nyttoindex),
+            ] {
+                if let Some(chart) = small_multiples_of(&owner.name, &theirs, metric) {
+                    let folder = root.join("owners").join(owner.id.to_string());
+                    write(folder.join(metric.as_str()), &chart)?;
+                }
+            }
+        }
         if shown >= page.total {
             break;
         }
         request.page += 1;
-    }
-    let root = PathBuf::from(&state.settings.charts.dir).join("services");
-    let mut counts = Counts::from([("written", 0), ("unchanged", 0)]);
-    let total = services.len() as u64;
-    for (done, service) in services.into_iter().enumerate() {
-        let folder = root.join(service.slug.as_str());
-        let results = super::results::service_results(state, &actor, service.id).await?;
-        for metric in ChartMetric::ALL {
-            let Some(chart) = chart_of(&results, metric) else {
-                continue;
-            };
-            let name = metric.as_str();
-            for (file, format, size) in [
-                (format!("{name}.svg"), ChartFormat::Svg, SIZE),
-                (format!("{name}.png"), ChartFormat::Png, SIZE),
-                (format!("{name}@2x.png"), ChartFormat::Png, LARGE),
-            ] {
-                let bytes = render(&chart, format, size)?;
-                let key = if write_if_changed(&folder.join(file), &bytes)? {
-                    "written"
-                } else {
-                    "unchanged"
-                };
-                *counts.entry(key).or_default() += 1;
-            }
-        }
-        progress(done as u64 + 1, total);
     }
     Ok(counts)
 }

@@ -81,7 +81,10 @@ async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults,
     })
 }
 
-async fn group_of(state: &AppState, filter: ServiceFilter) -> Result<GroupResults, Error> {
+pub(super) async fn group_of(
+    state: &AppState,
+    filter: ServiceFilter,
+) -> Result<GroupResults, Error> {
     let mut services = Vec::new();
     let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
     loop {

@@ -372,9 +372,41 @@ async fn charts_are_served_with_etags_and_written_once_by_the_job() {
         .unwrap();
     assert_eq!(own.status(), StatusCode::OK);
 
+    // The owner's services side by side, and the overview for Kommunledningskontoret.
+    let owner_chart = format!("/api/v1/owners/{owner}/charts/sus.svg");
+    let theirs = app
+        .client
+        .get(app.url(&owner_chart))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+    assert!(theirs.text().await.unwrap().contains("Tjänst diagram"));
+    let overview = app.get("/api/v1/charts/overview.svg").await;
+    assert_eq!(overview.status(), StatusCode::OK);
+    assert!(overview.text().await.unwrap().contains("Tjänst diagram"));
+    let (status, _) = get_json(&app, &token, "/api/v1/charts/overview.svg").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the overview is Kommunledningskontoret's"
+    );
+    let stranger = app.owner_token(other).await;
+    let (status, _) = get_json(&app, &stranger, &owner_chart).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
     let first = crate::survey_loop::run_job(&app, "render_charts").await;
-    // SUS, nyttoindex, tidsvinst and response rate, each as SVG, PNG and @2x PNG.
-    assert_eq!(first["counts"]["written"], 12, "{first}");
+    // The service's SUS, nyttoindex, tidsvinst and response rate (4), the overview (1)
+    // and its owner's SUS and nyttoindex (2), each as SVG, PNG and @2x PNG.
+    assert_eq!(first["counts"]["written"], 21, "{first}");
+    let charts = app.tempdir.path().join("charts");
+    assert!(charts.join("overview.svg").is_file());
+    assert!(
+        charts
+            .join(format!("owners/{owner}/nyttoindex@2x.png"))
+            .is_file()
+    );
     let folder = app.tempdir.path().join("charts/services/diagram");
     let svg = std::fs::read_to_string(folder.join("sus.svg")).unwrap();
     assert!(svg.contains("Tjänst diagram"));
@@ -383,6 +415,6 @@ async fn charts_are_served_with_etags_and_written_once_by_the_job() {
     let second = crate::survey_loop::run_job(&app, "render_charts").await;
     assert_eq!(
         (&second["counts"]["written"], &second["counts"]["unchanged"]),
-        (&json!(0), &json!(12))
+        (&json!(0), &json!(21))
     );
 }
