@@ -5,10 +5,10 @@
 //! Run: `cargo bench --bench results` (SQLite in a temp dir; `NYTTOPULS_BENCH_DATABASE_URL`
 //! for PostgreSQL). `NYTTOPULS_BENCH_RESPONSES_PER_ROUND` (default 250) scales it.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+mod common;
+
+use common::{fresh_database, percentile, rng};
+use std::{sync::Arc, time::Instant};
 
 use nyttopuls::{
     app::Application,
@@ -19,7 +19,7 @@ use nyttopuls::{
     },
     store::{self, entity},
 };
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 
 const SERVICES: usize = 500;
 const ROUNDS: usize = 8;
@@ -30,14 +30,6 @@ fn per_round() -> usize {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(250)
-}
-
-fn rng(seed: &mut u64) -> u64 {
-    // xorshift: deterministic data without a dependency.
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed
 }
 
 /// A standard-questionnaire answer drifting with the round, as JSON.
@@ -61,34 +53,12 @@ fn answers(seed: &mut u64, round: usize) -> String {
     format!("{{{}}}", fields.join(","))
 }
 
-async fn fresh_database(dir: &std::path::Path) -> String {
-    match std::env::var("NYTTOPULS_BENCH_DATABASE_URL") {
-        Ok(url) => {
-            let name = format!("nyttopuls_results_{}", std::process::id());
-            let admin = sea_orm::Database::connect(&url)
-                .await
-                .expect("PostgreSQL reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("CREATE DATABASE");
-            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-            format!("{base}/{name}")
-        }
-        Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::load(None).expect("settings");
     settings.server.bind = "127.0.0.1:0".into();
-    settings.database.url = Secret::new(fresh_database(dir.path()).await);
+    settings.database.url = Secret::new(fresh_database(dir.path(), "results").await);
     settings.survey.answer_key_file = dir.path().join("answer.key").display().to_string();
     if settings.database.url.expose().starts_with("postgres") {
         std::fs::write(

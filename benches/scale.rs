@@ -5,8 +5,11 @@
 //! `NYTTOPULS_BENCH_DATABASE_URL=postgres://…` to run on PostgreSQL (a fresh database).
 //! Prints one line per figure; the README keeps the latest.
 
+mod common;
 #[path = "../tests/suite/mail_sink/mod.rs"]
 mod mail_sink;
+
+use common::{fresh_database, percentile, rng};
 
 use std::{
     sync::{
@@ -25,7 +28,7 @@ use nyttopuls::{
     },
     store,
 };
-use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+use sea_orm::{EntityTrait, QuerySelect};
 
 fn respondents() -> usize {
     std::env::var("NYTTOPULS_BENCH_RESPONDENTS")
@@ -38,14 +41,6 @@ fn answers() -> usize {
     (respondents() * 2 / 5).max(1)
 }
 const CONCURRENCY: usize = 64;
-
-fn rng(seed: &mut u64) -> u64 {
-    // xorshift: deterministic data without a dependency.
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed
-}
 
 fn csv() -> String {
     let mut seed = 0x9e37_79b9_7f4a_7c15;
@@ -64,28 +59,6 @@ fn csv() -> String {
         ));
     }
     out
-}
-
-async fn fresh_database(dir: &std::path::Path) -> String {
-    match std::env::var("NYTTOPULS_BENCH_DATABASE_URL") {
-        Ok(url) => {
-            let name = format!("nyttopuls_bench_{}", std::process::id());
-            let admin = sea_orm::Database::connect(&url)
-                .await
-                .expect("PostgreSQL reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("CREATE DATABASE");
-            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-            format!("{base}/{name}")
-        }
-        Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.display()),
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// `total` requests by `CONCURRENCY` workers; returns (requests/s, p50, p99).
@@ -140,7 +113,7 @@ async fn main() {
     let sink = mail_sink::MailSink::start();
     let mut settings = Settings::load(None).expect("settings");
     settings.server.bind = "127.0.0.1:0".into();
-    settings.database.url = Secret::new(fresh_database(dir.path()).await);
+    settings.database.url = Secret::new(fresh_database(dir.path(), "bench").await);
     settings.mail.transport = MailTransportKind::Smtp;
     settings.mail.smtp_host = "127.0.0.1".into();
     settings.mail.smtp_port = sink.port;

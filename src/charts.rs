@@ -158,14 +158,7 @@ where
             .map(|&(x, y)| Circle::new((x, y), px(5.0), SERIES.filled())),
     )
     .map_err(fail)?;
-    plot.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", px(14.0)).into_font().color(&INK))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
-        .map_err(fail)?;
-    root.present().map_err(fail)
+    finish(&mut plot, &root, scale)
 }
 
 /// What can be drawn: a trend, an overview of services, or one trend per service.
@@ -294,14 +287,7 @@ where
         )))
         .map_err(fail)?;
     }
-    plot.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", px(14.0)).into_font().color(&INK))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()
-        .map_err(fail)?;
-    root.present().map_err(fail)
+    finish(&mut plot, &root, scale)
 }
 
 fn draw_small_multiples<DB: DrawingBackend>(
@@ -328,6 +314,32 @@ where
     for (panel, area) in chart.panels.iter().zip(body.split_evenly((rows, columns))) {
         draw(panel, area, panel_scale.min(scale))?;
     }
+    root.present().map_err(fail)
+}
+
+/// Draws the legend (lower right) and hands the drawing to its backend.
+fn finish<'a, DB, X, Y>(
+    plot: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    root: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged,
+    Y: Ranged,
+{
+    plot.configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(
+            ("sans-serif", (14.0 * scale).round() as u32)
+                .into_font()
+                .color(&INK),
+        )
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(fail)?;
     root.present().map_err(fail)
 }
 

@@ -16,8 +16,15 @@ pub struct Segment {
 /// One answer as it enters `responses`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReleasedAnswer {
+    /// Fresh and random: it says nothing about the sealed row or the order of answering.
+    pub id: i64,
     pub segment: Segment,
     pub answers: Answers,
+}
+
+/// A row id that tells nothing: random, never sequential (no order of answering).
+pub fn random_row_id(rng: &mut impl Rng) -> i64 {
+    rng.random_range(1..i64::MAX)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,11 +57,15 @@ pub fn plan_release(
         .into_iter()
         .zip(segments)
         .map(|(answer, segment)| ReleasedAnswer {
+            id: 0,
             segment,
             answers: answer.answers,
         })
         .collect();
     released.shuffle(rng);
+    for answer in &mut released {
+        answer.id = random_row_id(rng);
+    }
     Release::Answers(released)
 }
 

@@ -178,8 +178,8 @@ pub enum Combined {
 
 /// For each metric: the answer-weighted mean of each service's latest shown figure.
 /// Withheld when the answers behind it are fewer than the threshold.
-pub fn combine_latest(
-    services: &[Vec<RoundSeriesEntry>],
+pub fn combine_latest<'a>(
+    services: impl IntoIterator<Item = &'a [RoundSeriesEntry]>,
     min_group_size: usize,
 ) -> BTreeMap<Metric, Combined> {
     let mut sums: BTreeMap<Metric, (usize, f64, usize)> = BTreeMap::new();
@@ -316,7 +316,8 @@ mod tests {
             .0
         };
         // (10 · 70 + 30 · 50) / 40 = 55.
-        let combined = combine_latest(&[series(10, 70.0), series(30, 50.0)], 5);
+        let (a, b) = (series(10, 70.0), series(30, 50.0));
+        let combined = combine_latest([a.as_slice(), b.as_slice()], 5);
         assert_eq!(
             combined[&Metric::Sus],
             Combined::Shown {
@@ -325,6 +326,6 @@ mod tests {
                 services: 2
             }
         );
-        assert!(combine_latest(&[series(4, 70.0)], 5).is_empty());
+        assert!(combine_latest([series(4, 70.0).as_slice()], 5).is_empty());
     }
 }

@@ -184,6 +184,17 @@ pub async fn list_owners(
     super::fetch_page(db, query, page).await
 }
 
+/// Every owner, in name order.
+pub async fn every_owner(db: &impl ConnectionTrait) -> Result<Vec<Owner>, Error> {
+    let rows = owner::Entity::find()
+        .order_by_asc(owner::Column::Name)
+        .order_by_asc(owner::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 pub async fn get_owner(db: &impl ConnectionTrait, id: i32) -> Result<Owner, Error> {
     super::fetch_by_id::<owner::Entity, _>(db, "owner", id).await
 }
@@ -288,6 +299,20 @@ pub async fn list_services(
     filter: &ServiceFilter,
     page: PageRequest,
 ) -> Result<Page<Service>, Error> {
+    super::fetch_page(db, services_query(filter), page).await
+}
+
+/// Every service the filter lets through, in name order (for results and charts, which
+/// need them all).
+pub async fn every_service(
+    db: &impl ConnectionTrait,
+    filter: &ServiceFilter,
+) -> Result<Vec<Service>, Error> {
+    let rows = services_query(filter).all(db).await.map_err(db_error)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+fn services_query(filter: &ServiceFilter) -> sea_orm::Select<service::Entity> {
     let mut condition = Condition::all();
     if let Some(owner_id) = filter.owner_id {
         condition = condition.add(service::Column::OwnerId.eq(owner_id));
@@ -298,11 +323,10 @@ pub async fn list_services(
     if let Some(active) = filter.active {
         condition = condition.add(service::Column::Active.eq(active));
     }
-    let query = service::Entity::find()
+    service::Entity::find()
         .filter(condition)
         .order_by_asc(service::Column::Name)
-        .order_by_asc(service::Column::Id);
-    super::fetch_page(db, query, page).await
+        .order_by_asc(service::Column::Id)
 }
 
 pub async fn get_service(db: &impl ConnectionTrait, id: i32) -> Result<Service, Error> {

@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use rand::Rng;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
@@ -207,6 +206,8 @@ impl From<LinkRow> for InvitationContext {
 /// One checked answer waiting to be stored, sealed for its round.
 #[derive(Debug, Clone)]
 pub struct Submission {
+    /// The sealed row's id: random, so it says nothing about the order of answering.
+    pub id: i64,
     pub invitation_id: i64,
     pub round_id: i32,
     pub sealed: Vec<u8>,
@@ -280,7 +281,7 @@ pub async fn record_answers(
         outcomes.push(SubmissionOutcome::Stored);
         *answered_per_round.entry(submission.round_id).or_default() += 1;
         sealed.push(sealed_answer::ActiveModel {
-            id: Set(rand::rng().random_range(1..i64::MAX)),
+            id: Set(submission.id),
             round_id: Set(submission.round_id),
             sealed: Set(submission.sealed.clone()),
         });

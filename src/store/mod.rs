@@ -95,27 +95,36 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
 
+/// What a checkpoint did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// The log is folded in and emptied (or there is none: PostgreSQL).
+    Done,
+    /// Readers held it up; SQLite's own automatic checkpoints finish it later.
+    HeldUp,
+}
+
 /// Folds SQLite's write-ahead log into the database file and empties it, so rows just
 /// deleted (their bytes zeroed by `secure_delete`) do not stay readable in the log.
-/// Nothing to do on PostgreSQL. A checkpoint that readers hold up is finished later by
-/// SQLite's own automatic checkpoints; that is logged, not an error.
-pub async fn checkpoint(db: &DatabaseConnection) -> Result<(), Error> {
+/// Nothing to do on PostgreSQL.
+pub async fn checkpoint(db: &DatabaseConnection) -> Result<Checkpoint, Error> {
     if is_postgres(db) {
-        return Ok(());
+        return Ok(Checkpoint::Done);
     }
-    let outcome = db
+    let row = db
         .query_one_raw(sea_orm::Statement::from_string(
             DbBackend::Sqlite,
             "PRAGMA wal_checkpoint(TRUNCATE)",
         ))
         .await
-        .map_err(db_error)?;
-    if let Some(row) = outcome
-        && row.try_get_by_index::<i32>(0).unwrap_or(0) != 0
-    {
-        tracing::debug!("WAL checkpoint held up by readers; SQLite finishes it later");
-    }
-    Ok(())
+        .map_err(db_error)?
+        .ok_or_else(|| Error::bug("PRAGMA wal_checkpoint returned no row"))?;
+    let busy: i32 = row.try_get_by_index(0).map_err(db_error)?;
+    Ok(if busy == 0 {
+        Checkpoint::Done
+    } else {
+        Checkpoint::HeldUp
+    })
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

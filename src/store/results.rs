@@ -19,7 +19,6 @@ use crate::{
     stats::{
         Metric,
         aggregate::{Aggregate, SegmentKey},
-        series::RoundFacts,
     },
 };
 
@@ -175,40 +174,8 @@ pub async fn record_delivered(db: &impl ConnectionTrait, round_id: i32) -> Resul
     Ok(())
 }
 
-/// A service's rounds, oldest first, as the results series needs them. Open rounds get
-/// their delivered count live (closed ones keep the count taken at close).
-pub async fn rounds_of_service(
-    db: &impl ConnectionTrait,
-    service_id: i32,
-) -> Result<Vec<RoundFacts>, Error> {
-    let rows = round::Entity::find()
-        .filter(round::Column::ServiceId.eq(service_id))
-        .order_by_asc(round::Column::OpensAt)
-        .order_by_asc(round::Column::Id)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    let mut facts = Vec::with_capacity(rows.len());
-    for row in rows {
-        let closed = row.status == round::Status::Closed;
-        let delivered = match row.delivered {
-            Some(count) => count as u64,
-            None => delivered_now(db, row.id).await?,
-        };
-        facts.push(RoundFacts {
-            round_id: row.id,
-            period: row.period,
-            closed,
-            invited: row.invited.max(0) as u64,
-            delivered,
-            answered: row.answered.max(0) as u64,
-            released: row.released_answers.map(|r| r.max(0) as u64),
-        });
-    }
-    Ok(facts)
-}
-
-async fn delivered_now(db: &impl ConnectionTrait, round_id: i32) -> Result<u64, Error> {
+/// Invitations of a round whose email reached the person (sent, not bounced), now.
+pub async fn delivered_now(db: &impl ConnectionTrait, round_id: i32) -> Result<u64, Error> {
     let delivered: Vec<_> = InvitationStatus::ALL
         .into_iter()
         .filter(|s| s.was_delivered())

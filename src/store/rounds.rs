@@ -261,31 +261,32 @@ pub async fn set_invited(
     Ok(())
 }
 
-/// The last closed round of a service that released answers, and its answers (JSON).
-pub async fn last_closed_with_answers(
+/// A service's rounds, oldest first.
+pub async fn of_service(db: &impl ConnectionTrait, service_id: i32) -> Result<Vec<Round>, Error> {
+    let rows = round::Entity::find()
+        .filter(round::Column::ServiceId.eq(service_id))
+        .order_by_asc(round::Column::OpensAt)
+        .order_by_asc(round::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The last closed round of a service that released answers.
+pub async fn last_released(
     db: &impl ConnectionTrait,
     service_id: i32,
-) -> Result<Option<(Round, Vec<String>)>, Error> {
-    let Some(last) = round::Entity::find()
+) -> Result<Option<Round>, Error> {
+    let last = round::Entity::find()
         .filter(round::Column::ServiceId.eq(service_id))
         .filter(round::Column::Status.eq(round::Status::Closed))
         .filter(round::Column::ReleasedAnswers.gt(0))
         .order_by_desc(round::Column::ClosesAt)
         .one(db)
         .await
-        .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    let answers: Vec<String> = response::Entity::find()
-        .select_only()
-        .column(response::Column::Answers)
-        .filter(response::Column::RoundId.eq(last.id))
-        .into_tuple()
-        .all(db)
-        .await
         .map_err(db_error)?;
-    Ok(Some((last.into(), answers)))
+    Ok(last.map(Into::into))
 }
 
 /// One page of rounds, newest first. An owner filter keeps the rounds of that owner's
@@ -396,8 +397,8 @@ pub async fn sealed_key_ids(db: &impl ConnectionTrait) -> Result<Vec<KeyId>, Err
         .collect())
 }
 
-/// Releases a closed round's answers: inserts them into `responses` in the order given
-/// with fresh random ids, deletes every sealed answer of the round and records how many
+/// Releases a closed round's answers: inserts them into `responses` in the order and
+/// with the ids given, deletes every sealed answer of the round and records how many
 /// were released. Touches no invitation.
 pub async fn release(
     db: &impl ConnectionTrait,
@@ -408,7 +409,7 @@ pub async fn release(
     let mut rows = Vec::with_capacity(released.len());
     for answer in released {
         rows.push(response::ActiveModel {
-            id: Set(rand::Rng::random_range(&mut rand::rng(), 1..i64::MAX)),
+            id: Set(answer.id),
             round_id: Set(round_id),
             service_id: Set(service_id),
             department: Set(answer.segment.department.clone()),

@@ -9,6 +9,7 @@ use crate::{
     domain::{
         Error,
         questionnaire::{AnswerProblem, Questionnaire, check_answers},
+        release::random_row_id,
         sealing::{self, SealedAnswer},
         token::SurveyToken,
     },
@@ -86,6 +87,7 @@ pub async fn submit_answer(
         state.settings.survey.max_comment_chars,
     );
     let submission = Submission {
+        id: random_row_id(&mut rand::rng()),
         invitation_id: link.invitation_id,
         round_id: link.round_id,
         sealed: state

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{AppState, Counts, results::ServiceResults};
 use crate::{
     charts::{self, OverviewChart, Point, ServicePoint, SmallMultiples, TrendChart},
-    domain::{Actor, Error, PageRequest, ServiceFilter},
+    domain::{Actor, Error, ServiceFilter},
     stats::{Metric, series::Figure},
     store,
 };
@@ -260,13 +260,13 @@ fn overview_of(services: &[ServiceResults]) -> Option<charts::Chart> {
 }
 
 /// An owner's services side by side: one trend of `metric` each.
-fn small_multiples_of(
+fn small_multiples_of<'a>(
     owner: &str,
-    services: &[ServiceResults],
+    services: impl IntoIterator<Item = &'a ServiceResults>,
     metric: ChartMetric,
 ) -> Option<charts::Chart> {
     let panels: Vec<TrendChart> = services
-        .iter()
+        .into_iter()
         .filter_map(|r| chart_of(r, metric))
         .collect();
     if panels.is_empty() {
@@ -364,31 +364,21 @@ pub async fn render_charts(
     if let Some(overview) = overview_of(&group.services) {
         write(root.join("overview"), &overview)?;
     }
-    let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
-    loop {
-        let page = store::catalogue::list_owners(&state.db, None, request).await?;
-        let shown = request.offset() + page.items.len() as u64;
-        for owner in page.items {
-            let theirs: Vec<ServiceResults> = group
-                .services
-                .iter()
-                .filter(|r| r.service.owner_id == Some(owner.id))
-                .cloned()
-                .collect();
-            for metric in [
-                ChartMetric::Metric(Metric::Sus),
-                ChartMetric::Metric(Metric::Nyttoindex),
-            ] {
-                if let Some(chart) = small_multiples_of(&owner.name, &theirs, metric) {
-                    let folder = root.join("owners").join(owner.id.to_string());
-                    write(folder.join(metric.as_str()), &chart)?;
-                }
+    for owner in store::catalogue::every_owner(&state.db).await? {
+        let theirs: Vec<&ServiceResults> = group
+            .services
+            .iter()
+            .filter(|r| r.service.owner_id == Some(owner.id))
+            .collect();
+        for metric in [
+            ChartMetric::Metric(Metric::Sus),
+            ChartMetric::Metric(Metric::Nyttoindex),
+        ] {
+            if let Some(chart) = small_multiples_of(&owner.name, theirs.iter().copied(), metric) {
+                let folder = root.join("owners").join(owner.id.to_string());
+                write(folder.join(metric.as_str()), &chart)?;
             }
         }
-        if shown >= page.total {
-            break;
-        }
-        request.page += 1;
     }
     Ok(counts)
 }

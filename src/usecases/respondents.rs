@@ -130,5 +130,5 @@ pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Resul
         .await
     })
     .await?;
-    store::checkpoint(&state.db).await
+    super::empty_log(&state.db).await
 }

@@ -7,11 +7,15 @@ use std::collections::BTreeMap;
 
 use super::{AppState, Counts};
 use crate::{
-    domain::{Actor, Error, PageRequest, Service, ServiceFilter, questionnaire::ItemKind},
+    domain::{
+        Actor, Error, RoundStatus, Service, ServiceFilter, questionnaire::ItemKind, survey::Round,
+    },
     stats::{
         self, Metric, Nyttokalkyl,
         aggregate::round_aggregates,
-        series::{Combined, Figure, RoundSeriesEntry, Trend, combine_latest, service_series},
+        series::{
+            Combined, Figure, RoundFacts, RoundSeriesEntry, Trend, combine_latest, service_series,
+        },
     },
     store,
 };
@@ -51,8 +55,32 @@ pub async fn service_results(
     series_of(state, service).await
 }
 
+/// A round as the series reads it. A closed round keeps the delivered count taken at
+/// close (invitations are purged later); an open round's is counted now.
+async fn facts_of(state: &AppState, round: Round) -> Result<RoundFacts, Error> {
+    let count = |n: i32| {
+        u64::try_from(n).map_err(|_| Error::bug(format!("round {} has a count of {n}", round.id)))
+    };
+    let delivered = match round.delivered {
+        Some(delivered) => count(delivered)?,
+        None => store::results::delivered_now(&state.db, round.id).await?,
+    };
+    Ok(RoundFacts {
+        round_id: round.id,
+        period: round.period.clone(),
+        closed: round.status == RoundStatus::Closed,
+        invited: count(round.invited)?,
+        delivered,
+        answered: count(round.answered)?,
+        released: round.released_answers.map(count).transpose()?,
+    })
+}
+
 async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults, Error> {
-    let rounds = store::results::rounds_of_service(&state.db, service.id).await?;
+    let mut rounds = Vec::new();
+    for round in store::rounds::of_service(&state.db, service.id).await? {
+        rounds.push(facts_of(state, round).await?);
+    }
     let ids: Vec<i32> = rounds.iter().map(|r| r.round_id).collect();
     let aggregates = store::results::aggregates_of(&state.db, &ids).await?;
     let (rounds, trends) = service_series(&rounds, &aggregates, min_group_size(state));
@@ -86,21 +114,14 @@ pub(super) async fn group_of(
     filter: ServiceFilter,
 ) -> Result<GroupResults, Error> {
     let mut services = Vec::new();
-    let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
-    loop {
-        let page = store::catalogue::list_services(&state.db, &filter, request).await?;
-        let shown = request.offset() + page.items.len() as u64;
-        for service in page.items {
-            services.push(series_of(state, service).await?);
-        }
-        if shown >= page.total {
-            break;
-        }
-        request.page += 1;
+    for service in store::catalogue::every_service(&state.db, &filter).await? {
+        services.push(series_of(state, service).await?);
     }
-    let series: Vec<Vec<RoundSeriesEntry>> = services.iter().map(|s| s.rounds.clone()).collect();
     Ok(GroupResults {
-        combined: combine_latest(&series, min_group_size(state)),
+        combined: combine_latest(
+            services.iter().map(|s| s.rounds.as_slice()),
+            min_group_size(state),
+        ),
         services,
     })
 }

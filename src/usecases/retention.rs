@@ -28,7 +28,7 @@ pub async fn purge(state: &AppState) -> Result<Counts, Error> {
         now - Duration::days(i64::from(retention.outbox_days)),
     )
     .await?;
-    store::checkpoint(&state.db).await?;
+    super::empty_log(&state.db).await?;
     Ok(Counts::from([
         ("invitations_deleted", invitations),
         ("emails_deleted", emails),

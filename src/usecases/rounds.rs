@@ -12,14 +12,16 @@ use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
         programme::{Programme, RoundHistory},
-        questionnaire::Answers,
         release::{Release, plan_release},
         sealing::SealedAnswer,
         selection::choose_invitees,
         survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
         token::SurveyToken,
     },
-    stats::{self, aggregate::round_aggregates},
+    stats::{
+        Metric,
+        aggregate::{SegmentKey, round_aggregates},
+    },
     store::{
         self, audit,
         outbox::NewOutboxMessage,
@@ -167,27 +169,23 @@ async fn open_rounds(
 }
 
 /// The last closed round of a service with released answers: its response rate and
-/// SUS SD.
+/// the SD of its SUS, from the figures stored when it closed.
 async fn service_history(
     db: &impl sea_orm::ConnectionTrait,
     service_id: i32,
 ) -> Result<Option<RoundHistory>, Error> {
-    let Some((round, answers)) = store::rounds::last_closed_with_answers(db, service_id).await?
-    else {
+    let Some(round) = store::rounds::last_released(db, service_id).await? else {
         return Ok(None);
     };
-    let mut scores = Vec::with_capacity(answers.len());
-    for json in &answers {
-        let answers: Answers = serde_json::from_str(json)
-            .map_err(|e| Error::bug(format!("a response of round {}: {e}", round.id)))?;
-        scores.extend(stats::scores::sus(&answers));
-    }
-    Ok(stats::summarize(&scores)
-        .and_then(|summary| summary.sd)
-        .map(|sd| RoundHistory {
-            response_rate: f64::from(round.answered) / f64::from(round.invited.max(1)),
-            sus_sd: sd,
-        }))
+    let sus_sd = store::results::aggregates_of(db, &[round.id])
+        .await?
+        .into_iter()
+        .find(|(_, a)| a.metric == Metric::Sus && a.segment == SegmentKey::All)
+        .and_then(|(_, a)| a.sd);
+    Ok(sus_sd.map(|sd| RoundHistory {
+        response_rate: f64::from(round.answered) / f64::from(round.invited.max(1)),
+        sus_sd: sd,
+    }))
 }
 
 /// `YYYY-MM-DD` of an instant in Stockholm, as emails name a day.
@@ -298,7 +296,10 @@ async fn close_and_release(
         };
         store::rounds::release(txn, id, round.service_id, &released).await?;
         store::results::record_delivered(txn, id).await?;
-        let questionnaire = store::questionnaires::get(txn, round.questionnaire_id).await?;
+        let questionnaire = state
+            .questionnaires
+            .get(&state.db, round.questionnaire_id)
+            .await?;
         let aggregates = round_aggregates(
             &questionnaire.items,
             released.iter().map(|r| (&r.segment, &r.answers)),
@@ -322,7 +323,7 @@ async fn close_and_release(
     })
     .await?;
     if released.is_some() {
-        store::checkpoint(&state.db).await?;
+        super::empty_log(&state.db).await?;
     }
     Ok(released)
 }
