@@ -53,6 +53,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/readyz", web::ops::readyz)
         .at("/metrics", web::ops::metrics)
         .nest(
+            "/dashboard",
+            web::dashboard::routes().with(web::limits::BodyLimit(16 * 1024)),
+        )
+        .nest(
             "/s",
             web::survey::routes().with(web::limits::BodyLimit(64 * 1024)),
         )

@@ -170,7 +170,7 @@ pub enum Chart {
 }
 
 impl Chart {
-    fn title(&self) -> &str {
+    pub fn title(&self) -> &str {
         match self {
             Self::Trend(c) => &c.title,
             Self::Overview(c) => &c.title,
@@ -344,15 +344,26 @@ where
 }
 
 /// The chart as SVG, `width` × `height`, with `<title>` and `<desc>` and `role="img"`.
-pub fn svg(chart: &Chart, (width, height): (u32, u32)) -> Result<String, ChartError> {
+pub fn svg(chart: &Chart, size: (u32, u32)) -> Result<String, ChartError> {
+    svg_with_id(chart, size, "chart")
+}
+
+/// Like [`svg`], its `<title>` and `<desc>` ids starting with `id`, so several charts
+/// can be placed in one HTML page (ids must be unique there).
+pub fn svg_with_id(
+    chart: &Chart,
+    (width, height): (u32, u32),
+    id: &str,
+) -> Result<String, ChartError> {
     fonts();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
         chart.draw_on(root, f64::from(width) / 800.0)?;
     }
+    let id = escape(id);
     let accessible = format!(
-        "<title id=\"t\">{}</title><desc id=\"d\">{}</desc>",
+        "<title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
         escape(chart.title()),
         escape(chart.description())
     );
@@ -362,8 +373,8 @@ pub fn svg(chart: &Chart, (width, height): (u32, u32)) -> Result<String, ChartEr
     else {
         return Err(ChartError("plotters wrote no <svg> element".into()));
     };
-    let role = " role=\"img\" aria-labelledby=\"t d\"";
-    out.insert_str(open_end, role);
+    let role = format!(" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\"");
+    out.insert_str(open_end, &role);
     out.insert_str(open_end + role.len() + 1, &accessible);
     Ok(out)
 }
@@ -423,7 +434,7 @@ mod tests {
         let svg = svg(&chart(), (800, 450)).unwrap();
         let head = &svg[..svg.find("</desc>").unwrap()];
         assert!(head.contains("role=\"img\""), "{head}");
-        assert!(head.contains("<title id=\"t\">SUS för Lönesystemet – Åtgärd</title>"));
+        assert!(head.contains("<title id=\"chart-title\">SUS för Lönesystemet – Åtgärd</title>"));
         assert!(svg.contains("2026-Q2"));
     }
 
@@ -448,7 +459,10 @@ mod tests {
             ],
         });
         let svg_text = svg(&overview, (800, 450)).unwrap();
-        assert!(svg_text.contains("Ärende") && svg_text.contains("<title id=\"t\">Tjänsterna"));
+        assert!(
+            svg_text.contains("Ärende")
+                && svg_text.contains("<title id=\"chart-title\">Tjänsterna")
+        );
         let Chart::Trend(trend) = chart() else {
             unreachable!()
         };

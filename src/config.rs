@@ -72,6 +72,7 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub retention: RetentionSettings,
     pub report: ReportSettings,
+    pub dashboard: DashboardSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -232,6 +233,16 @@ pub struct RetentionSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct DashboardSettings {
+    /// A session ends this many hours after sign-in.
+    pub session_hours: u32,
+    /// Sign-in links asked for one address per hour, at most.
+    pub sign_in_per_address: u32,
+    /// Sign-in links asked for from one client (IP address) per hour, at most.
+    pub sign_in_per_client: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct ReportSettings {
     pub recipients: Vec<String>,
 }
@@ -365,6 +376,26 @@ impl Settings {
                 "mail.concurrent_sends",
                 "must be between 1 and 256",
             ));
+        }
+        if !(1..=24 * 30).contains(&self.dashboard.session_hours) {
+            return Err(invalid(
+                "dashboard.session_hours",
+                "must be between 1 and 720 (30 days)",
+            ));
+        }
+        for (key, limit) in [
+            (
+                "dashboard.sign_in_per_address",
+                self.dashboard.sign_in_per_address,
+            ),
+            (
+                "dashboard.sign_in_per_client",
+                self.dashboard.sign_in_per_client,
+            ),
+        ] {
+            if limit == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
         }
         if self.mail.batch_size == 0 {
             return Err(invalid("mail.batch_size", "must be at least 1"));

@@ -7,8 +7,11 @@ use crate::{
         Actor, Email, Error, NewRespondent, NewService, PageRequest, Role, ServiceFilter,
         programme::{NewProgramme, ProgrammeFields},
     },
-    usecases::{self, AppState, catalogue, programmes, tokens},
+    usecases::{self, AppState, catalogue, programmes, sign_in, tokens},
 };
+
+/// Kommunledningskontoret's dashboard address in the demo.
+pub const ADMIN_EMAIL: &str = "nyttoanalys@karlstad.example";
 
 const DEPARTMENTS: [&str; 3] = [
     "Barn- och ungdomsförvaltningen",
@@ -89,6 +92,9 @@ const LAST_NAMES: [&str; 5] = ["Andersson", "Bäckström", "Carlsson", "Dahlgren
 pub struct DemoData {
     pub admin_token: String,
     pub owner_token: String,
+    /// One-time dashboard sign-in links (15 minutes) for the first owner and the admin.
+    pub owner_sign_in: String,
+    pub admin_sign_in: String,
     pub invitations: usize,
 }
 
@@ -182,10 +188,21 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoData>, Error> {
         None,
     )
     .await?;
+    sign_in::add_admin(state, &actor, ADMIN_EMAIL, "Kommunledningskontoret").await?;
+    let actor = &actor;
+    let link = |email: &'static str| async move {
+        sign_in::link_for(state, actor, email)
+            .await?
+            .ok_or_else(|| Error::bug(format!("the demo account {email} cannot sign in")))
+    };
+    let owner_sign_in = link(OWNERS[0].1).await?;
+    let admin_sign_in = link(ADMIN_EMAIL).await?;
     tracing::info!(at = %state.clock.now(), "demo data seeded");
     Ok(Some(DemoData {
         admin_token,
         owner_token,
+        owner_sign_in,
+        admin_sign_in,
         invitations: opened.invitations,
     }))
 }

@@ -11,7 +11,7 @@ use nyttopuls::{
     app::{Application, shutdown_signal},
     config::{Settings, unexpected_env_variables},
     domain::{Actor, Error, PageRequest, Role, token::TokenSummary},
-    usecases::{AppState, Clock, answer_keys, tokens},
+    usecases::{AppState, Clock, answer_keys, sign_in, tokens},
 };
 
 #[derive(Parser)]
@@ -57,11 +57,30 @@ enum Command {
     /// Draw every active service's charts into `charts.dir` now (what the
     /// `render_charts` job does); unchanged charts are not rewritten.
     RenderCharts,
+    /// Kommunledningskontoret's dashboard accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// The key that seals answers until their round closes.
     AnswerKey {
         #[command(subcommand)]
         command: AnswerKeyCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Let EMAIL sign in to the dashboard as Kommunledningskontoret (sees every owner).
+    Add {
+        email: String,
+        /// The name the dashboard greets and the audit log shows.
+        #[arg(long)]
+        name: String,
+    },
+    /// Print a one-time dashboard sign-in link (valid 15 minutes) for an objektägare's
+    /// or an admin's address, instead of emailing it.
+    SignInLink { email: String },
 }
 
 #[derive(Subcommand)]
@@ -229,11 +248,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                          Open one and follow its link to answer the survey.\n\n\
                          Admin token (Kommunledningskontoret): {}\n\
                          Owner token (Åsa Lindqvist):           {}\n\n\
+                         Dashboard sign-in links (each works once, for 15 minutes; more at {base}/dashboard/login,\n\
+                         the emails land in the outbox folder):\n\
+                         Åsa Lindqvist (objektägare):    {}\n\
+                         Kommunledningskontoret (admin): {}\n\n\
                          API docs: {base}/api/docs",
                         demo.invitations,
                         state.settings.mail.outbox_dir,
                         demo.admin_token,
-                        demo.owner_token
+                        demo.owner_token,
+                        demo.owner_sign_in,
+                        demo.admin_sign_in
                     );
                 }
                 None => println!(
@@ -243,6 +268,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             announce(&app);
             app.run_until(shutdown_signal()).await?;
+        }
+        Command::Admin {
+            command: AdminCommand::Add { email, name },
+        } => {
+            let state = AppState::connect(settings, Clock::system()).await?;
+            let (id, created) = sign_in::add_admin(&state, &Actor::cli(), &email, &name).await?;
+            if created {
+                println!("admin account {id} added: {email} can sign in at /dashboard/login");
+            } else {
+                println!("{email} already has admin account {id}; nothing changed");
+            }
+        }
+        Command::Admin {
+            command: AdminCommand::SignInLink { email },
+        } => {
+            let state = AppState::connect(settings, Clock::system()).await?;
+            match sign_in::link_for(&state, &Actor::cli(), &email).await? {
+                Some(link) => println!("{link}"),
+                None => {
+                    return Err(Error::NotFound {
+                        entity: "owner or admin account with address",
+                        id: email,
+                    }
+                    .into());
+                }
+            }
         }
         Command::AnswerKey {
             command: AnswerKeyCommand::New,

@@ -9,6 +9,7 @@ mod m20261129_000003_seed_questionnaire_templates;
 mod m20261129_000010_add_token_expiry;
 mod m20261130_000020_seal_answers;
 mod m20261130_000030_round_aggregates;
+mod m20261201_000040_dashboard_sign_in;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_add_token_expiry::Migration),
             Box::new(m20261130_000020_seal_answers::Migration),
             Box::new(m20261130_000030_round_aggregates::Migration),
+            Box::new(m20261201_000040_dashboard_sign_in::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod respondent;
 mod schedule;
 pub mod sealing;
 pub mod selection;
+pub mod sign_in;
 mod slug;
 pub mod survey;
 pub mod token;

@@ -60,10 +60,12 @@ impl ApiToken {
     }
 }
 
-/// The secret in a respondent's personal survey link (`/s/{token}`).
-pub struct SurveyToken(String);
+/// A secret of 256 random bits handed out in a link or a cookie: a respondent's survey
+/// link (`/s/{token}`), a dashboard sign-in link, a dashboard session. Only its SHA-256
+/// is stored.
+pub struct SecretToken(String);
 
-impl SurveyToken {
+impl SecretToken {
     pub fn generate() -> Self {
         Self(random_url_safe(32))
     }
@@ -98,10 +100,10 @@ mod tests {
 
     #[test]
     fn survey_tokens_carry_256_random_bits() {
-        let a = SurveyToken::generate();
+        let a = SecretToken::generate();
         assert_eq!(a.as_str().len(), 43);
-        assert_ne!(a.as_str(), SurveyToken::generate().as_str());
-        assert_eq!(a.hash(), SurveyToken::hash_of(a.as_str()));
+        assert_ne!(a.as_str(), SecretToken::generate().as_str());
+        assert_eq!(a.hash(), SecretToken::hash_of(a.as_str()));
     }
 }
 

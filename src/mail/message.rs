@@ -21,6 +21,8 @@ fn templates() -> &'static Environment<'static> {
             ("footer.txt", include_str!("templates/footer.txt")),
             ("header.html", include_str!("templates/header.html")),
             ("footer.html", include_str!("templates/footer.html")),
+            ("sign_in.txt", include_str!("templates/sign_in.txt")),
+            ("sign_in.html", include_str!("templates/sign_in.html")),
         ] {
             env.add_template(name, source)
                 .expect("mail templates are valid");
@@ -150,22 +152,49 @@ pub fn build_survey_message(
         text,
         html,
     } = render(email)?;
+    Ok(addressed(from, to, subject.trim())
+        .header(ListUnsubscribe(email.opt_out_link.clone()))
+        .header(ListUnsubscribePost)
+        .multipart(MultiPart::alternative_plain_html(text, html))?)
+}
+
+/// A message from `from` to `to` with a unique Message-ID in the sender's domain.
+fn addressed(from: &Mailbox, to: Mailbox, subject: &str) -> lettre::message::MessageBuilder {
     let domain = from.email.domain().to_owned();
-    Ok(Message::builder()
+    Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(subject.trim())
+        .subject(subject)
         .message_id(Some(format!(
             "<{}.{}@{domain}>",
             chrono::Utc::now().timestamp_millis(),
-            crate::domain::token::SurveyToken::generate()
+            crate::domain::token::SecretToken::generate()
                 .as_str()
                 .get(..16)
                 .unwrap_or("x")
         )))
-        .header(ListUnsubscribe(email.opt_out_link.clone()))
-        .header(ListUnsubscribePost)
-        .multipart(MultiPart::alternative_plain_html(text, html))?)
+}
+
+/// A dashboard sign-in link, in Swedish and English (the address says nothing of the
+/// reader's language). `valid_until` is a Stockholm clock time, e.g. `14:05`.
+pub fn build_sign_in_message(
+    from: &Mailbox,
+    recipient: &str,
+    name: &str,
+    link: &str,
+    valid_until: &str,
+) -> Result<Message, BuildError> {
+    let to: Mailbox = recipient
+        .parse()
+        .map_err(|e| BuildError::Address(recipient.to_owned(), e))?;
+    let values = context! { lang => "sv", name, link, valid_until };
+    let env = templates();
+    let text = env.get_template("sign_in.txt")?.render(&values)?;
+    let html = env.get_template("sign_in.html")?.render(&values)?;
+    Ok(
+        addressed(from, to, "Logga in på Nyttopuls / Sign in to Nyttopuls")
+            .multipart(MultiPart::alternative_plain_html(text, html))?,
+    )
 }
 
 #[cfg(test)]

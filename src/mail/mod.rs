@@ -7,5 +7,5 @@ mod smtp;
 mod transport;
 
 pub use failure::RelayFailure;
-pub use message::build_survey_message;
+pub use message::{build_sign_in_message, build_survey_message};
 pub use transport::{Mailer, SendError};

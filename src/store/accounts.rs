@@ -16,7 +16,7 @@ use super::{
     entity::{account, api_token},
 };
 use crate::domain::{
-    Actor, Error, Page, PageRequest, Role,
+    Actor, Email, Error, Page, PageRequest, Role,
     token::{ApiToken, TokenSummary, token_is_usable},
 };
 
@@ -57,30 +57,9 @@ pub async fn create_expiring_token(
         }
         Role::Admin => None,
     };
-    let existing = match owner_id {
-        Some(owner_id) => account::Entity::find()
-            .filter(account::Column::OwnerId.eq(owner_id))
-            .one(&txn)
-            .await
-            .map_err(db_error)?,
-        None => None,
-    };
-    let account_id = match existing {
-        Some(account) => account.id,
-        None => {
-            account::Entity::insert(account::ActiveModel {
-                role: Set(role_name(role).into()),
-                owner_id: Set(owner_id),
-                email: Set(None),
-                name: Set(label.to_owned()),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await
-            .map_err(db_error)?
-            .last_insert_id
-        }
+    let account_id = match owner_id {
+        Some(owner_id) => owner_account(&txn, owner_id, label, now).await?,
+        None => insert_account(&txn, role, None, label, now).await?,
     };
     let token = ApiToken::generate();
     let token_id = api_token::Entity::insert(api_token::ActiveModel {
@@ -110,6 +89,93 @@ pub async fn create_expiring_token(
     .await?;
     txn.commit().await.map_err(db_error)?;
     Ok(token.reveal())
+}
+
+/// The account of an owner record, created on first use (a token or a sign-in).
+pub(super) async fn owner_account(
+    db: &impl ConnectionTrait,
+    owner_id: i32,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i32, Error> {
+    let existing = account::Entity::find()
+        .filter(account::Column::OwnerId.eq(owner_id))
+        .one(db)
+        .await
+        .map_err(db_error)?;
+    match existing {
+        Some(account) => Ok(account.id),
+        None => insert_account(db, Role::Owner { owner_id }, None, name, now).await,
+    }
+}
+
+async fn insert_account(
+    db: &impl ConnectionTrait,
+    role: Role,
+    email: Option<&str>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i32, Error> {
+    let owner_id = match role {
+        Role::Owner { owner_id } => Some(owner_id),
+        Role::Admin => None,
+    };
+    Ok(account::Entity::insert(account::ActiveModel {
+        role: Set(role_name(role).into()),
+        owner_id: Set(owner_id),
+        email: Set(email.map(str::to_owned)),
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .map_err(db_error)?
+    .last_insert_id)
+}
+
+/// Adds an admin (Kommunledningskontoret) account that signs in to the dashboard with
+/// `email`; an address that already has an admin account keeps it. Returns its id and
+/// whether it was created.
+pub async fn add_admin(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    email: &Email,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(i32, bool), Error> {
+    let txn = super::begin_write(db).await?;
+    if let Some(existing) = admin_with_email(&txn, email).await? {
+        txn.commit().await.map_err(db_error)?;
+        return Ok((existing.0, false));
+    }
+    let id = insert_account(&txn, Role::Admin, Some(email.as_str()), name, now).await?;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "create",
+        "account",
+        Some(id.to_string()),
+        json!({"role": "admin", "email": email.as_str(), "name": name}),
+    )
+    .await?;
+    txn.commit().await.map_err(db_error)?;
+    Ok((id, true))
+}
+
+/// The admin account with this dashboard address: its id and name.
+pub(super) async fn admin_with_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<(i32, String)>, Error> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Role.eq("admin"))
+        .filter(account::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(|account| (account.id, account.name)))
 }
 
 /// The actor a presented bearer token stands for, or `None` for any unknown, revoked,
@@ -162,7 +228,7 @@ pub async fn actor_for_token(
     }))
 }
 
-fn role_of(account: &account::Model) -> Option<Role> {
+pub(super) fn role_of(account: &account::Model) -> Option<Role> {
     match (account.role.as_str(), account.owner_id) {
         ("admin", _) => Some(Role::Admin),
         ("owner", Some(owner_id)) => Some(Role::Owner { owner_id }),

@@ -14,6 +14,7 @@ pub mod questionnaires;
 pub mod respondents;
 pub mod results;
 pub mod rounds;
+pub mod sign_in;
 
 use std::time::Duration;
 

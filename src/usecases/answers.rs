@@ -11,7 +11,7 @@ use crate::{
         questionnaire::{AnswerProblem, Questionnaire, check_answers},
         release::random_row_id,
         sealing::{self, SealedAnswer},
-        token::SurveyToken,
+        token::SecretToken,
     },
     store::{
         self,
@@ -32,7 +32,7 @@ pub enum LinkState {
 
 /// Looks up the invitation behind a link (one query) and what may be done with it.
 pub async fn open_link(state: &AppState, token: &str) -> Result<LinkState, Error> {
-    let Some(link) = state.links_lookup.find(SurveyToken::hash_of(token)).await? else {
+    let Some(link) = state.links_lookup.find(SecretToken::hash_of(token)).await? else {
         return Ok(LinkState::Unknown);
     };
     Ok(if link.answered() {

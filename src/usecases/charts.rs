@@ -323,6 +323,87 @@ pub async fn owner_chart(
     render(&chart, format, SIZE)
 }
 
+/// A chart placed in a page: its SVG (ids starting with `id`, unique on the page) and
+/// the numbers it shows, for the table beside it.
+#[derive(Debug, Clone)]
+pub struct InlineChart {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+    pub rows: Vec<ChartRow>,
+}
+
+/// One point of an inline chart: which service (small multiples), which round, value.
+#[derive(Debug, Clone)]
+pub struct ChartRow {
+    pub service: Option<String>,
+    pub point: Point,
+}
+
+fn inline(chart: &charts::Chart, id: &str, rows: Vec<ChartRow>) -> Result<InlineChart, Error> {
+    Ok(InlineChart {
+        id: id.to_owned(),
+        title: chart.title().to_owned(),
+        svg: charts::svg_with_id(chart, SIZE, id).map_err(Error::internal)?,
+        rows,
+    })
+}
+
+/// A service's charts that have points, for its dashboard page.
+pub fn service_inline_charts(results: &ServiceResults) -> Result<Vec<InlineChart>, Error> {
+    ChartMetric::ALL
+        .into_iter()
+        .filter_map(|metric| Some((metric, chart_of(results, metric)?)))
+        .map(|(metric, chart)| {
+            let rows = chart
+                .points
+                .iter()
+                .map(|point| ChartRow {
+                    service: None,
+                    point: point.clone(),
+                })
+                .collect();
+            inline(&charts::Chart::Trend(chart), metric.as_str(), rows)
+        })
+        .collect()
+}
+
+/// An owner's SUS and nyttoindex side by side per service, for their dashboard.
+pub fn owner_inline_charts(
+    owner: &str,
+    services: &[ServiceResults],
+) -> Result<Vec<InlineChart>, Error> {
+    let mut placed = Vec::new();
+    for metric in [
+        ChartMetric::Metric(Metric::Sus),
+        ChartMetric::Metric(Metric::Nyttoindex),
+    ] {
+        let Some(chart) = small_multiples_of(owner, services, metric) else {
+            continue;
+        };
+        let rows = services
+            .iter()
+            .filter_map(|r| Some((r, chart_of(r, metric)?)))
+            .flat_map(|(r, trend)| {
+                trend.points.into_iter().map(|point| ChartRow {
+                    service: Some(r.service.name.clone()),
+                    point,
+                })
+            })
+            .collect();
+        placed.push(inline(&chart, metric.as_str(), rows)?);
+    }
+    Ok(placed)
+}
+
+/// Kommunledningskontoret's overview for the dashboard; its numbers are the services
+/// table of the same page.
+pub fn overview_inline_chart(services: &[ServiceResults]) -> Result<Option<InlineChart>, Error> {
+    overview_of(services)
+        .map(|chart| inline(&chart, "overview", Vec::new()))
+        .transpose()
+}
+
 /// The `render_charts` job: into `charts.dir`, each active service's charts
 /// (`services/{slug}/{chart}`), each owner's SUS and nyttoindex side by side
 /// (`owners/{id}/{chart}`) and the overview (`overview`), each as `.svg`, `.png` and

@@ -12,6 +12,7 @@ mod batcher;
 pub mod catalogue;
 pub mod charts;
 mod clock;
+pub mod dashboard;
 pub mod dispatch;
 mod link_lookup;
 pub mod operations;
@@ -21,6 +22,7 @@ pub mod respondents;
 pub mod results;
 pub mod retention;
 pub mod rounds;
+pub mod sign_in;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub questionnaires: QuestionnaireCache,
     /// Seal answers until their round closes, and open them when it does.
     pub answer_keys: Arc<AnswerKeys>,
+    /// How often dashboard sign-in links may be asked for.
+    pub sign_in_limits: Arc<sign_in::SignInLimits>,
 }
 
 /// Why the application could not be put together.
@@ -86,6 +90,7 @@ impl AppState {
             .map_err(ConnectError::AnswerKey)?;
         Ok(Self {
             answer_keys: Arc::new(answer_keys),
+            sign_in_limits: Arc::new(sign_in::SignInLimits::new(&settings.dashboard)),
             answers: AnswerWriter::start(db.clone(), clock.clone()),
             links_lookup: LinkLookup::start(db.clone()),
             questionnaires: QuestionnaireCache::default(),

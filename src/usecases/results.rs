@@ -109,7 +109,7 @@ async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults,
     })
 }
 
-pub(super) async fn group_of(
+pub(crate) async fn group_of(
     state: &AppState,
     filter: ServiceFilter,
 ) -> Result<GroupResults, Error> {

@@ -1,8 +1,9 @@
 //! The `purge` job: personal data past retention goes — invitations and their token
 //! hashes some days after their round closed (rounds keep their counts), emails done
-//! with (recipient, state, times), old audit entries, and people who no longer use any
-//! service. The deleted rows' bytes are zeroed (`secure_delete`) and the SQLite log is
-//! emptied afterwards, so they are not left in the files.
+//! with (recipient, state, times), old audit entries, people who no longer use any
+//! service, and dashboard sign-in links and sessions that have ended. The deleted rows'
+//! bytes are zeroed (`secure_delete`) and the SQLite log is emptied afterwards, so they
+//! are not left in the files.
 
 use chrono::Duration;
 
@@ -28,8 +29,10 @@ pub async fn purge(state: &AppState) -> Result<Counts, Error> {
         now - Duration::days(i64::from(retention.outbox_days)),
     )
     .await?;
+    let sign_ins = store::sign_in::purge_ended(&state.db, now).await?;
     super::empty_log(&state.db).await?;
     Ok(Counts::from([
+        ("sign_ins_deleted", sign_ins),
         ("invitations_deleted", invitations),
         ("emails_deleted", emails),
         ("audit_entries_deleted", audit),

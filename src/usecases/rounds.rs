@@ -16,7 +16,7 @@ use crate::{
         sealing::SealedAnswer,
         selection::choose_invitees,
         survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
-        token::SurveyToken,
+        token::SecretToken,
     },
     stats::{
         Metric,
@@ -209,7 +209,7 @@ pub(super) async fn queue_survey_emails(
     let mut hashes = Vec::with_capacity(invitations.len());
     let mut messages = Vec::with_capacity(invitations.len());
     for (invitation_id, person) in invitations {
-        let token = SurveyToken::generate();
+        let token = SecretToken::generate();
         hashes.push((token.hash(), invitation_id));
         messages.push(NewOutboxMessage {
             recipient: person.email.clone(),

@@ -263,9 +263,9 @@ fn stylesheet() -> Response {
         .into_response()
 }
 
-/// Security headers for every respondent page: no referrer (the URL is a secret), a
-/// strict CSP (no script at all, no third parties), no caching, no framing.
-async fn with_security_headers(response: Response) -> Response {
+/// Security headers for every respondent and dashboard page: no referrer (the URL is a
+/// secret), a strict CSP (no script at all, no third parties), no caching, no framing.
+pub(super) async fn with_security_headers(response: Response) -> Response {
     let mut response = response;
     let headers = response.headers_mut();
     let set = |headers: &mut poem::http::HeaderMap, name: &'static str, value: &'static str| {

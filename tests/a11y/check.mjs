@@ -1,7 +1,8 @@
 // WCAG 2.1 AA check of server-rendered pages: axe-core in Debian's headless Chromium,
 // driven by playwright-core (no browser download: CHROMIUM_PATH, default /usr/bin/chromium).
 //
-//   node check.mjs [--viewport WxH] [--screenshots DIR] [URL | --submit-empty URL]...
+//   node check.mjs [--viewport WxH] [--screenshots DIR] [--cookie NAME=VALUE@PATH]
+//                  [URL | --submit-empty URL]...
 //
 // URL                 checks the page as served (it must answer 2xx).
 // --submit-empty URL  loads URL, clicks the form's submit button without filling anything
@@ -9,6 +10,8 @@
 //                     every link in its error summary must point at an element that exists).
 // --viewport WxH      browser viewport, default 1280x800 (320x568 tests WCAG 1.4.10 Reflow).
 // --screenshots DIR   also saves a full-page PNG of each checked page in DIR.
+// --cookie N=V@PATH   sends cookie N=V for PATH on the first URL's host (a signed-in
+//                     session, e.g. np_session=…@/dashboard).
 //
 // Besides axe's WCAG 2.0/2.1 A and AA rules (wcag2a, wcag2aa, wcag21a, wcag21aa), each
 // page must have its stylesheet applied and must not scroll sideways at the viewport
@@ -40,12 +43,12 @@ const CHROMIUM_ARGS = [
 
 function usage(message) {
   console.error(`check.mjs: ${message}`);
-  console.error('usage: node check.mjs [--viewport WxH] [--screenshots DIR] [URL | --submit-empty URL]...');
+  console.error('usage: node check.mjs [--viewport WxH] [--screenshots DIR] [--cookie NAME=VALUE@PATH] [URL | --submit-empty URL]...');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { viewport: { width: 1280, height: 800 }, screenshots: null, pages: [] };
+  const options = { viewport: { width: 1280, height: 800 }, screenshots: null, cookies: [], pages: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -56,6 +59,10 @@ function parseArgs(argv) {
       const match = /^(\d+)x(\d+)$/.exec(value());
       if (!match) usage('--viewport takes WIDTHxHEIGHT, e.g. 390x844');
       options.viewport = { width: Number(match[1]), height: Number(match[2]) };
+    } else if (arg === '--cookie') {
+      const match = /^([^=]+)=([^@]*)@(\/.*)$/.exec(value());
+      if (!match) usage('--cookie takes NAME=VALUE@PATH, e.g. np_session=abc@/dashboard');
+      options.cookies.push({ name: match[1], value: match[2], path: match[3] });
     } else if (arg === '--screenshots') {
       options.screenshots = value();
     } else if (arg === '--submit-empty') {
@@ -191,6 +198,10 @@ async function main() {
     } catch (error) {
       console.error(`check.mjs: cannot start Chromium at ${executablePath} (run .ci/a11y-setup.sh): ${error.message.split('\n')[0]}`);
       return 2;
+    }
+    if (options.cookies.length > 0) {
+      const domain = new URL(options.pages[0].url).hostname;
+      await context.addCookies(options.cookies.map((c) => ({ ...c, domain })));
     }
     const pages = [];
     for (const [index, spec] of options.pages.entries()) {

@@ -14,6 +14,7 @@ mod auth;
 mod calendar;
 mod catalogue;
 mod cli;
+mod dashboard;
 mod mail_relay;
 mod ops;
 mod respondent_pages;

@@ -13,7 +13,7 @@ use crate::survey_loop::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const ALL_THREES: &str = "sus1=3&sus2=3&sus3=3&sus4=3&sus5=3&sus6=3&sus7=3&sus8=3&sus9=3&sus10=3\
+pub(crate) const ALL_THREES: &str = "sus1=3&sus2=3&sus3=3&sus4=3&sus5=3&sus6=3&sus7=3&sus8=3&sus9=3&sus10=3\
 &nytta1=4&nytta2=4&nytta3=4&tid=-30&kommentar=Seg+inloggning";
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
@@ -30,7 +30,7 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value)
 
 /// A service owned by a new owner, used by `people`; answers from the first `answering`
 /// with `forms[i]`; returns (service, owner, round).
-async fn closed_round(
+pub(crate) async fn closed_round(
     app: &TestApp,
     sink: &crate::mail_sink::MailSink,
     slug: &str,

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 pub(crate) const COMPLETE_ANSWER: &str = "sus1=4&sus2=2&sus3=4&sus4=1&sus5=4&sus6=2&sus7=5&sus8=1&sus9=4&sus10=2\
 &nytta1=6&nytta2=5&nytta3=6&tid=30&kommentar=Bra+tj%C3%A4nst";
 
-fn send_through(sink_port: u16) -> impl FnOnce(&mut Settings) {
+pub(crate) fn send_through(sink_port: u16) -> impl FnOnce(&mut Settings) {
     move |settings: &mut Settings| {
         settings.mail.transport = MailTransportKind::Smtp;
         settings.mail.smtp_host = "127.0.0.1".into();
@@ -88,10 +88,10 @@ pub(crate) async fn rounds(app: &TestApp, query: &str) -> Vec<Value> {
 }
 
 pub(crate) struct Email {
-    to: String,
-    subject: String,
-    text: String,
-    html: String,
+    pub(crate) to: String,
+    pub(crate) subject: String,
+    pub(crate) text: String,
+    pub(crate) html: String,
     headers: String,
 }
 

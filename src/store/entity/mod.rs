@@ -20,3 +20,5 @@ pub mod round;
 pub mod round_aggregate;
 pub mod sealed_answer;
 pub mod service;
+pub mod session;
+pub mod sign_in_link;

@@ -1,0 +1,211 @@
+//! Dashboard sign-in links and sessions. Both are kept as the SHA-256 of their secret;
+//! a link is spent by one conditional update, so two clicks cannot both sign in.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+use serde_json::json;
+
+use super::{
+    accounts, audit, catalogue, db_error,
+    entity::{account, session, sign_in_link},
+};
+use crate::domain::{Actor, Email, Error};
+
+/// Who an address signs in as: an admin account with that address, else the
+/// objektägare with it (whose account is made on first use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAccount {
+    pub account_id: i32,
+    pub name: String,
+}
+
+/// The account `email` signs in as, if any.
+pub async fn account_for_email(
+    db: &DatabaseConnection,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<Option<SignInAccount>, Error> {
+    let txn = super::begin_write(db).await?;
+    let found = if let Some((account_id, name)) = accounts::admin_with_email(&txn, email).await? {
+        Some(SignInAccount { account_id, name })
+    } else if let Some(owner) = catalogue::find_owner_by_email(&txn, email).await? {
+        Some(SignInAccount {
+            account_id: accounts::owner_account(&txn, owner.id, &owner.name, now).await?,
+            name: owner.name,
+        })
+    } else {
+        None
+    };
+    super::commit(txn).await?;
+    Ok(found)
+}
+
+/// Stores a sign-in link for `account_id` (the hash of its secret), and who made it.
+pub async fn create_link(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    account_id: i32,
+    token_hash: String,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), Error> {
+    let txn = super::begin_write(db).await?;
+    let id = sign_in_link::Entity::insert(sign_in_link::ActiveModel {
+        token_hash: Set(token_hash),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_error)?
+    .last_insert_id;
+    audit::record(
+        &txn,
+        actor,
+        now,
+        "create",
+        "sign_in_link",
+        Some(id.to_string()),
+        json!({"account_id": account_id, "expires_at": expires_at}),
+    )
+    .await?;
+    super::commit(txn).await
+}
+
+/// Spends the link with this hash if it is unused and unexpired at `now`, and opens a
+/// session for its account (stored as `session_hash`, ending at `session_expires_at`),
+/// in one transaction. `None` for a link that is unknown, used or expired.
+pub async fn spend_link(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    session_hash: String,
+    now: DateTime<Utc>,
+    session_expires_at: DateTime<Utc>,
+) -> Result<Option<Actor>, Error> {
+    let txn = super::begin_write(db).await?;
+    let spent = sign_in_link::Entity::update_many()
+        .col_expr(sign_in_link::Column::UsedAt, Expr::value(now))
+        .filter(sign_in_link::Column::TokenHash.eq(token_hash))
+        .filter(sign_in_link::Column::UsedAt.is_null())
+        .filter(sign_in_link::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    if spent != 1 {
+        super::commit(txn).await?;
+        return Ok(None);
+    }
+    let link = sign_in_link::Entity::find()
+        .filter(sign_in_link::Column::TokenHash.eq(token_hash))
+        .one(&txn)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::bug("a sign-in link vanished while being spent"))?;
+    let session_id = session::Entity::insert(session::ActiveModel {
+        token_hash: Set(session_hash),
+        account_id: Set(link.account_id),
+        created_at: Set(now),
+        expires_at: Set(session_expires_at),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_error)?
+    .last_insert_id;
+    let actor = actor_of(&txn, link.account_id, session_id).await?;
+    if let Some(actor) = &actor {
+        audit::record(
+            &txn,
+            actor,
+            now,
+            "sign_in",
+            "session",
+            Some(session_id.to_string()),
+            json!({"account_id": link.account_id, "expires_at": session_expires_at}),
+        )
+        .await?;
+    }
+    super::commit(txn).await?;
+    Ok(actor)
+}
+
+async fn actor_of(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    session_id: i32,
+) -> Result<Option<Actor>, Error> {
+    let Some(account) = account::Entity::find_by_id(account_id)
+        .one(db)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(None);
+    };
+    Ok(accounts::role_of(&account).map(|role| Actor {
+        account_id: Some(account.id),
+        role,
+        label: format!("session:{session_id} ({})", account.role),
+    }))
+}
+
+/// The actor of the unexpired session with this hash, if any.
+pub async fn session_actor(
+    db: &impl ConnectionTrait,
+    session_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Actor>, Error> {
+    let Some(session) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(session_hash))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(None);
+    };
+    actor_of(db, session.account_id, session.id).await
+}
+
+/// Ends the session with this hash (signing out); ending an ended one changes nothing.
+pub async fn end_session(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    session_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let txn = super::begin_write(db).await?;
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(session_hash))
+        .exec(&txn)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    if ended > 0 {
+        audit::record(&txn, actor, now, "sign_out", "session", None, json!({})).await?;
+    }
+    super::commit(txn).await
+}
+
+/// Deletes links and sessions that ended before `now`; returns how many.
+pub async fn purge_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, Error> {
+    let links = sign_in_link::Entity::delete_many()
+        .filter(sign_in_link::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    let sessions = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    Ok(links + sessions)
+}

@@ -1,0 +1,96 @@
+//! What the owner dashboard's pages show, one use case per page: an objektägare's
+//! services, Kommunledningskontoret's overview of every owner and service, and one
+//! service's rounds, charts and comments. Every figure has passed the anonymity
+//! threshold in `stats`; access is checked by the results use cases underneath.
+
+use super::{
+    AppState,
+    charts::{self, InlineChart},
+    results::{self, Comments, GroupResults, ServiceResults},
+};
+use crate::{
+    domain::{Actor, Error, Owner, ServiceFilter},
+    store,
+};
+
+/// An objektägare's page: their services and the charts of them side by side.
+pub struct OwnerPage {
+    pub owner: Owner,
+    pub group: GroupResults,
+    pub charts: Vec<InlineChart>,
+}
+
+pub async fn owner_page(
+    state: &AppState,
+    actor: &Actor,
+    owner_id: i32,
+) -> Result<OwnerPage, Error> {
+    let group = results::owner_results(state, actor, owner_id).await?;
+    let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
+    let charts = charts::owner_inline_charts(&owner.name, &group.services)?;
+    Ok(OwnerPage {
+        owner,
+        group,
+        charts,
+    })
+}
+
+/// Kommunledningskontoret's first page: every owner, every active service and the
+/// overview chart (SUS against nyttoindex).
+pub struct AdminHome {
+    pub owners: Vec<Owner>,
+    pub group: GroupResults,
+    pub overview: Option<InlineChart>,
+}
+
+pub async fn admin_home(state: &AppState, actor: &Actor) -> Result<AdminHome, Error> {
+    actor.require_admin()?;
+    let owners = store::catalogue::every_owner(&state.db).await?;
+    let group = results::group_of(
+        state,
+        ServiceFilter {
+            active: Some(true),
+            ..ServiceFilter::default()
+        },
+    )
+    .await?;
+    let overview = charts::overview_inline_chart(&group.services)?;
+    Ok(AdminHome {
+        owners,
+        group,
+        overview,
+    })
+}
+
+/// One service's page: its rounds, its charts, and each closed round's comments.
+pub struct ServicePage {
+    pub results: ServiceResults,
+    pub owner: Option<Owner>,
+    pub charts: Vec<InlineChart>,
+    /// Newest round first.
+    pub comments: Vec<(String, Comments)>,
+}
+
+pub async fn service_page(
+    state: &AppState,
+    actor: &Actor,
+    service_id: i32,
+) -> Result<ServicePage, Error> {
+    let results = results::service_results(state, actor, service_id).await?;
+    let owner = match results.service.owner_id {
+        Some(id) => Some(store::catalogue::get_owner(&state.db, id).await?),
+        None => None,
+    };
+    let charts = charts::service_inline_charts(&results)?;
+    let mut comments = Vec::new();
+    for entry in results.rounds.iter().rev().filter(|e| e.round.closed) {
+        let shown = results::round_comments(state, actor, service_id, entry.round.round_id).await?;
+        comments.push((entry.round.period.clone(), shown));
+    }
+    Ok(ServicePage {
+        results,
+        owner,
+        charts,
+        comments,
+    })
+}

@@ -1,0 +1,201 @@
+//! Dashboard sign-in: ask for a link by email, open a session with it, resolve a
+//! session cookie to its actor, sign out. The answer to a link request is the same for
+//! every address (known or not): the lookup and the email happen after the answer, in
+//! the background, so neither the page nor its timing tells who is an owner.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Stockholm;
+
+use super::AppState;
+use crate::{
+    config::DashboardSettings,
+    domain::{
+        Actor, Email, Error,
+        sign_in::{RateLimit, link_expiry, session_expiry},
+        token::SecretToken,
+    },
+    mail::build_sign_in_message,
+    store,
+};
+
+/// How often links may be asked for, per address and per client, in this process.
+pub struct SignInLimits {
+    per_address: Mutex<RateLimit>,
+    per_client: Mutex<RateLimit>,
+}
+
+impl SignInLimits {
+    pub fn new(settings: &DashboardSettings) -> Self {
+        Self {
+            per_address: Mutex::new(RateLimit::per_hour(settings.sign_in_per_address)),
+            per_client: Mutex::new(RateLimit::per_hour(settings.sign_in_per_client)),
+        }
+    }
+
+    fn allow(&self, address: &Email, client: &str, now: DateTime<Utc>) -> bool {
+        // A poisoned lock only means another request panicked mid-count: keep counting.
+        let mut clients = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        let mut addresses = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
+        clients.allow(client, now) && addresses.allow(address.as_str(), now)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRequest {
+    /// A link is on its way if the address may sign in (the caller cannot tell).
+    Accepted,
+    /// Too many requests for this address or from this client within the hour.
+    TooMany,
+}
+
+/// Asks for a sign-in link to `address` from `client` (its IP address).
+pub fn request_link(state: &AppState, address: &str, client: &str) -> Result<LinkRequest, Error> {
+    let email = Email::parse(address).map_err(|problem| Error::invalid("email", problem))?;
+    if !state
+        .sign_in_limits
+        .allow(&email, client, state.clock.now())
+    {
+        return Ok(LinkRequest::TooMany);
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = send_link(&state, &email).await {
+            tracing::error!(error = %error.chain(), "sign-in link could not be sent");
+        }
+    });
+    Ok(LinkRequest::Accepted)
+}
+
+/// A new link for the account of `email`, if it has one: its URL, the name of whom it
+/// signs in, and when it stops working.
+async fn new_link(
+    state: &AppState,
+    actor: &Actor,
+    email: &Email,
+) -> Result<Option<(String, String, DateTime<Utc>)>, Error> {
+    let now = state.clock.now();
+    let Some(account) = store::sign_in::account_for_email(&state.db, email, now).await? else {
+        return Ok(None);
+    };
+    let token = SecretToken::generate();
+    let expires_at = link_expiry(now);
+    store::sign_in::create_link(
+        &state.db,
+        actor,
+        account.account_id,
+        token.hash(),
+        now,
+        expires_at,
+    )
+    .await?;
+    let url = format!(
+        "{}/dashboard/login/{}",
+        state.settings.server.public_url.trim_end_matches('/'),
+        token.as_str()
+    );
+    Ok(Some((url, account.name, expires_at)))
+}
+
+/// Emails a fresh link to the account of `email`; nothing at all for an address that
+/// may not sign in.
+async fn send_link(state: &AppState, email: &Email) -> Result<(), Error> {
+    let requested = Actor {
+        label: "sign-in form".into(),
+        ..Actor::system()
+    };
+    let Some((link, name, expires_at)) = new_link(state, &requested, email).await? else {
+        tracing::info!("sign-in asked for an address with no account; nothing sent");
+        return Ok(());
+    };
+    let from = state
+        .settings
+        .mail
+        .from
+        .parse()
+        .map_err(|e| Error::bug(format!("mail.from passed the start-up check but: {e}")))?;
+    let valid_until = expires_at
+        .with_timezone(&Stockholm)
+        .format("%H:%M")
+        .to_string();
+    let message = build_sign_in_message(&from, email.as_str(), &name, &link, &valid_until)
+        .map_err(Error::internal)?;
+    state
+        .mailer
+        .send(message)
+        .await
+        .map_err(|e| Error::bug(format!("sending the sign-in email failed: {e}")))
+}
+
+/// A sign-in link for `email`, printed rather than emailed (the command line, the
+/// demo); `None` when the address belongs to no owner or admin account.
+pub async fn link_for(
+    state: &AppState,
+    actor: &Actor,
+    email: &str,
+) -> Result<Option<String>, Error> {
+    actor.require_admin()?;
+    let email = Email::parse(email).map_err(|problem| Error::invalid("email", problem))?;
+    Ok(new_link(state, actor, &email).await?.map(|(url, _, _)| url))
+}
+
+/// A session just opened: the cookie's secret (shown to the browser only) and who it is.
+pub struct NewSession {
+    pub secret: String,
+    pub actor: Actor,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Spends the link `link_token` and opens a session; `None` when the link is unknown,
+/// already used or expired.
+pub async fn open_session(state: &AppState, link_token: &str) -> Result<Option<NewSession>, Error> {
+    let now = state.clock.now();
+    let secret = SecretToken::generate();
+    let expires_at = session_expiry(now, state.settings.dashboard.session_hours);
+    let actor = store::sign_in::spend_link(
+        &state.db,
+        &SecretToken::hash_of(link_token),
+        secret.hash(),
+        now,
+        expires_at,
+    )
+    .await?;
+    Ok(actor.map(|actor| NewSession {
+        secret: secret.as_str().to_owned(),
+        actor,
+        expires_at,
+    }))
+}
+
+/// Who holds the session cookie `secret`, while the session lasts.
+pub async fn session_actor(state: &AppState, secret: &str) -> Result<Option<Actor>, Error> {
+    store::sign_in::session_actor(&state.db, &SecretToken::hash_of(secret), state.clock.now()).await
+}
+
+pub async fn sign_out(state: &AppState, actor: &Actor, secret: &str) -> Result<(), Error> {
+    store::sign_in::end_session(
+        &state.db,
+        actor,
+        &SecretToken::hash_of(secret),
+        state.clock.now(),
+    )
+    .await
+}
+
+/// Gives `email` an admin (Kommunledningskontoret) account for the dashboard; returns
+/// the account id and whether it is new.
+pub async fn add_admin(
+    state: &AppState,
+    actor: &Actor,
+    email: &str,
+    name: &str,
+) -> Result<(i32, bool), Error> {
+    actor.require_admin()?;
+    let email = Email::parse(email).map_err(|problem| Error::invalid("email", problem))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("name", "is empty"));
+    }
+    store::accounts::add_admin(&state.db, actor, &email, name, state.clock.now()).await
+}
