@@ -161,18 +161,20 @@ where
     finish(&mut plot, &root, scale)
 }
 
-/// What can be drawn: a trend, an overview of services, or one trend per service.
+/// What can be drawn: a trend, an overview of services, one trend per service, or a
+/// sparkline (a trend's line alone, small enough for a table cell).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
     Trend(TrendChart),
     Overview(OverviewChart),
     SmallMultiples(SmallMultiples),
+    Sparkline(TrendChart),
 }
 
 impl Chart {
     pub fn title(&self) -> &str {
         match self {
-            Self::Trend(c) => &c.title,
+            Self::Trend(c) | Self::Sparkline(c) => &c.title,
             Self::Overview(c) => &c.title,
             Self::SmallMultiples(c) => &c.title,
         }
@@ -180,7 +182,7 @@ impl Chart {
 
     fn description(&self) -> &str {
         match self {
-            Self::Trend(c) => &c.description,
+            Self::Trend(c) | Self::Sparkline(c) => &c.description,
             Self::Overview(c) => &c.description,
             Self::SmallMultiples(c) => &c.description,
         }
@@ -198,6 +200,7 @@ impl Chart {
             Self::Trend(c) => draw(c, root, scale),
             Self::Overview(c) => draw_overview(c, root, scale),
             Self::SmallMultiples(c) => draw_small_multiples(c, root, scale),
+            Self::Sparkline(c) => draw_sparkline(c, root),
         }
     }
 }
@@ -313,6 +316,46 @@ where
     let panel_scale = scale / columns.max(rows) as f64 * 1.4;
     for (panel, area) in chart.panels.iter().zip(body.split_evenly((rows, columns))) {
         draw(panel, area, panel_scale.min(scale))?;
+    }
+    root.present().map_err(fail)
+}
+
+/// The line of a trend and a dot on its latest point, over a faint reference line: no
+/// axes or labels (the table row around it names the service and gives the numbers).
+fn draw_sparkline<DB: DrawingBackend>(
+    chart: &TrendChart,
+    root: DrawingArea<DB, Shift>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(fail)?;
+    let count = chart.points.len().max(1);
+    let mut plot = ChartBuilder::on(&root)
+        .margin(4)
+        .build_cartesian_2d(
+            -0.5f64..(count as f64 - 0.5),
+            chart.y_range.0..chart.y_range.1,
+        )
+        .map_err(fail)?;
+    if let Some((level, _)) = &chart.reference {
+        plot.draw_series(LineSeries::new(
+            [(-0.5, *level), (count as f64 - 0.5, *level)],
+            REFERENCE.stroke_width(1),
+        ))
+        .map_err(fail)?;
+    }
+    let values: Vec<(f64, f64)> = chart
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, p.value))
+        .collect();
+    plot.draw_series(LineSeries::new(values.clone(), SERIES.stroke_width(2)))
+        .map_err(fail)?;
+    if let Some(&last) = values.last() {
+        plot.draw_series(std::iter::once(Circle::new(last, 3, SERIES.filled())))
+            .map_err(fail)?;
     }
     root.present().map_err(fail)
 }

@@ -73,6 +73,7 @@ enum Command {
 enum AdminCommand {
     /// Let EMAIL sign in to the dashboard as Kommunledningskontoret (sees every owner).
     Add {
+        /// The address the sign-in link is sent to (lower case is kept).
         email: String,
         /// The name the dashboard greets and the audit log shows.
         #[arg(long)]
@@ -80,7 +81,10 @@ enum AdminCommand {
     },
     /// Print a one-time dashboard sign-in link (valid 15 minutes) for an objektägare's
     /// or an admin's address, instead of emailing it.
-    SignInLink { email: String },
+    SignInLink {
+        /// An objektägare's address (as in the owner record) or an admin account's.
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]

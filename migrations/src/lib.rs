@@ -10,6 +10,7 @@ mod m20261129_000010_add_token_expiry;
 mod m20261130_000020_seal_answers;
 mod m20261130_000030_round_aggregates;
 mod m20261201_000040_dashboard_sign_in;
+mod m20261201_000050_figures_generation;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_seal_answers::Migration),
             Box::new(m20261130_000030_round_aggregates::Migration),
             Box::new(m20261201_000040_dashboard_sign_in::Migration),
+            Box::new(m20261201_000050_figures_generation::Migration),
         ]
     }
 }

@@ -418,7 +418,13 @@ impl ResultsApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<GroupResultsDto>> {
-        let results = usecases::results::owner_results(&state, &auth.0, id.0).await?;
+        let results = usecases::results::owner_results(
+            &state,
+            &auth.0,
+            id.0,
+            usecases::results::Breakdown::Segments,
+        )
+        .await?;
         Ok(Json(results.into()))
     }
 

@@ -5,10 +5,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
+use std::collections::HashMap;
 
 use super::{
     db_error,
-    entity::{invitation, response, round, round_aggregate},
+    entity::{generation, invitation, response, round, round_aggregate},
 };
 use crate::{
     domain::{
@@ -22,12 +23,25 @@ use crate::{
     },
 };
 
-/// Replaces a round's figures.
+/// Replaces a round's figures, and moves the figures generation so that figures kept
+/// in memory anywhere are read again.
 pub async fn replace_aggregates(
     db: &impl ConnectionTrait,
     round_id: i32,
     aggregates: &[Aggregate],
 ) -> Result<(), Error> {
+    generation::Entity::update_many()
+        .col_expr(
+            generation::Column::Value,
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(generation::Column::Value),
+                1,
+            ),
+        )
+        .filter(generation::Column::Name.eq(FIGURES))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
     round_aggregate::Entity::delete_many()
         .filter(round_aggregate::Column::RoundId.eq(round_id))
         .exec(db)
@@ -59,18 +73,33 @@ pub async fn replace_aggregates(
     Ok(())
 }
 
-/// The figures of these rounds, by round.
+const FIGURES: &str = "figures";
+
+/// Moves with every change to any round's figures (see [`replace_aggregates`]).
+pub async fn figures_generation(db: &impl ConnectionTrait) -> Result<i64, Error> {
+    generation::Entity::find_by_id(FIGURES)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .map(|row| row.value)
+        .ok_or_else(|| Error::bug("the figures generation row is missing"))
+}
+
+/// The figures of these rounds, by round: every segment's, or (`whole_rounds_only`)
+/// only those over all of a round's responses.
 pub async fn aggregates_of(
     db: &impl ConnectionTrait,
     round_ids: &[i32],
+    whole_rounds_only: bool,
 ) -> Result<Vec<(i32, Aggregate)>, Error> {
     let mut found = Vec::new();
     for chunk in round_ids.chunks(1_000) {
-        let rows = round_aggregate::Entity::find()
-            .filter(round_aggregate::Column::RoundId.is_in(chunk.iter().copied()))
-            .all(db)
-            .await
-            .map_err(db_error)?;
+        let mut query = round_aggregate::Entity::find()
+            .filter(round_aggregate::Column::RoundId.is_in(chunk.iter().copied()));
+        if whole_rounds_only {
+            query = query.filter(round_aggregate::Column::Segment.eq(SegmentKey::All.to_stored()));
+        }
+        let rows = query.all(db).await.map_err(db_error)?;
         for row in rows {
             let metric: Metric = row.metric.parse().map_err(|e: String| {
                 Error::bug(format!("round {} has figures of {e}", row.round_id))
@@ -174,17 +203,48 @@ pub async fn record_delivered(db: &impl ConnectionTrait, round_id: i32) -> Resul
     Ok(())
 }
 
-/// Invitations of a round whose email reached the person (sent, not bounced), now.
-pub async fn delivered_now(db: &impl ConnectionTrait, round_id: i32) -> Result<u64, Error> {
-    let delivered: Vec<_> = InvitationStatus::ALL
+fn delivered_statuses() -> Vec<invitation::Status> {
+    InvitationStatus::ALL
         .into_iter()
         .filter(|s| s.was_delivered())
         .map(invitation::Status::from)
-        .collect();
+        .collect()
+}
+
+/// Invitations of a round whose email reached the person (sent, not bounced), now.
+pub async fn delivered_now(db: &impl ConnectionTrait, round_id: i32) -> Result<u64, Error> {
     invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(round_id))
-        .filter(invitation::Column::Status.is_in(delivered))
+        .filter(invitation::Column::Status.is_in(delivered_statuses()))
         .count(db)
         .await
         .map_err(db_error)
+}
+
+/// [`delivered_now`] of several rounds in one query; a round with none is left out.
+pub async fn delivered_now_of(
+    db: &impl ConnectionTrait,
+    round_ids: &[i32],
+) -> Result<HashMap<i32, u64>, Error> {
+    let mut found = HashMap::new();
+    for chunk in round_ids.chunks(1_000) {
+        let rows: Vec<(i32, i64)> = invitation::Entity::find()
+            .select_only()
+            .column(invitation::Column::RoundId)
+            .column_as(invitation::Column::Id.count(), "delivered")
+            .filter(invitation::Column::RoundId.is_in(chunk.iter().copied()))
+            .filter(invitation::Column::Status.is_in(delivered_statuses()))
+            .group_by(invitation::Column::RoundId)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(db_error)?;
+        for (round_id, delivered) in rows {
+            let delivered = u64::try_from(delivered).map_err(|_| {
+                Error::bug(format!("round {round_id} counts {delivered} invitations"))
+            })?;
+            found.insert(round_id, delivered);
+        }
+    }
+    Ok(found)
 }

@@ -273,6 +273,25 @@ pub async fn of_service(db: &impl ConnectionTrait, service_id: i32) -> Result<Ve
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// The rounds of these services, each service's oldest first.
+pub async fn of_services(
+    db: &impl ConnectionTrait,
+    service_ids: &[i32],
+) -> Result<Vec<Round>, Error> {
+    let mut found = Vec::new();
+    for chunk in service_ids.chunks(1_000) {
+        let rows = round::Entity::find()
+            .filter(round::Column::ServiceId.is_in(chunk.iter().copied()))
+            .order_by_asc(round::Column::OpensAt)
+            .order_by_asc(round::Column::Id)
+            .all(db)
+            .await
+            .map_err(db_error)?;
+        found.extend(rows.into_iter().map(Round::from));
+    }
+    Ok(found)
+}
+
 /// The last closed round of a service that released answers.
 pub async fn last_released(
     db: &impl ConnectionTrait,

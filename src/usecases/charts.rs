@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AppState, Counts, results::ServiceResults};
+use super::{
+    AppState, Counts,
+    results::{Breakdown, ServiceResults},
+};
 use crate::{
     charts::{self, OverviewChart, Point, ServicePoint, SmallMultiples, TrendChart},
     domain::{Actor, Error, ServiceFilter},
@@ -294,7 +297,7 @@ pub async fn overview_chart(
     format: ChartFormat,
 ) -> Result<Vec<u8>, Error> {
     actor.require_admin()?;
-    let group = super::results::group_of(state, active_only()).await?;
+    let group = super::results::group_of(state, active_only(), Breakdown::WholeRounds).await?;
     let chart = overview_of(&group.services).ok_or_else(|| {
         Error::not_found("chart", "overview (no service has SUS and nyttoindex yet)")
     })?;
@@ -310,7 +313,8 @@ pub async fn owner_chart(
     format: ChartFormat,
 ) -> Result<Vec<u8>, Error> {
     let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
-    let group = super::results::owner_results(state, actor, owner_id).await?;
+    let group =
+        super::results::owner_results(state, actor, owner_id, Breakdown::WholeRounds).await?;
     let chart = small_multiples_of(&owner.name, &group.services, metric).ok_or_else(|| {
         Error::not_found(
             "chart",
@@ -324,23 +328,17 @@ pub async fn owner_chart(
 }
 
 /// A chart placed in a page: its SVG (ids starting with `id`, unique on the page) and
-/// the numbers it shows, for the table beside it.
+/// the numbers it shows.
 #[derive(Debug, Clone)]
 pub struct InlineChart {
     pub id: String,
     pub title: String,
     pub svg: String,
-    pub rows: Vec<ChartRow>,
+    /// The points drawn, for the table beside the chart.
+    pub rows: Vec<Point>,
 }
 
-/// One point of an inline chart: which service (small multiples), which round, value.
-#[derive(Debug, Clone)]
-pub struct ChartRow {
-    pub service: Option<String>,
-    pub point: Point,
-}
-
-fn inline(chart: &charts::Chart, id: &str, rows: Vec<ChartRow>) -> Result<InlineChart, Error> {
+fn inline(chart: &charts::Chart, id: &str, rows: Vec<Point>) -> Result<InlineChart, Error> {
     Ok(InlineChart {
         id: id.to_owned(),
         title: chart.title().to_owned(),
@@ -355,45 +353,30 @@ pub fn service_inline_charts(results: &ServiceResults) -> Result<Vec<InlineChart
         .into_iter()
         .filter_map(|metric| Some((metric, chart_of(results, metric)?)))
         .map(|(metric, chart)| {
-            let rows = chart
-                .points
-                .iter()
-                .map(|point| ChartRow {
-                    service: None,
-                    point: point.clone(),
-                })
-                .collect();
+            let rows = chart.points.clone();
             inline(&charts::Chart::Trend(chart), metric.as_str(), rows)
         })
         .collect()
 }
 
-/// An owner's SUS and nyttoindex side by side per service, for their dashboard.
-pub fn owner_inline_charts(
-    owner: &str,
-    services: &[ServiceResults],
-) -> Result<Vec<InlineChart>, Error> {
-    let mut placed = Vec::new();
-    for metric in [
-        ChartMetric::Metric(Metric::Sus),
-        ChartMetric::Metric(Metric::Nyttoindex),
-    ] {
-        let Some(chart) = small_multiples_of(owner, services, metric) else {
-            continue;
-        };
-        let rows = services
-            .iter()
-            .filter_map(|r| Some((r, chart_of(r, metric)?)))
-            .flat_map(|(r, trend)| {
-                trend.points.into_iter().map(|point| ChartRow {
-                    service: Some(r.service.name.clone()),
-                    point,
-                })
-            })
-            .collect();
-        placed.push(inline(&chart, metric.as_str(), rows)?);
-    }
-    Ok(placed)
+/// Size of a sparkline: a table cell's worth.
+pub const SPARKLINE: (u32, u32) = (160, 40);
+
+/// A service's SUS trend as a sparkline for a table row (`None` without a SUS figure);
+/// its `<desc>` lists the values it draws.
+pub fn sus_sparkline(results: &ServiceResults) -> Result<Option<InlineChart>, Error> {
+    let Some(chart) = chart_of(results, ChartMetric::Metric(Metric::Sus)) else {
+        return Ok(None);
+    };
+    let id = format!("spark-{}", results.service.id);
+    let rows = chart.points.clone();
+    let chart = charts::Chart::Sparkline(chart);
+    Ok(Some(InlineChart {
+        title: chart.title().to_owned(),
+        svg: charts::svg_with_id(&chart, SPARKLINE, &id).map_err(Error::internal)?,
+        id,
+        rows,
+    }))
 }
 
 /// Kommunledningskontoret's overview for the dashboard; its numbers are the services
@@ -412,7 +395,7 @@ pub async fn render_charts(
     state: &AppState,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Counts, Error> {
-    let group = super::results::group_of(state, active_only()).await?;
+    let group = super::results::group_of(state, active_only(), Breakdown::WholeRounds).await?;
     let root = PathBuf::from(&state.settings.charts.dir);
     let mut counts = Counts::from([("written", 0), ("unchanged", 0)]);
     let mut write = |stem: PathBuf, chart: &charts::Chart| -> Result<(), Error> {

@@ -3,21 +3,24 @@
 //! service's rounds, charts and comments. Every figure has passed the anonymity
 //! threshold in `stats`; access is checked by the results use cases underneath.
 
+use std::collections::BTreeMap;
+
 use super::{
     AppState,
     charts::{self, InlineChart},
-    results::{self, Comments, GroupResults, ServiceResults},
+    results::{self, Breakdown, Comments, GroupResults, ServiceResults},
 };
 use crate::{
     domain::{Actor, Error, Owner, ServiceFilter},
     store,
 };
 
-/// An objektägare's page: their services and the charts of them side by side.
+/// An objektägare's page: their services, each with its SUS trend as a sparkline.
 pub struct OwnerPage {
     pub owner: Owner,
     pub group: GroupResults,
-    pub charts: Vec<InlineChart>,
+    /// By service id; services without a SUS figure have none.
+    pub sparklines: BTreeMap<i32, InlineChart>,
 }
 
 pub async fn owner_page(
@@ -25,13 +28,18 @@ pub async fn owner_page(
     actor: &Actor,
     owner_id: i32,
 ) -> Result<OwnerPage, Error> {
-    let group = results::owner_results(state, actor, owner_id).await?;
+    let group = results::owner_results(state, actor, owner_id, Breakdown::WholeRounds).await?;
     let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
-    let charts = charts::owner_inline_charts(&owner.name, &group.services)?;
+    let mut sparklines = BTreeMap::new();
+    for results in &group.services {
+        if let Some(sparkline) = charts::sus_sparkline(results)? {
+            sparklines.insert(results.service.id, sparkline);
+        }
+    }
     Ok(OwnerPage {
         owner,
         group,
-        charts,
+        sparklines,
     })
 }
 
@@ -52,6 +60,7 @@ pub async fn admin_home(state: &AppState, actor: &Actor) -> Result<AdminHome, Er
             active: Some(true),
             ..ServiceFilter::default()
         },
+        Breakdown::WholeRounds,
     )
     .await?;
     let overview = charts::overview_inline_chart(&group.services)?;

@@ -62,6 +62,8 @@ pub struct AppState {
     pub questionnaires: QuestionnaireCache,
     /// Seal answers until their round closes, and open them when it does.
     pub answer_keys: Arc<AnswerKeys>,
+    /// Closed rounds' figures, kept in memory while they are current.
+    pub figures: Arc<results::FiguresCache>,
     /// How often dashboard sign-in links may be asked for.
     pub sign_in_limits: Arc<sign_in::SignInLimits>,
 }
@@ -90,6 +92,7 @@ impl AppState {
             .map_err(ConnectError::AnswerKey)?;
         Ok(Self {
             answer_keys: Arc::new(answer_keys),
+            figures: Arc::default(),
             sign_in_limits: Arc::new(sign_in::SignInLimits::new(&settings.dashboard)),
             answers: AnswerWriter::start(db.clone(), clock.clone()),
             links_lookup: LinkLookup::start(db.clone()),

@@ -3,7 +3,10 @@
 //! anonymity threshold (`survey.min_group_size`) in `stats::series`; an owner reaches
 //! only their own services, an admin everything.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+};
 
 use super::{AppState, Counts};
 use crate::{
@@ -12,7 +15,7 @@ use crate::{
     },
     stats::{
         self, Metric, Nyttokalkyl,
-        aggregate::round_aggregates,
+        aggregate::{Aggregate, round_aggregates},
         series::{
             Combined, Figure, RoundFacts, RoundSeriesEntry, Trend, combine_latest, service_series,
         },
@@ -56,14 +59,14 @@ pub async fn service_results(
 }
 
 /// A round as the series reads it. A closed round keeps the delivered count taken at
-/// close (invitations are purged later); an open round's is counted now.
-async fn facts_of(state: &AppState, round: Round) -> Result<RoundFacts, Error> {
+/// close (invitations are purged later); an open round's is `delivered_now`.
+fn facts_of(round: Round, delivered_now: Option<u64>) -> Result<RoundFacts, Error> {
     let count = |n: i32| {
         u64::try_from(n).map_err(|_| Error::bug(format!("round {} has a count of {n}", round.id)))
     };
     let delivered = match round.delivered {
         Some(delivered) => count(delivered)?,
-        None => store::results::delivered_now(&state.db, round.id).await?,
+        None => delivered_now.unwrap_or(0),
     };
     Ok(RoundFacts {
         round_id: round.id,
@@ -76,47 +79,201 @@ async fn facts_of(state: &AppState, round: Round) -> Result<RoundFacts, Error> {
     })
 }
 
-async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults, Error> {
-    let mut rounds = Vec::new();
-    for round in store::rounds::of_service(&state.db, service.id).await? {
-        rounds.push(facts_of(state, round).await?);
+/// A round's id and its stored figures, shared with the cache.
+type RoundFigures = (i32, Arc<Vec<Aggregate>>);
+
+/// The stored figures of these rounds: from memory while the figures generation in the
+/// database is the one they were read at, else read (and kept).
+async fn figures_of(
+    state: &AppState,
+    round_ids: &[i32],
+    breakdown: Breakdown,
+) -> Result<Vec<RoundFigures>, Error> {
+    if round_ids.is_empty() {
+        return Ok(Vec::new());
     }
-    let ids: Vec<i32> = rounds.iter().map(|r| r.round_id).collect();
-    let aggregates = store::results::aggregates_of(&state.db, &ids).await?;
-    let (rounds, trends) = service_series(&rounds, &aggregates, min_group_size(state));
-    let survey = &state.settings.survey;
-    let nyttokalkyl = rounds
+    let generation = store::results::figures_generation(&state.db).await?;
+    let (mut found, missing) = state.figures.lookup(generation, round_ids, breakdown);
+    if !missing.is_empty() {
+        let mut read: BTreeMap<i32, Vec<Aggregate>> =
+            missing.iter().map(|id| (*id, Vec::new())).collect();
+        let whole_rounds_only = breakdown == Breakdown::WholeRounds;
+        for (round_id, aggregate) in
+            store::results::aggregates_of(&state.db, &missing, whole_rounds_only).await?
+        {
+            read.entry(round_id).or_default().push(aggregate);
+        }
+        let read: Vec<RoundFigures> = read
+            .into_iter()
+            .map(|(id, figures)| (id, Arc::new(figures)))
+            .collect();
+        state.figures.keep(generation, breakdown, &read);
+        found.extend(read);
+    }
+    Ok(found)
+}
+
+/// Closed rounds' figures kept in memory. They change only when a round's figures are
+/// replaced (a release, `recompute`), which moves the figures generation in the
+/// database: a lookup at another generation starts afresh, so figures replaced by
+/// another instance or the command line are never served stale.
+#[derive(Default)]
+pub struct FiguresCache {
+    kept: Mutex<KeptFigures>,
+}
+
+#[derive(Default)]
+struct KeptFigures {
+    generation: i64,
+    rounds: HashMap<(i32, Breakdown), Arc<Vec<Aggregate>>>,
+}
+
+/// Rounds kept at most (per breakdown); past it the memory starts afresh.
+const KEPT_ROUNDS: usize = 20_000;
+
+impl FiguresCache {
+    fn locked(&self) -> std::sync::MutexGuard<'_, KeptFigures> {
+        // A panic while holding the lock leaves at worst a partial map of correct entries.
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The figures kept of `round_ids` at `generation`, and the ids not kept.
+    fn lookup(
+        &self,
+        generation: i64,
+        round_ids: &[i32],
+        breakdown: Breakdown,
+    ) -> (Vec<RoundFigures>, Vec<i32>) {
+        let mut kept = self.locked();
+        if kept.generation != generation {
+            kept.rounds.clear();
+            kept.generation = generation;
+        }
+        let mut found = Vec::with_capacity(round_ids.len());
+        let mut missing = Vec::new();
+        for id in round_ids {
+            match kept.rounds.get(&(*id, breakdown)) {
+                Some(figures) => found.push((*id, figures.clone())),
+                None => missing.push(*id),
+            }
+        }
+        (found, missing)
+    }
+
+    fn keep(&self, generation: i64, breakdown: Breakdown, read: &[RoundFigures]) {
+        let mut kept = self.locked();
+        if kept.generation != generation {
+            return;
+        }
+        if kept.rounds.len() + read.len() > KEPT_ROUNDS {
+            kept.rounds.clear();
+        }
+        for (id, figures) in read {
+            kept.rounds.insert((*id, breakdown), figures.clone());
+        }
+    }
+}
+
+/// How much of each round a reader gets: figures per segment too (the results API's
+/// breakdowns), or only over whole rounds (charts and dashboard tables), which reads a
+/// fraction of the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Breakdown {
+    Segments,
+    WholeRounds,
+}
+
+async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults, Error> {
+    series_of_many(state, vec![service], Breakdown::Segments)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::bug("a service's results went missing"))
+}
+
+/// The series of several services, in three queries whatever their number (rounds,
+/// delivered counts of open rounds, figures).
+async fn series_of_many(
+    state: &AppState,
+    services: Vec<Service>,
+    breakdown: Breakdown,
+) -> Result<Vec<ServiceResults>, Error> {
+    let ids: Vec<i32> = services.iter().map(|s| s.id).collect();
+    let rounds = store::rounds::of_services(&state.db, &ids).await?;
+    let counting: Vec<i32> = rounds
         .iter()
-        .rev()
-        .find_map(|entry| match entry.figures.get(&Metric::Tidsvinst)? {
-            Figure::Shown(tidsvinst) => tidsvinst.mean,
-            Figure::TooFewAnswers => None,
+        .filter(|r| r.delivered.is_none())
+        .map(|r| r.id)
+        .collect();
+    let delivered = store::results::delivered_now_of(&state.db, &counting).await?;
+    let mut rounds_of: BTreeMap<i32, Vec<RoundFacts>> = BTreeMap::new();
+    for round in rounds {
+        let (service_id, delivered_now) = (round.service_id, delivered.get(&round.id).copied());
+        rounds_of
+            .entry(service_id)
+            .or_default()
+            .push(facts_of(round, delivered_now)?);
+    }
+    // Only rounds that released answers have figures.
+    let released: Vec<i32> = rounds_of
+        .values()
+        .flatten()
+        .filter(|r| r.closed && r.released.is_some_and(|n| n > 0))
+        .map(|r| r.round_id)
+        .collect();
+    let aggregates = figures_of(state, &released, breakdown).await?;
+    let mut aggregates_of: BTreeMap<i32, Vec<(i32, Aggregate)>> = BTreeMap::new();
+    let service_of_round: BTreeMap<i32, i32> = rounds_of
+        .iter()
+        .flat_map(|(service, rounds)| rounds.iter().map(|r| (r.round_id, *service)))
+        .collect();
+    for (round_id, figures) in aggregates {
+        if let Some(service) = service_of_round.get(&round_id) {
+            aggregates_of
+                .entry(*service)
+                .or_default()
+                .extend(figures.iter().map(|a| (round_id, a.clone())));
+        }
+    }
+    let survey = &state.settings.survey;
+    Ok(services
+        .into_iter()
+        .map(|service| {
+            let facts = rounds_of.remove(&service.id).unwrap_or_default();
+            let figures = aggregates_of.remove(&service.id).unwrap_or_default();
+            let (rounds, trends) = service_series(&facts, &figures, min_group_size(state));
+            let nyttokalkyl = rounds
+                .iter()
+                .rev()
+                .find_map(|entry| match entry.figures.get(&Metric::Tidsvinst)? {
+                    Figure::Shown(tidsvinst) => tidsvinst.mean,
+                    Figure::TooFewAnswers => None,
+                })
+                .map(|minutes| {
+                    stats::nyttokalkyl(
+                        minutes,
+                        survey.working_weeks,
+                        service.users_count.max(0) as u32,
+                        survey.hourly_cost_sek,
+                        service.annual_cost_sek as f64,
+                    )
+                });
+            ServiceResults {
+                service,
+                rounds,
+                trends,
+                nyttokalkyl,
+            }
         })
-        .map(|minutes| {
-            stats::nyttokalkyl(
-                minutes,
-                survey.working_weeks,
-                service.users_count.max(0) as u32,
-                survey.hourly_cost_sek,
-                service.annual_cost_sek as f64,
-            )
-        });
-    Ok(ServiceResults {
-        service,
-        rounds,
-        trends,
-        nyttokalkyl,
-    })
+        .collect())
 }
 
 pub(crate) async fn group_of(
     state: &AppState,
     filter: ServiceFilter,
+    breakdown: Breakdown,
 ) -> Result<GroupResults, Error> {
-    let mut services = Vec::new();
-    for service in store::catalogue::every_service(&state.db, &filter).await? {
-        services.push(series_of(state, service).await?);
-    }
+    let services = store::catalogue::every_service(&state.db, &filter).await?;
+    let services = series_of_many(state, services, breakdown).await?;
     Ok(GroupResults {
         combined: combine_latest(
             services.iter().map(|s| s.rounds.as_slice()),
@@ -132,6 +289,7 @@ pub async fn owner_results(
     state: &AppState,
     actor: &Actor,
     owner_id: i32,
+    breakdown: Breakdown,
 ) -> Result<GroupResults, Error> {
     store::catalogue::get_owner(&state.db, owner_id).await?;
     if actor.owner_scope().is_some_and(|mine| mine != owner_id) {
@@ -145,6 +303,7 @@ pub async fn owner_results(
             owner_id: Some(owner_id),
             ..ServiceFilter::default()
         },
+        breakdown,
     )
     .await
 }
@@ -163,6 +322,7 @@ pub async fn department_results(
             department_id: Some(department_id),
             ..ServiceFilter::default()
         },
+        Breakdown::Segments,
     )
     .await
 }

@@ -177,7 +177,7 @@ async fn service_history(
     let Some(round) = store::rounds::last_released(db, service_id).await? else {
         return Ok(None);
     };
-    let sus_sd = store::results::aggregates_of(db, &[round.id])
+    let sus_sd = store::results::aggregates_of(db, &[round.id], true)
         .await?
         .into_iter()
         .find(|(_, a)| a.metric == Metric::Sus && a.segment == SegmentKey::All)

@@ -527,8 +527,8 @@ async fn owner_view(
             title,
             owner => owner.owner.name.clone(),
             services => service_rows(&owner.group.services, lang, state.settings.survey.min_group_size),
+            sparklines => owner.sparklines.iter().map(|(id, c)| (id.to_string(), inline_svg(c))).collect::<std::collections::BTreeMap<_, _>>(),
             headers => metric_headers(lang),
-            charts => owner.charts.iter().map(|c| chart_view(c, lang)).collect::<Vec<_>>(),
             min_group => state.settings.survey.min_group_size,
             ..session_context(actor, secret, lang)
         },
@@ -711,19 +711,15 @@ fn figure_cell(entry: &RoundSeriesEntry, metric: Metric, lang: Language, min_gro
         return too_few(lang);
     }
     match entry.figures.get(&metric) {
-        Some(Figure::Shown(aggregate)) => {
-            let value = if metric == Metric::Tidsvinst {
-                aggregate.median.or(aggregate.mean)
-            } else {
-                aggregate.mean
-            };
-            Cell {
-                text: value.map_or_else(|| "–".into(), |v| number(v, 1, lang)),
-                arrow: None,
-                arrow_text: None,
-                withheld: false,
-            }
-        }
+        // The mean, as the charts and the nyttokalkyl use it (tidsvinst too).
+        Some(Figure::Shown(aggregate)) => Cell {
+            text: aggregate
+                .mean
+                .map_or_else(|| "–".into(), |v| number(v, 1, lang)),
+            arrow: None,
+            arrow_text: None,
+            withheld: false,
+        },
         Some(Figure::TooFewAnswers) => too_few(lang),
         None => blank(),
     }
@@ -785,6 +781,7 @@ fn service_rows(services: &[ServiceResults], lang: Language, min_group: u32) -> 
             let latest = results.rounds.iter().rev().find(|e| e.round.closed);
             let open = results.rounds.iter().rev().find(|e| !e.round.closed);
             context! {
+                id => results.service.id.to_string(),
                 name => results.service.name.clone(),
                 href => format!("/dashboard/services/{}{}", results.service.id, lang_query(lang)),
                 period => latest.map(|e| e.round.period.clone()),
@@ -847,23 +844,28 @@ fn chart_view(chart: &InlineChart, lang: Language) -> Value {
     let rows: Vec<Value> = chart
         .rows
         .iter()
-        .map(|row| {
-            let (value, band) = point_text(&row.point, lang);
-            context! { service => row.service.clone(), period => row.point.label.clone(), value, band }
+        .map(|point| {
+            let (value, band) = point_text(point, lang);
+            context! { period => point.label.clone(), value, band }
         })
         .collect();
     context! {
         id => chart.id.clone(),
         title => chart.title.clone(),
-        svg => Value::from_safe_string(strip_xml_declaration(&chart.svg).to_owned()),
-        grouped => chart.rows.iter().any(|r| r.service.is_some()),
+        svg => inline_svg(chart),
         rows,
     }
 }
 
-/// Inline SVG in HTML takes the `<svg>` element only.
-fn strip_xml_declaration(svg: &str) -> &str {
-    svg.find("<svg").map_or(svg, |start| &svg[start..])
+/// The chart's `<svg>` element, to place in the page as it is (it is our own markup:
+/// every text in it was escaped when it was drawn).
+fn inline_svg(chart: &InlineChart) -> Value {
+    let svg = &chart.svg;
+    Value::from_safe_string(
+        svg.find("<svg")
+            .map_or(svg.as_str(), |start| &svg[start..])
+            .to_owned(),
+    )
 }
 
 #[handler]

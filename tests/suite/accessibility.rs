@@ -266,3 +266,106 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
     }
     Ok(())
 }
+
+/// The session cookie a sign-in response sets.
+fn session_cookie(response: &reqwest::Response) -> Result<String, String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("np_session="))
+        .and_then(|rest| rest.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| "the sign-in set no session cookie".to_owned())
+}
+
+/// WCAG 2.1 AA check of the owner dashboard: the sign-in page (and its error state
+/// after an empty submit), the page a sign-in link opens, an objektägare's services and
+/// a service page with its tables and inline charts, and Kommunledningskontoret's
+/// overview and one owner's page; Swedish and English, desktop and 320 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_pages_meet_wcag_2_1_aa() -> TestResult {
+    use crate::dashboard::{SIX_FORMS, ask_for_link, new_browser, spawn, use_link, wait_for_links};
+    let (app, sink) = spawn(nyttopuls::usecases::Clock::system(), |_| {}).await;
+    let (service, owner, _) =
+        crate::results::closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, true).await;
+    let added = Command::new(env!("CARGO_BIN_EXE_nyttopuls"))
+        .args([
+            "admin",
+            "add",
+            "klk@x.se",
+            "--name",
+            "Kommunledningskontoret",
+        ])
+        .env("NYTTOPULS__DATABASE__URL", &app.database_url)
+        .env("NYTTOPULS__SURVEY__ANSWER_KEY_FILE", &app.answer_key_file)
+        .current_dir(app.tempdir.path())
+        .output()?;
+    assert!(added.status.success(), "{added:?}");
+    let browser = new_browser();
+    for address in ["agare.ekonomi@x.se", "klk@x.se", "agare.ekonomi@x.se"] {
+        ask_for_link(&app, &browser, address).await;
+    }
+    let links = wait_for_links(&sink, 3).await;
+    let link_of = |address: &str| {
+        links
+            .iter()
+            .filter(|(to, _)| to == address)
+            .map(|(_, path)| path.clone())
+            .collect::<Vec<_>>()
+    };
+    let owner_links = link_of("agare.ekonomi@x.se");
+    let owner_session = session_cookie(&use_link(&app, &new_browser(), &owner_links[0]).await)?;
+    let admin_session =
+        session_cookie(&use_link(&app, &new_browser(), &link_of("klk@x.se")[0]).await)?;
+    let unused_link = app.url(&owner_links[1]);
+
+    let base = app.address.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        for viewport in ["1280x800", "320x568"] {
+            for lang in ["sv", "en"] {
+                let at = |path: &str| format!("{base}{path}?lang={lang}");
+                let mut public = vec!["--viewport".to_owned(), viewport.to_owned()];
+                public.extend([
+                    at("/dashboard/login"),
+                    "--submit-empty".to_owned(),
+                    at("/dashboard/login"),
+                    format!("{unused_link}?lang={lang}"),
+                ]);
+                run_check(public)?;
+                let mut owner_pages = vec![
+                    "--viewport".to_owned(),
+                    viewport.to_owned(),
+                    "--cookie".to_owned(),
+                    format!("np_session={owner_session}@/dashboard"),
+                ];
+                if let Ok(dir) = std::env::var("A11Y_SCREENSHOTS") {
+                    owner_pages.extend([
+                        "--screenshots".to_owned(),
+                        format!("{dir}/dashboard-{viewport}-{lang}"),
+                    ]);
+                }
+                owner_pages.extend([
+                    at("/dashboard"),
+                    at(&format!("/dashboard/services/{service}")),
+                ]);
+                run_check(owner_pages)?;
+                run_check(vec![
+                    "--viewport".to_owned(),
+                    viewport.to_owned(),
+                    "--cookie".to_owned(),
+                    format!("np_session={admin_session}@/dashboard"),
+                    at("/dashboard"),
+                    at(&format!("/dashboard/owners/{owner}")),
+                ])?;
+            }
+        }
+        Ok::<(), String>(())
+    })
+    .await?;
+    if let Err(report) = checked {
+        panic!("{report}");
+    }
+    Ok(())
+}

@@ -17,7 +17,7 @@ use crate::results::{ALL_THREES, closed_round};
 use crate::survey_loop::{COMPLETE_ANSWER, count, emails, send_through};
 
 /// A browser: keeps cookies, does not follow redirects (the tests look at them).
-fn new_browser() -> Client {
+pub(crate) fn new_browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -26,7 +26,7 @@ fn new_browser() -> Client {
         .unwrap()
 }
 
-async fn spawn(
+pub(crate) async fn spawn(
     clock: Clock,
     configure: impl FnOnce(&mut nyttopuls::config::Settings),
 ) -> (TestApp, MailSink) {
@@ -41,7 +41,7 @@ async fn spawn(
 }
 
 /// The value of `name="{field}"` in a page's form.
-fn hidden(html: &str, field: &str) -> String {
+pub(crate) fn hidden(html: &str, field: &str) -> String {
     let marker = format!("name=\"{field}\" value=\"");
     let start = html
         .find(&marker)
@@ -51,7 +51,11 @@ fn hidden(html: &str, field: &str) -> String {
 }
 
 /// Fills in the sign-in form with `address`, as a browser would; the response.
-async fn ask_for_link(app: &TestApp, browser: &Client, address: &str) -> (StatusCode, String) {
+pub(crate) async fn ask_for_link(
+    app: &TestApp,
+    browser: &Client,
+    address: &str,
+) -> (StatusCode, String) {
     let form = browser
         .get(app.url("/dashboard/login"))
         .send()
@@ -87,7 +91,7 @@ fn sign_in_links(sink: &MailSink) -> Vec<(String, String)> {
 }
 
 /// Waits (the email is sent after the form has answered) for `expected` sign-in emails.
-async fn wait_for_links(sink: &MailSink, expected: usize) -> Vec<(String, String)> {
+pub(crate) async fn wait_for_links(sink: &MailSink, expected: usize) -> Vec<(String, String)> {
     for _ in 0..100 {
         let links = sign_in_links(sink);
         if links.len() >= expected {
@@ -102,7 +106,7 @@ async fn wait_for_links(sink: &MailSink, expected: usize) -> Vec<(String, String
 }
 
 /// Opens the link's page and presses its button; the response to the press.
-async fn use_link(app: &TestApp, browser: &Client, path: &str) -> reqwest::Response {
+pub(crate) async fn use_link(app: &TestApp, browser: &Client, path: &str) -> reqwest::Response {
     let page = browser.get(app.url(path)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let token = hidden(&page.text().await.unwrap(), "form_token");
@@ -121,7 +125,7 @@ async fn get(app: &TestApp, browser: &Client, path: &str) -> (StatusCode, String
 
 /// Five answers scoring SUS 82.5 and one scoring 50, of 8 invited: SUS mean
 /// (5 × 82.5 + 50) / 6 = 77.08…, response rate 6/8 = 75 %.
-const SIX_FORMS: [&str; 6] = [
+pub(crate) const SIX_FORMS: [&str; 6] = [
     COMPLETE_ANSWER,
     COMPLETE_ANSWER,
     COMPLETE_ANSWER,

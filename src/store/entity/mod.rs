@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod audit_entry;
 pub mod department;
 pub mod enums;
+pub mod generation;
 pub mod invitation;
 pub mod invitation_token;
 pub mod job_lease;
