@@ -95,7 +95,11 @@ impl Scheduler {
                 run_logged(&catch_up, job).await;
             }
         });
-        tokio::spawn(follow_programme_changes(Arc::downgrade(&scheduler), state));
+        tokio::spawn(follow_programme_changes(
+            Arc::downgrade(&scheduler),
+            state.clone(),
+        ));
+        tokio::spawn(render_after_closes(Arc::downgrade(&scheduler), state));
         Ok(scheduler)
     }
 
@@ -141,6 +145,22 @@ async fn follow_programme_changes(scheduler: Weak<Scheduler>, state: AppState) {
         if let Err(error) = scheduler.sync_programmes(&state).await {
             tracing::error!(%error, "could not update programme schedules");
         }
+    }
+}
+
+/// How long after a round closes the charts are rendered: rounds closing together (the
+/// nightly `close_rounds`) share one rendering.
+const RENDER_AFTER_CLOSE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `render_charts` shortly after rounds close here, until the scheduler is dropped.
+async fn render_after_closes(scheduler: Weak<Scheduler>, state: AppState) {
+    loop {
+        state.rounds_closed.notified().await;
+        tokio::time::sleep(RENDER_AFTER_CLOSE).await;
+        if scheduler.upgrade().is_none() {
+            return;
+        }
+        run_logged(&state, JobName::RenderCharts).await;
     }
 }
 

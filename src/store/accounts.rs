@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Stockholm;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
@@ -189,47 +189,81 @@ pub async fn actor_for_token(
     let Some(token) = ApiToken::parse(presented) else {
         return Ok(None);
     };
-    let Some(row) = api_token::Entity::find()
+    // The token and its account in one query: this runs on every API request.
+    type Row = (
+        i32,
+        String,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<NaiveDate>,
+        i32,
+        String,
+        Option<i32>,
+    );
+    let found: Option<Row> = api_token::Entity::find()
+        .select_only()
+        .column_as(api_token::Column::Id, "token_id")
+        .column_as(api_token::Column::SecretHash, "secret_hash")
+        .column_as(api_token::Column::RevokedAt, "revoked_at")
+        .column_as(api_token::Column::ExpiresAt, "expires_at")
+        .column_as(api_token::Column::LastUsedOn, "last_used_on")
+        .column_as(account::Column::Id, "account_id")
+        .column_as(account::Column::Role, "role")
+        .column_as(account::Column::OwnerId, "owner_id")
+        .join(
+            JoinType::InnerJoin,
+            super::join_on::<api_token::Entity, account::Entity>(
+                api_token::Column::AccountId,
+                account::Column::Id,
+            ),
+        )
         .filter(api_token::Column::Selector.eq(token.selector.as_str()))
+        .into_tuple()
         .one(db)
         .await
-        .map_err(db_error)?
+        .map_err(db_error)?;
+    let Some((
+        token_id,
+        secret_hash,
+        revoked_at,
+        expires_at,
+        last_used_on,
+        account_id,
+        role,
+        owner_id,
+    )) = found
     else {
         return Ok(None);
     };
-    if !token.matches(&row.secret_hash)
-        || !token_is_usable(row.revoked_at.is_some(), row.expires_at, now)
-    {
+    if !token.matches(&secret_hash) || !token_is_usable(revoked_at.is_some(), expires_at, now) {
         return Ok(None);
     }
-    let Some(account) = account::Entity::find_by_id(row.account_id)
-        .one(db)
-        .await
-        .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    let Some(role) = role_of(&account) else {
+    let Some(role_of_account) = parse_role(&role, owner_id) else {
         return Ok(None);
     };
     let today = stockholm_day(now);
-    if row.last_used_on != Some(today) {
+    if last_used_on != Some(today) {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedOn, Expr::value(today))
-            .filter(api_token::Column::Id.eq(row.id))
+            .filter(api_token::Column::Id.eq(token_id))
             .exec(db)
             .await
             .map_err(db_error)?;
     }
     Ok(Some(Actor {
-        account_id: Some(account.id),
-        role,
-        label: format!("token:{} ({})", row.id, account.role),
+        account_id: Some(account_id),
+        role: role_of_account,
+        label: format!("token:{token_id} ({role})"),
     }))
 }
 
 pub(super) fn role_of(account: &account::Model) -> Option<Role> {
-    match (account.role.as_str(), account.owner_id) {
+    parse_role(&account.role, account.owner_id)
+}
+
+/// An account's role as stored; `None` for one that makes no sense (no actor).
+pub(super) fn parse_role(role: &str, owner_id: Option<i32>) -> Option<Role> {
+    match (role, owner_id) {
         ("admin", _) => Some(Role::Admin),
         ("owner", Some(owner_id)) => Some(Role::Owner { owner_id }),
         _ => None,

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    QueryFilter, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -161,16 +161,33 @@ pub async fn session_actor(
     session_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Actor>, Error> {
-    let Some(session) = session::Entity::find()
+    // The session and its account in one query: this runs on every dashboard page.
+    let found: Option<(i32, i32, String, Option<i32>)> = session::Entity::find()
+        .select_only()
+        .column_as(session::Column::Id, "session_id")
+        .column_as(account::Column::Id, "account_id")
+        .column_as(account::Column::Role, "role")
+        .column_as(account::Column::OwnerId, "owner_id")
+        .join(
+            JoinType::InnerJoin,
+            super::join_on::<session::Entity, account::Entity>(
+                session::Column::AccountId,
+                account::Column::Id,
+            ),
+        )
         .filter(session::Column::TokenHash.eq(session_hash))
         .filter(session::Column::ExpiresAt.gt(now))
+        .into_tuple()
         .one(db)
         .await
-        .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    actor_of(db, session.account_id, session.id).await
+        .map_err(db_error)?;
+    Ok(found.and_then(|(session_id, account_id, role, owner_id)| {
+        Some(Actor {
+            account_id: Some(account_id),
+            role: accounts::parse_role(&role, owner_id)?,
+            label: format!("session:{session_id} ({role})"),
+        })
+    }))
 }
 
 /// Ends the session with this hash (signing out); ending an ended one changes nothing.

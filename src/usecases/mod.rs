@@ -54,6 +54,8 @@ pub struct AppState {
     pub instance_id: String,
     /// Signalled when a programme is created or changed, so its timer follows.
     pub programmes_changed: Arc<tokio::sync::Notify>,
+    /// Signalled when a round has closed, so the scheduler renders the charts again.
+    pub rounds_closed: Arc<tokio::sync::Notify>,
     /// Stores answers in batches (group commit).
     pub answers: AnswerWriter,
     /// Looks up personal links in batches (one query per batch).
@@ -108,6 +110,7 @@ impl AppState {
                 std::process::id()
             ),
             programmes_changed: Arc::default(),
+            rounds_closed: Arc::default(),
         })
     }
 

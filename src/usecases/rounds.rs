@@ -324,6 +324,7 @@ async fn close_and_release(
     .await?;
     if released.is_some() {
         super::empty_log(&state.db).await?;
+        state.rounds_closed.notify_one();
     }
     Ok(released)
 }

@@ -439,3 +439,23 @@ async fn charts_are_served_with_etags_and_written_once_by_the_job() {
         (&json!(0), &json!(21))
     );
 }
+
+#[tokio::test]
+async fn charts_are_rendered_again_soon_after_a_round_closes() {
+    let (app, sink) = spawn_with_sink(|settings| settings.scheduler.enabled = true).await;
+    let forms = [COMPLETE_ANSWER; 5];
+    closed_round(&app, &sink, "efter-stangning", 5, &forms, true).await;
+    let chart = app
+        .tempdir
+        .path()
+        .join("charts/services/efter-stangning/sus.svg");
+    for _ in 0..100 {
+        if chart.exists() {
+            let svg = std::fs::read_to_string(&chart).unwrap();
+            assert!(svg.contains("Tjänst efter-stangning"), "{svg}");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no chart at {} 10 s after the close", chart.display());
+}
