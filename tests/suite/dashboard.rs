@@ -461,3 +461,110 @@ async fn kommunledningskontoret_sees_every_owner_and_secure_cookies_behind_https
         "{cookie}"
     );
 }
+
+/// A SUS of 100 (odd items 5, even items 1).
+const BEST: &str = "sus1=5&sus2=1&sus3=5&sus4=1&sus5=5&sus6=1&sus7=5&sus8=1&sus9=5&sus10=1\
+&nytta1=7&nytta2=7&nytta3=7&tid=60&kommentar=Utm%C3%A4rkt";
+
+/// Answers `forms` (one per person, in order) in the service's newest round, closes it.
+async fn answer_and_close(app: &TestApp, sink: &MailSink, slug: &str, forms: &[&str]) {
+    crate::survey_loop::run_job(app, "dispatch_outbox").await;
+    let mail = emails(sink);
+    for (i, form) in forms.iter().enumerate() {
+        let token = crate::survey_loop::email_to(&mail, &format!("{slug}{i}@x.se")).token();
+        assert_eq!(
+            crate::survey_loop::answer(app, &token, form).await.0,
+            StatusCode::OK
+        );
+    }
+    let open = crate::survey_loop::rounds(app, "status=open").await;
+    let round = open[0]["id"].as_i64().unwrap();
+    let closed = app
+        .post_json(
+            &format!("/api/v1/rounds/{round}/close"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(closed.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_significant_change_gets_an_arrow() {
+    let clock = Clock::manual(Utc::now());
+    let (app, sink) = spawn(clock.clone(), |_| {}).await;
+    let owner = crate::common::id_of(
+        &app.create(
+            "/api/v1/owners",
+            serde_json::json!({"name": "Ägare", "email": "agare@x.se"}),
+        )
+        .await,
+    );
+    let service = crate::common::id_of(
+        &app.create(
+            "/api/v1/services",
+            serde_json::json!({"name": "Lönesystemet", "slug": "lon", "owner_id": owner}),
+        )
+        .await,
+    );
+    for i in 0..5 {
+        app.create(
+            "/api/v1/respondents",
+            serde_json::json!({"email": format!("lon{i}@x.se"), "name": format!("Person {i}"),
+                               "services": ["lon"]}),
+        )
+        .await;
+    }
+    let programme = crate::survey_loop::create_programme(
+        &app,
+        serde_json::json!({"name": "Kvartal", "schedule": "0 0 8 1 */3 *", "service_ids": [service]}),
+    )
+    .await;
+    // Round 1: SUS 50, 50, 50, 50, 82.5 (mean 56.5, SD 14.5). Round 2: 100 × 4 and 82.5
+    // (mean 96.5, SD 7.8). Welch: t = 40 / √(14.5²/5 + 7.8²/5) = 5.4 on about 6 df,
+    // p ≈ 0.002: significant, up.
+    crate::survey_loop::run_programme(&app, programme).await;
+    answer_and_close(
+        &app,
+        &sink,
+        "lon",
+        &[
+            ALL_THREES,
+            ALL_THREES,
+            ALL_THREES,
+            ALL_THREES,
+            COMPLETE_ANSWER,
+        ],
+    )
+    .await;
+    clock.advance(chrono::Duration::days(92));
+    crate::survey_loop::run_programme(&app, programme).await;
+    answer_and_close(
+        &app,
+        &sink,
+        "lon",
+        &[BEST, BEST, BEST, BEST, COMPLETE_ANSWER],
+    )
+    .await;
+
+    let browser = new_browser();
+    ask_for_link(&app, &browser, "agare@x.se").await;
+    let links = wait_for_links(&sink, 1).await;
+    use_link(&app, &browser, &links[0].1).await;
+    let (status, home) = get(&app, &browser, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("96,5"), "{home}");
+    assert!(home.contains("arrow up"), "SUS rose significantly: {home}");
+    assert!(
+        home.contains("ökat med 40,0 sedan förra omgången (p = 0,00"),
+        "{home}"
+    );
+    // Nyttoindex (mean 55.6 → 95.6) and tidsvinst (−18 → 54 minutes) rose as clearly;
+    // NPS is not asked by this questionnaire, so it has no figure and no arrow.
+    assert_eq!(home.matches("arrow up").count(), 3, "{home}");
+    assert!(!home.contains("arrow down"));
+    let (_, english) = get(&app, &browser, "/dashboard?lang=en").await;
+    assert!(
+        english.contains("up 40.0 since the round before"),
+        "{english}"
+    );
+}
