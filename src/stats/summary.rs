@@ -152,7 +152,7 @@ pub fn nps(values: &[i64]) -> Option<Nps> {
 }
 
 /// The time saved by a service, valued against its cost.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Nyttokalkyl {
     pub annual_hours: f64,
     pub value_sek: f64,
