@@ -57,6 +57,22 @@ enum Command {
     /// Draw every active service's charts into `charts.dir` now (what the
     /// `render_charts` job does); unchanged charts are not rewritten.
     RenderCharts,
+    /// Write the nyttoanalys of a period to files (generating and storing it if needed).
+    Report {
+        /// `2026-Q4` (a quarter) or `2026` (a year); default: the last quarter that has
+        /// ended.
+        #[arg(long)]
+        period: Option<String>,
+        /// The formats to write; default: all four.
+        #[arg(long = "format", value_enum)]
+        formats: Vec<ReportFormat>,
+        /// The folder to write `nyttoanalys-PERIOD.FORMAT` into (created if missing).
+        #[arg(long, default_value = "reports")]
+        dir: PathBuf,
+        /// Generate the report again from the figures stored now.
+        #[arg(long)]
+        regenerate: bool,
+    },
     /// Kommunledningskontoret's dashboard accounts.
     Admin {
         #[command(subcommand)]
@@ -123,6 +139,18 @@ enum TokenCommand {
         /// The token's id, as shown by `token list`.
         id: i32,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// The analysis as JSON (the stored form).
+    Json,
+    /// One standalone, printable page.
+    Html,
+    /// The ranked services for Swedish Excel.
+    Csv,
+    /// A workbook: overview, groups, proposals, one sheet per förvaltning.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -272,6 +300,50 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             announce(&app);
             app.run_until(shutdown_signal()).await?;
+        }
+        Command::Report {
+            period,
+            formats,
+            dir,
+            regenerate,
+        } => {
+            let state = AppState::connect(settings, Clock::system()).await?;
+            let period = match period {
+                Some(raw) => nyttopuls::usecases::reports::parse_period(&raw)?,
+                None => nyttopuls::domain::ReportPeriod::last_ended_quarter(state.clock.now()),
+            };
+            let report = nyttopuls::usecases::reports::nyttoanalys_of(
+                &state,
+                &Actor::cli(),
+                period,
+                regenerate,
+            )
+            .await?
+            .report;
+            let formats = if formats.is_empty() {
+                vec![
+                    ReportFormat::Json,
+                    ReportFormat::Html,
+                    ReportFormat::Csv,
+                    ReportFormat::Xlsx,
+                ]
+            } else {
+                formats
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for format in formats {
+                let (extension, bytes) = match format {
+                    ReportFormat::Json => ("json", serde_json::to_vec_pretty(&report)?),
+                    ReportFormat::Html => ("html", nyttopuls::reports::html(&report)?.into_bytes()),
+                    ReportFormat::Csv => ("csv", nyttopuls::reports::csv(&report)?),
+                    ReportFormat::Xlsx => ("xlsx", nyttopuls::reports::xlsx(&report)?),
+                };
+                let path = dir.join(format!("nyttoanalys-{}.{extension}", report.period));
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("{}", path.display());
+            }
         }
         Command::Admin {
             command: AdminCommand::Add { email, name },

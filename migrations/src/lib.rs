@@ -11,6 +11,7 @@ mod m20261130_000020_seal_answers;
 mod m20261130_000030_round_aggregates;
 mod m20261201_000040_dashboard_sign_in;
 mod m20261201_000050_figures_generation;
+mod m20261201_000060_reports;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_round_aggregates::Migration),
             Box::new(m20261201_000040_dashboard_sign_in::Migration),
             Box::new(m20261201_000050_figures_generation::Migration),
+            Box::new(m20261201_000060_reports::Migration),
         ]
     }
 }

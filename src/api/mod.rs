@@ -10,6 +10,7 @@ mod dto;
 pub mod error;
 mod jobs;
 mod paging;
+mod reports;
 pub mod respondents;
 mod results;
 mod surveys;
@@ -31,6 +32,8 @@ pub enum ApiTags {
     Surveys,
     /// Scores per service, objektägare and förvaltning, and comments
     Results,
+    /// The nyttoanalys for Kommunledningskontoret
+    Reports,
     /// Running scheduled jobs on demand
     Jobs,
     /// Who changed what, when
@@ -44,6 +47,7 @@ type Apis = (
     respondents::RespondentsApi,
     surveys::SurveyApi,
     results::ResultsApi,
+    reports::ReportsApi,
     jobs::JobsApi,
     audit::AuditApi,
     tokens::TokensApi,
@@ -56,6 +60,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             respondents::RespondentsApi,
             surveys::SurveyApi,
             results::ResultsApi,
+            reports::ReportsApi,
             jobs::JobsApi,
             audit::AuditApi,
             tokens::TokensApi,

@@ -24,7 +24,7 @@ pub use actor::{Actor, Role};
 pub use catalogue::{Department, NewService, Owner, Service, ServiceFilter};
 pub use email::Email;
 pub use error::{Error, FieldProblem};
-pub use period::PeriodKind;
+pub use period::{PeriodKind, ReportPeriod};
 pub use respondent::{Language, NewRespondent, Respondent, RespondentKind};
 pub use schedule::CronSchedule;
 pub use slug::Slug;

@@ -60,6 +60,124 @@ impl fmt::Display for PeriodKind {
     }
 }
 
+/// The period a nyttoanalys covers: a quarter (`2026-Q4`, the default) or a year
+/// (`2026`). A round belongs to it when the round opened within it (Stockholm time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReportPeriod {
+    Quarter { year: i32, quarter: u32 },
+    Year { year: i32 },
+}
+
+impl ReportPeriod {
+    /// The quarter containing `moment`.
+    pub fn quarter_of(moment: DateTime<Utc>) -> Self {
+        let local = moment.with_timezone(&Stockholm);
+        Self::Quarter {
+            year: local.year(),
+            quarter: (local.month() - 1) / 3 + 1,
+        }
+    }
+
+    /// The last quarter that has ended at `moment`.
+    pub fn last_ended_quarter(moment: DateTime<Utc>) -> Self {
+        Self::quarter_of(moment).previous()
+    }
+
+    pub fn previous(self) -> Self {
+        match self {
+            Self::Quarter { year, quarter: 1 } => Self::Quarter {
+                year: year - 1,
+                quarter: 4,
+            },
+            Self::Quarter { year, quarter } => Self::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
+            Self::Year { year } => Self::Year { year: year - 1 },
+        }
+    }
+
+    pub fn key(self) -> String {
+        match self {
+            Self::Quarter { year, quarter } => format!("{year}-Q{quarter}"),
+            Self::Year { year } => format!("{year}"),
+        }
+    }
+
+    /// From its first moment up to (not including) the first moment after it.
+    pub fn range(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let (year, first_month, months) = match self {
+            Self::Quarter { year, quarter } => (year, (quarter - 1) * 3 + 1, 3),
+            Self::Year { year } => (year, 1, 12),
+        };
+        let start = local_midnight(year, first_month);
+        let end_month = first_month + months;
+        let end = if end_month > 12 {
+            local_midnight(year + 1, end_month - 12)
+        } else {
+            local_midnight(year, end_month)
+        };
+        (start, end)
+    }
+
+    /// Whether the period has ended at `moment`.
+    pub fn has_ended(self, moment: DateTime<Utc>) -> bool {
+        self.range().1 <= moment
+    }
+}
+
+/// Midnight starting the first day of `month` in Stockholm, as UTC.
+fn local_midnight(year: i32, month: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Stockholm
+        .with_ymd_and_hms(year, month, 1, 0, 0, 0)
+        .earliest()
+        .map_or_else(
+            // Midnight on the first of a month is never skipped in Stockholm; keep the
+            // UTC midnight if a rule change ever made it so.
+            || {
+                chrono::Utc
+                    .with_ymd_and_hms(year, month, 1, 0, 0, 0)
+                    .unwrap()
+            },
+            |local| local.with_timezone(&Utc),
+        )
+}
+
+impl FromStr for ReportPeriod {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let wrong = || {
+            format!(
+                "`{raw}` is not a period: write a quarter such as 2026-Q4, or a year such as 2026"
+            )
+        };
+        let year_of = |text: &str| {
+            text.parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2200).contains(y) && text.len() == 4)
+                .ok_or_else(wrong)
+        };
+        match raw.trim().split_once("-Q") {
+            Some((year, quarter)) => {
+                let quarter = quarter
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|q| (1..=4).contains(q) && quarter.len() == 1)
+                    .ok_or_else(wrong)?;
+                Ok(Self::Quarter {
+                    year: year_of(year)?,
+                    quarter,
+                })
+            }
+            None => Ok(Self::Year {
+                year: year_of(raw.trim())?,
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +192,30 @@ mod tests {
         assert_eq!(PeriodKind::Quarter.key_at(november), "2026-Q4");
         assert_eq!(PeriodKind::Half.key_at(november), "2026-H2");
         assert_eq!(PeriodKind::Year.key_at(november), "2026");
+    }
+
+    #[test]
+    fn report_periods_parse_and_span_their_stockholm_months() {
+        let q4: ReportPeriod = "2026-Q4".parse().unwrap();
+        assert_eq!(q4.key(), "2026-Q4");
+        let (start, end) = q4.range();
+        // CEST ends in October: 1 October is UTC+2, 1 January UTC+1.
+        assert_eq!(start.to_rfc3339(), "2026-09-30T22:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2026-12-31T23:00:00+00:00");
+        assert_eq!(q4.previous().key(), "2026-Q3");
+        assert_eq!(
+            "2027-Q1".parse::<ReportPeriod>().unwrap().previous().key(),
+            "2026-Q4"
+        );
+        let year: ReportPeriod = "2026".parse().unwrap();
+        assert_eq!(year.range().1, end);
+        for wrong in [
+            "2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "Q4", "", "2026-Q44",
+        ] {
+            assert!(wrong.parse::<ReportPeriod>().is_err(), "{wrong}");
+        }
+        let november = "2026-11-29T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(ReportPeriod::last_ended_quarter(november).key(), "2026-Q3");
+        assert!(!q4.has_ended(november) && q4.previous().has_ended(november));
     }
 }

@@ -132,6 +132,7 @@ pub struct ChangeLine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
+    #[serde(rename = "sus_below_50")]
     SusBelow50,
     SusDrop,
     NyttoindexDrop,
@@ -140,6 +141,14 @@ pub enum Flag {
 }
 
 impl Flag {
+    pub const ALL: [Self; 5] = [
+        Self::SusBelow50,
+        Self::SusDrop,
+        Self::NyttoindexDrop,
+        Self::LowResponseRate,
+        Self::BenefitBelowCost,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SusBelow50 => "sus_below_50",

@@ -89,6 +89,16 @@ pub async fn list_departments(
     super::fetch_page(db, query, page).await
 }
 
+/// Every förvaltning, in name order.
+pub async fn every_department(db: &impl ConnectionTrait) -> Result<Vec<Department>, Error> {
+    let rows = department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 pub async fn get_department(db: &impl ConnectionTrait, id: i32) -> Result<Department, Error> {
     super::fetch_by_id::<department::Entity, _>(db, "department", id).await
 }

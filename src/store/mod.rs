@@ -11,6 +11,7 @@ pub mod leases;
 pub mod outbox;
 pub mod programmes;
 pub mod questionnaires;
+pub mod reports;
 pub mod respondents;
 pub mod results;
 pub mod rounds;

@@ -18,6 +18,7 @@ mod link_lookup;
 pub mod operations;
 pub mod programmes;
 pub mod reminders;
+pub mod reports;
 pub mod respondents;
 pub mod results;
 pub mod retention;

@@ -3,6 +3,7 @@
 //! anonymity threshold (`survey.min_group_size`) in `stats::series`; an owner reaches
 //! only their own services, an admin everything.
 
+use chrono::{DateTime, Utc};
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
@@ -184,21 +185,26 @@ pub enum Breakdown {
 }
 
 async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults, Error> {
-    series_of_many(state, vec![service], Breakdown::Segments)
+    series_of_many(state, vec![service], Breakdown::Segments, None)
         .await?
         .pop()
         .ok_or_else(|| Error::bug("a service's results went missing"))
 }
 
 /// The series of several services, in three queries whatever their number (rounds,
-/// delivered counts of open rounds, figures).
-async fn series_of_many(
+/// delivered counts of open rounds, figures); with `opened_before`, only the rounds that
+/// opened before then (a past period's view).
+pub(crate) async fn series_of_many(
     state: &AppState,
     services: Vec<Service>,
     breakdown: Breakdown,
+    opened_before: Option<DateTime<Utc>>,
 ) -> Result<Vec<ServiceResults>, Error> {
     let ids: Vec<i32> = services.iter().map(|s| s.id).collect();
-    let rounds = store::rounds::of_services(&state.db, &ids).await?;
+    let mut rounds = store::rounds::of_services(&state.db, &ids).await?;
+    if let Some(end) = opened_before {
+        rounds.retain(|round| round.opens_at < end);
+    }
     let counting: Vec<i32> = rounds
         .iter()
         .filter(|r| r.delivered.is_none())
@@ -273,7 +279,7 @@ pub(crate) async fn group_of(
     breakdown: Breakdown,
 ) -> Result<GroupResults, Error> {
     let services = store::catalogue::every_service(&state.db, &filter).await?;
-    let services = series_of_many(state, services, breakdown).await?;
+    let services = series_of_many(state, services, breakdown, None).await?;
     Ok(GroupResults {
         combined: combine_latest(
             services.iter().map(|s| s.rounds.as_slice()),

@@ -17,6 +17,7 @@ mod cli;
 mod dashboard;
 mod mail_relay;
 mod ops;
+mod reports;
 mod respondent_pages;
 mod respondents;
 mod results;

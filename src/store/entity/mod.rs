@@ -14,6 +14,7 @@ pub mod owner;
 pub mod programme;
 pub mod programme_service;
 pub mod questionnaire;
+pub mod report;
 pub mod respondent;
 pub mod respondent_service;
 pub mod response;

@@ -19,6 +19,8 @@ pub struct Model {
     pub reminders_done: i32,
     pub released_answers: Option<i32>,
     pub delivered: Option<i32>,
+    /// When the objektägare's digest of this round was queued.
+    pub digest_queued_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

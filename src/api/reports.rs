@@ -1,0 +1,439 @@
+//! The nyttoanalys (admin): JSON, a standalone HTML page, CSV for Swedish Excel and XLSX
+//! of one period. The first request for a period generates and stores its report; later
+//! ones read the stored one, until `POST …/generate` makes it again.
+
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::Query,
+    payload::{Binary, Html, Json},
+};
+
+use super::{ApiTags, auth::BearerAuth, error::ApiResult};
+use crate::{
+    domain::ReportPeriod,
+    stats::nyttoanalys::{self as analysis, Nyttoanalys},
+    usecases::{self, AppState},
+};
+
+#[derive(Object)]
+struct ReportScoreDto {
+    n: u64,
+    mean: f64,
+    #[oai(nullable)]
+    ci_low: Option<f64>,
+    #[oai(nullable)]
+    ci_high: Option<f64>,
+}
+
+impl From<&analysis::Score> for ReportScoreDto {
+    fn from(score: &analysis::Score) -> Self {
+        Self {
+            n: score.n as u64,
+            mean: score.mean,
+            ci_low: score.ci.map(|c| c.0),
+            ci_high: score.ci.map(|c| c.1),
+        }
+    }
+}
+
+#[derive(Object)]
+struct ReportChangeDto {
+    /// This round's mean minus the round before's.
+    difference: f64,
+    /// Welch's two-sided p-value.
+    p: f64,
+    significant: bool,
+}
+
+#[derive(Object)]
+struct ReportNyttokalkylDto {
+    annual_hours: f64,
+    value_sek: f64,
+    annual_cost_sek: f64,
+    #[oai(nullable)]
+    benefit_cost_ratio: Option<f64>,
+}
+
+#[derive(Enum)]
+#[oai(rename_all = "snake_case")]
+enum LineStatus {
+    Shown,
+    TooFewAnswers,
+    NoRound,
+}
+
+#[derive(Enum)]
+#[oai(rename_all = "snake_case")]
+enum Flag {
+    #[oai(rename = "sus_below_50")]
+    SusBelow50,
+    SusDrop,
+    NyttoindexDrop,
+    LowResponseRate,
+    BenefitBelowCost,
+}
+
+#[derive(Enum)]
+#[oai(rename_all = "snake_case")]
+enum ProposalRule {
+    UsabilityReview,
+    ReviewFuture,
+    CheckUserList,
+    InvestigateDrop,
+    InviteMore,
+}
+
+/// One service in the period; figures only with `status` `shown`.
+#[derive(Object)]
+struct ServiceLineDto {
+    #[oai(nullable)]
+    rank: Option<u32>,
+    service_id: i32,
+    name: String,
+    #[oai(nullable)]
+    owner_id: Option<i32>,
+    #[oai(nullable)]
+    owner: Option<String>,
+    #[oai(nullable)]
+    department_id: Option<i32>,
+    #[oai(nullable)]
+    department: Option<String>,
+    users: i32,
+    annual_cost_sek: i64,
+    status: LineStatus,
+    /// The period key of the service's round in this period.
+    #[oai(nullable)]
+    round: Option<String>,
+    #[oai(nullable)]
+    invited: Option<u64>,
+    #[oai(nullable)]
+    answered: Option<u64>,
+    #[oai(nullable)]
+    response_rate: Option<f64>,
+    #[oai(nullable)]
+    sus: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    umux_lite: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    nyttoindex: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    nps: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    tidsvinst: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    sus_change: Option<ReportChangeDto>,
+    #[oai(nullable)]
+    nyttoindex_change: Option<ReportChangeDto>,
+    #[oai(nullable)]
+    nyttokalkyl: Option<ReportNyttokalkylDto>,
+    flags: Vec<Flag>,
+}
+
+#[derive(Object)]
+struct GroupLineDto {
+    #[oai(nullable)]
+    id: Option<i32>,
+    name: String,
+    services: u64,
+    services_shown: u64,
+    /// Answer-weighted; null when withheld (too few answers) or none.
+    #[oai(nullable)]
+    sus: Option<f64>,
+    #[oai(nullable)]
+    nyttoindex: Option<f64>,
+    answers: u64,
+    value_sek: f64,
+    annual_cost_sek: i64,
+    flagged: u64,
+}
+
+#[derive(Object)]
+struct TotalsDto {
+    services: u64,
+    shown: u64,
+    too_few_answers: u64,
+    no_round: u64,
+    flagged: u64,
+    annual_hours: f64,
+    value_sek: f64,
+    annual_cost_sek: f64,
+    #[oai(nullable)]
+    benefit_cost_ratio: Option<f64>,
+}
+
+#[derive(Object)]
+struct MoverDto {
+    service_id: i32,
+    name: String,
+    /// `sus` or `nyttoindex`.
+    metric: String,
+    difference: f64,
+    p: f64,
+    significant: bool,
+}
+
+#[derive(Object)]
+struct ProposalDto {
+    service_id: i32,
+    service: String,
+    rule: ProposalRule,
+    /// What to do, in Swedish.
+    text: String,
+}
+
+/// The nyttoanalys of one period.
+#[derive(Object)]
+struct NyttoanalysDto {
+    period: String,
+    generated_at: chrono::DateTime<chrono::Utc>,
+    min_group_size: u32,
+    hourly_cost_sek: f64,
+    working_weeks: u32,
+    /// Ranked services, then those with too few answers, then those without a round.
+    services: Vec<ServiceLineDto>,
+    departments: Vec<GroupLineDto>,
+    owners: Vec<GroupLineDto>,
+    totals: TotalsDto,
+    movers: Vec<MoverDto>,
+    proposals: Vec<ProposalDto>,
+}
+
+fn change(change: &Option<analysis::ChangeLine>) -> Option<ReportChangeDto> {
+    change.map(|c| ReportChangeDto {
+        difference: c.difference,
+        p: c.p,
+        significant: c.significant,
+    })
+}
+
+fn group(line: &analysis::GroupLine) -> GroupLineDto {
+    GroupLineDto {
+        id: line.id,
+        name: line.name.clone(),
+        services: line.services as u64,
+        services_shown: line.services_shown as u64,
+        sus: line.sus,
+        nyttoindex: line.nyttoindex,
+        answers: line.answers as u64,
+        value_sek: line.value_sek,
+        annual_cost_sek: line.annual_cost_sek,
+        flagged: line.flagged as u64,
+    }
+}
+
+fn service_line(line: &analysis::ServiceLine) -> ServiceLineDto {
+    ServiceLineDto {
+        rank: line.rank,
+        service_id: line.service_id,
+        name: line.name.clone(),
+        owner_id: line.owner_id,
+        owner: line.owner.clone(),
+        department_id: line.department_id,
+        department: line.department.clone(),
+        users: line.users,
+        annual_cost_sek: line.annual_cost_sek,
+        status: match line.status {
+            analysis::LineStatus::Shown => LineStatus::Shown,
+            analysis::LineStatus::TooFewAnswers => LineStatus::TooFewAnswers,
+            analysis::LineStatus::NoRound => LineStatus::NoRound,
+        },
+        round: line.round.clone(),
+        invited: line.invited,
+        answered: line.answered,
+        response_rate: line.response_rate,
+        sus: line.sus.as_ref().map(Into::into),
+        umux_lite: line.umux_lite.as_ref().map(Into::into),
+        nyttoindex: line.nyttoindex.as_ref().map(Into::into),
+        nps: line.nps.as_ref().map(Into::into),
+        tidsvinst: line.tidsvinst.as_ref().map(Into::into),
+        sus_change: change(&line.sus_change),
+        nyttoindex_change: change(&line.nyttoindex_change),
+        nyttokalkyl: line.nyttokalkyl.map(|k| ReportNyttokalkylDto {
+            annual_hours: k.annual_hours,
+            value_sek: k.value_sek,
+            annual_cost_sek: k.annual_cost_sek,
+            benefit_cost_ratio: k.benefit_cost_ratio,
+        }),
+        flags: line
+            .flags
+            .iter()
+            .map(|flag| match flag {
+                analysis::Flag::SusBelow50 => Flag::SusBelow50,
+                analysis::Flag::SusDrop => Flag::SusDrop,
+                analysis::Flag::NyttoindexDrop => Flag::NyttoindexDrop,
+                analysis::Flag::LowResponseRate => Flag::LowResponseRate,
+                analysis::Flag::BenefitBelowCost => Flag::BenefitBelowCost,
+            })
+            .collect(),
+    }
+}
+
+fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> NyttoanalysDto {
+    let totals = &report.totals;
+    NyttoanalysDto {
+        period: report.period.clone(),
+        generated_at,
+        min_group_size: report.min_group_size,
+        hourly_cost_sek: report.hourly_cost_sek,
+        working_weeks: report.working_weeks,
+        services: report.services.iter().map(service_line).collect(),
+        departments: report.departments.iter().map(group).collect(),
+        owners: report.owners.iter().map(group).collect(),
+        totals: TotalsDto {
+            services: totals.services as u64,
+            shown: totals.shown as u64,
+            too_few_answers: totals.too_few_answers as u64,
+            no_round: totals.no_round as u64,
+            flagged: totals.flagged as u64,
+            annual_hours: totals.annual_hours,
+            value_sek: totals.value_sek,
+            annual_cost_sek: totals.annual_cost_sek,
+            benefit_cost_ratio: totals.benefit_cost_ratio,
+        },
+        movers: report
+            .movers
+            .iter()
+            .map(|m| MoverDto {
+                service_id: m.service_id,
+                name: m.name.clone(),
+                metric: m.metric.clone(),
+                difference: m.difference,
+                p: m.p,
+                significant: m.significant,
+            })
+            .collect(),
+        proposals: report
+            .proposals
+            .iter()
+            .map(|p| ProposalDto {
+                service_id: p.service_id,
+                service: p.service.clone(),
+                rule: match p.rule {
+                    analysis::ProposalRule::UsabilityReview => ProposalRule::UsabilityReview,
+                    analysis::ProposalRule::ReviewFuture => ProposalRule::ReviewFuture,
+                    analysis::ProposalRule::CheckUserList => ProposalRule::CheckUserList,
+                    analysis::ProposalRule::InvestigateDrop => ProposalRule::InvestigateDrop,
+                    analysis::ProposalRule::InviteMore => ProposalRule::InviteMore,
+                },
+                text: p.text.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A file to save: its bytes and the name to save it under.
+#[derive(ApiResponse)]
+enum FileResponse {
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Xlsx(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
+fn attachment(period: &str, extension: &str) -> String {
+    format!("attachment; filename=\"nyttoanalys-{period}.{extension}\"")
+}
+
+pub struct ReportsApi;
+
+/// `2026-Q4` (a quarter) or `2026` (a year); the last quarter that has ended when left
+/// out.
+fn period_of(state: &AppState, raw: Option<String>) -> Result<ReportPeriod, crate::domain::Error> {
+    match raw {
+        Some(raw) => usecases::reports::parse_period(&raw),
+        None => Ok(ReportPeriod::last_ended_quarter(state.clock.now())),
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reports")]
+impl ReportsApi {
+    /// The nyttoanalys of a period (admin): every service ranked and flagged, the
+    /// nyttokalkyl, per förvaltning and per objektägare, movers and proposals
+    #[oai(path = "/reports/nyttoanalys", method = "get")]
+    async fn nyttoanalys(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        period: Query<Option<String>>,
+    ) -> ApiResult<Json<NyttoanalysDto>> {
+        let period = period_of(&state, period.0)?;
+        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        Ok(Json(dto(&report.report, report.generated_at)))
+    }
+
+    /// Generates a period's nyttoanalys again from the figures stored now, replacing the
+    /// stored one (admin)
+    #[oai(path = "/reports/nyttoanalys/generate", method = "post")]
+    async fn generate(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        period: Query<Option<String>>,
+    ) -> ApiResult<Json<NyttoanalysDto>> {
+        let period = period_of(&state, period.0)?;
+        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, true).await?;
+        Ok(Json(dto(&report.report, report.generated_at)))
+    }
+
+    /// The nyttoanalys as one standalone, printable HTML page with its charts (admin)
+    #[oai(path = "/reports/nyttoanalys.html", method = "get")]
+    async fn html(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        period: Query<Option<String>>,
+    ) -> ApiResult<Html<String>> {
+        let period = period_of(&state, period.0)?;
+        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        Ok(Html(crate::reports::html(&report.report)?))
+    }
+
+    /// The ranked services as CSV for Swedish Excel: UTF-8 with BOM, `;`, decimal comma
+    /// (admin)
+    #[oai(path = "/reports/nyttoanalys.csv", method = "get")]
+    async fn csv(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        period: Query<Option<String>>,
+    ) -> ApiResult<FileResponse> {
+        let period = period_of(&state, period.0)?;
+        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        Ok(FileResponse::Csv(
+            Binary(crate::reports::csv(&report.report)?),
+            attachment(&report.report.period, "csv"),
+        ))
+    }
+
+    /// The nyttoanalys as an Excel workbook: an overview sheet, the groups, the
+    /// proposals and one sheet per förvaltning (admin)
+    #[oai(path = "/reports/nyttoanalys.xlsx", method = "get")]
+    async fn xlsx(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        period: Query<Option<String>>,
+    ) -> ApiResult<FileResponse> {
+        let period = period_of(&state, period.0)?;
+        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        Ok(FileResponse::Xlsx(
+            Binary(crate::reports::xlsx(&report.report)?),
+            attachment(&report.report.period, "xlsx"),
+        ))
+    }
+}
