@@ -223,6 +223,7 @@ pub struct SchedulerSettings {
     pub close_rounds: String,
     pub purge: String,
     pub render_charts: String,
+    pub send_reports: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -428,6 +429,7 @@ impl Settings {
             ("scheduler.close_rounds", &self.scheduler.close_rounds),
             ("scheduler.purge", &self.scheduler.purge),
             ("scheduler.render_charts", &self.scheduler.render_charts),
+            ("scheduler.send_reports", &self.scheduler.send_reports),
         ] {
             if let Err(problem) = crate::domain::CronSchedule::parse(expression) {
                 return Err(invalid(key, &problem.to_string()));

@@ -6,9 +6,9 @@ use crate::domain::{
     Language as DomainLanguage, PeriodKind as DomainPeriod, RespondentKind as DomainRespondentKind,
     questionnaire::{ItemKind as DomainItemKind, ScaleTag as DomainScale},
     survey::{
-        InvitationStatus as DomainInvitationStatus, OutboxStatus as DomainOutboxStatus,
-        RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus,
-        SurveyEmailKind as DomainEmailKind,
+        EmailKind as DomainEmailKind, InvitationStatus as DomainInvitationStatus,
+        OutboxStatus as DomainOutboxStatus, RoundResults as DomainRoundResults,
+        RoundStatus as DomainRoundStatus,
     },
 };
 
@@ -107,7 +107,7 @@ mirror_enum!(
 
 mirror_enum!(
     /// A survey email: the first `invitation` or a `reminder`.
-    EmailKind <=> DomainEmailKind { Invitation, Reminder }
+    EmailKind <=> DomainEmailKind { Invitation, Reminder, Report, Digest }
 );
 
 mirror_enum!(

@@ -29,7 +29,7 @@ pub use respondent::{Language, NewRespondent, Respondent, RespondentKind};
 pub use schedule::CronSchedule;
 pub use slug::Slug;
 pub use survey::{
-    Delivery, InvitationEvent, InvitationStatus, OutboxStatus, RoundStatus, SurveyEmailKind,
+    Delivery, EmailKind, InvitationEvent, InvitationStatus, OutboxStatus, RoundStatus,
 };
 
 /// Page of a listing: 1-based page number and page size (bounded).

@@ -174,10 +174,10 @@ impl Delivery {
     }
 
     /// What this delivery means for the invitation an email of `kind` belongs to.
-    pub fn invitation_event(&self, kind: SurveyEmailKind) -> Option<InvitationEvent> {
+    pub fn invitation_event(&self, kind: EmailKind) -> Option<InvitationEvent> {
         match (self, kind) {
-            (Self::Sent, SurveyEmailKind::Invitation) => Some(InvitationEvent::InvitationSent),
-            (Self::Sent, SurveyEmailKind::Reminder) => Some(InvitationEvent::ReminderSent),
+            (Self::Sent, EmailKind::Invitation) => Some(InvitationEvent::InvitationSent),
+            (Self::Sent, EmailKind::Reminder) => Some(InvitationEvent::ReminderSent),
             (Self::Permanent { .. }, _) => Some(InvitationEvent::Bounced),
             _ => None,
         }
@@ -249,25 +249,63 @@ pub struct RoundFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SurveyEmailKind {
+pub enum EmailKind {
     Invitation,
     Reminder,
+    /// The nyttoanalys to Kommunledningskontoret.
+    Report,
+    /// An objektägare's summary of a closed round.
+    Digest,
 }
 
-/// The outbox key that keeps one email from being queued twice: one invitation per
-/// invitation, one reminder per invitation and reminder step.
-pub fn idempotency_key(kind: SurveyEmailKind, invitation_id: i64, reminder_step: usize) -> String {
+/// The outbox key that keeps one survey email from being queued twice: one invitation
+/// per invitation, one reminder per invitation and reminder step.
+pub fn idempotency_key(kind: EmailKind, invitation_id: i64, reminder_step: usize) -> String {
     match kind {
-        SurveyEmailKind::Invitation => format!("invitation:{invitation_id}"),
-        SurveyEmailKind::Reminder => format!("reminder:{invitation_id}:{reminder_step}"),
+        EmailKind::Reminder => format!("reminder:{invitation_id}:{reminder_step}"),
+        _ => format!("invitation:{invitation_id}"),
     }
+}
+
+/// What an email in the outbox is. Its payload is built into a message when it is sent:
+/// a report or a digest from what is stored then (so the payload is small and holds no
+/// figures).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OutboxEmail {
+    Survey(SurveyEmail),
+    Report(ReportEmail),
+    Digest(DigestEmail),
+}
+
+impl OutboxEmail {
+    pub fn kind(&self) -> EmailKind {
+        match self {
+            Self::Survey(email) => email.kind,
+            Self::Report(_) => EmailKind::Report,
+            Self::Digest(_) => EmailKind::Digest,
+        }
+    }
+}
+
+/// The nyttoanalys of a period, to one of `report.recipients`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportEmail {
+    pub report_period: String,
+}
+
+/// A closed round's results, to its service's objektägare.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestEmail {
+    pub digest_round_id: i32,
+    pub owner_name: String,
 }
 
 /// What an invitation or reminder email says; stored in the outbox until sent (it
 /// holds the personal link, so the payload is erased once the message is delivered).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SurveyEmail {
-    pub kind: SurveyEmailKind,
+    pub kind: EmailKind,
     pub language: Language,
     pub respondent_name: String,
     pub service_name: String,
@@ -360,7 +398,7 @@ mod tests {
             retry_at: Some(at),
         };
         assert_eq!(retry.outbox_status(), Some(OutboxStatus::Pending));
-        assert_eq!(retry.invitation_event(SurveyEmailKind::Invitation), None);
+        assert_eq!(retry.invitation_event(EmailKind::Invitation), None);
         let give_up = Delivery::Transient {
             error: "421".into(),
             retry_at: None,
@@ -371,15 +409,15 @@ mod tests {
         };
         assert_eq!(bounce.outbox_status(), Some(OutboxStatus::Bounced));
         assert_eq!(
-            bounce.invitation_event(SurveyEmailKind::Reminder),
+            bounce.invitation_event(EmailKind::Reminder),
             Some(E::Bounced)
         );
         assert_eq!(
-            Delivery::Sent.invitation_event(SurveyEmailKind::Reminder),
+            Delivery::Sent.invitation_event(EmailKind::Reminder),
             Some(E::ReminderSent)
         );
         assert_eq!(
-            Delivery::Withdrawn.invitation_event(SurveyEmailKind::Reminder),
+            Delivery::Withdrawn.invitation_event(EmailKind::Reminder),
             None
         );
     }

@@ -31,16 +31,18 @@ pub enum JobName {
     CloseRounds,
     Purge,
     RenderCharts,
+    SendReports,
 }
 
 impl JobName {
-    pub const ALL: [JobName; 6] = [
+    pub const ALL: [JobName; 7] = [
         Self::OpenRounds,
         Self::DispatchOutbox,
         Self::SendReminders,
         Self::CloseRounds,
         Self::Purge,
         Self::RenderCharts,
+        Self::SendReports,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +53,7 @@ impl JobName {
             Self::CloseRounds => "close_rounds",
             Self::Purge => "purge",
             Self::RenderCharts => "render_charts",
+            Self::SendReports => "send_reports",
         }
     }
 }
@@ -111,6 +114,7 @@ async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<Jo
             JobName::RenderCharts => {
                 crate::usecases::charts::render_charts(state, &|_, _| {}).await
             }
+            JobName::SendReports => crate::usecases::reports::send_reports(state).await,
         }
     };
     let counts = lease::run_leased(&state.db, &state.instance_id, job.as_str(), wait, work).await?;

@@ -48,7 +48,7 @@ struct Timer {
     _stop: oneshot::Sender<()>,
 }
 
-fn system_jobs(settings: &SchedulerSettings) -> [(JobName, &str); 6] {
+fn system_jobs(settings: &SchedulerSettings) -> [(JobName, &str); 7] {
     [
         (JobName::OpenRounds, &settings.open_rounds),
         (JobName::DispatchOutbox, &settings.dispatch_outbox),
@@ -56,6 +56,7 @@ fn system_jobs(settings: &SchedulerSettings) -> [(JobName, &str); 6] {
         (JobName::CloseRounds, &settings.close_rounds),
         (JobName::Purge, &settings.purge),
         (JobName::RenderCharts, &settings.render_charts),
+        (JobName::SendReports, &settings.send_reports),
     ]
 }
 
@@ -152,7 +153,8 @@ async fn follow_programme_changes(scheduler: Weak<Scheduler>, state: AppState) {
 /// nightly `close_rounds`) share one rendering.
 const RENDER_AFTER_CLOSE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Runs `render_charts` shortly after rounds close here, until the scheduler is dropped.
+/// Runs `render_charts`, then `send_reports` (the objektägare's digests), shortly after
+/// rounds close here, until the scheduler is dropped.
 async fn render_after_closes(scheduler: Weak<Scheduler>, state: AppState) {
     loop {
         state.rounds_closed.notified().await;
@@ -161,6 +163,7 @@ async fn render_after_closes(scheduler: Weak<Scheduler>, state: AppState) {
             return;
         }
         run_logged(&state, JobName::RenderCharts).await;
+        run_logged(&state, JobName::SendReports).await;
     }
 }
 

@@ -7,7 +7,7 @@ use lettre::{
 };
 use minijinja::{Environment, context};
 
-use crate::domain::survey::{SurveyEmail, SurveyEmailKind};
+use crate::domain::survey::{EmailKind, SurveyEmail};
 
 fn templates() -> &'static Environment<'static> {
     static TEMPLATES: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
@@ -22,6 +22,10 @@ fn templates() -> &'static Environment<'static> {
             ("header.html", include_str!("templates/header.html")),
             ("footer.html", include_str!("templates/footer.html")),
             ("sign_in.txt", include_str!("templates/sign_in.txt")),
+            ("report.txt", include_str!("templates/report.txt")),
+            ("report.html", include_str!("templates/report.html")),
+            ("digest.txt", include_str!("templates/digest.txt")),
+            ("digest.html", include_str!("templates/digest.html")),
             ("sign_in.html", include_str!("templates/sign_in.html")),
         ] {
             env.add_template(name, source)
@@ -112,6 +116,8 @@ pub enum BuildError {
     Template(#[from] minijinja::Error),
     #[error("message: {0}")]
     Message(#[from] lettre::error::Error),
+    #[error("content type {0}")]
+    ContentType(String),
 }
 
 struct Rendered {
@@ -123,7 +129,7 @@ struct Rendered {
 fn render(email: &SurveyEmail) -> Result<Rendered, minijinja::Error> {
     let values = context! {
         lang => email.language.as_str(),
-        reminder => email.kind == SurveyEmailKind::Reminder,
+        reminder => email.kind == EmailKind::Reminder,
         name => email.respondent_name,
         service => email.service_name,
         link => email.link,
@@ -197,6 +203,64 @@ pub fn build_sign_in_message(
     )
 }
 
+/// A PNG shown in the HTML body as `<img src="cid:{cid}">`.
+pub struct InlineImage {
+    pub cid: String,
+    pub png: Vec<u8>,
+}
+
+/// A file attached to a message.
+pub struct FileAttachment {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// A report or digest: `{template}.txt` and `{template}.html` rendered with `values`
+/// (the HTML with `image` inline, by its content id), and `attachment` if any.
+pub fn build_rich_message(
+    from: &Mailbox,
+    recipient: &str,
+    subject: &str,
+    template: &str,
+    values: minijinja::Value,
+    image: Option<InlineImage>,
+    attachment: Option<FileAttachment>,
+) -> Result<Message, BuildError> {
+    use lettre::message::{Attachment, SinglePart, header::ContentType};
+    let to: Mailbox = recipient
+        .parse()
+        .map_err(|e| BuildError::Address(recipient.to_owned(), e))?;
+    let env = templates();
+    let text = env
+        .get_template(&format!("{template}.txt"))?
+        .render(&values)?;
+    let html = env
+        .get_template(&format!("{template}.html"))?
+        .render(&values)?;
+    let content_type = |raw: &str| {
+        ContentType::parse(raw).map_err(|e| BuildError::ContentType(format!("{raw}: {e}")))
+    };
+    let html_part = match image {
+        Some(image) => MultiPart::related()
+            .singlepart(SinglePart::html(html))
+            .singlepart(
+                Attachment::new_inline(image.cid).body(image.png, content_type("image/png")?),
+            ),
+        None => MultiPart::related().singlepart(SinglePart::html(html)),
+    };
+    let body = MultiPart::alternative()
+        .singlepart(SinglePart::plain(text))
+        .multipart(html_part);
+    let content = match attachment {
+        Some(file) => MultiPart::mixed().multipart(body).singlepart(
+            Attachment::new(file.name).body(file.bytes, content_type(file.content_type)?),
+        ),
+        None => MultiPart::mixed().multipart(body),
+    };
+    Ok(addressed(from, to, subject).multipart(content)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +268,7 @@ mod tests {
 
     fn email(link: &str, name: &str) -> SurveyEmail {
         SurveyEmail {
-            kind: SurveyEmailKind::Invitation,
+            kind: EmailKind::Invitation,
             language: Language::Sv,
             respondent_name: name.into(),
             service_name: "Skolwebben".into(),

@@ -29,7 +29,7 @@ fn templates() -> &'static Environment<'static> {
 }
 
 /// The overview chart of the period: each service with SUS and nyttoindex this period.
-fn overview(report: &Nyttoanalys) -> Option<String> {
+pub fn overview_chart(report: &Nyttoanalys) -> Option<Chart> {
     let services: Vec<ServicePoint> = report
         .services
         .iter()
@@ -54,12 +54,15 @@ fn overview(report: &Nyttoanalys) -> Option<String> {
             )
         })
         .collect();
-    let chart = Chart::Overview(OverviewChart {
+    Some(Chart::Overview(OverviewChart {
         title: format!("Användbarhet och nytta {}", report.period),
         description: format!("SUS mot nyttoindex per tjänst. {}.", described.join("; ")),
         services,
-    });
-    let svg = charts::svg_with_id(&chart, (800, 450), "overview").ok()?;
+    }))
+}
+
+fn overview(report: &Nyttoanalys) -> Option<String> {
+    let svg = charts::svg_with_id(&overview_chart(report)?, (800, 450), "overview").ok()?;
     Some(
         svg.find("<svg")
             .map_or(svg.clone(), |start| svg[start..].to_owned()),

@@ -9,7 +9,7 @@ mod html;
 mod xlsx;
 
 pub use csv_format::csv;
-pub use html::html;
+pub use html::{html, overview_chart};
 pub use xlsx::xlsx;
 
 use crate::stats::nyttoanalys::{LineStatus, ServiceLine};

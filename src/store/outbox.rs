@@ -19,15 +19,15 @@ use super::{
     is_postgres,
 };
 use crate::domain::{
-    Delivery, Error, InvitationEvent, InvitationStatus, OutboxStatus, SurveyEmailKind,
-    survey::SurveyEmail,
+    Delivery, EmailKind, Error, InvitationEvent, InvitationStatus, OutboxStatus,
+    survey::OutboxEmail,
 };
 
 pub struct NewOutboxMessage {
     pub recipient: String,
     pub idempotency_key: String,
     pub invitation_id: Option<i64>,
-    pub email: SurveyEmail,
+    pub email: OutboxEmail,
 }
 
 /// Queues messages; a message whose idempotency key is already queued is left alone.
@@ -43,7 +43,7 @@ pub async fn enqueue(
     for message in messages {
         rows.push(outbox_message::ActiveModel {
             recipient: Set(message.recipient),
-            kind: Set(message.email.kind.into()),
+            kind: Set(message.email.kind().into()),
             payload: Set(Some(
                 serde_json::to_string(&message.email).map_err(Error::internal)?,
             )),
@@ -80,7 +80,7 @@ pub struct ClaimedMessage {
     pub recipient: String,
     pub attempts: i32,
     pub invitation_id: Option<i64>,
-    pub email: SurveyEmail,
+    pub email: OutboxEmail,
 }
 
 /// Claims up to `limit` messages due at `due_by` for `lease` (attempts counted on claim).
@@ -174,7 +174,7 @@ pub async fn mark(
     for (message, delivery) in outcomes {
         if let (Some(invitation_id), Some(event)) = (
             message.invitation_id,
-            delivery.invitation_event(message.email.kind),
+            delivery.invitation_event(message.email.kind()),
         ) {
             events.entry(event).or_default().push(invitation_id);
         }
@@ -358,7 +358,7 @@ pub fn of_person(respondent_id: i32) -> sea_orm::Condition {
 /// A kept email, as a GDPR export lists it.
 #[derive(Debug, Clone)]
 pub struct SentRecord {
-    pub kind: SurveyEmailKind,
+    pub kind: EmailKind,
     pub status: OutboxStatus,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,

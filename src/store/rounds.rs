@@ -292,6 +292,40 @@ pub async fn of_services(
     Ok(found)
 }
 
+/// Closed rounds whose objektägare's digest has not been queued, closed after `since`.
+pub async fn closed_without_digest(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<Round>, Error> {
+    let rows = round::Entity::find()
+        .filter(round::Column::Status.eq(round::Status::Closed))
+        .filter(round::Column::DigestQueuedAt.is_null())
+        .filter(round::Column::ClosesAt.gt(since))
+        .order_by_asc(round::Column::Id)
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Notes that a round's digest was queued (or that it has nobody to go to).
+pub async fn mark_digest_queued(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    round::Entity::update_many()
+        .col_expr(
+            round::Column::DigestQueuedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(round::Column::Id.eq(round_id))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 /// The last closed round of a service that released answers.
 pub async fn last_released(
     db: &impl ConnectionTrait,

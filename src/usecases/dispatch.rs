@@ -13,7 +13,10 @@ use tokio::task::JoinSet;
 
 use super::{AppState, Counts};
 use crate::{
-    domain::{Delivery, Error, SurveyEmailKind, survey::retry_at},
+    domain::{
+        Delivery, EmailKind, Error,
+        survey::{OutboxEmail, retry_at},
+    },
     mail::{RelayFailure, SendError, build_survey_message},
     store::outbox::{self, ClaimedMessage},
 };
@@ -46,7 +49,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         }
         let reminders: Vec<i64> = batch
             .iter()
-            .filter(|m| m.email.kind == SurveyEmailKind::Reminder)
+            .filter(|m| m.email.kind() == EmailKind::Reminder)
             .filter_map(|m| m.invitation_id)
             .collect();
         let awaiting = outbox::still_awaiting(&state.db, &reminders).await?;
@@ -56,7 +59,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let mut refused: Option<(RelayFailure, String)> = None;
         let mut unsent = Vec::new();
         for message in batch {
-            let reminder_no_longer_needed = message.email.kind == SurveyEmailKind::Reminder
+            let reminder_no_longer_needed = message.email.kind() == EmailKind::Reminder
                 && message
                     .invitation_id
                     .is_some_and(|id| !awaiting.contains(&id));
@@ -141,7 +144,18 @@ async fn deliver(
     message: &ClaimedMessage,
     state: &AppState,
 ) -> Result<Delivery, (RelayFailure, String)> {
-    let built = match build_survey_message(from, &message.recipient, &message.email) {
+    let built = match &message.email {
+        OutboxEmail::Survey(email) => {
+            build_survey_message(from, &message.recipient, email).map_err(Error::internal)
+        }
+        OutboxEmail::Report(email) => {
+            super::reports::report_message(state, from, &message.recipient, email).await
+        }
+        OutboxEmail::Digest(email) => {
+            super::reports::digest_message(state, from, &message.recipient, email).await
+        }
+    };
+    let built = match built {
         Ok(built) => built,
         Err(error) => {
             return Ok(Delivery::Permanent {

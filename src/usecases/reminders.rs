@@ -9,7 +9,7 @@ use super::{
     rounds::{local_day, queue_survey_emails},
 };
 use crate::{
-    domain::{Error, SurveyEmailKind, reminders::due_reminder_step},
+    domain::{EmailKind, Error, reminders::due_reminder_step},
     store,
 };
 
@@ -42,7 +42,7 @@ pub async fn queue_due_reminders(state: &AppState) -> Result<Counts, Error> {
             let count = waiting.len();
             queue_survey_emails(
                 txn,
-                SurveyEmailKind::Reminder,
+                EmailKind::Reminder,
                 step,
                 &round.service_name,
                 &local_day(round.closes_at),

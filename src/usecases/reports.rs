@@ -6,13 +6,24 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use lettre::{Message, message::Mailbox};
+use minijinja::context;
 use serde_json::json;
 
-use super::{AppState, results::Breakdown};
+use super::{AppState, Counts, charts, results::Breakdown};
 use crate::{
-    domain::{Actor, Error, ReportPeriod, ServiceFilter},
-    stats::nyttoanalys::{Costing, Nyttoanalys, ServiceHistory, nyttoanalys},
-    store,
+    domain::{
+        Actor, Error, Language, ReportPeriod, ServiceFilter,
+        survey::{DigestEmail, OutboxEmail, ReportEmail},
+    },
+    mail::{FileAttachment, InlineImage, build_rich_message},
+    numbers::number,
+    stats::{
+        Metric,
+        nyttoanalys::{Costing, Nyttoanalys, ServiceHistory, nyttoanalys},
+        series::Figure,
+    },
+    store::{self, outbox::NewOutboxMessage},
 };
 
 /// A period's report and when it was generated.
@@ -146,4 +157,237 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
             hourly_cost_sek: survey.hourly_cost_sek,
         },
     ))
+}
+
+/// The nyttoanalys email of a period, built when it is sent: a summary with the
+/// overview chart inline and the workbook attached.
+pub async fn report_message(
+    state: &AppState,
+    from: &Mailbox,
+    recipient: &str,
+    email: &ReportEmail,
+) -> Result<Message, Error> {
+    let stored = store::reports::get(&state.db, &email.report_period)
+        .await?
+        .ok_or_else(|| Error::bug(format!("no stored report for {}", email.report_period)))?;
+    let report = stored.report;
+    let period = report.period.clone();
+    let image = crate::reports::overview_chart(&report)
+        .map(|chart| crate::charts::png(&chart, (1200, 675)))
+        .transpose()
+        .map_err(Error::internal)?
+        .map(|png| InlineImage {
+            cid: "overview".into(),
+            png,
+        });
+    let totals = &report.totals;
+    let values = context! {
+        period,
+        services => totals.services,
+        shown => totals.shown,
+        flagged => totals.flagged,
+        hours => number(totals.annual_hours, 0, Language::Sv),
+        value => number(totals.value_sek, 0, Language::Sv),
+        ratio => totals.benefit_cost_ratio.map_or_else(|| "–".to_owned(), |r| number(r, 1, Language::Sv)),
+        proposals => report.proposals.iter().map(|p| context! { service => p.service.clone(), text => p.text.clone() }).collect::<Vec<_>>(),
+        report_link => format!(
+            "{}/api/v1/reports/nyttoanalys.html?period={period}",
+            state.settings.server.public_url.trim_end_matches('/')
+        ),
+        image => image.as_ref().map(|i| i.cid.clone()),
+    };
+    let attachment = FileAttachment {
+        name: format!("nyttoanalys-{period}.xlsx"),
+        content_type: XLSX,
+        bytes: crate::reports::xlsx(&report)?,
+    };
+    build_rich_message(
+        from,
+        recipient,
+        &format!("Nyttoanalys {period}"),
+        "report",
+        values,
+        image,
+        Some(attachment),
+    )
+    .map_err(Error::internal)
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An objektägare's digest of a closed round, built when it is sent: the round's
+/// figures (or "too few answers"), their change, the response rate and the service's
+/// SUS chart inline.
+pub async fn digest_message(
+    state: &AppState,
+    from: &Mailbox,
+    recipient: &str,
+    email: &DigestEmail,
+) -> Result<Message, Error> {
+    let round = store::rounds::get(&state.db, email.digest_round_id).await?;
+    let results =
+        super::results::service_results(state, &Actor::system(), round.service_id).await?;
+    let entry = results
+        .rounds
+        .iter()
+        .find(|e| e.round.round_id == round.id)
+        .ok_or_else(|| Error::bug(format!("round {} is not in its service's series", round.id)))?;
+    let min_group = state.settings.survey.min_group_size;
+    let too_few = entry
+        .round
+        .released
+        .is_none_or(|released| released < u64::from(min_group));
+    let sv = Language::Sv;
+    let figures: Vec<minijinja::Value> = [
+        (Metric::Sus, "Användbarhet (SUS)"),
+        (Metric::Nyttoindex, "Nyttoindex"),
+        (Metric::Nps, "NPS"),
+        (Metric::Tidsvinst, "Tidsvinst, minuter per vecka"),
+    ]
+    .into_iter()
+    .filter_map(|(metric, name)| {
+        let Figure::Shown(aggregate) = entry.figures.get(&metric)? else {
+            return None;
+        };
+        let change = results
+            .trends
+            .iter()
+            .find(|t| t.metric == metric)
+            .and_then(|t| t.change.as_ref())
+            .filter(|(_, later, _)| *later == round.id)
+            .map(|(_, _, change)| {
+                let significant = if change.p < 0.05 {
+                    "statistiskt säker"
+                } else {
+                    "inte statistiskt säker"
+                };
+                format!(
+                    "{}{} sedan förra omgången, {significant}",
+                    if change.difference >= 0.0 { "+" } else { "" },
+                    number(change.difference, 1, sv)
+                )
+            });
+        Some(context! { name, value => number(aggregate.mean?, 1, sv), change })
+    })
+    .collect();
+    let image = if too_few {
+        None
+    } else {
+        charts::chart_of(&results, charts::ChartMetric::Metric(Metric::Sus))
+            .map(|chart| crate::charts::png(&crate::charts::Chart::Trend(chart), (1200, 675)))
+            .transpose()
+            .map_err(Error::internal)?
+            .map(|png| InlineImage {
+                cid: "sus".into(),
+                png,
+            })
+    };
+    let service = results.service.name.clone();
+    let values = context! {
+        owner => email.owner_name.clone(),
+        service => service.clone(),
+        period => entry.round.period.clone(),
+        answered => entry.round.answered,
+        invited => entry.round.invited,
+        rate => entry.response_rate.map_or_else(|| "–".to_owned(), |r| crate::numbers::percent(r.share, sv)),
+        too_few,
+        min_group,
+        figures,
+        image => image.as_ref().map(|i| i.cid.clone()),
+        link => format!(
+            "{}/dashboard/services/{}",
+            state.settings.server.public_url.trim_end_matches('/'),
+            results.service.id
+        ),
+    };
+    build_rich_message(
+        from,
+        recipient,
+        &format!("Resultat för {service}, {}", entry.round.period),
+        "digest",
+        values,
+        image,
+        None,
+    )
+    .map_err(Error::internal)
+}
+
+/// Rounds closed this long ago or less get a digest (not older ones, e.g. when the
+/// feature is first switched on).
+const DIGEST_WITHIN_DAYS: i64 = 14;
+
+/// The `send_reports` job: queues each objektägare's digest of every round of theirs
+/// closed in the last two weeks that has none yet, and, once a quarter has ended, its
+/// nyttoanalys to `report.recipients` (generated and stored first if needed). Through
+/// the outbox, each with its own idempotency key and marked in the same transaction, so
+/// nothing is sent twice or lost.
+pub async fn send_reports(state: &AppState) -> Result<Counts, Error> {
+    let now = state.clock.now();
+    let mut digests = 0;
+    let since = now - chrono::Duration::days(DIGEST_WITHIN_DAYS);
+    for round in store::rounds::closed_without_digest(&state.db, since).await? {
+        let service = store::catalogue::get_service(&state.db, round.service_id).await?;
+        let owner = match service.owner_id {
+            Some(id) => Some(store::catalogue::get_owner(&state.db, id).await?),
+            None => None,
+        };
+        let queued = super::in_transaction(&state.db, async |txn| {
+            store::rounds::mark_digest_queued(txn, round.id, now).await?;
+            let Some(owner) = &owner else {
+                return Ok(0);
+            };
+            store::outbox::enqueue(
+                txn,
+                vec![NewOutboxMessage {
+                    recipient: owner.email.as_str().to_owned(),
+                    idempotency_key: format!("digest:{}", round.id),
+                    invitation_id: None,
+                    email: OutboxEmail::Digest(DigestEmail {
+                        digest_round_id: round.id,
+                        owner_name: owner.name.clone(),
+                    }),
+                }],
+                now,
+            )
+            .await?;
+            Ok(1)
+        })
+        .await?;
+        digests += queued;
+    }
+    let mut reports = 0;
+    let recipients = &state.settings.report.recipients;
+    if !recipients.is_empty() {
+        let period = ReportPeriod::last_ended_quarter(now);
+        let stored = store::reports::get(&state.db, &period.key()).await?;
+        if stored.as_ref().is_none_or(|s| s.sent_at.is_none()) {
+            if stored.is_none() {
+                nyttoanalys_of(state, &Actor::system(), period, false).await?;
+            }
+            reports = super::in_transaction(&state.db, async |txn| {
+                if !store::reports::mark_sent(txn, &period.key(), now).await? {
+                    return Ok(0);
+                }
+                let messages: Vec<NewOutboxMessage> = recipients
+                    .iter()
+                    .map(|recipient| NewOutboxMessage {
+                        recipient: recipient.clone(),
+                        idempotency_key: format!("report:{}:{recipient}", period.key()),
+                        invitation_id: None,
+                        email: OutboxEmail::Report(ReportEmail {
+                            report_period: period.key(),
+                        }),
+                    })
+                    .collect();
+                let count = messages.len() as u64;
+                store::outbox::enqueue(txn, messages, now).await?;
+                Ok(count)
+            })
+            .await?;
+        }
+    }
+    Ok(Counts::from([
+        ("digests_queued", digests),
+        ("report_emails_queued", reports),
+    ]))
 }

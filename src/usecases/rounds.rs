@@ -15,7 +15,7 @@ use crate::{
         release::{Release, plan_release},
         sealing::SealedAnswer,
         selection::choose_invitees,
-        survey::{Links, Round, RoundFilter, SurveyEmail, SurveyEmailKind, idempotency_key},
+        survey::{EmailKind, Links, OutboxEmail, Round, RoundFilter, SurveyEmail, idempotency_key},
         token::SecretToken,
     },
     stats::{
@@ -138,7 +138,7 @@ async fn open_rounds(
                 .collect();
             queue_survey_emails(
                 txn,
-                SurveyEmailKind::Invitation,
+                EmailKind::Invitation,
                 0,
                 &service.name,
                 &closes_on,
@@ -198,7 +198,7 @@ pub(super) fn local_day(at: DateTime<Utc>) -> String {
 #[allow(clippy::too_many_arguments)] // one email's parts, all needed
 pub(super) async fn queue_survey_emails(
     db: &impl sea_orm::ConnectionTrait,
-    kind: SurveyEmailKind,
+    kind: EmailKind,
     reminder_step: usize,
     service_name: &str,
     closes_on: &str,
@@ -215,7 +215,7 @@ pub(super) async fn queue_survey_emails(
             recipient: person.email.clone(),
             idempotency_key: idempotency_key(kind, invitation_id, reminder_step),
             invitation_id: Some(invitation_id),
-            email: SurveyEmail {
+            email: OutboxEmail::Survey(SurveyEmail {
                 kind,
                 language: person.language,
                 respondent_name: person.name.clone(),
@@ -223,7 +223,7 @@ pub(super) async fn queue_survey_emails(
                 link: links.answer(token.as_str()),
                 opt_out_link: links.opt_out(token.as_str()),
                 closes_on: closes_on.to_owned(),
-            },
+            }),
         });
     }
     store::rounds::insert_link_hashes(db, hashes).await?;

@@ -6,6 +6,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use mail_parser::MimeHeaders;
 use chrono::Utc;
 use nyttopuls::domain::ReportPeriod;
 use reqwest::StatusCode;
@@ -270,4 +271,119 @@ async fn the_report_command_writes_the_four_files() {
     )
     .unwrap();
     assert_eq!(stored["services"][0]["name"], "Tjänst ekonomi");
+}
+
+/// The parts of a received message: (content type, file name, content id, bytes).
+fn parts(
+    raw: &[u8],
+) -> (
+    String,
+    String,
+    Vec<(String, Option<String>, Option<String>, Vec<u8>)>,
+) {
+    let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+    let subject = message.subject().unwrap_or_default().to_owned();
+    let html = message
+        .body_html(0)
+        .map(|h| h.into_owned())
+        .unwrap_or_default();
+    let attachments = message
+        .attachments()
+        .map(|part| {
+            let content_type = part
+                .content_type()
+                .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
+                .unwrap_or_default();
+            (
+                content_type,
+                part.attachment_name().map(str::to_owned),
+                part.content_id().map(str::to_owned),
+                part.contents().to_vec(),
+            )
+        })
+        .collect();
+    (subject, html, attachments)
+}
+
+#[tokio::test]
+async fn the_report_email_and_an_owner_digest_arrive_with_their_attachments() {
+    let start = "2026-11-16T10:00:00Z"
+        .parse::<chrono::DateTime<Utc>>()
+        .unwrap();
+    let clock = nyttopuls::usecases::Clock::manual(start);
+    let sink = crate::mail_sink::MailSink::start();
+    let port = sink.port;
+    let app = crate::common::spawn_app_at(clock.clone(), move |settings| {
+        crate::survey_loop::send_through(port)(settings);
+        settings.report.recipients = vec!["klk@x.se".into()];
+    })
+    .await;
+    let (service, _, _) = closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, true).await;
+    let before = sink.count();
+
+    // Right after the close: the owner's digest (and the report of the quarter that
+    // ended before, 2026-Q3, which had no rounds).
+    let queued = crate::survey_loop::run_job(&app, "send_reports").await;
+    assert_eq!(queued["counts"]["digests_queued"], 1, "{queued}");
+    assert_eq!(queued["counts"]["report_emails_queued"], 1, "{queued}");
+    let again = crate::survey_loop::run_job(&app, "send_reports").await;
+    assert_eq!(again["counts"]["digests_queued"], 0, "{again}");
+    assert_eq!(again["counts"]["report_emails_queued"], 0, "{again}");
+    crate::survey_loop::run_job(&app, "dispatch_outbox").await;
+    let received = sink.received();
+    assert_eq!(received.len(), before + 2);
+    let digest = received
+        .iter()
+        .find(|m| m.to == ["agare.ekonomi@x.se"])
+        .expect("the digest");
+    let (subject, html, attachments) = parts(&digest.data);
+    assert!(
+        subject.contains("Tjänst ekonomi") && subject.contains("2026-Q4"),
+        "{subject}"
+    );
+    assert!(html.contains("77,1") && html.contains("cid:sus"), "{html}");
+    assert!(
+        html.contains(&format!("/dashboard/services/{service}")),
+        "{html}"
+    );
+    let image = attachments
+        .iter()
+        .find(|a| a.2.as_deref().is_some_and(|id| id.contains("sus")))
+        .expect("the SUS chart inline");
+    assert_eq!(image.0, "image/png");
+    assert!(image.3.starts_with(b"\x89PNG"), "a PNG");
+
+    // After the quarter: its nyttoanalys, once.
+    clock.set("2027-01-05T07:00:00Z".parse().unwrap());
+    let queued = crate::survey_loop::run_job(&app, "send_reports").await;
+    assert_eq!(queued["counts"]["report_emails_queued"], 1, "{queued}");
+    let again = crate::survey_loop::run_job(&app, "send_reports").await;
+    assert_eq!(again["counts"]["report_emails_queued"], 0, "{again}");
+    crate::survey_loop::run_job(&app, "dispatch_outbox").await;
+    let report = sink
+        .received()
+        .into_iter()
+        .filter(|m| m.to == ["klk@x.se"])
+        .map(|m| parts(&m.data))
+        .find(|(subject, _, _)| subject.contains("2026-Q4"))
+        .expect("the 2026-Q4 report");
+    let (subject, html, attachments) = report;
+    assert_eq!(subject, "Nyttoanalys 2026-Q4");
+    assert!(html.contains("cid:overview"), "{html}");
+    let workbook = attachments
+        .iter()
+        .find(|a| a.1.as_deref() == Some("nyttoanalys-2026-Q4.xlsx"))
+        .expect("the workbook attached");
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(workbook.3.clone())).unwrap();
+    let overview = workbook.worksheet_range("Översikt").unwrap();
+    assert_eq!(
+        overview.get_value((1, 1)),
+        Some(&Data::String("Tjänst ekonomi".into()))
+    );
+    assert!(
+        attachments
+            .iter()
+            .any(|a| a.0 == "image/png" && a.2.as_deref().is_some_and(|id| id.contains("overview"))),
+        "the overview chart inline"
+    );
 }

@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::{
-    InvitationStatus, Language, OutboxStatus, RespondentKind, RoundStatus, SurveyEmailKind,
+    EmailKind, InvitationStatus, Language, OutboxStatus, RespondentKind, RoundStatus,
 };
 
 /// A stored twin of a domain enum (same variants), with conversions both ways.
@@ -48,7 +48,12 @@ stored_enum!(StoredOutboxStatus => OutboxStatus {
     Bounced = "bounced",
 });
 
-stored_enum!(StoredEmailKind => SurveyEmailKind { Invitation = "invitation", Reminder = "reminder" });
+stored_enum!(StoredEmailKind => EmailKind {
+    Invitation = "invitation",
+    Reminder = "reminder",
+    Report = "report",
+    Digest = "digest",
+});
 
 stored_enum!(StoredLanguage => Language { Sv = "sv", En = "en" });
 
