@@ -6,8 +6,8 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
-use mail_parser::MimeHeaders;
 use chrono::Utc;
+use mail_parser::MimeHeaders;
 use nyttopuls::domain::ReportPeriod;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -273,14 +273,11 @@ async fn the_report_command_writes_the_four_files() {
     assert_eq!(stored["services"][0]["name"], "Tjänst ekonomi");
 }
 
-/// The parts of a received message: (content type, file name, content id, bytes).
-fn parts(
-    raw: &[u8],
-) -> (
-    String,
-    String,
-    Vec<(String, Option<String>, Option<String>, Vec<u8>)>,
-) {
+/// A part of a received message: content type, file name, content id, bytes.
+type Part = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// A received message's subject, HTML body and parts.
+fn parts(raw: &[u8]) -> (String, String, Vec<Part>) {
     let message = mail_parser::MessageParser::default().parse(raw).unwrap();
     let subject = message.subject().unwrap_or_default().to_owned();
     let html = message
