@@ -32,8 +32,17 @@ struct Cli {
 enum Command {
     /// Migrate the database and serve HTTP until SIGTERM/SIGINT.
     Serve,
-    /// Seed a small demo municipality (if the catalogue is empty) and serve it.
-    Demo,
+    /// Make a demo municipality with two years of history (or find the one made
+    /// before), then serve it with the scheduler on.
+    Demo {
+        /// A small demo (6 services, 240 users, 3 quarters), for tests.
+        #[arg(long)]
+        small: bool,
+        /// Delete the demo made before (database, outbox, charts, reports) and start
+        /// over; refused for a database the demo did not make.
+        #[arg(long)]
+        fresh: bool,
+    },
     /// Bring the database schema up to date.
     Migrate,
     /// API tokens.
@@ -231,10 +240,34 @@ fn exit_code(error: &anyhow::Error) -> u8 {
     {
         return 2;
     }
+    if let Some(nyttopuls::demo::DemoError::Failed(inner)) =
+        error.downcast_ref::<nyttopuls::demo::DemoError>()
+    {
+        return exit_code_of(inner);
+    }
+    if error
+        .downcast_ref::<nyttopuls::demo::DemoError>()
+        .is_some_and(|e| {
+            matches!(
+                e,
+                nyttopuls::demo::DemoError::NotTheDemo(_)
+                    | nyttopuls::demo::DemoError::FreshNeedsSqlite(_)
+            )
+        })
+    {
+        return 2;
+    }
     match error.downcast_ref::<Error>() {
-        Some(Error::Invalid(_)) => 2,
-        Some(Error::NotFound { .. }) => 3,
-        Some(Error::Conflict(_)) => 4,
+        Some(error) => exit_code_of(error),
+        None => 1,
+    }
+}
+
+fn exit_code_of(error: &Error) -> u8 {
+    match error {
+        Error::Invalid(_) => 2,
+        Error::NotFound { .. } => 3,
+        Error::Conflict(_) => 4,
         _ => 1,
     }
 }
@@ -268,36 +301,70 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             announce(&app);
             app.run_until(shutdown_signal()).await?;
         }
-        Command::Demo => {
-            let app = Application::build(settings).await?;
-            let state = app.state().clone();
-            match nyttopuls::demo::seed(&state).await? {
-                Some(demo) => {
-                    let base = state.settings.server.public_url.trim_end_matches('/');
-                    println!(
-                        "Demo municipality seeded: 3 förvaltningar, 3 objektägare, 6 IT services, 40 users.\n\
-                         A quarterly programme opened its first round: {} invitations, written as .eml files to {}.\n\
-                         Open one and follow its link to answer the survey.\n\n\
-                         Admin token (Kommunledningskontoret): {}\n\
-                         Owner token (Åsa Lindqvist):           {}\n\n\
-                         Dashboard sign-in links (each works once, for 15 minutes; more at {base}/dashboard/login,\n\
-                         the emails land in the outbox folder):\n\
-                         Åsa Lindqvist (objektägare):    {}\n\
-                         Kommunledningskontoret (admin): {}\n\n\
-                         API docs: {base}/api/docs",
-                        demo.invitations,
-                        state.settings.mail.outbox_dir,
-                        demo.admin_token,
-                        demo.owner_token,
-                        demo.owner_sign_in,
-                        demo.admin_sign_in
-                    );
-                }
-                None => println!(
-                    "The catalogue already has services, so no demo data was added. Serving at {}.",
-                    state.settings.server.public_url
-                ),
+        Command::Demo { small, fresh } => {
+            if fresh {
+                nyttopuls::demo::start_over(&settings).await?;
             }
+            let size = if small {
+                nyttopuls::demo::Size::SMALL
+            } else {
+                nyttopuls::demo::Size::FULL
+            };
+            let bars = indicatif::MultiProgress::new();
+            let steps: std::sync::Mutex<std::collections::HashMap<String, ProgressBar>> =
+                std::sync::Mutex::default();
+            let progress = |step: &str, done: u64, total: u64| {
+                let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
+                let bar = steps.entry(step.to_owned()).or_insert_with(|| {
+                    let bar = bars.add(ProgressBar::new(total));
+                    bar.set_style(
+                        ProgressStyle::with_template("{msg:>10} {bar:40} {pos}/{len} {elapsed}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    bar.set_message(step.to_owned());
+                    bar
+                });
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            // Bound first, so the links printed carry the port actually served.
+            let app = Application::build(settings).await?;
+            let welcome = nyttopuls::demo::prepare(&app.state().settings, size, &progress).await?;
+            for bar in steps.lock().unwrap_or_else(|e| e.into_inner()).values() {
+                bar.finish();
+            }
+            let state = app.state();
+            let base = state.settings.server.public_url.trim_end_matches('/');
+            let files: Vec<String> = welcome
+                .report_files
+                .iter()
+                .map(|p| format!("  {}", p.display()))
+                .collect();
+            println!(
+                "{summary}\n\n\
+                 Dashboard sign-in links (each works once, for 15 minutes; ask for more at {base}/dashboard/login):\n\
+                 \x20 {owner} (objektägare): {owner_link}\n\
+                 \x20 Kommunledningskontoret (admin): {admin_link}\n\n\
+                 Admin API token (30 days): {token}\n\
+                 Nyttoanalys {period}: {base}/api/v1/reports/nyttoanalys.html?period={period} (with the token),\n\
+                 and as files:\n{files}\n\n\
+                 An open survey: {survey}\n\
+                 Emails (invitations, digests, reports): {outbox}/*.eml; charts: {charts}/\n\
+                 API docs: {base}/api/docs",
+                summary = welcome.summary,
+                owner = welcome.owner_name,
+                owner_link = welcome.owner_sign_in,
+                admin_link = welcome.admin_sign_in,
+                token = welcome.admin_token,
+                period = welcome.report_period,
+                files = files.join("\n"),
+                survey = welcome
+                    .open_survey_link
+                    .as_deref()
+                    .unwrap_or("(sent already: open an invitation in the outbox folder)"),
+                outbox = state.settings.mail.outbox_dir,
+                charts = state.settings.charts.dir,
+            );
             announce(&app);
             app.run_until(shutdown_signal()).await?;
         }

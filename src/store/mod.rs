@@ -161,6 +161,52 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
     }
 }
 
+/// Whether `nyttopuls demo` made this database (so it may add to it or start it over).
+pub async fn is_demo(db: &impl ConnectionTrait) -> Result<bool, Error> {
+    Ok(entity::generation::Entity::find_by_id(DEMO)
+        .one(db)
+        .await
+        .map_err(db_error)?
+        .is_some())
+}
+
+/// Marks this database as the demo's.
+pub async fn mark_demo(db: &impl ConnectionTrait) -> Result<(), Error> {
+    entity::generation::Entity::insert(entity::generation::ActiveModel {
+        name: sea_orm::ActiveValue::Set(DEMO.into()),
+        value: sea_orm::ActiveValue::Set(1),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(entity::generation::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+const DEMO: &str = "demo";
+
+/// Whether the database holds anything someone made: a service, a person or an
+/// account (a fresh database holds only what the migrations put there).
+pub async fn holds_data(db: &impl ConnectionTrait) -> Result<bool, Error> {
+    let services = entity::service::Entity::find()
+        .count(db)
+        .await
+        .map_err(db_error)?;
+    let people = entity::respondent::Entity::find()
+        .count(db)
+        .await
+        .map_err(db_error)?;
+    let accounts = entity::account::Entity::find()
+        .count(db)
+        .await
+        .map_err(db_error)?;
+    Ok(services + people + accounts > 0)
+}
+
 /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
 /// SQLITE_BUSY when another writer committed in between, whatever the busy timeout.

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::domain::{
     Delivery, EmailKind, Error, InvitationEvent, InvitationStatus, OutboxStatus,
-    survey::OutboxEmail,
+    survey::{OutboxEmail, SurveyEmail},
 };
 
 pub struct NewOutboxMessage {
@@ -71,6 +71,30 @@ pub async fn enqueue(
             .map_err(db_error)?;
     }
     Ok(())
+}
+
+/// The survey emails waiting to be sent, with their personal links (the demo reads
+/// them to answer as the recipients would).
+pub async fn pending_survey_emails(db: &impl ConnectionTrait) -> Result<Vec<SurveyEmail>, Error> {
+    let payloads: Vec<Option<String>> = outbox_message::Entity::find()
+        .select_only()
+        .column(outbox_message::Column::Payload)
+        .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+        .filter(outbox_message::Column::Kind.eq(outbox_message::Kind::Invitation))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)?;
+    payloads
+        .into_iter()
+        .flatten()
+        .map(|payload| match serde_json::from_str(&payload) {
+            Ok(OutboxEmail::Survey(email)) => Ok(email),
+            Ok(_) | Err(_) => Err(Error::bug(
+                "a pending invitation's payload is no survey email",
+            )),
+        })
+        .collect()
 }
 
 /// A claimed message ready to send.

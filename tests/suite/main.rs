@@ -15,6 +15,7 @@ mod calendar;
 mod catalogue;
 mod cli;
 mod dashboard;
+mod demo;
 mod mail_relay;
 mod ops;
 mod reports;
