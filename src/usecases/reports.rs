@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use lettre::{Message, message::Mailbox};
 use minijinja::context;
 use serde_json::json;
@@ -46,7 +46,8 @@ pub async fn nyttoanalys_of(
     regenerate: bool,
 ) -> Result<Report, Error> {
     actor.require_admin()?;
-    let now = state.clock.now();
+    // Microseconds, as PostgreSQL keeps them: the time shown now is the time read back.
+    let now = state.clock.now().trunc_subsecs(6);
     if period.range().0 > now {
         return Err(Error::invalid(
             "period",
