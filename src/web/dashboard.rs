@@ -382,6 +382,37 @@ async fn signed_in(
     }
 }
 
+/// Who signed in, their session's secret and the page's language: what every page after
+/// sign-in starts from. Without a valid session the request goes to the sign-in page.
+struct SignedIn {
+    actor: Actor,
+    secret: String,
+    lang: Language,
+}
+
+impl<'a> poem::FromRequest<'a> for SignedIn {
+    async fn from_request(
+        request: &'a poem::Request,
+        _body: &mut poem::RequestBody,
+    ) -> poem::Result<Self> {
+        let state = request
+            .data::<AppState>()
+            .expect("AppState is attached to every request");
+        let lang = request
+            .params::<LangQuery>()
+            .map(|query| query.language())
+            .unwrap_or_default();
+        signed_in(state, request.cookie(), lang)
+            .await
+            .map(|(actor, secret)| Self {
+                actor,
+                secret,
+                lang,
+            })
+            .map_err(poem::Error::from_response)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct CsrfForm {
     csrf: Option<String>,
@@ -391,14 +422,14 @@ struct CsrfForm {
 async fn sign_out(
     state: Data<&AppState>,
     jar: &CookieJar,
-    Query(query): Query<LangQuery>,
+    signed: SignedIn,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let lang = query.language();
-    let (actor, secret) = match signed_in(&state, jar, lang).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let SignedIn {
+        actor,
+        secret,
+        lang,
+    } = signed;
     if !tokens_match(
         &csrf_token(&secret),
         form.csrf.as_deref().unwrap_or_default(),
@@ -444,12 +475,12 @@ fn session_context(actor: &Actor, secret: &str, lang: Language) -> Value {
 }
 
 #[handler]
-async fn home(state: Data<&AppState>, jar: &CookieJar, Query(query): Query<LangQuery>) -> Response {
-    let lang = query.language();
-    let (actor, secret) = match signed_in(&state, jar, lang).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+async fn home(state: Data<&AppState>, signed: SignedIn) -> Response {
+    let SignedIn {
+        actor,
+        secret,
+        lang,
+    } = signed;
     match actor.role {
         Role::Owner { owner_id } => owner_view(&state, &actor, &secret, owner_id, lang).await,
         Role::Admin => match dashboard::admin_home(&state, &actor).await {
@@ -493,15 +524,14 @@ async fn home(state: Data<&AppState>, jar: &CookieJar, Query(query): Query<LangQ
 #[handler]
 async fn owner_home(
     state: Data<&AppState>,
-    jar: &CookieJar,
     Path(owner_id): Path<i32>,
-    Query(query): Query<LangQuery>,
+    signed: SignedIn,
 ) -> Response {
-    let lang = query.language();
-    let (actor, secret) = match signed_in(&state, jar, lang).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let SignedIn {
+        actor,
+        secret,
+        lang,
+    } = signed;
     owner_view(&state, &actor, &secret, owner_id, lang).await
 }
 
@@ -540,15 +570,14 @@ async fn owner_view(
 #[handler]
 async fn service_page(
     state: Data<&AppState>,
-    jar: &CookieJar,
     Path(service_id): Path<i32>,
-    Query(query): Query<LangQuery>,
+    signed: SignedIn,
 ) -> Response {
-    let lang = query.language();
-    let (actor, secret) = match signed_in(&state, jar, lang).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let SignedIn {
+        actor,
+        secret,
+        lang,
+    } = signed;
     let service = match dashboard::service_page(&state, &actor, service_id).await {
         Ok(service) => service,
         Err(error) => return failed(lang, error),
