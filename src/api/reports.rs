@@ -322,14 +322,19 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
     }
 }
 
-/// A file to save: its bytes and the name to save it under.
+/// The CSV file, with the name to save it under.
 #[derive(ApiResponse)]
-enum FileResponse {
+enum CsvFile {
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
     Csv(
         Binary<Vec<u8>>,
         #[oai(header = "Content-Disposition")] String,
     ),
+}
+
+/// The workbook, with the name to save it under.
+#[derive(ApiResponse)]
+enum XlsxFile {
     #[oai(
         status = 200,
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -364,7 +369,9 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
+        /// ended. A period that has not begun has no report (404).
+        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
         let period = period_of(&state, period.0)?;
@@ -379,7 +386,9 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
+        /// ended. A period that has not begun has no report (404).
+        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
         let period = period_of(&state, period.0)?;
@@ -393,7 +402,9 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
+        /// ended. A period that has not begun has no report (404).
+        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<Html<String>> {
         let period = period_of(&state, period.0)?;
@@ -408,12 +419,14 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
+        /// ended. A period that has not begun has no report (404).
+        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
-    ) -> ApiResult<FileResponse> {
+    ) -> ApiResult<CsvFile> {
         let period = period_of(&state, period.0)?;
         let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
-        Ok(FileResponse::Csv(
+        Ok(CsvFile::Csv(
             Binary(crate::reports::csv(&report.report)?),
             attachment(&report.report.period, "csv"),
         ))
@@ -426,12 +439,14 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026`; default: the last quarter that has ended.
+        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
+        /// ended. A period that has not begun has no report (404).
+        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
-    ) -> ApiResult<FileResponse> {
+    ) -> ApiResult<XlsxFile> {
         let period = period_of(&state, period.0)?;
         let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
-        Ok(FileResponse::Xlsx(
+        Ok(XlsxFile::Xlsx(
             Binary(crate::reports::xlsx(&report.report)?),
             attachment(&report.report.period, "xlsx"),
         ))

@@ -150,13 +150,13 @@ impl FromStr for ReportPeriod {
     fn from_str(raw: &str) -> Result<Self, String> {
         let wrong = || {
             format!(
-                "`{raw}` is not a period: write a quarter such as 2026-Q4, or a year such as 2026"
+                "`{raw}` is not a period: write a quarter such as 2026-Q4, or a year such as 2026 (2000–2199)"
             )
         };
         let year_of = |text: &str| {
             text.parse::<i32>()
                 .ok()
-                .filter(|y| (2000..=2200).contains(y) && text.len() == 4)
+                .filter(|y| (2000..=2199).contains(y) && text.len() == 4)
                 .ok_or_else(wrong)
         };
         match raw.trim().split_once("-Q") {

@@ -49,12 +49,9 @@ pub async fn nyttoanalys_of(
     // Microseconds, as PostgreSQL keeps them: the time shown now is the time read back.
     let now = state.clock.now().trunc_subsecs(6);
     if period.range().0 > now {
-        return Err(Error::invalid(
-            "period",
-            format!(
-                "{} has not begun: there is nothing to report yet",
-                period.key()
-            ),
+        return Err(Error::not_found(
+            "report",
+            format!("for {} (the period has not begun)", period.key()),
         ));
     }
     if !regenerate && let Some(stored) = store::reports::get(&state.db, &period.key()).await? {

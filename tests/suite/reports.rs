@@ -228,7 +228,7 @@ async fn only_admins_read_the_nyttoanalys_and_bad_periods_are_named() {
         .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{suffix}");
     }
-    for bad in ["2026-Q5", "nästa", "2999-Q1"] {
+    for bad in ["2026-Q5", "nästa", "", "1999"] {
         let response = fetch(
             &app,
             &app.admin_token,
@@ -242,6 +242,18 @@ async fn only_admins_read_the_nyttoanalys_and_bad_periods_are_named() {
             "{body}"
         );
     }
+    let future = fetch(
+        &app,
+        &app.admin_token,
+        "/api/v1/reports/nyttoanalys?period=2199-Q1",
+    )
+    .await;
+    let (status, body) = status_and_json(future).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("has not begun"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
