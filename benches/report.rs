@@ -8,14 +8,10 @@ mod common;
 
 use std::time::Instant;
 
-use common::{fresh_database, rng};
+use common::rng;
 use nyttopuls::{
     app::Application,
-    config::{Secret, Settings},
-    domain::{
-        Actor, Email, NewService, ReportPeriod,
-        programme::{NewProgramme, ProgrammeFields},
-    },
+    domain::{Actor, Email, NewService, ReportPeriod},
     stats::{Metric, aggregate::SegmentKey},
     store::{self, entity},
 };
@@ -29,19 +25,7 @@ const ROUNDS: usize = 8;
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::load(None).expect("settings");
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.database.url = Secret::new(fresh_database(dir.path(), "report").await);
-    settings.survey.answer_key_file = dir.path().join("answer.key").display().to_string();
-    if settings.database.url.expose().starts_with("postgres") {
-        std::fs::write(
-            &settings.survey.answer_key_file,
-            nyttopuls::usecases::answer_keys::new_key_line(),
-        )
-        .unwrap();
-    }
-    settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
-    settings.scheduler.enabled = false;
+    let settings = common::bench_settings(dir.path(), "report").await;
     let app = Application::build(settings).await.expect("app starts");
     let state = app.state().clone();
     let actor = Actor::cli();
@@ -101,29 +85,7 @@ async fn main() {
                 .id,
         );
     }
-    let questionnaire = store::questionnaires::template(&state.db, "standard")
-        .await
-        .unwrap();
-    let programme = store::programmes::save(
-        &state.db,
-        &actor,
-        None,
-        NewProgramme::parse(ProgrammeFields {
-            name: "Alla tjänster",
-            questionnaire_id: questionnaire.id,
-            service_ids: None,
-            schedule: "0 0 8 1 */3 *",
-            period: None,
-            open_days: None,
-            reminder_days: None,
-            sampling: None,
-            active: None,
-        })
-        .unwrap(),
-        now,
-    )
-    .await
-    .unwrap();
+    let (programme, questionnaire) = common::programme_over_all(&state).await;
     // Eight quarters ending with the last one that has ended.
     let last = ReportPeriod::last_ended_quarter(now);
     let mut periods = vec![last];

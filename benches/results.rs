@@ -7,16 +7,12 @@
 
 mod common;
 
-use common::{fresh_database, percentile, rng};
+use common::{percentile, rng};
 use std::{sync::Arc, time::Instant};
 
 use nyttopuls::{
     app::Application,
-    config::{Secret, Settings},
-    domain::{
-        Actor, NewService,
-        programme::{NewProgramme, ProgrammeFields},
-    },
+    domain::{Actor, NewService},
     store::{self, entity},
 };
 use sea_orm::{ActiveValue::Set, EntityTrait};
@@ -58,20 +54,7 @@ fn answers(seed: &mut u64, round: usize) -> String {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::load(None).expect("settings");
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.database.url = Secret::new(fresh_database(dir.path(), "results").await);
-    settings.survey.answer_key_file = dir.path().join("answer.key").display().to_string();
-    if settings.database.url.expose().starts_with("postgres") {
-        std::fs::write(
-            &settings.survey.answer_key_file,
-            nyttopuls::usecases::answer_keys::new_key_line(),
-        )
-        .unwrap();
-    }
-    settings.mail.outbox_dir = dir.path().join("outbox").display().to_string();
-    settings.charts.dir = dir.path().join("charts").display().to_string();
-    settings.scheduler.enabled = false;
+    let settings = common::bench_settings(dir.path(), "results").await;
     println!(
         "backend: {}",
         if settings.database.url.expose().starts_with("postgres") {
@@ -120,29 +103,7 @@ async fn main() {
                 .id,
         );
     }
-    let questionnaire = store::questionnaires::template(&state.db, "standard")
-        .await
-        .unwrap();
-    let programme = store::programmes::save(
-        &state.db,
-        &actor,
-        None,
-        NewProgramme::parse(ProgrammeFields {
-            name: "Alla tjänster",
-            questionnaire_id: questionnaire.id,
-            service_ids: None,
-            schedule: "0 0 8 1 */3 *",
-            period: None,
-            open_days: None,
-            reminder_days: None,
-            sampling: None,
-            active: None,
-        })
-        .unwrap(),
-        now,
-    )
-    .await
-    .unwrap();
+    let (programme, questionnaire) = common::programme_over_all(&state).await;
 
     let per_round = per_round();
     let seeding = Instant::now();

@@ -375,10 +375,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             regenerate,
         } => {
             let state = AppState::connect(settings, Clock::system()).await?;
-            let period = match period {
-                Some(raw) => nyttopuls::usecases::reports::parse_period(&raw)?,
-                None => nyttopuls::domain::ReportPeriod::last_ended_quarter(state.clock.now()),
-            };
+            let period = nyttopuls::usecases::reports::period_or_last(&state, period.as_deref())?;
             let report = nyttopuls::usecases::reports::nyttoanalys_of(
                 &state,
                 &Actor::cli(),

@@ -11,7 +11,6 @@ use poem_openapi::{
 
 use super::{ApiTags, auth::BearerAuth, error::ApiResult};
 use crate::{
-    domain::ReportPeriod,
     stats::nyttoanalys::{self as analysis, Nyttoanalys},
     usecases::{self, AppState},
 };
@@ -351,13 +350,16 @@ fn attachment(period: &str, extension: &str) -> String {
 
 pub struct ReportsApi;
 
-/// `2026-Q4` (a quarter) or `2026` (a year); the last quarter that has ended when left
-/// out.
-fn period_of(state: &AppState, raw: Option<String>) -> Result<ReportPeriod, crate::domain::Error> {
-    match raw {
-        Some(raw) => usecases::reports::parse_period(&raw),
-        None => Ok(ReportPeriod::last_ended_quarter(state.clock.now())),
-    }
+/// The report of `period` (`2026-Q4` or `2026`; the last quarter that has ended when
+/// left out), stored or (`regenerate`) made again.
+async fn report_of(
+    state: &AppState,
+    actor: &crate::domain::Actor,
+    period: Option<String>,
+    regenerate: bool,
+) -> Result<usecases::reports::Report, crate::domain::Error> {
+    let period = usecases::reports::period_or_last(state, period.as_deref())?;
+    usecases::reports::nyttoanalys_of(state, actor, period, regenerate).await
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reports")]
@@ -374,8 +376,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
-        let period = period_of(&state, period.0)?;
-        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        let report = report_of(&state, &auth.0, period.0, false).await?;
         Ok(Json(dto(&report.report, report.generated_at)))
     }
 
@@ -391,8 +392,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
-        let period = period_of(&state, period.0)?;
-        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, true).await?;
+        let report = report_of(&state, &auth.0, period.0, true).await?;
         Ok(Json(dto(&report.report, report.generated_at)))
     }
 
@@ -407,8 +407,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<Html<String>> {
-        let period = period_of(&state, period.0)?;
-        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        let report = report_of(&state, &auth.0, period.0, false).await?;
         Ok(Html(crate::reports::html(&report.report)?))
     }
 
@@ -424,8 +423,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<CsvFile> {
-        let period = period_of(&state, period.0)?;
-        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        let report = report_of(&state, &auth.0, period.0, false).await?;
         Ok(CsvFile::Csv(
             Binary(crate::reports::csv(&report.report)?),
             attachment(&report.report.period, "csv"),
@@ -444,8 +442,7 @@ impl ReportsApi {
         #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
     ) -> ApiResult<XlsxFile> {
-        let period = period_of(&state, period.0)?;
-        let report = usecases::reports::nyttoanalys_of(&state, &auth.0, period, false).await?;
+        let report = report_of(&state, &auth.0, period.0, false).await?;
         Ok(XlsxFile::Xlsx(
             Binary(crate::reports::xlsx(&report.report)?),
             attachment(&report.report.period, "xlsx"),

@@ -181,28 +181,6 @@ fn addressed(from: &Mailbox, to: Mailbox, subject: &str) -> lettre::message::Mes
         )))
 }
 
-/// A dashboard sign-in link, in Swedish and English (the address says nothing of the
-/// reader's language). `valid_until` is a Stockholm clock time, e.g. `14:05`.
-pub fn build_sign_in_message(
-    from: &Mailbox,
-    recipient: &str,
-    name: &str,
-    link: &str,
-    valid_until: &str,
-) -> Result<Message, BuildError> {
-    let to: Mailbox = recipient
-        .parse()
-        .map_err(|e| BuildError::Address(recipient.to_owned(), e))?;
-    let values = context! { lang => "sv", name, link, valid_until };
-    let env = templates();
-    let text = env.get_template("sign_in.txt")?.render(&values)?;
-    let html = env.get_template("sign_in.html")?.render(&values)?;
-    Ok(
-        addressed(from, to, "Logga in på Nyttopuls / Sign in to Nyttopuls")
-            .multipart(MultiPart::alternative_plain_html(text, html))?,
-    )
-}
-
 /// A PNG shown in the HTML body as `<img src="cid:{cid}">`.
 pub struct InlineImage {
     pub cid: String,
@@ -216,8 +194,9 @@ pub struct FileAttachment {
     pub bytes: Vec<u8>,
 }
 
-/// A report or digest: `{template}.txt` and `{template}.html` rendered with `values`
-/// (the HTML with `image` inline, by its content id), and `attachment` if any.
+/// A sign-in link, report or digest: `{template}.txt` and `{template}.html` rendered
+/// with `values` (the HTML with `image` inline, by its content id), and `attachment` if
+/// any.
 pub fn build_rich_message(
     from: &Mailbox,
     recipient: &str,

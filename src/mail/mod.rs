@@ -7,7 +7,5 @@ mod smtp;
 mod transport;
 
 pub use failure::RelayFailure;
-pub use message::{
-    FileAttachment, InlineImage, build_rich_message, build_sign_in_message, build_survey_message,
-};
+pub use message::{FileAttachment, InlineImage, build_rich_message, build_survey_message};
 pub use transport::{Mailer, SendError};

@@ -620,6 +620,7 @@ mod tests {
             .map(|(id, period, delivered, answered, _)| RoundFacts {
                 round_id: *id,
                 period: (*period).to_owned(),
+                opens_at: chrono::DateTime::UNIX_EPOCH,
                 closed: true,
                 invited: *delivered,
                 delivered: *delivered,

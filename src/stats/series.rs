@@ -16,6 +16,8 @@ use super::{
 pub struct RoundFacts {
     pub round_id: i32,
     pub period: String,
+    /// When it opened: which report period it belongs to.
+    pub opens_at: chrono::DateTime<chrono::Utc>,
     pub closed: bool,
     pub invited: u64,
     /// Delivered invitations (sent, not bounced).
@@ -220,6 +222,7 @@ mod tests {
         RoundFacts {
             round_id: id,
             period: format!("2026-Q{id}"),
+            opens_at: chrono::DateTime::UNIX_EPOCH,
             closed,
             invited: 40,
             delivered: 40,

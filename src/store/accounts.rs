@@ -92,7 +92,7 @@ pub async fn create_expiring_token(
 }
 
 /// The account of an owner record, created on first use (a token or a sign-in).
-pub(super) async fn owner_account(
+pub async fn owner_account(
     db: &impl ConnectionTrait,
     owner_id: i32,
     name: &str,
@@ -165,7 +165,7 @@ pub async fn add_admin(
 }
 
 /// The admin account with this dashboard address: its id and name.
-pub(super) async fn admin_with_email(
+pub async fn admin_with_email(
     db: &impl ConnectionTrait,
     email: &Email,
 ) -> Result<Option<(i32, String)>, Error> {

@@ -87,13 +87,15 @@ pub async fn pending_survey_emails(db: &impl ConnectionTrait) -> Result<Vec<Surv
         .map_err(db_error)?;
     payloads
         .into_iter()
-        .flatten()
-        .map(|payload| match serde_json::from_str(&payload) {
-            Ok(OutboxEmail::Survey(email)) => Ok(email),
-            Ok(_) | Err(_) => Err(Error::bug(
-                "a pending invitation's payload is no survey email",
-            )),
-        })
+        .map(
+            |payload| match payload.as_deref().map(serde_json::from_str) {
+                Some(Ok(OutboxEmail::Survey(email))) => Ok(email),
+                None => Err(Error::bug("a pending invitation has no payload")),
+                Some(_) => Err(Error::bug(
+                    "a pending invitation's payload is no survey email",
+                )),
+            },
+        )
         .collect()
 }
 

@@ -47,23 +47,28 @@ pub async fn replace_aggregates(
         .exec(db)
         .await
         .map_err(db_error)?;
-    let rows: Vec<round_aggregate::ActiveModel> = aggregates
+    let rows = aggregates
         .iter()
-        .map(|a| round_aggregate::ActiveModel {
-            round_id: Set(round_id),
-            metric: Set(a.metric.as_str().to_owned()),
-            segment: Set(a.segment.to_stored()),
-            responses: Set(a.responses as i32),
-            n: Set(a.n as i32),
-            mean: Set(a.mean),
-            sd: Set(a.sd),
-            ci_low: Set(a.ci.map(|c| c.0)),
-            ci_high: Set(a.ci.map(|c| c.1)),
-            median: Set(a.median),
-            promoters: Set(a.promoters.map(|p| p as i32)),
-            detractors: Set(a.detractors.map(|d| d as i32)),
+        .map(|a| {
+            Ok(round_aggregate::ActiveModel {
+                round_id: Set(round_id),
+                metric: Set(a.metric.as_str().to_owned()),
+                segment: Set(a.segment.to_stored()),
+                responses: Set(stored_count(a.responses, round_id)?),
+                n: Set(stored_count(a.n, round_id)?),
+                mean: Set(a.mean),
+                sd: Set(a.sd),
+                ci_low: Set(a.ci.map(|c| c.0)),
+                ci_high: Set(a.ci.map(|c| c.1)),
+                median: Set(a.median),
+                promoters: Set(a.promoters.map(|p| stored_count(p, round_id)).transpose()?),
+                detractors: Set(a
+                    .detractors
+                    .map(|d| stored_count(d, round_id))
+                    .transpose()?),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<round_aggregate::ActiveModel>, Error>>()?;
     for chunk in rows.chunks(500) {
         round_aggregate::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
@@ -74,6 +79,23 @@ pub async fn replace_aggregates(
 }
 
 const FIGURES: &str = "figures";
+
+/// A count as its column holds it; one too large for the column is a bug, not a
+/// number to cut short.
+fn stored_count<T: TryInto<i32> + Copy + std::fmt::Display>(
+    count: T,
+    round_id: i32,
+) -> Result<i32, Error> {
+    count
+        .try_into()
+        .map_err(|_| Error::bug(format!("round {round_id}: the count {count} does not fit")))
+}
+
+/// A count read back; a negative one is a bug, not a zero.
+fn read_count<T: TryFrom<i32>>(count: i32, round_id: i32) -> Result<T, Error> {
+    T::try_from(count)
+        .map_err(|_| Error::bug(format!("round {round_id} has a stored count of {count}")))
+}
 
 /// Moves with every change to any round's figures (see [`replace_aggregates`]).
 pub async fn figures_generation(db: &impl ConnectionTrait) -> Result<i64, Error> {
@@ -115,14 +137,20 @@ pub async fn aggregates_of(
                 Aggregate {
                     metric,
                     segment,
-                    responses: row.responses as usize,
-                    n: row.n as usize,
+                    responses: read_count(row.responses, row.round_id)?,
+                    n: read_count(row.n, row.round_id)?,
                     mean: row.mean,
                     sd: row.sd,
                     ci: row.ci_low.zip(row.ci_high),
                     median: row.median,
-                    promoters: row.promoters.map(|p| p as u64),
-                    detractors: row.detractors.map(|d| d as u64),
+                    promoters: row
+                        .promoters
+                        .map(|p| read_count(p, row.round_id))
+                        .transpose()?,
+                    detractors: row
+                        .detractors
+                        .map(|d| read_count(d, row.round_id))
+                        .transpose()?,
                 },
             ));
         }
@@ -193,9 +221,9 @@ pub async fn comments(
 /// Invitations of a round whose email reached the person (sent, not bounced), counted
 /// when the round closes: the response rate's denominator.
 pub async fn record_delivered(db: &impl ConnectionTrait, round_id: i32) -> Result<(), Error> {
-    let count = delivered_now(db, round_id).await?;
+    let count = stored_count(delivered_now(db, round_id).await?, round_id)?;
     round::Entity::update_many()
-        .col_expr(round::Column::Delivered, Some(count as i32).into())
+        .col_expr(round::Column::Delivered, Some(count).into())
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
         .await

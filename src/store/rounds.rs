@@ -484,7 +484,12 @@ pub async fn release(
     round::Entity::update_many()
         .col_expr(
             round::Column::ReleasedAnswers,
-            Some(released.len() as i32).into(),
+            Some(i32::try_from(released.len()).map_err(|_| {
+                Error::bug(format!(
+                    "round {round_id} released more answers than a count holds"
+                ))
+            })?)
+            .into(),
         )
         .filter(round::Column::Id.eq(round_id))
         .exec(db)

@@ -9,39 +9,10 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{
-    accounts, audit, catalogue, db_error,
+    accounts, audit, db_error,
     entity::{account, session, sign_in_link},
 };
-use crate::domain::{Actor, Email, Error};
-
-/// Who an address signs in as: an admin account with that address, else the
-/// objektägare with it (whose account is made on first use).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInAccount {
-    pub account_id: i32,
-    pub name: String,
-}
-
-/// The account `email` signs in as, if any.
-pub async fn account_for_email(
-    db: &DatabaseConnection,
-    email: &Email,
-    now: DateTime<Utc>,
-) -> Result<Option<SignInAccount>, Error> {
-    let txn = super::begin_write(db).await?;
-    let found = if let Some((account_id, name)) = accounts::admin_with_email(&txn, email).await? {
-        Some(SignInAccount { account_id, name })
-    } else if let Some(owner) = catalogue::find_owner_by_email(&txn, email).await? {
-        Some(SignInAccount {
-            account_id: accounts::owner_account(&txn, owner.id, &owner.name, now).await?,
-            name: owner.name,
-        })
-    } else {
-        None
-    };
-    super::commit(txn).await?;
-    Ok(found)
-}
+use crate::domain::{Actor, Error};
 
 /// Stores a sign-in link for `account_id` (the hash of its secret), and who made it.
 pub async fn create_link(

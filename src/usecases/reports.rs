@@ -32,9 +32,14 @@ pub struct Report {
     pub generated_at: DateTime<Utc>,
 }
 
-pub fn parse_period(raw: &str) -> Result<ReportPeriod, Error> {
-    raw.parse::<ReportPeriod>()
-        .map_err(|problem| Error::invalid("period", problem))
+/// The period `raw` names (`2026-Q4` or `2026`), or the last quarter that has ended.
+pub fn period_or_last(state: &AppState, raw: Option<&str>) -> Result<ReportPeriod, Error> {
+    match raw {
+        Some(raw) => raw
+            .parse::<ReportPeriod>()
+            .map_err(|problem| Error::invalid("period", problem)),
+        None => Ok(ReportPeriod::last_ended_quarter(state.clock.now())),
+    }
 }
 
 /// The report of `period` (admin): the stored one, or (`regenerate`, or none stored)
@@ -102,12 +107,6 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
-    let ids: Vec<i32> = services.iter().map(|s| s.id).collect();
-    let opened: HashMap<i32, DateTime<Utc>> = store::rounds::of_services(&state.db, &ids)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.opens_at))
-        .collect();
     let results =
         super::results::series_of_many(state, services, Breakdown::WholeRounds, Some(end)).await?;
     let closed: Vec<Vec<_>> = results
@@ -138,10 +137,7 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
                 annual_cost_sek: service.annual_cost_sek,
                 rounds,
                 trends: &r.trends,
-                last_in_period: rounds
-                    .last()
-                    .and_then(|e| opened.get(&e.round.round_id))
-                    .is_some_and(|at| *at >= start),
+                last_in_period: rounds.last().is_some_and(|e| e.round.opens_at >= start),
             }
         })
         .collect();

@@ -72,6 +72,7 @@ fn facts_of(round: Round, delivered_now: Option<u64>) -> Result<RoundFacts, Erro
     Ok(RoundFacts {
         round_id: round.id,
         period: round.period.clone(),
+        opens_at: round.opens_at,
         closed: round.status == RoundStatus::Closed,
         invited: count(round.invited)?,
         delivered,

@@ -16,7 +16,7 @@ use crate::{
         sign_in::{RateLimit, link_expiry, session_expiry},
         token::SecretToken,
     },
-    mail::build_sign_in_message,
+    mail::build_rich_message,
     store,
 };
 
@@ -76,26 +76,40 @@ async fn new_link(
     email: &Email,
 ) -> Result<Option<(String, String, DateTime<Utc>)>, Error> {
     let now = state.clock.now();
-    let Some(account) = store::sign_in::account_for_email(&state.db, email, now).await? else {
+    let Some((account_id, name)) = account_for_email(state, email).await? else {
         return Ok(None);
     };
     let token = SecretToken::generate();
     let expires_at = link_expiry(now);
-    store::sign_in::create_link(
-        &state.db,
-        actor,
-        account.account_id,
-        token.hash(),
-        now,
-        expires_at,
-    )
-    .await?;
+    store::sign_in::create_link(&state.db, actor, account_id, token.hash(), now, expires_at)
+        .await?;
     let url = format!(
         "{}/dashboard/login/{}",
         state.settings.server.public_url.trim_end_matches('/'),
         token.as_str()
     );
-    Ok(Some((url, account.name, expires_at)))
+    Ok(Some((url, name, expires_at)))
+}
+
+/// Who an address signs in as (account id and name): an admin account with that
+/// address comes first, then the objektägare with it, whose account is made on first
+/// use. `None` for anyone else.
+async fn account_for_email(
+    state: &AppState,
+    email: &Email,
+) -> Result<Option<(i32, String)>, Error> {
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        if let Some(admin) = store::accounts::admin_with_email(txn, email).await? {
+            return Ok(Some(admin));
+        }
+        let Some(owner) = store::catalogue::find_owner_by_email(txn, email).await? else {
+            return Ok(None);
+        };
+        let account = store::accounts::owner_account(txn, owner.id, &owner.name, now).await?;
+        Ok(Some((account, owner.name)))
+    })
+    .await
 }
 
 /// Emails a fresh link to the account of `email`; nothing at all for an address that
@@ -119,8 +133,17 @@ async fn send_link(state: &AppState, email: &Email) -> Result<(), Error> {
         .with_timezone(&Stockholm)
         .format("%H:%M")
         .to_string();
-    let message = build_sign_in_message(&from, email.as_str(), &name, &link, &valid_until)
-        .map_err(Error::internal)?;
+    // In Swedish and English: the address says nothing of the reader's language.
+    let message = build_rich_message(
+        &from,
+        email.as_str(),
+        "Logga in på Nyttopuls / Sign in to Nyttopuls",
+        "sign_in",
+        minijinja::context! { lang => "sv", name, link, valid_until },
+        None,
+        None,
+    )
+    .map_err(Error::internal)?;
     state
         .mailer
         .send(message)
