@@ -40,6 +40,54 @@ pub fn percent(share: f64, lang: Language) -> String {
     format!("{}\u{a0}%", number(100.0 * share, 0, lang))
 }
 
+/// Money as survey-based figures support it: three significant digits, never finer than a
+/// thousand kronor (194 050 150 → 194 000 000; 48 213 → 48 000). Every format rounds
+/// through this, so the page, the report and the workbook agree.
+pub fn round_money(sek: f64) -> f64 {
+    if sek == 0.0 || !sek.is_finite() {
+        return 0.0;
+    }
+    let digits = sek.abs().log10().floor() as i32;
+    let unit = 10f64.powi(digits - 2).max(1000.0);
+    (sek / unit).round() * unit
+}
+
+/// `194 000 tkr` in Swedish, `194,000 kSEK` in English (thousands of kronor, rounded).
+pub fn kronor(sek: f64, lang: Language) -> String {
+    format!("{}\u{a0}{}", thousands(sek, lang), kronor_unit(lang))
+}
+
+/// `−99–50 tkr`: an interval of money, each end rounded.
+pub fn kronor_range(low: f64, high: f64, lang: Language) -> String {
+    format!(
+        "{}–{}\u{a0}{}",
+        thousands(low, lang),
+        thousands(high, lang),
+        kronor_unit(lang)
+    )
+}
+
+fn thousands(sek: f64, lang: Language) -> String {
+    number(round_money(sek) / 1000.0, 0, lang)
+}
+
+fn kronor_unit(lang: Language) -> &'static str {
+    match lang {
+        Language::Sv => "tkr",
+        Language::En => "kSEK",
+    }
+}
+
+/// A ratio to two significant digits: `0,84`, `5,2`, `58`.
+pub fn ratio(value: f64, lang: Language) -> String {
+    let decimals = if value == 0.0 || !value.is_finite() {
+        0
+    } else {
+        (1 - value.abs().log10().floor() as i32).clamp(0, 2) as usize
+    };
+    number(value, decimals, lang)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +102,22 @@ mod tests {
         assert_eq!(number(1_234_567.4, 0, Language::En), "1,234,567");
         assert_eq!(number(999.0, 0, Language::Sv), "999");
         assert_eq!(percent(0.75, Language::Sv), "75\u{a0}%");
+    }
+
+    #[test]
+    fn money_is_rounded_to_what_the_answers_support() {
+        assert_eq!(round_money(194_050_150.0), 194_000_000.0);
+        assert_eq!(round_money(48_213.0), 48_000.0);
+        assert_eq!(round_money(-1_234_567.0), -1_230_000.0);
+        assert_eq!(round_money(400.0), 0.0);
+        assert_eq!(kronor(194_050_150.0, Language::Sv), "194\u{a0}000\u{a0}tkr");
+        assert_eq!(kronor(194_050_150.0, Language::En), "194,000\u{a0}kSEK");
+        assert_eq!(
+            kronor_range(-99_000.0, 49_500.0, Language::Sv),
+            "−99–50\u{a0}tkr"
+        );
+        assert_eq!(ratio(-57.8, Language::Sv), "−58");
+        assert_eq!(ratio(5.23, Language::Sv), "5,2");
+        assert_eq!(ratio(0.843, Language::En), "0.84");
     }
 }

@@ -11,6 +11,6 @@ pub mod summary;
 
 pub use scores::{Metric, ResponseScores, score};
 pub use summary::{
-    Change, MeanSummary, Nps, Nyttokalkyl, Proportion, nps, nyttokalkyl, ols_slope, proportion,
-    summarize, welch,
+    Change, MeanSummary, Nps, Nyttokalkyl, Proportion, Valuation, nps, nyttokalkyl, ols_slope,
+    proportion, summarize, welch,
 };

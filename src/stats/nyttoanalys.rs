@@ -23,7 +23,7 @@ use super::{
     Metric,
     aggregate::Aggregate,
     series::{Figure, RoundSeriesEntry, Trend},
-    summary::{Nyttokalkyl, nyttokalkyl},
+    summary::{Nyttokalkyl, Valuation, nyttokalkyl},
 };
 
 /// SUS below this is not acceptable (flag).
@@ -281,12 +281,15 @@ fn kalkyl(
     history: &ServiceHistory,
     costing: Costing,
 ) -> Option<Nyttokalkyl> {
-    let minutes = shown(entry, Metric::Tidsvinst)?.mean?;
+    let minutes = shown(entry, Metric::Tidsvinst)?;
     Some(nyttokalkyl(
-        minutes,
-        costing.working_weeks,
+        minutes.mean?,
+        minutes.ci,
+        Valuation {
+            working_weeks: costing.working_weeks,
+            hourly_cost_sek: costing.hourly_cost_sek,
+        },
         history.users.max(0) as u32,
-        costing.hourly_cost_sek,
         history.annual_cost_sek as f64,
     ))
 }

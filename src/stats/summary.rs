@@ -151,31 +151,63 @@ pub fn nps(values: &[i64]) -> Option<Nps> {
     })
 }
 
-/// The time saved by a service, valued against its cost.
+/// The time saved by a service, valued against its cost. Time freed is redistribution
+/// (Inera's *omfördelningsnytta*): hours people can spend on other work, not money that
+/// leaves a budget. The value carries the interval that follows from the 95 % interval of
+/// the mean minutes, so no reader takes the point value for more than the answers support.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Nyttokalkyl {
+    /// The mean minutes a week per user the calculation rests on, and its 95 % interval.
+    pub minutes_per_week: f64,
+    pub minutes_ci: Option<(f64, f64)>,
+    /// The assumptions: working weeks a year, users, the hourly cost.
+    pub working_weeks: u32,
+    pub users: u32,
+    pub hourly_cost_sek: f64,
     pub annual_hours: f64,
     pub value_sek: f64,
+    /// The value at the ends of the mean minutes' interval.
+    pub value_ci_sek: Option<(f64, f64)>,
     pub annual_cost_sek: f64,
     /// value ÷ cost; `None` for a service without a cost.
     pub benefit_cost_ratio: Option<f64>,
+    pub benefit_cost_ci: Option<(f64, f64)>,
 }
 
-/// Mean minutes a week per user ÷ 60 × working weeks × users, valued at the hourly cost.
+/// What an hour of time and a working year are worth (settings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Valuation {
+    pub working_weeks: u32,
+    pub hourly_cost_sek: f64,
+}
+
+/// Mean minutes a week per user ÷ 60 × working weeks × users, valued at the hourly cost;
+/// the interval's ends go through the same arithmetic.
 pub fn nyttokalkyl(
-    mean_minutes_per_week: f64,
-    working_weeks: u32,
+    minutes_per_week: f64,
+    minutes_ci: Option<(f64, f64)>,
+    valuation: Valuation,
     users: u32,
-    hourly_cost_sek: f64,
     annual_cost_sek: f64,
 ) -> Nyttokalkyl {
-    let annual_hours = mean_minutes_per_week / 60.0 * f64::from(working_weeks) * f64::from(users);
-    let value_sek = annual_hours * hourly_cost_sek;
+    let hours =
+        |minutes: f64| minutes / 60.0 * f64::from(valuation.working_weeks) * f64::from(users);
+    let value = |minutes: f64| hours(minutes) * valuation.hourly_cost_sek;
+    let ratio = |sek: f64| (annual_cost_sek > 0.0).then(|| sek / annual_cost_sek);
+    let value_sek = value(minutes_per_week);
+    let value_ci_sek = minutes_ci.map(|(low, high)| (value(low), value(high)));
     Nyttokalkyl {
-        annual_hours,
+        minutes_per_week,
+        minutes_ci,
+        working_weeks: valuation.working_weeks,
+        users,
+        hourly_cost_sek: valuation.hourly_cost_sek,
+        annual_hours: hours(minutes_per_week),
         value_sek,
+        value_ci_sek,
         annual_cost_sek,
-        benefit_cost_ratio: (annual_cost_sek > 0.0).then(|| value_sek / annual_cost_sek),
+        benefit_cost_ratio: ratio(value_sek),
+        benefit_cost_ci: value_ci_sek.and_then(|(low, high)| Some((ratio(low)?, ratio(high)?))),
     }
 }
 
@@ -265,14 +297,24 @@ mod tests {
     #[test]
     fn nyttokalkyl_of_a_known_service() {
         // 30 min a week × 44 weeks × 500 users / 60 = 11,000 h; × 450 SEK = 4,950,000 SEK;
-        // against 100,000 SEK a year: 49.5.
-        let k = nyttokalkyl(30.0, 44, 500, 450.0, 100_000.0);
+        // against 100,000 SEK a year: 49.5. The interval 20–40 min gives 3,300,000 and
+        // 6,600,000 SEK, ratios 33 and 66.
+        let valuation = Valuation {
+            working_weeks: 44,
+            hourly_cost_sek: 450.0,
+        };
+        let k = nyttokalkyl(30.0, Some((20.0, 40.0)), valuation, 500, 100_000.0);
         assert_eq!(k.annual_hours, 11_000.0);
         assert_eq!(k.value_sek, 4_950_000.0);
+        assert_eq!(k.value_ci_sek, Some((3_300_000.0, 6_600_000.0)));
         assert_eq!(k.benefit_cost_ratio, Some(49.5));
-        assert_eq!(
-            nyttokalkyl(30.0, 44, 500, 450.0, 0.0).benefit_cost_ratio,
-            None
-        );
+        assert_eq!(k.benefit_cost_ci, Some((33.0, 66.0)));
+        let free = nyttokalkyl(30.0, None, valuation, 500, 0.0);
+        assert_eq!((free.benefit_cost_ratio, free.value_ci_sek), (None, None));
+        // Time lost is a negative value, interval and all.
+        // −15 min × 44 × 10 / 60 = −110 h = −49,500 SEK; −30 and 15 min: −99,000 and 49,500.
+        let lost = nyttokalkyl(-15.0, Some((-30.0, 15.0)), valuation, 10, 10_000.0);
+        assert_eq!(lost.value_sek, -49_500.0);
+        assert_eq!(lost.value_ci_sek, Some((-99_000.0, 49_500.0)));
     }
 }

@@ -252,15 +252,18 @@ pub(crate) async fn series_of_many(
                 .iter()
                 .rev()
                 .find_map(|entry| match entry.figures.get(&Metric::Tidsvinst)? {
-                    Figure::Shown(tidsvinst) => tidsvinst.mean,
+                    Figure::Shown(tidsvinst) => Some((tidsvinst.mean?, tidsvinst.ci)),
                     Figure::TooFewAnswers => None,
                 })
-                .map(|minutes| {
+                .map(|(minutes, ci)| {
                     stats::nyttokalkyl(
                         minutes,
-                        survey.working_weeks,
+                        ci,
+                        stats::Valuation {
+                            working_weeks: survey.working_weeks,
+                            hourly_cost_sek: survey.hourly_cost_sek,
+                        },
                         service.users_count.max(0) as u32,
-                        survey.hourly_cost_sek,
                         service.annual_cost_sek as f64,
                     )
                 });
