@@ -88,6 +88,45 @@ pub fn ratio(value: f64, lang: Language) -> String {
     number(value, decimals, lang)
 }
 
+/// `den 15 december 2026` / `15 December 2026`: a day as a letter writes it, so an email
+/// and the page it links to name a date the same way.
+pub fn long_date(day: chrono::NaiveDate, lang: Language) -> String {
+    use chrono::Datelike;
+    const SV: [&str; 12] = [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = day.month0() as usize;
+    match lang {
+        Language::Sv => format!("den {} {} {}", day.day(), SV[month], day.year()),
+        Language::En => format!("{} {} {}", day.day(), EN[month], day.year()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

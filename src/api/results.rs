@@ -19,6 +19,7 @@ use super::{
 };
 use crate::{
     domain::survey::{RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus},
+    numbers::round_money,
     stats::{
         self,
         aggregate::SegmentKey,
@@ -31,7 +32,6 @@ use crate::{
 };
 
 /// Significance level for calling a change significant.
-const SIGNIFICANT: f64 = 0.05;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 #[oai(rename_all = "snake_case")]
@@ -231,7 +231,7 @@ impl From<&Trend> for TrendDto {
                 to_round_id: to,
                 difference: change.difference,
                 p_value: change.p,
-                significant: change.p < SIGNIFICANT,
+                significant: change.is_significant(),
             }),
             slope_per_round: trend.slope_per_round,
             rounds_in_slope: trend.rounds_in_slope as i32,
@@ -241,14 +241,31 @@ impl From<&Trend> for TrendDto {
 
 /// Time saved, valued against the service's cost: mean minutes a week ÷ 60 × working
 /// weeks (`survey.working_weeks`) × the service's users, at `survey.hourly_cost_sek`.
+/// Time freed is redistribution (omfördelningsnytta: hours for other work), not money
+/// that leaves a budget. The intervals follow from the 95 % interval of the mean minutes;
+/// money is rounded to three significant digits and at least to thousands of kronor.
 #[derive(Debug, Object)]
 pub struct NyttokalkylDto {
+    /// The round the calculation rests on (the latest whose tidsvinst passes the
+    /// threshold; it may be older than the latest closed round).
+    pub round: String,
+    pub minutes_per_week: f64,
+    #[oai(nullable)]
+    pub minutes_ci: Option<Vec<f64>>,
+    pub working_weeks: u32,
+    pub users: u32,
+    pub hourly_cost_sek: f64,
     pub annual_hours: f64,
     pub value_sek: f64,
+    /// `[low, high]`.
+    #[oai(nullable)]
+    pub value_ci_sek: Option<Vec<f64>>,
     pub annual_cost_sek: f64,
     /// value ÷ cost; `null` for a service without a cost.
     #[oai(nullable)]
     pub benefit_cost_ratio: Option<f64>,
+    #[oai(nullable)]
+    pub benefit_cost_ci: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Object)]
@@ -270,11 +287,23 @@ impl From<&ServiceResults> for ServiceResultsDto {
             service_name: results.service.name.clone(),
             rounds: results.rounds.iter().map(Into::into).collect(),
             trends: results.trends.iter().map(Into::into).collect(),
-            nyttokalkyl: results.nyttokalkyl.map(|k| NyttokalkylDto {
-                annual_hours: k.annual_hours,
-                value_sek: k.value_sek,
-                annual_cost_sek: k.annual_cost_sek,
-                benefit_cost_ratio: k.benefit_cost_ratio,
+            nyttokalkyl: results.nyttokalkyl.as_ref().map(|(round, k)| {
+                let money = |(low, high): (f64, f64)| vec![round_money(low), round_money(high)];
+                let two = |(low, high): (f64, f64)| vec![low, high];
+                NyttokalkylDto {
+                    round: round.clone(),
+                    minutes_per_week: k.minutes_per_week,
+                    minutes_ci: k.minutes_ci.map(two),
+                    working_weeks: k.working_weeks,
+                    users: k.users,
+                    hourly_cost_sek: k.hourly_cost_sek,
+                    annual_hours: k.annual_hours.round(),
+                    value_sek: round_money(k.value_sek),
+                    value_ci_sek: k.value_ci_sek.map(money),
+                    annual_cost_sek: k.annual_cost_sek,
+                    benefit_cost_ratio: k.benefit_cost_ratio,
+                    benefit_cost_ci: k.benefit_cost_ci.map(two),
+                }
             }),
         }
     }

@@ -120,6 +120,25 @@ impl ReportPeriod {
         (start, end)
     }
 
+    /// The quarters and the years in which a round opened, each newest first: what a
+    /// report can be asked for.
+    pub fn with_rounds(openings: &[DateTime<Utc>]) -> (Vec<Self>, Vec<Self>) {
+        let quarters: std::collections::BTreeSet<Self> = openings
+            .iter()
+            .map(|moment| Self::quarter_of(*moment))
+            .collect();
+        let years: std::collections::BTreeSet<Self> = quarters
+            .iter()
+            .map(|quarter| match quarter {
+                Self::Quarter { year, .. } | Self::Year { year } => Self::Year { year: *year },
+            })
+            .collect();
+        (
+            quarters.into_iter().rev().collect(),
+            years.into_iter().rev().collect(),
+        )
+    }
+
     /// Whether the period has ended at `moment`.
     pub fn has_ended(self, moment: DateTime<Utc>) -> bool {
         self.range().1 <= moment
@@ -187,6 +206,17 @@ mod tests {
         // 23:30 UTC on 31 December is already 1 January in Stockholm.
         let new_year = "2026-12-31T23:30:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(PeriodKind::Quarter.key_at(new_year), "2027-Q1");
+        let at = |raw: &str| raw.parse::<DateTime<Utc>>().unwrap();
+        // 31 December 23:30 UTC is already 1 January in Stockholm.
+        let (quarters, years) = ReportPeriod::with_rounds(&[
+            at("2025-12-31T23:30:00Z"),
+            at("2025-05-02T08:00:00Z"),
+            at("2025-05-20T08:00:00Z"),
+        ]);
+        let keys =
+            |periods: Vec<ReportPeriod>| periods.into_iter().map(|p| p.key()).collect::<Vec<_>>();
+        assert_eq!(keys(quarters), ["2026-Q1", "2025-Q2"]);
+        assert_eq!(keys(years), ["2026", "2025"]);
         let november = "2026-11-29T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(PeriodKind::Month.key_at(november), "2026-11");
         assert_eq!(PeriodKind::Quarter.key_at(november), "2026-Q4");
@@ -214,6 +244,17 @@ mod tests {
         ] {
             assert!(wrong.parse::<ReportPeriod>().is_err(), "{wrong}");
         }
+        let at = |raw: &str| raw.parse::<DateTime<Utc>>().unwrap();
+        // 31 December 23:30 UTC is already 1 January in Stockholm.
+        let (quarters, years) = ReportPeriod::with_rounds(&[
+            at("2025-12-31T23:30:00Z"),
+            at("2025-05-02T08:00:00Z"),
+            at("2025-05-20T08:00:00Z"),
+        ]);
+        let keys =
+            |periods: Vec<ReportPeriod>| periods.into_iter().map(|p| p.key()).collect::<Vec<_>>();
+        assert_eq!(keys(quarters), ["2026-Q1", "2025-Q2"]);
+        assert_eq!(keys(years), ["2026", "2025"]);
         let november = "2026-11-29T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(ReportPeriod::last_ended_quarter(november).key(), "2026-Q3");
         assert!(!q4.has_ended(november) && q4.previous().has_ended(november));

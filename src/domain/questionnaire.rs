@@ -169,8 +169,53 @@ pub enum AnswerProblem {
     TooLong { max: usize },
 }
 
+/// The value of a "vet ej / inte aktuellt" choice: the item counts as answered but no
+/// value is kept, so a response without every SUS item is left out of SUS (SPEC).
+pub const DONT_KNOW: &str = "vet_ej";
+
+/// Which way a minutes item's time goes, chosen beside the minutes so a phone keypad
+/// without a minus key can still report time lost: `{key}_direction` in the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeDirection {
+    Saves,
+    Costs,
+    NoDifference,
+}
+
+impl TimeDirection {
+    pub const ALL: [Self; 3] = [Self::Saves, Self::Costs, Self::NoDifference];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Saves => "saves",
+            Self::Costs => "costs",
+            Self::NoDifference => "no_difference",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == raw)
+    }
+}
+
+/// The form field that carries a minutes item's direction.
+pub fn direction_field(key: &str) -> String {
+    format!("{key}_direction")
+}
+
+impl ScaleTag {
+    /// Instruments where "vet ej / inte aktuellt" is an honest answer: SUS (the response
+    /// is then left out of SUS, as for any missing item), the benefit items and the time
+    /// item. UMUX-Lite and NPS are one- or two-question scores and keep a forced choice.
+    pub fn allows_dont_know(self) -> bool {
+        matches!(self, Self::Sus | Self::Benefit | Self::Time)
+    }
+}
+
 /// Checks a submitted form against the items. On error the caller keeps the raw values
-/// to show them again.
+/// to show them again. A minutes item reads its direction (`saves`, `costs`,
+/// `no_difference`) beside the minutes, which are then taken without sign; without a
+/// direction the minutes are read signed, as API clients send them.
 pub fn check_answers(
     items: &[Item],
     form: &BTreeMap<String, String>,
@@ -178,20 +223,42 @@ pub fn check_answers(
 ) -> Result<Answers, Vec<(String, AnswerProblem)>> {
     let mut answers = Answers::new();
     let mut problems = Vec::new();
+    let field = |key: &str| form.get(key).map(|v| v.trim()).unwrap_or_default();
     for item in items {
-        let raw = form.get(&item.key).map(|v| v.trim()).unwrap_or_default();
+        let raw = field(&item.key);
+        let direction = if item.kind == ItemKind::MinutesPerWeek {
+            field(&direction_field(&item.key))
+        } else {
+            ""
+        };
+        if item.scale.allows_dont_know() && (raw == DONT_KNOW || direction == DONT_KNOW) {
+            continue;
+        }
+        let direction = TimeDirection::parse(direction);
+        if direction == Some(TimeDirection::NoDifference) {
+            answers.insert(item.key.clone(), AnswerValue::Number(0));
+            continue;
+        }
         if raw.is_empty() {
-            if item.required {
+            if item.required || direction.is_some() {
                 problems.push((item.key.clone(), AnswerProblem::Missing));
             }
             continue;
         }
         match item.kind.bounds() {
             Some((min, max)) => match raw.parse::<i64>() {
-                Ok(value) if (min..=max).contains(&value) => {
-                    answers.insert(item.key.clone(), AnswerValue::Number(value));
+                Ok(value) => {
+                    let value = match direction {
+                        Some(TimeDirection::Saves) => value.abs(),
+                        Some(TimeDirection::Costs) => -value.abs(),
+                        _ => value,
+                    };
+                    if (min..=max).contains(&value) {
+                        answers.insert(item.key.clone(), AnswerValue::Number(value));
+                    } else {
+                        problems.push((item.key.clone(), AnswerProblem::OutOfRange { min, max }));
+                    }
                 }
-                Ok(_) => problems.push((item.key.clone(), AnswerProblem::OutOfRange { min, max })),
                 Err(_) => problems.push((item.key.clone(), AnswerProblem::NotANumber)),
             },
             None => {
@@ -220,6 +287,21 @@ pub fn check_answers(
     }
 }
 
+/// About how long the form takes, in whole minutes rounded up: 8 seconds a scale item
+/// (the reading-and-choosing time reported for rating items), 30 seconds for the minutes
+/// item (it asks for an estimate), 60 seconds for a comment. The page says this figure.
+pub fn estimated_minutes(items: &[Item]) -> u32 {
+    let seconds: u32 = items
+        .iter()
+        .map(|item| match item.kind {
+            ItemKind::Likert5 | ItemKind::Likert7 | ItemKind::Nps => 8,
+            ItemKind::MinutesPerWeek => 30,
+            ItemKind::Text => 60,
+        })
+        .sum();
+    seconds.div_ceil(60).max(1)
+}
+
 /// Free text as stored: line breaks as `\n`, no other control characters (they carry
 /// nothing a reader sees, and keeping them out bounds an answer's sealed size).
 fn clean_text(raw: &str) -> String {
@@ -237,7 +319,11 @@ mod tests {
         Item {
             key: key.into(),
             kind,
-            scale: ScaleTag::Other,
+            scale: match key {
+                "tid" => ScaleTag::Time,
+                k if k.starts_with("sus") => ScaleTag::Sus,
+                _ => ScaleTag::Other,
+            },
             text_sv: "Fråga".into(),
             text_en: "Question".into(),
             required,
@@ -304,5 +390,100 @@ mod tests {
                 ("kommentar".to_string(), AnswerProblem::TooLong { max: 10 }),
             ]
         );
+    }
+
+    fn form(fields: &[(&str, &str)]) -> BTreeMap<String, String> {
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn time_lost_is_entered_as_a_direction_and_minutes_and_stored_negative() {
+        let items = [item("tid", ItemKind::MinutesPerWeek, true)];
+        let value = |fields: &[(&str, &str)]| check_answers(&items, &form(fields), 100);
+        let number = |n| Ok(Answers::from([("tid".to_string(), AnswerValue::Number(n))]));
+        assert_eq!(
+            value(&[("tid_direction", "costs"), ("tid", "15")]),
+            number(-15)
+        );
+        assert_eq!(
+            value(&[("tid_direction", "costs"), ("tid", "-15")]),
+            number(-15)
+        );
+        assert_eq!(
+            value(&[("tid_direction", "saves"), ("tid", "30")]),
+            number(30)
+        );
+        assert_eq!(value(&[("tid_direction", "no_difference")]), number(0));
+        assert_eq!(
+            value(&[("tid_direction", "no_difference"), ("tid", "40")]),
+            number(0),
+            "no difference wins over a stray number"
+        );
+        // Without a direction (the API, an old form) the minutes are read signed.
+        assert_eq!(value(&[("tid", "-20")]), number(-20));
+        assert_eq!(
+            value(&[("tid_direction", "costs")]),
+            Err(vec![("tid".to_string(), AnswerProblem::Missing)]),
+            "a direction without minutes asks for the minutes"
+        );
+        assert_eq!(
+            value(&[("tid_direction", "costs"), ("tid", "2401")]),
+            Err(vec![(
+                "tid".to_string(),
+                AnswerProblem::OutOfRange {
+                    min: -2400,
+                    max: 2400
+                }
+            )])
+        );
+    }
+
+    #[test]
+    fn dont_know_is_an_answer_without_a_value_where_the_instrument_allows_it() {
+        let items = [
+            item("sus1", ItemKind::Likert5, true),
+            item("tid", ItemKind::MinutesPerWeek, true),
+            item("nps", ItemKind::Nps, true),
+        ];
+        let answers = check_answers(
+            &items,
+            &form(&[
+                ("sus1", DONT_KNOW),
+                ("tid_direction", DONT_KNOW),
+                ("nps", "9"),
+            ]),
+            100,
+        )
+        .unwrap();
+        assert_eq!(
+            answers,
+            Answers::from([("nps".to_string(), AnswerValue::Number(9))])
+        );
+        // NPS keeps a forced choice: "vet ej" there is no number.
+        let problems = check_answers(
+            &items,
+            &form(&[("sus1", "3"), ("tid", "0"), ("nps", DONT_KNOW)]),
+            100,
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            vec![("nps".to_string(), AnswerProblem::NotANumber)]
+        );
+    }
+
+    #[test]
+    fn the_standard_form_takes_about_four_minutes() {
+        // 13 scale items × 8 s + 30 s for the minutes + 60 s for the comment = 194 s → 4.
+        let mut items: Vec<Item> = (1..=13)
+            .map(|i| item(&format!("sus{i}"), ItemKind::Likert5, true))
+            .collect();
+        items.push(item("tid", ItemKind::MinutesPerWeek, true));
+        items.push(item("kommentar", ItemKind::Text, false));
+        assert_eq!(estimated_minutes(&items), 4);
+        assert_eq!(estimated_minutes(&items[..2]), 1);
     }
 }

@@ -134,7 +134,10 @@ fn render(email: &SurveyEmail) -> Result<Rendered, minijinja::Error> {
         service => email.service_name,
         link => email.link,
         opt_out_link => email.opt_out_link,
-        closes_on => email.closes_on,
+        // Stored as `YYYY-MM-DD`; written as the answer page writes it.
+        closes_on => chrono::NaiveDate::parse_from_str(&email.closes_on, "%Y-%m-%d")
+            .map(|day| crate::numbers::long_date(day, email.language))
+            .unwrap_or_else(|_| email.closes_on.clone()),
     };
     let env = templates();
     Ok(Rendered {

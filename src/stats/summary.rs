@@ -94,6 +94,16 @@ pub struct Change {
     pub p: f64,
 }
 
+/// A change is called statistically significant ("statistiskt säkerställd") below this
+/// two-sided p-value, everywhere: pages, digests, reports and flags.
+pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
+
+impl Change {
+    pub fn is_significant(&self) -> bool {
+        self.p < SIGNIFICANCE_LEVEL
+    }
+}
+
 /// `None` unless both sides have an SD (two values or more) and some variance.
 pub fn welch(earlier: &MeanSummary, later: &MeanSummary) -> Option<Change> {
     let (s1, s2) = (earlier.sd?, later.sd?);

@@ -342,6 +342,19 @@ pub async fn last_released(
     Ok(last.map(Into::into))
 }
 
+/// When each closed round opened (what periods a report can cover).
+pub async fn closed_openings(db: &impl ConnectionTrait) -> Result<Vec<DateTime<Utc>>, Error> {
+    round::Entity::find()
+        .select_only()
+        .column(round::Column::OpensAt)
+        .filter(round::Column::Status.eq(round::Status::Closed))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_error)
+}
+
 /// One page of rounds, newest first. An owner filter keeps the rounds of that owner's
 /// services, in SQL, so paging and the total stay right.
 pub async fn list(

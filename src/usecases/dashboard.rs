@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use super::{
     AppState,
     charts::{self, InlineChart},
+    reports::{self, Report},
     results::{self, Breakdown, Comments, GroupResults, ServiceResults},
 };
 use crate::{
-    domain::{Actor, Error, Owner, ServiceFilter},
+    domain::{Actor, Error, Owner, ReportPeriod, ServiceFilter},
     store,
 };
 
@@ -102,4 +103,42 @@ pub async fn service_page(
         charts,
         comments,
     })
+}
+
+/// Kommunledningskontoret's report page: the quarters and years that have closed rounds
+/// (newest first) and the report of the chosen period (by default the newest quarter).
+pub struct ReportPage {
+    pub quarters: Vec<ReportPeriod>,
+    pub years: Vec<ReportPeriod>,
+    pub report: Option<(ReportPeriod, Report)>,
+}
+
+pub async fn report_page(
+    state: &AppState,
+    actor: &Actor,
+    period: Option<ReportPeriod>,
+) -> Result<ReportPage, Error> {
+    actor.require_admin()?;
+    let openings = store::rounds::closed_openings(&state.db).await?;
+    let (quarters, years) = ReportPeriod::with_rounds(&openings);
+    let report = match period.or_else(|| quarters.first().copied()) {
+        Some(period) => Some((period, report_of(state, actor, period, false).await?)),
+        None => None,
+    };
+    Ok(ReportPage {
+        quarters,
+        years,
+        report,
+    })
+}
+
+/// One period's report (stored, or generated now and stored; `regenerate` makes it
+/// again from the figures stored now).
+pub async fn report_of(
+    state: &AppState,
+    actor: &Actor,
+    period: ReportPeriod,
+    regenerate: bool,
+) -> Result<Report, Error> {
+    reports::nyttoanalys_of(state, actor, period, regenerate).await
 }

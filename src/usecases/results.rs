@@ -30,8 +30,9 @@ pub struct ServiceResults {
     pub service: Service,
     pub rounds: Vec<RoundSeriesEntry>,
     pub trends: Vec<Trend>,
-    /// From the latest round whose tidsvinst is shown.
-    pub nyttokalkyl: Option<Nyttokalkyl>,
+    /// From the latest round whose tidsvinst is shown, with that round's period (it may
+    /// be older than the latest closed round, and readers are told so).
+    pub nyttokalkyl: Option<(String, Nyttokalkyl)>,
 }
 
 /// Several services (an owner's, a förvaltning's) and their combined latest figures.
@@ -252,11 +253,13 @@ pub(crate) async fn series_of_many(
                 .iter()
                 .rev()
                 .find_map(|entry| match entry.figures.get(&Metric::Tidsvinst)? {
-                    Figure::Shown(tidsvinst) => Some((tidsvinst.mean?, tidsvinst.ci)),
+                    Figure::Shown(tidsvinst) => {
+                        Some((&entry.round.period, tidsvinst.mean?, tidsvinst.ci))
+                    }
                     Figure::TooFewAnswers => None,
                 })
-                .map(|(minutes, ci)| {
-                    stats::nyttokalkyl(
+                .map(|(period, minutes, ci)| {
+                    let kalkyl = stats::nyttokalkyl(
                         minutes,
                         ci,
                         stats::Valuation {
@@ -265,7 +268,8 @@ pub(crate) async fn series_of_many(
                         },
                         service.users_count.max(0) as u32,
                         service.annual_cost_sek as f64,
-                    )
+                    );
+                    (period.clone(), kalkyl)
                 });
             ServiceResults {
                 service,

@@ -12,14 +12,17 @@ use super::pages::{lang_query, page};
 use crate::{
     domain::{
         Language,
-        questionnaire::{AnswerProblem, ItemKind, Questionnaire},
+        questionnaire::{
+            AnswerProblem, DONT_KNOW, ItemKind, Questionnaire, TimeDirection, direction_field,
+            estimated_minutes,
+        },
     },
     usecases::{AppState, answers::InvitationContext},
 };
 
 #[derive(Serialize)]
 struct ChoiceView {
-    value: i64,
+    value: String,
     /// The meaning of a scale's first and last point.
     end: Option<&'static str>,
     checked: bool,
@@ -36,7 +39,29 @@ struct ItemView {
     low_label: i64,
     high_label: i64,
     value: String,
+    /// "Vet ej / inte aktuellt" offered, and whether it was chosen.
+    dont_know: Option<bool>,
+    /// For a minutes item: saves / costs / no difference, as radio buttons.
+    directions: Vec<DirectionView>,
     error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DirectionView {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+fn direction_label(direction: TimeDirection, lang: Language) -> &'static str {
+    match (direction, lang) {
+        (TimeDirection::Saves, Language::Sv) => "Tjänsten sparar tid åt mig",
+        (TimeDirection::Saves, Language::En) => "The service saves me time",
+        (TimeDirection::Costs, Language::Sv) => "Tjänsten kostar mig tid",
+        (TimeDirection::Costs, Language::En) => "The service costs me time",
+        (TimeDirection::NoDifference, Language::Sv) => "Ingen skillnad",
+        (TimeDirection::NoDifference, Language::En) => "No difference",
+    }
 }
 
 #[derive(Serialize)]
@@ -59,10 +84,8 @@ fn problem_text(problem: AnswerProblem, lang: Language) -> String {
     match (problem, lang) {
         (AnswerProblem::Missing, Language::Sv) => "Svara på frågan".into(),
         (AnswerProblem::Missing, Language::En) => "Answer the question".into(),
-        (AnswerProblem::NotANumber, Language::Sv) => {
-            "Skriv ett heltal, till exempel 30 eller -15".into()
-        }
-        (AnswerProblem::NotANumber, Language::En) => "Enter a whole number, e.g. 30 or -15".into(),
+        (AnswerProblem::NotANumber, Language::Sv) => "Skriv ett heltal, till exempel 30".into(),
+        (AnswerProblem::NotANumber, Language::En) => "Enter a whole number, e.g. 30".into(),
         (AnswerProblem::OutOfRange { min, max }, Language::Sv) => {
             format!("Ange ett värde från {min} till {max}")
         }
@@ -101,7 +124,7 @@ pub(super) fn answer_form(
             let choices = if item.kind.is_choice() {
                 (low..=high)
                     .map(|v| ChoiceView {
-                        value: v,
+                        value: v.to_string(),
                         end: if v == low {
                             Some(low_text)
                         } else if v == high {
@@ -122,6 +145,26 @@ pub(super) fn answer_form(
             if !item.required && !marked {
                 text.push_str(optional);
             }
+            let direction = values
+                .get(&direction_field(&item.key))
+                .map(String::as_str)
+                .unwrap_or_default();
+            let directions = if item.kind == ItemKind::MinutesPerWeek {
+                TimeDirection::ALL
+                    .into_iter()
+                    .map(|d| DirectionView {
+                        value: d.as_str(),
+                        label: direction_label(d, lang),
+                        checked: direction == d.as_str(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let dont_know = item
+                .scale
+                .allows_dont_know()
+                .then(|| value == DONT_KNOW || direction == DONT_KNOW);
             ItemView {
                 key: item.key.clone(),
                 kind: item.kind,
@@ -132,6 +175,8 @@ pub(super) fn answer_form(
                 low_label: low,
                 high_label: high,
                 value,
+                dont_know,
+                directions,
                 error: problem_of
                     .get(item.key.as_str())
                     .map(|p| problem_text(*p, lang)),
@@ -142,10 +187,16 @@ pub(super) fn answer_form(
         .iter()
         .filter_map(|item| {
             item.error.as_ref().map(|message| ErrorView {
-                anchor: if item.choices.is_empty() {
-                    format!("{}-input", item.key)
-                } else {
+                anchor: if !item.choices.is_empty() {
                     format!("{}-{}", item.key, item.low_label)
+                } else if let Some(first) = item
+                    .directions
+                    .first()
+                    .filter(|_| !values.contains_key(&direction_field(&item.key)))
+                {
+                    format!("{}-{}", item.key, first.value)
+                } else {
+                    format!("{}-input", item.key)
                 },
                 text: item.text.clone(),
                 message: message.clone(),
@@ -173,6 +224,8 @@ pub(super) fn answer_form(
             action => format!("/s/{token}{lang_suffix}"),
             opt_out => format!("/s/{token}/opt-out{lang_suffix}"),
             max_comment => state.settings.survey.max_comment_chars,
+            minutes => estimated_minutes(&questionnaire.items),
+            dont_know_value => DONT_KNOW,
         },
         status,
     )

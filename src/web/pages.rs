@@ -1,7 +1,7 @@
 //! Rendering the respondent pages from the template files, and the short message pages
 //! (thanks, closed, already answered, opted out, unknown link) in Swedish or English.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Stockholm;
 use minijinja::{Environment, Value, context};
 use poem::{IntoResponse, Response, http::StatusCode};
@@ -48,6 +48,10 @@ fn templates() -> &'static Environment<'static> {
             (
                 "dashboard/service.html",
                 include_str!("templates/dashboard/service.html"),
+            ),
+            (
+                "dashboard/reports.html",
+                include_str!("templates/dashboard/reports.html"),
             ),
         ] {
             env.add_template(name, source)
@@ -252,40 +256,7 @@ pub fn included_again(all: bool) -> (&'static str, &'static str) {
 
 /// `den 15 december 2026` / `15 December 2026`, in Stockholm time.
 fn calendar_day(instant: DateTime<Utc>, lang: Language) -> String {
-    const SV: [&str; 12] = [
-        "januari",
-        "februari",
-        "mars",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "augusti",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let local = instant.with_timezone(&Stockholm);
-    let month = local.month0() as usize;
-    match lang {
-        Language::Sv => format!("den {} {} {}", local.day(), SV[month], local.year()),
-        Language::En => format!("{} {} {}", local.day(), EN[month], local.year()),
-    }
+    crate::numbers::long_date(instant.with_timezone(&Stockholm).date_naive(), lang)
 }
 
 pub fn internal_error(error: Error) -> Response {
