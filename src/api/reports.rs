@@ -176,9 +176,17 @@ struct MoverDto {
 struct ProposalDto {
     service_id: i32,
     service: String,
+    /// The service's objektägare, who the proposal concerns.
+    #[oai(nullable)]
+    owner_id: Option<i32>,
+    #[oai(nullable)]
+    owner: Option<String>,
     rule: ProposalRule,
     /// What to do, in Swedish.
     text: String,
+    /// The figures that triggered it, in Swedish, e.g. `SUS 42,5 (n = 31; 95 % KI
+    /// 39,6–45,4)`.
+    figure: String,
 }
 
 /// The nyttoanalys of one period.
@@ -308,6 +316,9 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
             .map(|p| ProposalDto {
                 service_id: p.service_id,
                 service: p.service.clone(),
+                owner_id: p.owner_id,
+                owner: p.owner.clone(),
+                figure: p.figure.clone(),
                 rule: match p.rule {
                     analysis::ProposalRule::UsabilityReview => ProposalRule::UsabilityReview,
                     analysis::ProposalRule::ReviewFuture => ProposalRule::ReviewFuture,

@@ -70,27 +70,16 @@ fn overview(report: &Nyttoanalys) -> Option<String> {
 }
 
 pub fn html(report: &Nyttoanalys) -> Result<String, Error> {
-    let rules: Vec<(&str, &str)> = [
-        (
-            ProposalRule::UsabilityReview,
-            "SUS under 50, eller under 68 (genomsnittet) med minst 500 användare",
-        ),
-        (
-            ProposalRule::ReviewFuture,
-            "nytta/kostnad under 1 denna omgång och den föregående",
-        ),
-        (ProposalRule::CheckUserList, "svarsfrekvens under 20 %"),
-        (
-            ProposalRule::InvestigateDrop,
-            "SUS eller nyttoindex har sjunkit signifikant (p < 0,05) med minst 5 poäng",
-        ),
-        (
-            ProposalRule::InviteMore,
-            "för få svar för att visa resultat",
-        ),
-    ]
-    .map(|(rule, when)| (rule.swedish(), when))
-    .into();
+    let rules: Vec<(&str, &str, &str)> = ProposalRule::ALL
+        .iter()
+        .map(|rule| {
+            (
+                rule.text(Language::Sv),
+                rule.applies_when(Language::Sv),
+                rule.silent_when(Language::Sv),
+            )
+        })
+        .collect();
     templates()
         .get_template("nyttoanalys.html")
         .and_then(|t| {

@@ -10,10 +10,15 @@
 //! - **Flags** (SPEC): SUS below 50; a significant drop (Welch, p < 0.05) of at least 5
 //!   points in SUS or nyttoindex since the round before; a response rate below 20 %;
 //!   benefit/cost below 1.
-//! - **Proposals**: SUS below 50, or below 68 (the SUS average) with at least 500 users →
-//!   usability review; benefit/cost below 1 this period and the round before → review the
-//!   service's future; response rate below 20 % → check the user list; a flagged drop →
-//!   investigate the drop with the objektägare; too few answers → invite more people.
+//! - **Proposals** (`proposals`): usability review, review the service's future, check the
+//!   user list, investigate a drop, get more to answer — each naming the owner and the
+//!   figure that triggered it, and each silent when the data cannot support it (the
+//!   module's doc lists when each does not apply).
+//!
+//! `assess_service` is one service's line, flags and proposals: the report, the owner's
+//! dashboard and the digest all judge a service by it, so they cannot disagree.
+
+mod proposals;
 
 use std::collections::BTreeMap;
 
@@ -26,16 +31,18 @@ use super::{
     summary::{Nyttokalkyl, Valuation, nyttokalkyl},
 };
 
+pub use proposals::{
+    ChangedMetric, DROP_POINTS, Evidence, LOW_RESPONSE_RATE, MANY_USERS, Proposal, ProposalRule,
+};
+
 /// SUS below this is not acceptable (flag).
 pub const SUS_UNACCEPTABLE: f64 = 50.0;
 /// The published SUS average.
 pub const SUS_AVERAGE: f64 = 68.0;
-/// A drop of at least this many points, if significant, is flagged.
-pub const DROP_POINTS: f64 = 5.0;
+/// Nyttoindex of a mean answer of 5 on the 1–7 scale: the users agree the service is
+/// useful.
+pub const NYTTOINDEX_AGREE: f64 = 400.0 / 6.0;
 pub const SIGNIFICANCE: f64 = 0.05;
-pub const LOW_RESPONSE_RATE: f64 = 0.20;
-/// "Many users" for the usability review rule.
-pub const MANY_USERS: i32 = 500;
 /// Movers listed.
 pub const MOVERS: usize = 5;
 
@@ -101,8 +108,14 @@ pub struct ServiceLine {
     /// The period's round (its key), when there was one.
     pub round: Option<String>,
     pub invited: Option<u64>,
+    /// Invitations delivered (sent, not bounced): what the response rate divides by.
+    #[serde(default)]
+    pub delivered: Option<u64>,
     pub answered: Option<u64>,
     pub response_rate: Option<f64>,
+    /// The response rate's 95 % Wilson interval.
+    #[serde(default)]
+    pub response_rate_ci: Option<(f64, f64)>,
     pub sus: Option<Score>,
     pub umux_lite: Option<Score>,
     pub nyttoindex: Option<Score>,
@@ -159,13 +172,30 @@ impl Flag {
         }
     }
 
+    pub fn text(self, lang: crate::domain::Language) -> &'static str {
+        match lang {
+            crate::domain::Language::Sv => self.swedish(),
+            crate::domain::Language::En => match self {
+                Self::SusBelow50 => "SUS below 50 (not acceptable)",
+                Self::SusDrop => "SUS fell significantly (at least 5 points)",
+                Self::NyttoindexDrop => "Nyttoindex fell significantly (at least 5 points)",
+                Self::LowResponseRate => "Response rate below 20 %",
+                Self::BenefitBelowCost => {
+                    "Time saved worth less than the cost (benefit/cost below 1)"
+                }
+            },
+        }
+    }
+
     pub fn swedish(self) -> &'static str {
         match self {
             Self::SusBelow50 => "SUS under 50 (inte godtagbart)",
             Self::SusDrop => "SUS har sjunkit signifikant (minst 5 poäng)",
             Self::NyttoindexDrop => "Nyttoindex har sjunkit signifikant (minst 5 poäng)",
             Self::LowResponseRate => "Svarsfrekvens under 20 %",
-            Self::BenefitBelowCost => "Nyttan är mindre än kostnaden",
+            Self::BenefitBelowCost => {
+                "Tidsvinsten är värd mindre än kostnaden (nytta/kostnad under 1)"
+            }
         }
     }
 }
@@ -211,38 +241,6 @@ pub struct Mover {
     pub significant: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProposalRule {
-    UsabilityReview,
-    ReviewFuture,
-    CheckUserList,
-    InvestigateDrop,
-    InviteMore,
-}
-
-impl ProposalRule {
-    pub fn swedish(self) -> &'static str {
-        match self {
-            Self::UsabilityReview => "Genomför en användbarhetsgranskning",
-            Self::ReviewFuture => {
-                "Pröva tjänstens framtid: nyttan har understigit kostnaden två omgångar i rad"
-            }
-            Self::CheckUserList => "Kontrollera användarlistan: få av de inbjudna svarar",
-            Self::InvestigateDrop => "Utred försämringen tillsammans med objektägaren",
-            Self::InviteMore => "Bjud in fler användare: för få svar för att visa resultat",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Proposal {
-    pub service_id: i32,
-    pub service: String,
-    pub rule: ProposalRule,
-    pub text: String,
-}
-
 fn shown(entry: &RoundSeriesEntry, metric: Metric) -> Option<&Aggregate> {
     match entry.figures.get(&metric)? {
         Figure::Shown(aggregate) => Some(aggregate),
@@ -272,9 +270,7 @@ fn change(trends: &[Trend], metric: Metric, round_id: i32) -> Option<ChangeLine>
     })
 }
 
-fn dropped(change: Option<ChangeLine>) -> bool {
-    change.is_some_and(|c| c.significant && c.difference <= -DROP_POINTS)
-}
+use proposals::dropped;
 
 fn kalkyl(
     entry: &RoundSeriesEntry,
@@ -300,12 +296,26 @@ fn below_cost(kalkyl: Option<&Nyttokalkyl>) -> bool {
         .is_some_and(|ratio| ratio < 1.0)
 }
 
-/// One service's line, and the proposals for it.
-fn service_line(
+/// One service judged: its line (figures and flags) and the proposals for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub line: ServiceLine,
+    pub proposals: Vec<Proposal>,
+}
+
+impl Assessment {
+    pub fn flags(&self) -> &[Flag] {
+        &self.line.flags
+    }
+}
+
+/// One service's line, flags and proposals for the period `history` ends in. Pure: the
+/// report, the owner's dashboard and the digest share it.
+pub fn assess_service(
     history: &ServiceHistory,
     min_group_size: usize,
     costing: Costing,
-) -> (ServiceLine, Vec<ProposalRule>) {
+) -> Assessment {
     let mut line = ServiceLine {
         rank: None,
         service_id: history.service_id,
@@ -319,8 +329,10 @@ fn service_line(
         status: LineStatus::NoRound,
         round: None,
         invited: None,
+        delivered: None,
         answered: None,
         response_rate: None,
+        response_rate_ci: None,
         sus: None,
         umux_lite: None,
         nyttoindex: None,
@@ -333,72 +345,70 @@ fn service_line(
     };
     let current = history.rounds.last().filter(|_| history.last_in_period);
     let Some(entry) = current else {
-        return (line, Vec::new());
+        return Assessment {
+            line,
+            proposals: Vec::new(),
+        };
     };
     let round = &entry.round;
     line.round = Some(round.period.clone());
     line.invited = Some(round.invited);
+    line.delivered = Some(round.delivered);
     line.answered = Some(round.answered);
     line.response_rate = entry.response_rate.map(|r| r.share);
-    let released_enough = round
-        .released
-        .is_some_and(|released| released as usize >= min_group_size);
-    let mut proposals = Vec::new();
+    line.response_rate_ci = entry.response_rate.map(|r| r.ci);
     if line
         .response_rate
         .is_some_and(|rate| rate < LOW_RESPONSE_RATE)
     {
         line.flags.push(Flag::LowResponseRate);
-        proposals.push(ProposalRule::CheckUserList);
     }
-    if !released_enough {
+    let released_enough = round
+        .released
+        .is_some_and(|released| released as usize >= min_group_size);
+    let mut previous_kalkyl = None;
+    if released_enough {
+        line.status = LineStatus::Shown;
+        line.sus = score(entry, Metric::Sus);
+        line.umux_lite = score(entry, Metric::UmuxLite);
+        line.nyttoindex = score(entry, Metric::Nyttoindex);
+        line.nps = score(entry, Metric::Nps);
+        line.tidsvinst = score(entry, Metric::Tidsvinst);
+        line.sus_change = change(history.trends, Metric::Sus, round.round_id);
+        line.nyttoindex_change = change(history.trends, Metric::Nyttoindex, round.round_id);
+        line.nyttokalkyl = kalkyl(entry, history, costing);
+        if line.sus.is_some_and(|s| s.mean < SUS_UNACCEPTABLE) {
+            line.flags.push(Flag::SusBelow50);
+        }
+        if dropped(line.sus_change) {
+            line.flags.push(Flag::SusDrop);
+        }
+        if dropped(line.nyttoindex_change) {
+            line.flags.push(Flag::NyttoindexDrop);
+        }
+        if below_cost(line.nyttokalkyl.as_ref()) {
+            line.flags.push(Flag::BenefitBelowCost);
+        }
+        previous_kalkyl = history
+            .rounds
+            .iter()
+            .rev()
+            .skip(1)
+            .find_map(|e| Some((e.round.period.as_str(), kalkyl(e, history, costing)?)));
+    } else {
         line.status = LineStatus::TooFewAnswers;
-        proposals.push(ProposalRule::InviteMore);
-        return (line, proposals);
-    }
-    line.status = LineStatus::Shown;
-    line.sus = score(entry, Metric::Sus);
-    line.umux_lite = score(entry, Metric::UmuxLite);
-    line.nyttoindex = score(entry, Metric::Nyttoindex);
-    line.nps = score(entry, Metric::Nps);
-    line.tidsvinst = score(entry, Metric::Tidsvinst);
-    line.sus_change = change(history.trends, Metric::Sus, round.round_id);
-    line.nyttoindex_change = change(history.trends, Metric::Nyttoindex, round.round_id);
-    line.nyttokalkyl = kalkyl(entry, history, costing);
-    let sus = line.sus.map(|s| s.mean);
-    if sus.is_some_and(|s| s < SUS_UNACCEPTABLE) {
-        line.flags.push(Flag::SusBelow50);
-    }
-    if dropped(line.sus_change) {
-        line.flags.push(Flag::SusDrop);
-    }
-    if dropped(line.nyttoindex_change) {
-        line.flags.push(Flag::NyttoindexDrop);
-    }
-    if below_cost(line.nyttokalkyl.as_ref()) {
-        line.flags.push(Flag::BenefitBelowCost);
     }
     line.flags.sort();
-    let usability = sus
-        .is_some_and(|s| s < SUS_UNACCEPTABLE || (s < SUS_AVERAGE && history.users >= MANY_USERS));
-    if usability {
-        proposals.push(ProposalRule::UsabilityReview);
-    }
-    let before = history
-        .rounds
-        .iter()
-        .rev()
-        .skip(1)
-        .find(|e| shown(e, Metric::Tidsvinst).is_some());
-    let below_before = before.is_some_and(|e| below_cost(kalkyl(e, history, costing).as_ref()));
-    if below_cost(line.nyttokalkyl.as_ref()) && below_before {
-        proposals.push(ProposalRule::ReviewFuture);
-    }
-    if dropped(line.sus_change) || dropped(line.nyttoindex_change) {
-        proposals.push(ProposalRule::InvestigateDrop);
-    }
-    proposals.sort();
-    (line, proposals)
+    let proposals = proposals::proposals_for(
+        &line,
+        &proposals::RuleInputs {
+            min_group_size,
+            delivered: Some(round.delivered),
+            response_rate: entry.response_rate.as_ref(),
+            previous_kalkyl,
+        },
+    );
+    Assessment { line, proposals }
 }
 
 /// The mean of SUS and nyttoindex, or either alone.
@@ -473,16 +483,9 @@ pub fn nyttoanalys(
     let mut lines = Vec::with_capacity(services.len());
     let mut proposals = Vec::new();
     for history in services {
-        let (line, rules) = service_line(history, min, costing);
-        for rule in rules {
-            proposals.push(Proposal {
-                service_id: line.service_id,
-                service: line.name.clone(),
-                rule,
-                text: rule.swedish().to_owned(),
-            });
-        }
-        lines.push(line);
+        let assessment = assess_service(history, min, costing);
+        proposals.extend(assessment.proposals);
+        lines.push(assessment.line);
     }
     // Ranked lines by score, then too few answers, then no round; names break ties.
     let order = |line: &ServiceLine| match line.status {
@@ -535,7 +538,13 @@ pub fn nyttoanalys(
             .then_with(|| a.name.cmp(&b.name))
     });
     movers.truncate(MOVERS);
-    proposals.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.service.cmp(&b.service)));
+    // Grouped per service, in the order of the services table, rules in their order.
+    let position: BTreeMap<i32, usize> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.service_id, i))
+        .collect();
+    proposals.sort_by_key(|p| (position.get(&p.service_id).copied(), p.rule));
     let costed: Vec<&Nyttokalkyl> = lines
         .iter()
         .filter_map(|l| l.nyttokalkyl.as_ref())
@@ -576,9 +585,16 @@ pub fn nyttoanalys(
     }
 }
 
+/// The unit tests' seven services, for the formats' tests.
+#[cfg(test)]
+pub(crate) fn sample_report() -> Nyttoanalys {
+    tests::analyse(&tests::fixtures())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Language;
     use crate::stats::{
         aggregate::SegmentKey,
         series::{RoundFacts, service_series},
@@ -589,8 +605,9 @@ mod tests {
         hourly_cost_sek: 450.0,
     };
 
-    /// A figure over a whole round.
+    /// A figure over a whole round, with its Student-t interval.
     fn figure(metric: Metric, n: usize, mean: f64, sd: f64) -> Aggregate {
+        let half = crate::stats::summary::t_95((n - 1) as f64) * sd / (n as f64).sqrt();
         Aggregate {
             metric,
             segment: SegmentKey::All,
@@ -598,7 +615,7 @@ mod tests {
             n,
             mean: Some(mean),
             sd: Some(sd),
-            ci: None,
+            ci: Some((mean - half, mean + half)),
             median: Some(mean),
             promoters: None,
             detractors: None,
@@ -608,7 +625,7 @@ mod tests {
     /// A closed round: (id, period, delivered, answered, figures).
     type Round = (i32, &'static str, u64, u64, Vec<Aggregate>);
 
-    struct Fixture {
+    pub(super) struct Fixture {
         name: &'static str,
         id: i32,
         department: (i32, &'static str),
@@ -638,7 +655,7 @@ mod tests {
         service_series(&facts, &aggregates, 5)
     }
 
-    fn analyse(fixtures: &[Fixture]) -> Nyttoanalys {
+    pub(super) fn analyse(fixtures: &[Fixture]) -> Nyttoanalys {
         let built: Vec<(Vec<RoundSeriesEntry>, Vec<Trend>)> =
             fixtures.iter().map(|f| series(&f.rounds)).collect();
         let histories: Vec<ServiceHistory> = fixtures
@@ -661,7 +678,7 @@ mod tests {
 
     use Metric::{Nyttoindex, Sus, Tidsvinst};
 
-    fn fixtures() -> Vec<Fixture> {
+    pub(super) fn fixtures() -> Vec<Fixture> {
         let klk = (1, "Kommunledningskontoret");
         let skola = (2, "Skolförvaltningen");
         vec![
@@ -689,7 +706,8 @@ mod tests {
                     ),
                 ],
             },
-            // SUS 60 with 600 users: below 68 and many users → usability review.
+            // SUS 60 (SD 5, n 10: 95 % interval 56.4–63.6) with 600 users: wholly below 68
+            // and many users → usability review.
             // Tidsvinst 5 min: 5/60 × 44 × 600 = 2,200 h = 990,000 SEK against 2,000,000:
             // ratio 0.495, below 1 (once: no review of its future).
             Fixture {
@@ -703,10 +721,11 @@ mod tests {
                     "2026-Q4",
                     30,
                     10,
-                    vec![figure(Sus, 10, 60.0, 15.0), figure(Tidsvinst, 10, 5.0, 3.0)],
+                    vec![figure(Sus, 10, 60.0, 5.0), figure(Tidsvinst, 10, 5.0, 3.0)],
                 )],
             },
-            // SUS 49.9 (flag, review) and 199 of 1,000 answered (19.9 %: flag, check list).
+            // SUS 49.9 (flag) and 199 of 1,000 answered (19.9 %: flag) — but no proposal:
+            // SUS's interval (48.2–51.6) and the rate's (17.5–22.5 %) reach the lines.
             Fixture {
                 name: "Skolwebben",
                 id: 3,
@@ -741,7 +760,8 @@ mod tests {
                     ),
                 ],
             },
-            // 3 answers: too few (and invite more).
+            // 3 answers of 10 delivered: too few, though 10 could have reached 5 (get
+            // more to answer).
             Fixture {
                 name: "Kultur",
                 id: 5,
@@ -759,8 +779,9 @@ mod tests {
                 cost: 0,
                 rounds: vec![(61, "2026-Q3", 10, 8, vec![figure(Sus, 8, 75.0, 5.0)])],
             },
-            // Ratio 0.495 in both rounds (30 min, 100 users, 2,000,000 SEK): review its
-            // future. SUS 65 both times: no change, and too few users for a review.
+            // Ratio 0.495 in both rounds (30 min, 100 users, 2,000,000 SEK; the minutes'
+            // interval 26.4–33.6 gives 0.44–0.55, wholly below 1): review its future. SUS
+            // 65 both times (below 68): no change, and too few users for a review.
             Fixture {
                 name: "Gis",
                 id: 7,
@@ -872,24 +893,47 @@ mod tests {
     }
 
     #[test]
-    fn proposals_follow_their_rules() {
+    fn proposals_are_grouped_per_service_with_owner_and_figure() {
         let report = analyse(&fixtures());
-        let proposals: Vec<(ProposalRule, &str)> = report
+        let proposals: Vec<(&str, ProposalRule)> = report
             .proposals
             .iter()
-            .map(|p| (p.rule, p.service.as_str()))
+            .map(|p| (p.service.as_str(), p.rule))
             .collect();
+        // In the order of the services table (Lön, Gis, Ärende, Bibliotek, Skolwebben,
+        // Kultur); Skolwebben is flagged but its intervals reach the lines.
         assert_eq!(
             proposals,
             [
-                (ProposalRule::UsabilityReview, "Skolwebben"),
-                (ProposalRule::UsabilityReview, "Ärende"),
-                (ProposalRule::ReviewFuture, "Gis"),
-                (ProposalRule::CheckUserList, "Skolwebben"),
-                (ProposalRule::InvestigateDrop, "Bibliotek"),
-                (ProposalRule::InvestigateDrop, "Lön"),
-                (ProposalRule::InviteMore, "Kultur"),
+                ("Lön", ProposalRule::InvestigateDrop),
+                ("Gis", ProposalRule::ReviewFuture),
+                ("Ärende", ProposalRule::UsabilityReview),
+                ("Bibliotek", ProposalRule::InvestigateDrop),
+                ("Kultur", ProposalRule::InviteMore),
             ]
+        );
+        let arende = &report.proposals[2];
+        assert_eq!(
+            (arende.owner_id, arende.owner.as_deref()),
+            (Some(20), Some("Ägare"))
+        );
+        assert_eq!(
+            arende.figure,
+            "SUS 60,0 (n = 10; 95\u{a0}% KI 56,4–63,6); 600 användare"
+        );
+        assert_eq!(
+            report.proposals[0].figure,
+            "SUS −10,0 poäng sedan förra omgången (p = 0,003)"
+        );
+        assert_eq!(
+            report.proposals[1].figure_in(Language::En),
+            "benefit/cost 0.49 (95\u{a0}% CI 0.44–0.55) 2026-Q4; \
+             benefit/cost 0.49 (95\u{a0}% CI 0.44–0.55) 2026-Q3; \
+             SUS 65.0 (n = 10; 95\u{a0}% CI 57.8–72.2)"
+        );
+        assert_eq!(
+            report.proposals[4].figure,
+            "3 svar av 10 inbjudna; minst 5 behövs"
         );
     }
 
@@ -920,5 +964,250 @@ mod tests {
         let skola = &report.departments[0];
         assert_eq!((skola.sus, skola.nyttoindex), (None, None));
         assert!(report.services.iter().all(|l| l.sus.is_none()));
+    }
+
+    /// One service judged on its own: 100 users and 2,000,000 SEK unless told.
+    fn assess(users: i32, cost: i64, rounds: Vec<Round>) -> Assessment {
+        let (entries, trends) = series(&rounds);
+        let history = ServiceHistory {
+            service_id: 1,
+            name: "Tjänst",
+            owner: Some((9, "Ägare")),
+            department: None,
+            users,
+            annual_cost_sek: cost,
+            rounds: &entries,
+            trends: &trends,
+            last_in_period: true,
+        };
+        assess_service(&history, 5, COSTING)
+    }
+
+    fn rules(assessment: &Assessment) -> Vec<ProposalRule> {
+        assessment.proposals.iter().map(|p| p.rule).collect()
+    }
+
+    #[test]
+    fn a_usability_review_needs_sus_wholly_below_the_line() {
+        // SUS 42.5, SD 8, n 31: 42.5 ± 2.042 × 8 / √31 = 39.6–45.4, wholly below 50.
+        let low = assess(
+            100,
+            0,
+            vec![(1, "2026-Q4", 40, 31, vec![figure(Sus, 31, 42.5, 8.0)])],
+        );
+        assert_eq!(rules(&low), [ProposalRule::UsabilityReview]);
+        assert_eq!(
+            low.proposals[0].figure,
+            "SUS 42,5 (n = 31; 95\u{a0}% KI 39,6–45,4)"
+        );
+        // Silent: SUS 45 of 5 answers, SD 10: 45 ± 2.776 × 10 / √5 = 32.6–57.4 reaches
+        // 50. Still flagged: the flag states the figure, the proposal needs the evidence.
+        let unsure = assess(
+            100,
+            0,
+            vec![(1, "2026-Q4", 10, 5, vec![figure(Sus, 5, 45.0, 10.0)])],
+        );
+        assert_eq!(unsure.flags(), [Flag::SusBelow50]);
+        assert!(unsure.proposals.is_empty(), "{:?}", unsure.proposals);
+        // Silent: SUS 60 wholly below 68 (56.4–63.6) but 499 users, not many.
+        let few = assess(
+            499,
+            0,
+            vec![(1, "2026-Q4", 20, 10, vec![figure(Sus, 10, 60.0, 5.0)])],
+        );
+        assert!(few.proposals.is_empty());
+        // Silent: 600 users, SUS 60 but SD 15: 49.3–70.7 reaches 68.
+        let wide = assess(
+            600,
+            0,
+            vec![(1, "2026-Q4", 20, 10, vec![figure(Sus, 10, 60.0, 15.0)])],
+        );
+        assert!(wide.proposals.is_empty());
+        // Silent: no SUS measured.
+        let none = assess(
+            600,
+            0,
+            vec![(
+                1,
+                "2026-Q4",
+                20,
+                10,
+                vec![figure(Nyttoindex, 10, 30.0, 5.0)],
+            )],
+        );
+        assert!(none.proposals.is_empty());
+    }
+
+    /// Two rounds with the same figures.
+    fn twice(figures: Vec<Aggregate>) -> Vec<Round> {
+        vec![
+            (1, "2026-Q3", 20, 10, figures.clone()),
+            (2, "2026-Q4", 20, 10, figures),
+        ]
+    }
+
+    #[test]
+    fn the_future_of_a_service_is_questioned_only_when_the_data_support_it() {
+        // Tidsvinst 30 min (SD 5, n 10: 26.4–33.6) × 44 / 60 × 100 users × 450 SEK =
+        // 990,000 SEK against 2,000,000: 0.495 (0.44–0.55), wholly below 1 twice; SUS 60.
+        let poor = assess(
+            100,
+            2_000_000,
+            twice(vec![
+                figure(Sus, 10, 60.0, 5.0),
+                figure(Tidsvinst, 10, 30.0, 5.0),
+            ]),
+        );
+        assert_eq!(rules(&poor), [ProposalRule::ReviewFuture]);
+        // Silent: a top service (SUS 85, nyttoindex 80) that saves 5 minutes, like an
+        // alarm system: ratio 0.08 twice, flagged below cost, but its users rate it well.
+        let alarm = assess(
+            100,
+            2_000_000,
+            twice(vec![
+                figure(Sus, 10, 85.0, 5.0),
+                figure(Nyttoindex, 10, 80.0, 5.0),
+                figure(Tidsvinst, 10, 5.0, 2.0),
+            ]),
+        );
+        assert_eq!(alarm.flags(), [Flag::BenefitBelowCost]);
+        assert!(alarm.proposals.is_empty(), "{:?}", alarm.proposals);
+        // Silent: SUS exactly the average 68.
+        let average = assess(
+            100,
+            2_000_000,
+            twice(vec![
+                figure(Sus, 10, 68.0, 5.0),
+                figure(Tidsvinst, 10, 30.0, 5.0),
+            ]),
+        );
+        assert!(average.proposals.is_empty());
+        // Silent: SUS 60 but nyttoindex 70 (≥ 66.7: users agree it is useful).
+        let useful = assess(
+            100,
+            2_000_000,
+            twice(vec![
+                figure(Sus, 10, 60.0, 5.0),
+                figure(Nyttoindex, 10, 70.0, 5.0),
+                figure(Tidsvinst, 10, 30.0, 5.0),
+            ]),
+        );
+        assert!(useful.proposals.is_empty());
+        // Silent: 50 min of 5 answers, SD 40 (0.3–99.7 min): ratio 0.83 but its
+        // interval 0.005–1.6 includes 1. Still flagged below cost.
+        let unsure = assess(
+            100,
+            2_000_000,
+            vec![
+                (1, "2026-Q3", 20, 5, vec![figure(Tidsvinst, 5, 50.0, 40.0)]),
+                (2, "2026-Q4", 20, 5, vec![figure(Tidsvinst, 5, 50.0, 40.0)]),
+            ],
+        );
+        let kalkyl = unsure.line.nyttokalkyl.unwrap();
+        assert!(kalkyl.benefit_cost_ci.unwrap().1 > 1.0, "{kalkyl:?}");
+        assert_eq!(unsure.flags(), [Flag::BenefitBelowCost]);
+        assert!(unsure.proposals.is_empty());
+        // Silent: below cost this round only.
+        let once = assess(
+            100,
+            2_000_000,
+            vec![(2, "2026-Q4", 20, 10, vec![figure(Tidsvinst, 10, 30.0, 5.0)])],
+        );
+        assert!(once.proposals.is_empty());
+        // Silent: no cost, so no ratio.
+        let free = assess(100, 0, twice(vec![figure(Tidsvinst, 10, 30.0, 5.0)]));
+        assert!(free.proposals.is_empty());
+    }
+
+    #[test]
+    fn the_user_list_is_questioned_when_the_rate_is_clearly_low() {
+        // 10 of 100 (10 %): Wilson 5.5–17.4 %, wholly below 20 %.
+        let low = assess(
+            100,
+            0,
+            vec![(1, "2026-Q4", 100, 10, vec![figure(Sus, 10, 75.0, 5.0)])],
+        );
+        assert_eq!(rules(&low), [ProposalRule::CheckUserList]);
+        assert_eq!(
+            low.proposals[0].figure,
+            "svarsfrekvens 10\u{a0}% (10 av 100)"
+        );
+        // Silent: 0 of 3 is 0 %, flagged, but Wilson 0–56 % reaches 20 %.
+        let tiny = assess(100, 0, vec![(1, "2026-Q4", 3, 0, vec![])]);
+        assert_eq!(tiny.flags(), [Flag::LowResponseRate]);
+        assert!(tiny.proposals.is_empty(), "{:?}", tiny.proposals);
+        // Silent: nothing delivered, no rate.
+        let none = assess(100, 0, vec![(1, "2026-Q4", 0, 0, vec![])]);
+        assert!(none.proposals.is_empty());
+    }
+
+    #[test]
+    fn a_drop_is_investigated_when_it_is_large_and_significant() {
+        let drop = |before: f64, after: f64, n: usize, sd: f64| {
+            assess(
+                100,
+                0,
+                vec![
+                    (
+                        1,
+                        "2026-Q3",
+                        2 * n as u64,
+                        n as u64,
+                        vec![figure(Sus, n, before, sd)],
+                    ),
+                    (
+                        2,
+                        "2026-Q4",
+                        2 * n as u64,
+                        n as u64,
+                        vec![figure(Sus, n, after, sd)],
+                    ),
+                ],
+            )
+        };
+        // 80 → 70, SD 10, n 20: p ≈ 0.003.
+        assert_eq!(
+            rules(&drop(80.0, 70.0, 20, 10.0)),
+            [ProposalRule::InvestigateDrop]
+        );
+        // Silent: 4.9 points, however certain (SD 1, n 50).
+        assert!(drop(80.0, 75.1, 50, 1.0).proposals.is_empty());
+        // Silent: 10 points but not significant (SD 20, n 5: p ≈ 0.45).
+        assert!(drop(80.0, 70.0, 5, 20.0).proposals.is_empty());
+        // Silent: a rise.
+        assert!(drop(70.0, 80.0, 20, 10.0).proposals.is_empty());
+        // Silent: no earlier round with results.
+        let first = assess(
+            100,
+            0,
+            vec![(2, "2026-Q4", 40, 20, vec![figure(Sus, 20, 70.0, 10.0)])],
+        );
+        assert!(first.proposals.is_empty());
+    }
+
+    #[test]
+    fn more_answers_are_asked_for_only_when_the_invitations_could_have_sufficed() {
+        // 3 of 10 delivered: 10 could have reached 5.
+        let low = assess(100, 0, vec![(1, "2026-Q4", 10, 3, vec![])]);
+        assert_eq!(low.line.status, LineStatus::TooFewAnswers);
+        assert_eq!(rules(&low), [ProposalRule::InviteMore]);
+        // Silent: 2 of 2 answered; the fatigue rule limited the invitations, not the
+        // owner.
+        let all = assess(100, 0, vec![(1, "2026-Q4", 2, 2, vec![])]);
+        assert_eq!(all.line.status, LineStatus::TooFewAnswers);
+        assert!(all.proposals.is_empty(), "{:?}", all.proposals);
+        // Silent: 3 of 4 — even all four would have been too few.
+        assert!(
+            assess(100, 0, vec![(1, "2026-Q4", 4, 3, vec![])])
+                .proposals
+                .is_empty()
+        );
+        // Silent: a service with results.
+        let shown = assess(
+            100,
+            0,
+            vec![(1, "2026-Q4", 10, 8, vec![figure(Sus, 8, 75.0, 5.0)])],
+        );
+        assert!(shown.proposals.is_empty());
     }
 }

@@ -183,7 +183,7 @@ pub async fn report_message(
         hours => number(totals.annual_hours, 0, Language::Sv),
         value => number(totals.value_sek, 0, Language::Sv),
         ratio => totals.benefit_cost_ratio.map_or_else(|| "–".to_owned(), |r| number(r, 1, Language::Sv)),
-        proposals => report.proposals.iter().map(|p| context! { service => p.service.clone(), text => p.text.clone() }).collect::<Vec<_>>(),
+        proposals => report.proposals.iter().map(|p| context! { service => p.service.clone(), owner => p.owner.clone(), text => p.text.clone(), figure => p.figure.clone() }).collect::<Vec<_>>(),
         report_link => format!(
             "{}/api/v1/reports/nyttoanalys.html?period={period}",
             state.settings.server.public_url.trim_end_matches('/')
