@@ -15,3 +15,4 @@ pub mod stats;
 pub mod store;
 pub mod usecases;
 pub mod web;
+pub mod wording;

@@ -13,15 +13,61 @@ use super::{
 };
 use crate::{
     domain::{Actor, Error, Owner, ReportPeriod, ServiceFilter},
+    stats::nyttoanalys::{Assessment, Costing, ServiceHistory, assess_service},
     store,
 };
 
-/// An objektägare's page: their services, each with its SUS trend as a sparkline.
+/// An objektägare's page: their services, each with its SUS trend as a sparkline, and
+/// what the nyttoanalys's rules say of each one's latest closed round.
 pub struct OwnerPage {
     pub owner: Owner,
     pub group: GroupResults,
     /// By service id; services without a SUS figure have none.
     pub sparklines: BTreeMap<i32, InlineChart>,
+    /// Services with a flag or a proposal, in the table's order.
+    pub attention: Vec<Assessment>,
+}
+
+/// Each service judged on its latest closed round by the nyttoanalys's own rules, so the
+/// owner's page and digest flag what KLK's report flags.
+pub fn assess_latest(
+    state: &AppState,
+    owner: (i32, &str),
+    services: &[ServiceResults],
+) -> Vec<Assessment> {
+    let costing = Costing {
+        working_weeks: state.settings.survey.working_weeks,
+        hourly_cost_sek: state.settings.survey.hourly_cost_sek,
+    };
+    services
+        .iter()
+        .filter_map(|results| {
+            let closed: Vec<_> = results
+                .rounds
+                .iter()
+                .filter(|e| e.round.closed)
+                .cloned()
+                .collect();
+            let history = ServiceHistory {
+                service_id: results.service.id,
+                name: &results.service.name,
+                owner: Some(owner),
+                department: None,
+                users: results.service.users_count,
+                annual_cost_sek: results.service.annual_cost_sek,
+                rounds: &closed,
+                trends: &results.trends,
+                last_in_period: !closed.is_empty(),
+            };
+            let assessment = assess_service(
+                &history,
+                state.settings.survey.min_group_size as usize,
+                costing,
+            );
+            (!assessment.flags().is_empty() || !assessment.proposals.is_empty())
+                .then_some(assessment)
+        })
+        .collect()
 }
 
 pub async fn owner_page(
@@ -37,10 +83,12 @@ pub async fn owner_page(
             sparklines.insert(results.service.id, sparkline);
         }
     }
+    let attention = assess_latest(state, (owner.id, &owner.name), &group.services);
     Ok(OwnerPage {
         owner,
         group,
         sparklines,
+        attention,
     })
 }
 

@@ -20,10 +20,11 @@ use crate::{
     numbers::number,
     stats::{
         Metric,
-        nyttoanalys::{Costing, Nyttoanalys, ServiceHistory, nyttoanalys},
+        nyttoanalys::{Costing, Nyttoanalys, SUS_UNACCEPTABLE, ServiceHistory, nyttoanalys},
         series::Figure,
     },
     store::{self, outbox::NewOutboxMessage},
+    wording,
 };
 
 /// A period's report and when it was generated.
@@ -233,16 +234,18 @@ pub async fn digest_message(
         .is_none_or(|released| released < u64::from(min_group));
     let sv = Language::Sv;
     let figures: Vec<minijinja::Value> = [
-        (Metric::Sus, "Användbarhet (SUS)"),
-        (Metric::Nyttoindex, "Nyttoindex"),
-        (Metric::Nps, "NPS"),
-        (Metric::Tidsvinst, "Tidsvinst, minuter per vecka"),
+        Metric::Sus,
+        Metric::UmuxLite,
+        Metric::Nyttoindex,
+        Metric::Nps,
+        Metric::Tidsvinst,
     ]
     .into_iter()
-    .filter_map(|(metric, name)| {
+    .filter_map(|metric| {
         let Figure::Shown(aggregate) = entry.figures.get(&metric)? else {
             return None;
         };
+        let mean = aggregate.mean?;
         let change = results
             .trends
             .iter()
@@ -250,20 +253,45 @@ pub async fn digest_message(
             .and_then(|t| t.change.as_ref())
             .filter(|(_, later, _)| *later == round.id)
             .map(|(_, _, change)| {
-                let significant = if change.p < 0.05 {
-                    "statistiskt säker"
-                } else {
-                    "inte statistiskt säker"
-                };
                 format!(
-                    "{}{} sedan förra omgången, {significant}",
+                    "{}{} sedan förra omgången, {}",
                     if change.difference >= 0.0 { "+" } else { "" },
-                    number(change.difference, 1, sv)
+                    number(change.difference, 1, sv),
+                    wording::significance(change.is_significant(), sv)
                 )
             });
-        Some(context! { name, value => number(aggregate.mean?, 1, sv), change })
+        Some(context! {
+            name => wording::metric_name(metric, sv),
+            value => number(mean, 1, sv),
+            flag => (metric == Metric::Sus && mean < SUS_UNACCEPTABLE).then_some("inte godtagbart"),
+            scale => wording::metric_scale(metric, sv),
+            change,
+        })
     })
     .collect();
+    let attention: Vec<minijinja::Value> = match results.service.owner_id {
+        Some(owner_id) => super::dashboard::assess_latest(
+            state,
+            (owner_id, &email.owner_name),
+            std::slice::from_ref(&results),
+        )
+        .iter()
+        .flat_map(|a| {
+            let flags = a.flags().iter().map(|f| f.text(sv).to_owned());
+            let proposals = a.proposals.iter().map(|p| {
+                let figures: Vec<String> = p.evidence.iter().map(|e| e.text(sv)).collect();
+                if figures.is_empty() {
+                    p.rule.text(sv).to_owned()
+                } else {
+                    format!("{} ({})", p.rule.text(sv), figures.join("; "))
+                }
+            });
+            flags.chain(proposals).collect::<Vec<_>>()
+        })
+        .map(minijinja::Value::from)
+        .collect(),
+        _ => Vec::new(),
+    };
     let image = if too_few {
         None
     } else {
@@ -278,6 +306,8 @@ pub async fn digest_message(
     };
     let service = results.service.name.clone();
     let values = context! {
+        lang => sv.as_str(),
+        attention,
         owner => email.owner_name.clone(),
         service => service.clone(),
         period => entry.round.period.clone(),

@@ -553,18 +553,45 @@ async fn a_significant_change_gets_an_arrow() {
     let (status, home) = get(&app, &browser, "/dashboard").await;
     assert_eq!(status, StatusCode::OK);
     assert!(home.contains("96,5"), "{home}");
-    assert!(home.contains("arrow up"), "SUS rose significantly: {home}");
+    assert!(home.contains("change up"), "SUS rose significantly: {home}");
     assert!(
-        home.contains("ökat med 40,0 sedan förra omgången (p = 0,00"),
+        home.contains("ökat 40,0 sedan ") && home.contains("statistiskt säkerställd (p = 0,00"),
         "{home}"
     );
     // Nyttoindex (mean 55.6 → 95.6) and tidsvinst (−18 → 54 minutes) rose as clearly;
-    // NPS is not asked by this questionnaire, so it has no figure and no arrow.
-    assert_eq!(home.matches("arrow up").count(), 3, "{home}");
-    assert!(!home.contains("arrow down"));
+    // NPS is not asked by this questionnaire, so it has no column at all.
+    assert_eq!(home.matches("change up").count(), 3, "{home}");
+    assert!(
+        !home.contains("change down") && !home.contains(">NPS<"),
+        "{home}"
+    );
     let (_, english) = get(&app, &browser, "/dashboard?lang=en").await;
     assert!(
-        english.contains("up 40.0 since the round before"),
+        english.contains("up 40.0 since ") && english.contains("statistically significant"),
         "{english}"
     );
+
+    // Round 3 answers as round 2 did: no change, and it says so, marked not significant.
+    clock.advance(chrono::Duration::days(92));
+    crate::survey_loop::run_programme(&app, programme).await;
+    answer_and_close(
+        &app,
+        &sink,
+        "lon",
+        &[BEST, BEST, BEST, BEST, COMPLETE_ANSWER],
+    )
+    .await;
+    // 92 days later the session has long ended: sign in again.
+    let browser = new_browser();
+    ask_for_link(&app, &browser, "agare@x.se").await;
+    let links = wait_for_links(&sink, 2).await;
+    use_link(&app, &browser, &links[1].1).await;
+    let (_, home) = get(&app, &browser, "/dashboard").await;
+    assert!(
+        home.contains("(±0,0)")
+            && home.contains("oförändrat sedan ")
+            && home.contains("inte statistiskt säkerställd (p = 1,000)"),
+        "{home}"
+    );
+    assert!(!home.contains("change up"), "{home}");
 }

@@ -18,6 +18,7 @@ mod dashboard;
 mod demo;
 mod mail_relay;
 mod ops;
+mod readers;
 mod reports;
 mod respondent_pages;
 mod respondents;

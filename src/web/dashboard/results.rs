@@ -14,6 +14,7 @@ use crate::{
     charts::Point,
     domain::{Language, Role},
     numbers::{kronor, kronor_range, number, ratio},
+    stats::nyttoanalys::Assessment,
     usecases::{
         AppState,
         charts::InlineChart,
@@ -116,11 +117,34 @@ async fn owner_view(state: &AppState, signed: &SignedIn, owner_id: i32) -> Respo
             sparklines => owner.sparklines.iter().map(|(id, c)| (id.to_string(), inline_svg(c))).collect::<std::collections::BTreeMap<_, _>>(),
             headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
             scales => tables::scales(&columns, lang),
+            attention => attention(&owner.attention, lang),
             min_group,
             ..signed.context()
         },
         StatusCode::OK,
     )
+}
+
+/// Flags and proposals per service, each with the figure behind it.
+fn attention(assessments: &[Assessment], lang: Language) -> Vec<Value> {
+    assessments
+        .iter()
+        .map(|a| {
+            context! {
+                service => a.line.name.clone(),
+                href => format!("/dashboard/services/{}{}", a.line.service_id, lang_query(lang)),
+                flags => a.flags().iter().map(|f| f.text(lang).to_owned()).collect::<Vec<_>>(),
+                proposals => a.proposals.iter().map(|p| {
+                    let figures = p.evidence.iter().map(|e| e.text(lang)).collect::<Vec<_>>().join("; ");
+                    if figures.is_empty() {
+                        p.rule.text(lang).to_owned()
+                    } else {
+                        format!("{} ({figures})", p.rule.text(lang))
+                    }
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect()
 }
 
 /// Comments by round, newest first: the newest open, the older ones folded, each with

@@ -7,12 +7,14 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::say;
+use crate::wording::significance;
+pub(super) use crate::wording::{metric_name, metric_scale};
 use crate::{
     domain::Language,
     numbers::{number, percent},
     stats::{
         Metric,
-        nyttoanalys::{SUS_AVERAGE, SUS_UNACCEPTABLE},
+        nyttoanalys::SUS_UNACCEPTABLE,
         series::{Figure, RoundSeriesEntry},
         summary::Proportion,
     },
@@ -39,55 +41,6 @@ pub(super) fn columns(services: &[&ServiceResults]) -> Vec<Metric> {
                 .any(|entry| entry.figures.contains_key(metric))
         })
         .collect()
-}
-
-pub(super) fn metric_name(metric: Metric, lang: Language) -> String {
-    match metric {
-        Metric::Sus => "SUS".into(),
-        Metric::UmuxLite => "UMUX-Lite".into(),
-        Metric::Nyttoindex => say(lang, "Nyttoindex", "Benefit index"),
-        Metric::Nps => "NPS".into(),
-        Metric::Tidsvinst => say(lang, "Tidsvinst", "Time saved"),
-    }
-}
-
-/// What a metric's numbers mean: its scale and what to compare it with.
-pub(super) fn metric_scale(metric: Metric, lang: Language) -> String {
-    let (average, unacceptable) = (
-        number(SUS_AVERAGE, 0, lang),
-        number(SUS_UNACCEPTABLE, 0, lang),
-    );
-    match metric {
-        Metric::Sus => say(
-            lang,
-            &format!(
-                "användbarhet, 0–100. {average} är genomsnittet för IT-system; under {unacceptable} är inte godtagbart."
-            ),
-            &format!(
-                "usability, 0–100. {average} is the average for IT systems; below {unacceptable} is not acceptable."
-            ),
-        ),
-        Metric::UmuxLite => say(
-            lang,
-            "användbarhet med två frågor, omräknad till SUS-skalan (0–100).",
-            "usability from two questions, converted to the SUS scale (0–100).",
-        ),
-        Metric::Nyttoindex => say(
-            lang,
-            "hur mycket tjänsten hjälper i arbetet, 0–100 (nyttofrågornas 1–7 omräknade); 50 är skalans mitt.",
-            "how much the service helps in the work, 0–100 (the benefit questions' 1–7 converted); 50 is the middle of the scale.",
-        ),
-        Metric::Nps => say(
-            lang,
-            "−100 till 100: andelen som svarar 9–10 minus andelen som svarar 0–6 på om de skulle rekommendera tjänsten.",
-            "−100 to 100: the share answering 9–10 minus the share answering 0–6 to whether they would recommend the service.",
-        ),
-        Metric::Tidsvinst => say(
-            lang,
-            "minuter per vecka och användare som tjänsten sparar (negativt: tid som går förlorad).",
-            "minutes a week per user that the service saves (negative: time lost).",
-        ),
-    }
 }
 
 /// The scale of each shown column, for the legend under a table.
@@ -199,20 +152,15 @@ fn change_into(
     } else {
         "±"
     };
-    let verdict = if significant {
-        say(lang, "statistiskt säkerställd", "statistically significant")
-    } else {
-        say(
-            lang,
-            "inte statistiskt säkerställd",
-            "not statistically significant",
-        )
-    };
-    let description = match (change.difference > 0.0, lang) {
-        (true, Language::Sv) => format!("ökat {by} sedan {before}, {verdict} (p = {p})"),
-        (false, Language::Sv) => format!("minskat {by} sedan {before}, {verdict} (p = {p})"),
-        (true, Language::En) => format!("up {by} since {before}, {verdict} (p = {p})"),
-        (false, Language::En) => format!("down {by} since {before}, {verdict} (p = {p})"),
+    let verdict = significance(significant, lang);
+    let unchanged = change.difference.abs() < 0.05;
+    let description = match (unchanged, change.difference > 0.0, lang) {
+        (true, _, Language::Sv) => format!("oförändrat sedan {before}, {verdict} (p = {p})"),
+        (true, _, Language::En) => format!("unchanged since {before}, {verdict} (p = {p})"),
+        (false, true, Language::Sv) => format!("ökat {by} sedan {before}, {verdict} (p = {p})"),
+        (false, false, Language::Sv) => format!("minskat {by} sedan {before}, {verdict} (p = {p})"),
+        (false, true, Language::En) => format!("up {by} since {before}, {verdict} (p = {p})"),
+        (false, false, Language::En) => format!("down {by} since {before}, {verdict} (p = {p})"),
     };
     Some(Change {
         text: format!("{sign}{by}"),
