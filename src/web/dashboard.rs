@@ -483,7 +483,7 @@ async fn home(state: Data<&AppState>, signed: SignedIn) -> Response {
     } = signed;
     match actor.role {
         Role::Owner { owner_id } => owner_view(&state, &actor, &secret, owner_id, lang).await,
-        Role::Admin => match dashboard::admin_home(&state, &actor).await {
+        Role::Admin => match dashboard::admin_home(&state, &actor, lang).await {
             Ok(home) => {
                 let owners: Vec<Value> = home
                     .owners
@@ -542,7 +542,7 @@ async fn owner_view(
     owner_id: i32,
     lang: Language,
 ) -> Response {
-    let owner = match dashboard::owner_page(state, actor, owner_id).await {
+    let owner = match dashboard::owner_page(state, actor, owner_id, lang).await {
         Ok(owner) => owner,
         Err(error) => return failed(lang, error),
     };
@@ -578,7 +578,7 @@ async fn service_page(
         secret,
         lang,
     } = signed;
-    let service = match dashboard::service_page(&state, &actor, service_id).await {
+    let service = match dashboard::service_page(&state, &actor, service_id, lang).await {
         Ok(service) => service,
         Err(error) => return failed(lang, error),
     };
