@@ -462,8 +462,8 @@ impl ResultsApi {
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
         let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
-        let bytes = usecases::charts::service_chart(&state, &auth.0, id.0, metric, format, lang)
-            .await?;
+        let bytes =
+            usecases::charts::service_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
     }
 
@@ -487,7 +487,8 @@ impl ResultsApi {
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
         let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
-        let bytes = usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format, lang).await?;
+        let bytes =
+            usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
     }
 

@@ -22,7 +22,11 @@ fn faces() -> &'static Faces {
 }
 
 fn face(bold: bool) -> &'static FontRef<'static> {
-    if bold { &faces().bold } else { &faces().regular }
+    if bold {
+        &faces().bold
+    } else {
+        &faces().regular
+    }
 }
 
 /// ab_glyph scales by the line height (ascent − descent); CSS and SVG by the em.

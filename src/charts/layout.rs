@@ -193,7 +193,13 @@ fn band_colour() -> RGBAColor {
 
 /// Legend entries flowed into rows from `left` to `right`, starting at `top`: their
 /// box and shapes.
-fn legend(entries: &[(Swatch, String)], left: f64, right: f64, top: f64, em: f64) -> (Rect, Vec<Shape>) {
+fn legend(
+    entries: &[(Swatch, String)],
+    left: f64,
+    right: f64,
+    top: f64,
+    em: f64,
+) -> (Rect, Vec<Shape>) {
     let row = em * 1.5;
     let swatch = em * 1.4;
     let (mut x, mut y, mut widest) = (left, top, left);
@@ -207,7 +213,9 @@ fn legend(entries: &[(Swatch, String)], left: f64, right: f64, top: f64, em: f64
         }
         let middle = y + row / 2.0;
         shapes.push(match kind {
-            Swatch::Line(color, width) => line(vec![(x, middle), (x + swatch, middle)], *color, *width),
+            Swatch::Line(color, width) => {
+                line(vec![(x, middle), (x + swatch, middle)], *color, *width)
+            }
             Swatch::Area(color) => Shape::Area {
                 points: vec![
                     (x, middle - em * 0.35),
@@ -287,7 +295,11 @@ fn ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
     let mut values = Vec::new();
     let mut value = (low / step).ceil() * step;
     while value <= high + step * 1e-6 {
-        values.push(if value.abs() < step * 1e-9 { 0.0 } else { value });
+        values.push(if value.abs() < step * 1e-9 {
+            0.0
+        } else {
+            value
+        });
         value += step;
     }
     values
@@ -321,7 +333,11 @@ fn y_axis(
 ) -> YAxis {
     let margin = t.text * 0.5;
     let height = bottom - top;
-    let values = ticks(low, high, (height / (t.text * 2.2)).floor().max(2.0) as usize);
+    let values = ticks(
+        low,
+        high,
+        (height / (t.text * 2.2)).floor().max(2.0) as usize,
+    );
     let texts: Vec<String> = values.iter().map(|v| number(*v, 0, lang)).collect();
     let widest = texts
         .iter()
@@ -417,9 +433,15 @@ pub fn trend(
     let top = title(&chart.title, &frame, frame.top + margin, t, &mut shapes);
     let entries = trend_legend(chart, lang);
     let legend_height = if with_legend {
-        legend(&entries, frame.left + margin, frame.right - margin, 0.0, t.text)
-            .0
-            .height()
+        legend(
+            &entries,
+            frame.left + margin,
+            frame.right - margin,
+            0.0,
+            t.text,
+        )
+        .0
+        .height()
             + t.text * 0.3
     } else {
         0.0
@@ -437,7 +459,11 @@ pub fn trend(
         &mut shapes,
     );
     let plot = axis.plot;
-    shapes.push(line(vec![(plot.left, plot.bottom), (plot.right, plot.bottom)], GRID_DARK, 1.0));
+    shapes.push(line(
+        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
+        GRID_DARK,
+        1.0,
+    ));
     let count = chart.rounds.len().max(1);
     let slot = plot.width() / count as f64;
     let x = |i: usize| plot.left + (i as f64 + 0.5) * slot;
@@ -460,6 +486,22 @@ pub fn trend(
                 .anchored(Horizontal::Center, Vertical::Top),
         ));
     }
+    // A withheld round's slot says why it is empty, turned upright along the gap.
+    let withheld = match lang {
+        Language::Sv => "för få svar",
+        Language::En => "too few answers",
+    };
+    let fits = glyphs::width(withheld, t.text, false) < plot.height() - t.text;
+    for (i, round) in chart.rounds.iter().enumerate() {
+        if matches!(round, Round::TooFewAnswers { .. }) && fits && slot >= t.text * 1.4 {
+            shapes.push(Shape::Text(Label {
+                upright: false,
+                color: MUTED,
+                ..Label::new(withheld, (x(i), plot.bottom - t.text * 0.3), t.text)
+                    .anchored(Horizontal::Left, Vertical::Center)
+            }));
+        }
+    }
     let bands = unbroken(&chart.rounds, |i, r| {
         let (low, high) = r.point()?.band?;
         Some((x(i), axis.y(low), axis.y(high)))
@@ -474,12 +516,20 @@ pub fn trend(
             });
         }
         for (x, low, high) in run {
-            shapes.push(line(vec![(*x, *low), (*x, *high)], BAND, (t.text / 8.5).max(1.0)));
+            shapes.push(line(
+                vec![(*x, *low), (*x, *high)],
+                BAND,
+                (t.text / 8.5).max(1.0),
+            ));
         }
     }
     if let Some((level, _)) = &chart.reference {
         let y = axis.y(*level);
-        shapes.push(line(vec![(plot.left, y), (plot.right, y)], REFERENCE, (t.text / 8.5).max(1.0)));
+        shapes.push(line(
+            vec![(plot.left, y), (plot.right, y)],
+            REFERENCE,
+            (t.text / 8.5).max(1.0),
+        ));
     }
     let runs = unbroken(&chart.rounds, |i, r| Some((x(i), axis.y(r.point()?.value))));
     for run in runs.iter().filter(|run| run.len() >= 2) {
@@ -514,6 +564,8 @@ pub fn trend(
 }
 
 const GRID_DARK: RGBColor = RGBColor(150, 150, 150);
+/// Grey text that still has 7:1 contrast on white.
+const MUTED: RGBColor = RGBColor(85, 85, 85);
 
 /// A sparkline: the line alone (broken where a round is withheld), a faint reference
 /// line, and a dot on the latest point.
@@ -534,7 +586,11 @@ pub fn sparkline(chart: &TrendChart, (width, height): (u32, u32)) -> Vec<Shape> 
     let mut shapes = Vec::new();
     if let Some((level, _)) = &chart.reference {
         let y = axis.y(*level);
-        shapes.push(line(vec![(frame.left, y), (frame.right, y)], REFERENCE, 1.0));
+        shapes.push(line(
+            vec![(frame.left, y), (frame.right, y)],
+            REFERENCE,
+            1.0,
+        ));
     }
     let runs = unbroken(&chart.rounds, |i, r| Some((x(i), axis.y(r.point()?.value))));
     for run in runs.iter().filter(|run| run.len() >= 2) {
@@ -585,36 +641,86 @@ pub fn overview(chart: &OverviewChart, size: (u32, u32), lang: Language) -> Over
     };
     let entries = [
         (Swatch::Line(REFERENCE, 2.0), average.to_owned()),
-        (Swatch::Dot(RGBAColor(SERIES.0, SERIES.1, SERIES.2, 0.6)), area.to_owned()),
+        (
+            Swatch::Dot(RGBAColor(SERIES.0, SERIES.1, SERIES.2, 0.6)),
+            area.to_owned(),
+        ),
     ];
-    let legend_height = legend(&entries, margin, frame.right - margin, 0.0, t.text).0.height();
+    let legend_height = legend(&entries, margin, frame.right - margin, 0.0, t.text)
+        .0
+        .height();
     let bottom = frame.bottom - margin - legend_height - t.text * 0.3 - t.text * 1.5 - t.text * 1.4;
-    let axis = y_axis((0.0, 100.0), y_name, &frame, top + t.text * 0.5, bottom, t, lang, &mut shapes);
+    let axis = y_axis(
+        (0.0, 100.0),
+        y_name,
+        &frame,
+        top + t.text * 0.5,
+        bottom,
+        t,
+        lang,
+        &mut shapes,
+    );
     let plot = axis.plot;
     let x = |value: f64| plot.left + value.clamp(0.0, 100.0) / 100.0 * plot.width();
-    shapes.push(line(vec![(plot.left, plot.bottom), (plot.right, plot.bottom)], GRID_DARK, 1.0));
-    for value in ticks(0.0, 100.0, (plot.width() / (t.text * 3.5)).floor().max(2.0) as usize) {
+    shapes.push(line(
+        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
+        GRID_DARK,
+        1.0,
+    ));
+    for value in ticks(
+        0.0,
+        100.0,
+        (plot.width() / (t.text * 3.5)).floor().max(2.0) as usize,
+    ) {
         let text = number(value, 0, lang);
         let half = glyphs::width(&text, t.text, false) / 2.0;
-        shapes.push(line(vec![(x(value), plot.top), (x(value), plot.bottom)], GRID, 1.0));
+        shapes.push(line(
+            vec![(x(value), plot.top), (x(value), plot.bottom)],
+            GRID,
+            1.0,
+        ));
         shapes.push(Shape::Text(
-            Label::new(text, (x(value).min(frame.right - half - 1.0), plot.bottom + t.text * 0.35), t.text)
-                .anchored(Horizontal::Center, Vertical::Top),
+            Label::new(
+                text,
+                (
+                    x(value).min(frame.right - half - 1.0),
+                    plot.bottom + t.text * 0.35,
+                ),
+                t.text,
+            )
+            .anchored(Horizontal::Center, Vertical::Top),
         ));
     }
     shapes.push(Shape::Text(
-        Label::new(x_name, ((plot.left + plot.right) / 2.0, plot.bottom + t.text * 1.8), t.text)
-            .anchored(Horizontal::Center, Vertical::Top),
+        Label::new(
+            x_name,
+            ((plot.left + plot.right) / 2.0, plot.bottom + t.text * 1.8),
+            t.text,
+        )
+        .anchored(Horizontal::Center, Vertical::Top),
     ));
     let y68 = axis.y(68.0);
-    shapes.push(line(vec![(plot.left, y68), (plot.right, y68)], REFERENCE, (t.text / 8.5).max(1.0)));
-    let most = chart.services.iter().map(|s| s.users).max().unwrap_or(1).max(1);
+    shapes.push(line(
+        vec![(plot.left, y68), (plot.right, y68)],
+        REFERENCE,
+        (t.text / 8.5).max(1.0),
+    ));
+    let most = chart
+        .services
+        .iter()
+        .map(|s| s.users)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let dots: Vec<((f64, f64), f64)> = chart
         .services
         .iter()
         .map(|s| {
             let share = f64::from(s.users) / f64::from(most);
-            ((x(s.nyttoindex), axis.y(s.sus)), t.text * (0.2 + 0.6 * share.sqrt()))
+            (
+                (x(s.nyttoindex), axis.y(s.sus)),
+                t.text * (0.2 + 0.6 * share.sqrt()),
+            )
         })
         .collect();
     // The largest first, so a small service's circle is not hidden under a large one.
@@ -640,13 +746,35 @@ pub fn overview(chart: &OverviewChart, size: (u32, u32), lang: Language) -> Over
             ((cx - gap, cy), Horizontal::Right, Vertical::Center),
             ((cx, cy - gap), Horizontal::Center, Vertical::Bottom),
             ((cx, cy + gap), Horizontal::Center, Vertical::Top),
+            (
+                (cx - gap * 0.7, cy + gap * 0.7),
+                Horizontal::Right,
+                Vertical::Top,
+            ),
+            (
+                (cx - gap * 0.7, cy - gap * 0.7),
+                Horizontal::Right,
+                Vertical::Bottom,
+            ),
+            (
+                (cx + gap * 0.7, cy + gap * 0.7),
+                Horizontal::Left,
+                Vertical::Top,
+            ),
+            (
+                (cx + gap * 0.7, cy - gap * 0.7),
+                Horizontal::Left,
+                Vertical::Bottom,
+            ),
         ];
         let placed = candidates.into_iter().find_map(|(at, h, v)| {
             let label = Label::new(chart.services[i].name.clone(), at, t.text).anchored(h, v);
             let bounds = label.bounds();
             let free = bounds.within(&plot)
                 && !names.iter().any(|other| other.overlaps(&bounds))
-                && !dots.iter().any(|(centre, r)| bounds.touches_circle(*centre, *r));
+                && !dots
+                    .iter()
+                    .any(|(centre, r)| bounds.touches_circle(*centre, *r));
             free.then_some((label, bounds))
         });
         match placed {
