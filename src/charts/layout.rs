@@ -325,8 +325,7 @@ fn y_axis(
     (low, high): (f64, f64),
     name: &str,
     frame: &Rect,
-    top: f64,
-    bottom: f64,
+    (top, bottom): (f64, f64),
     t: Typography,
     lang: Language,
     shapes: &mut Vec<Shape>,
@@ -452,8 +451,7 @@ pub fn trend(
         chart.y_range,
         &chart.y_label,
         &frame,
-        top + t.text * 0.5,
-        bottom,
+        (top + t.text * 0.5, bottom),
         t,
         lang,
         &mut shapes,
@@ -476,7 +474,7 @@ pub fn trend(
         .fold(0.0, f64::max);
     let step = ((widest + t.text) / slot).ceil().max(1.0) as usize;
     for (i, round) in chart.rounds.iter().enumerate() {
-        if (count - 1 - i) % step != 0 {
+        if !(count - 1 - i).is_multiple_of(step) {
             continue;
         }
         let half = glyphs::width(round.label(), t.text, false) / 2.0;
@@ -654,8 +652,7 @@ pub fn overview(chart: &OverviewChart, size: (u32, u32), lang: Language) -> Over
         (0.0, 100.0),
         y_name,
         &frame,
-        top + t.text * 0.5,
-        bottom,
+        (top + t.text * 0.5, bottom),
         t,
         lang,
         &mut shapes,
