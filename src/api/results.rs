@@ -6,7 +6,7 @@
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, ResponseContent,
-    param::{Header, Path},
+    param::{Header, Path, Query},
     payload::{Binary, Json},
 };
 use sha2::{Digest, Sha256};
@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{
     ApiTags,
     auth::BearerAuth,
-    codes::{Metric, RoundResults, RoundStatus},
+    codes::{Language, Metric, RoundResults, RoundStatus},
     error::ApiResult,
 };
 use crate::{
@@ -471,7 +471,8 @@ impl ResultsApi {
 
     /// A service's trend chart (its owner or an admin): `{metric}.svg` or `{metric}.png`,
     /// metric one of sus, umux_lite, nyttoindex, nps, tidsvinst, response_rate. Only
-    /// rounds whose figure passes the anonymity threshold are points
+    /// rounds whose figure passes the anonymity threshold are points; a round with too
+    /// few answers is a gap in the line
     #[oai(path = "/services/:id/charts/:file", method = "get")]
     async fn chart(
         &self,
@@ -483,10 +484,15 @@ impl ResultsApi {
             pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
         ))]
         file: Path<String>,
+        /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
+        /// when left out.
+        lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
+        let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
         let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
-        let bytes = usecases::charts::service_chart(&state, &auth.0, id.0, metric, format).await?;
+        let bytes =
+            usecases::charts::service_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
     }
 
@@ -503,29 +509,40 @@ impl ResultsApi {
             pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
         ))]
         file: Path<String>,
+        /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
+        /// when left out.
+        lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
+        let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
         let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
-        let bytes = usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format).await?;
+        let bytes =
+            usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
     }
 
-    /// Kommunledningskontoret's overview (admin): every service by its latest
-    /// nyttoindex and SUS, sized by its users, as `overview.svg` or `overview.png`
+    /// Kommunledningskontoret's overview (admin): every service by the nyttoindex and
+    /// SUS of its latest closed round, sized by its users, as `overview.svg` or
+    /// `overview.png`; a service whose latest round had too few answers is left out
+    /// (never shown with an older figure), and the title says which period it shows
     #[oai(path = "/charts/:file", method = "get")]
     async fn overview_chart(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         #[oai(validator(pattern = r"^overview\.(svg|png)$"))] file: Path<String>,
+        /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
+        /// when left out.
+        lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
+        let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
         let format = if file.0.ends_with(".png") {
             usecases::charts::ChartFormat::Png
         } else {
             usecases::charts::ChartFormat::Svg
         };
-        let bytes = usecases::charts::overview_chart(&state, &auth.0, format).await?;
+        let bytes = usecases::charts::overview_chart(&state, &auth.0, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
     }
 

@@ -12,7 +12,7 @@ use super::{
     results::{self, Breakdown, Comments, GroupResults, ServiceResults},
 };
 use crate::{
-    domain::{Actor, Error, Owner, ReportPeriod, ServiceFilter},
+    domain::{Actor, Error, Language, Owner, ReportPeriod, ServiceFilter},
     stats::nyttoanalys::{Assessment, Costing, ServiceHistory, assess_service},
     store,
 };
@@ -74,12 +74,13 @@ pub async fn owner_page(
     state: &AppState,
     actor: &Actor,
     owner_id: i32,
+    lang: Language,
 ) -> Result<OwnerPage, Error> {
     let group = results::owner_results(state, actor, owner_id, Breakdown::WholeRounds).await?;
     let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
     let mut sparklines = BTreeMap::new();
     for results in &group.services {
-        if let Some(sparkline) = charts::sus_sparkline(results)? {
+        if let Some(sparkline) = charts::sus_sparkline(results, lang)? {
             sparklines.insert(results.service.id, sparkline);
         }
     }
@@ -100,7 +101,11 @@ pub struct AdminHome {
     pub overview: Option<InlineChart>,
 }
 
-pub async fn admin_home(state: &AppState, actor: &Actor) -> Result<AdminHome, Error> {
+pub async fn admin_home(
+    state: &AppState,
+    actor: &Actor,
+    lang: Language,
+) -> Result<AdminHome, Error> {
     actor.require_admin()?;
     let owners = store::catalogue::every_owner(&state.db).await?;
     let group = results::group_of(
@@ -112,7 +117,7 @@ pub async fn admin_home(state: &AppState, actor: &Actor) -> Result<AdminHome, Er
         Breakdown::WholeRounds,
     )
     .await?;
-    let overview = charts::overview_inline_chart(&group.services)?;
+    let overview = charts::overview_inline_chart(&group.services, lang)?;
     Ok(AdminHome {
         owners,
         group,
@@ -133,13 +138,14 @@ pub async fn service_page(
     state: &AppState,
     actor: &Actor,
     service_id: i32,
+    lang: Language,
 ) -> Result<ServicePage, Error> {
     let results = results::service_results(state, actor, service_id).await?;
     let owner = match results.service.owner_id {
         Some(id) => Some(store::catalogue::get_owner(&state.db, id).await?),
         None => None,
     };
-    let charts = charts::service_inline_charts(&results)?;
+    let charts = charts::service_inline_charts(&results, lang)?;
     let mut comments = Vec::new();
     for entry in results.rounds.iter().rev().filter(|e| e.round.closed) {
         let shown = results::round_comments(state, actor, service_id, entry.round.round_id).await?;

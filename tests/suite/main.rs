@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod catalogue;
+mod charts;
 mod cli;
 mod dashboard;
 mod demo;

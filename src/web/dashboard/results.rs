@@ -43,7 +43,7 @@ fn services_phrase(count: usize, lang: Language) -> String {
 
 async fn admin_view(state: &AppState, signed: &SignedIn) -> Response {
     let lang = signed.lang;
-    let admin = match dashboard::admin_home(state, &signed.actor).await {
+    let admin = match dashboard::admin_home(state, &signed.actor, lang).await {
         Ok(admin) => admin,
         Err(error) => return signed.fail(error),
     };
@@ -95,7 +95,7 @@ pub(super) async fn owner_home(
 
 async fn owner_view(state: &AppState, signed: &SignedIn, owner_id: i32) -> Response {
     let lang = signed.lang;
-    let owner = match dashboard::owner_page(state, &signed.actor, owner_id).await {
+    let owner = match dashboard::owner_page(state, &signed.actor, owner_id, lang).await {
         Ok(owner) => owner,
         Err(error) => return signed.fail(error),
     };
@@ -223,7 +223,7 @@ pub(super) async fn service_page(
     signed: SignedIn,
 ) -> Response {
     let lang = signed.lang;
-    let service = match dashboard::service_page(&state, &signed.actor, service_id).await {
+    let service = match dashboard::service_page(&state, &signed.actor, service_id, lang).await {
         Ok(service) => service,
         Err(error) => return signed.fail(error),
     };
