@@ -47,11 +47,31 @@ struct ReportChangeDto {
 
 #[derive(Object)]
 struct ReportNyttokalkylDto {
+    /// The mean minutes a week per user it rests on, and that mean's 95 % interval.
+    minutes_per_week: f64,
+    #[oai(nullable)]
+    minutes_ci_low: Option<f64>,
+    #[oai(nullable)]
+    minutes_ci_high: Option<f64>,
+    /// The assumptions: working weeks a year, users, hourly cost (SEK).
+    working_weeks: u32,
+    users: u32,
+    hourly_cost_sek: f64,
     annual_hours: f64,
+    /// Omfördelningsnytta (time freed, valued; not cash), unrounded: round for display
+    /// to three significant digits, as the report does.
     value_sek: f64,
+    #[oai(nullable)]
+    value_ci_low_sek: Option<f64>,
+    #[oai(nullable)]
+    value_ci_high_sek: Option<f64>,
     annual_cost_sek: f64,
     #[oai(nullable)]
     benefit_cost_ratio: Option<f64>,
+    #[oai(nullable)]
+    benefit_cost_ci_low: Option<f64>,
+    #[oai(nullable)]
+    benefit_cost_ci_high: Option<f64>,
 }
 
 #[derive(Enum)]
@@ -257,10 +277,20 @@ fn service_line(line: &analysis::ServiceLine) -> ServiceLineDto {
         sus_change: change(&line.sus_change),
         nyttoindex_change: change(&line.nyttoindex_change),
         nyttokalkyl: line.nyttokalkyl.map(|k| ReportNyttokalkylDto {
+            minutes_per_week: k.minutes_per_week,
+            minutes_ci_low: k.minutes_ci.map(|c| c.0),
+            minutes_ci_high: k.minutes_ci.map(|c| c.1),
+            working_weeks: k.working_weeks,
+            users: k.users,
+            hourly_cost_sek: k.hourly_cost_sek,
             annual_hours: k.annual_hours,
             value_sek: k.value_sek,
+            value_ci_low_sek: k.value_ci_sek.map(|c| c.0),
+            value_ci_high_sek: k.value_ci_sek.map(|c| c.1),
             annual_cost_sek: k.annual_cost_sek,
             benefit_cost_ratio: k.benefit_cost_ratio,
+            benefit_cost_ci_low: k.benefit_cost_ci.map(|c| c.0),
+            benefit_cost_ci_high: k.benefit_cost_ci.map(|c| c.1),
         }),
         flags: line
             .flags
@@ -417,9 +447,16 @@ impl ReportsApi {
         /// ended. A period that has not begun has no report (404).
         #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
         period: Query<Option<String>>,
+        /// `sv` (default) or `en`.
+        #[oai(validator(pattern = "^(sv|en)$"))]
+        lang: Query<Option<String>>,
     ) -> ApiResult<Html<String>> {
         let report = report_of(&state, &auth.0, period.0, false).await?;
-        Ok(Html(crate::reports::html(&report.report)?))
+        let lang = match lang.0.as_deref() {
+            Some("en") => crate::domain::Language::En,
+            _ => crate::domain::Language::Sv,
+        };
+        Ok(Html(crate::reports::html_in(&report.report, lang)?))
     }
 
     /// The ranked services as CSV for Swedish Excel: UTF-8 with BOM, `;`, decimal comma

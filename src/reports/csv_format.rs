@@ -3,7 +3,7 @@
 //! `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so a service named
 //! `=HYPERLINK(…)` stays text (OWASP's advice on CSV injection).
 
-use super::{Cell, SERVICE_COLUMNS};
+use super::{Cell, Num, SERVICE_COLUMNS};
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
 fn neutralised(text: &str) -> String {
@@ -17,8 +17,12 @@ fn neutralised(text: &str) -> String {
 fn field(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => neutralised(text),
-        // Excel in Swedish reads `-12,5`; no thousands separator.
-        Cell::Number(value) => value.to_string().replace('.', ","),
+        // Excel in Swedish reads `-12,5`; no thousands separator. A share is written
+        // as a percentage, as its header says.
+        Cell::Number(value, Num::Share) => ((1000.0 * value).round() / 10.0)
+            .to_string()
+            .replace('.', ","),
+        Cell::Number(value, _) => value.to_string().replace('.', ","),
         Cell::Empty => String::new(),
     }
 }
@@ -53,8 +57,9 @@ mod tests {
         assert_eq!(field(&Cell::Text("@SUM(A1)".into())), "'@SUM(A1)");
         assert_eq!(field(&Cell::Text("-x".into())), "'-x");
         assert_eq!(field(&Cell::Text("Lön".into())), "Lön");
-        assert_eq!(field(&Cell::Number(-12.5)), "-12,5");
-        assert_eq!(field(&Cell::Number(3.0)), "3");
+        assert_eq!(field(&Cell::Number(-12.5, Num::Decimals(1))), "-12,5");
+        assert_eq!(field(&Cell::Number(3.0, Num::Whole)), "3");
+        assert_eq!(field(&Cell::Number(0.755, Num::Share)), "75,5");
         assert_eq!(field(&Cell::Empty), "");
     }
 }

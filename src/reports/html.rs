@@ -1,14 +1,22 @@
 //! The nyttoanalys as one standalone HTML page: its own styles inline, no script, no
-//! outside resource, printable (tables do not break mid-row), accessible (captions,
-//! header cells, the chart's title and description), Swedish.
+//! outside resource, accessible (captions, header cells, the chart's title and
+//! description), in Swedish or English. It reads on a desk screen and a phone (wide
+//! tables scroll inside their own box, never the page) and prints on A4 landscape.
+//! Every figure is written here, in Rust, through `numbers`, so the page says what the
+//! other formats say: money to three significant digits in thousands of kronor, each
+//! tidsvinst-based value with its interval, ratios to two significant digits.
 
 use minijinja::{Environment, context};
+use serde::Serialize;
 
 use crate::{
     charts::{self, Chart, OverviewChart, ServicePoint},
     domain::{Error, Language},
-    numbers,
-    stats::nyttoanalys::{Flag, Nyttoanalys, ProposalRule},
+    numbers::{self, kronor, kronor_range, number, percent},
+    stats::nyttoanalys::{
+        GroupLine, LineStatus, Nyttoanalys, ProposalRule, SIGNIFICANCE, SUS_AVERAGE,
+        SUS_UNACCEPTABLE, ServiceLine,
+    },
 };
 
 fn templates() -> &'static Environment<'static> {
@@ -20,16 +28,408 @@ fn templates() -> &'static Environment<'static> {
             include_str!("templates/nyttoanalys.html"),
         )
         .expect("the report template is valid");
-        env.add_filter("num", |value: f64, decimals: usize| {
-            numbers::number(value, decimals, Language::Sv)
-        });
-        env.add_filter("pct", |share: f64| numbers::percent(share, Language::Sv));
         env
     })
 }
 
+/// The page's words in both languages: (key, Swedish, English).
+const LABELS: &[(&str, &str, &str)] = &[
+    ("title", "Nyttoanalys", "Benefit analysis (nyttoanalys)"),
+    (
+        "intro",
+        "Kommunens IT-tjänster: användarnas bedömning av användbarhet och nytta, nyttokalkyl och förslag. Resultat visas bara för grupper med minst",
+        "The municipality's IT services: the users' view of usability and benefit, the nyttokalkyl and proposals. Results are shown only for groups with at least",
+    ),
+    ("answers_word", "svar", "answers"),
+    ("summary", "Sammanfattning", "Summary"),
+    ("services", "Tjänster", "Services"),
+    (
+        "with_results",
+        "Med resultat denna period",
+        "With results this period",
+    ),
+    ("too_few", "För få svar", "Too few answers"),
+    (
+        "no_round",
+        "Ingen omgång denna period",
+        "No round this period",
+    ),
+    ("flagged", "Flaggade tjänster", "Flagged services"),
+    ("hours", "Frigjorda timmar per år", "Hours freed a year"),
+    (
+        "redistribution",
+        "Omfördelningsnytta per år",
+        "Redistribution benefit a year",
+    ),
+    (
+        "redistribution_note",
+        "tid som frigörs för annat arbete, värderad i kronor – inte pengar som lämnar en budget",
+        "time freed for other work, valued in kronor – not money leaving a budget",
+    ),
+    (
+        "cost_costed",
+        "Kostnad per år (tjänster med nyttokalkyl)",
+        "Cost a year (services with a nyttokalkyl)",
+    ),
+    ("ratio", "Nytta/kostnad", "Benefit/cost"),
+    (
+        "overview",
+        "Användbarhet och nytta per tjänst",
+        "Usability and benefit per service",
+    ),
+    (
+        "overview_caption",
+        "Varje punkt är en tjänst med resultat denna period, placerad efter nyttoindex och SUS, storlek efter antal användare. Siffrorna finns i tabellen nedan.",
+        "Each point is a service with results this period, placed by nyttoindex and SUS, sized by its number of users. The figures are in the table below.",
+    ),
+    ("ranked", "Tjänster i rangordning", "Services ranked"),
+    (
+        "ranked_note",
+        "Rangordnade efter medelvärdet av SUS och nyttoindex (0–100). Tjänster utan resultat denna period står sist.",
+        "Ranked by the mean of SUS and nyttoindex (0–100). Services without results this period come last.",
+    ),
+    ("all_services", "Alla tjänster", "All services"),
+    ("rank", "Rang", "Rank"),
+    ("service", "Tjänst", "Service"),
+    (
+        "owner_department",
+        "Objektägare, förvaltning",
+        "Owner, department",
+    ),
+    (
+        "answered",
+        "Svar (svarsfrekvens)",
+        "Answers (response rate)",
+    ),
+    ("sus_ci", "SUS (95 % KI)", "SUS (95 % CI)"),
+    ("nyttoindex", "Nyttoindex", "Nyttoindex"),
+    ("umux", "UMUX-Lite", "UMUX-Lite"),
+    ("nps", "NPS", "NPS"),
+    (
+        "sus_change",
+        "SUS sedan förra omgången",
+        "SUS since the previous round",
+    ),
+    ("flags", "Flaggor", "Flags"),
+    ("proposals", "Förslag", "Proposals"),
+    (
+        "no_proposals",
+        "Inga förslag denna period.",
+        "No proposals this period.",
+    ),
+    ("owner", "Objektägare", "Owner"),
+    ("no_owner", "ingen objektägare", "no owner"),
+    ("evidence", "Underlag", "Evidence"),
+    (
+        "movers",
+        "Största förändringarna sedan förra omgången",
+        "Largest changes since the previous round",
+    ),
+    (
+        "no_movers",
+        "Ingen tjänst har två omgångar med resultat att jämföra.",
+        "No service has two rounds with results to compare.",
+    ),
+    ("points", "poäng", "points"),
+    ("significant", "signifikant", "significant"),
+    ("not_significant", "inte signifikant", "not significant"),
+    (
+        "kalkyl",
+        "Nyttokalkyl per tjänst",
+        "Nyttokalkyl per service",
+    ),
+    ("round", "Omgång", "Round"),
+    (
+        "minutes",
+        "Tidsvinst, min/vecka (95 % KI)",
+        "Time saved, min/week (95 % CI)",
+    ),
+    (
+        "value_ci",
+        "Omfördelningsnytta per år (95 % KI)",
+        "Redistribution benefit a year (95 % CI)",
+    ),
+    ("cost", "Kostnad per år", "Cost a year"),
+    (
+        "ratio_ci",
+        "Nytta/kostnad (95 % KI)",
+        "Benefit/cost (95 % CI)",
+    ),
+    ("users", "Användare", "Users"),
+    ("per_department", "Per förvaltning", "Per department"),
+    ("per_owner", "Per objektägare", "Per owner"),
+    (
+        "group_caption",
+        "SUS och nyttoindex viktade efter antal svar",
+        "SUS and nyttoindex weighted by number of answers",
+    ),
+    ("name", "Namn", "Name"),
+    ("shown", "Med resultat", "With results"),
+    ("answers", "Svar", "Answers"),
+    ("flagged_short", "Flaggade", "Flagged"),
+    ("method", "Metod och antaganden", "Method and assumptions"),
+    (
+        "rules_intro",
+        "Förslagen följer fasta regler. Varje regel är tyst när data inte räcker för att bära den:",
+        "The proposals follow fixed rules. Each rule is silent when the data cannot support it:",
+    ),
+    ("proposes_when", "föreslås när", "proposed when"),
+    ("silent_when", "tyst när", "silent when"),
+    ("none", "(ingen)", "(none)"),
+];
+
+fn labels(lang: Language) -> std::collections::BTreeMap<&'static str, &'static str> {
+    LABELS
+        .iter()
+        .map(|(key, sv, en)| (*key, if lang == Language::Sv { *sv } else { *en }))
+        .collect()
+}
+
+/// `value` to `digits` significant digits (hours, which rest on the same answers as
+/// the money).
+fn significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return 0.0;
+    }
+    let unit = 10f64
+        .powi(value.abs().log10().floor() as i32 + 1 - digits)
+        .max(1.0);
+    (value / unit).round() * unit
+}
+
+fn interval(ci: Option<(f64, f64)>, decimals: usize, lang: Language) -> String {
+    ci.map_or_else(String::new, |(low, high)| {
+        format!(
+            " ({}–{})",
+            number(low, decimals, lang),
+            number(high, decimals, lang)
+        )
+    })
+}
+
+fn ratio_interval(ci: Option<(f64, f64)>, lang: Language) -> String {
+    ci.map_or_else(String::new, |(low, high)| {
+        format!(
+            " ({}–{})",
+            numbers::ratio(low, lang),
+            numbers::ratio(high, lang)
+        )
+    })
+}
+
+fn status_text(status: LineStatus, lang: Language) -> &'static str {
+    match (status, lang) {
+        (LineStatus::Shown, Language::Sv) => "Resultat",
+        (LineStatus::Shown, Language::En) => "Results",
+        (LineStatus::TooFewAnswers, Language::Sv) => "För få svar",
+        (LineStatus::TooFewAnswers, Language::En) => "Too few answers",
+        (LineStatus::NoRound, Language::Sv) => "Ingen omgång denna period",
+        (LineStatus::NoRound, Language::En) => "No round this period",
+    }
+}
+
+/// One row of the ranked table, every figure already written out.
+#[derive(Serialize)]
+struct Row {
+    rank: String,
+    name: String,
+    owner: String,
+    department: String,
+    status: &'static str,
+    /// "too_few_answers", "no_round" or "shown".
+    kind: &'static str,
+    answered: String,
+    /// The response rate, under the answers.
+    rate: String,
+    sus: String,
+    nyttoindex: String,
+    umux: String,
+    nps: String,
+    change: String,
+    flags: Vec<&'static str>,
+}
+
+fn answered(line: &ServiceLine, lang: Language) -> String {
+    let of = if lang == Language::Sv { "av" } else { "of" };
+    match (line.answered, line.invited) {
+        (Some(answered), Some(invited)) => format!("{answered} {of} {invited}"),
+        _ => "–".to_owned(),
+    }
+}
+
+fn row(line: &ServiceLine, lang: Language, none: &str) -> Row {
+    let score = |s: Option<crate::stats::nyttoanalys::Score>, decimals: usize| {
+        s.map_or_else(|| "–".to_owned(), |s| number(s.mean, decimals, lang))
+    };
+    let change = line.sus_change.map_or_else(
+        || "–".to_owned(),
+        |c| {
+            let signed = if c.difference > 0.0 {
+                format!("+{}", number(c.difference, 1, lang))
+            } else {
+                number(c.difference, 1, lang)
+            };
+            let verdict = match (c.significant, lang) {
+                (true, _) if c.p < 0.001 => format!("p < {}", number(0.001, 3, lang)),
+                (true, _) => format!("p = {}", number(c.p, 3, lang)),
+                (false, Language::Sv) => "inte signifikant".to_owned(),
+                (false, Language::En) => "not significant".to_owned(),
+            };
+            format!("{signed} ({verdict})")
+        },
+    );
+    Row {
+        rank: line.rank.map_or_else(|| "–".to_owned(), |r| r.to_string()),
+        name: line.name.clone(),
+        owner: line.owner.clone().unwrap_or_else(|| none.to_owned()),
+        department: line.department.clone().unwrap_or_else(|| none.to_owned()),
+        status: status_text(line.status, lang),
+        kind: match line.status {
+            LineStatus::Shown => "shown",
+            LineStatus::TooFewAnswers => "too_few_answers",
+            LineStatus::NoRound => "no_round",
+        },
+        answered: answered(line, lang),
+        rate: line
+            .response_rate
+            .map_or_else(String::new, |r| percent(r, lang)),
+        sus: line.sus.map_or_else(
+            || "–".to_owned(),
+            |s| format!("{}{}", number(s.mean, 1, lang), interval(s.ci, 1, lang)),
+        ),
+        nyttoindex: score(line.nyttoindex, 1),
+        umux: score(line.umux_lite, 1),
+        nps: score(line.nps, 0),
+        change,
+        flags: line.flags.iter().map(|f| f.text(lang)).collect(),
+    }
+}
+
+/// One row of the nyttokalkyl table.
+#[derive(Serialize)]
+struct KalkylRow {
+    name: String,
+    round: String,
+    users: String,
+    minutes: String,
+    hours: String,
+    value: String,
+    cost: String,
+    ratio: String,
+}
+
+fn kalkyl_rows(report: &Nyttoanalys, lang: Language) -> Vec<KalkylRow> {
+    report
+        .services
+        .iter()
+        .filter_map(|line| {
+            let k = line.nyttokalkyl?;
+            let value = match k.value_ci_sek {
+                Some((low, high)) => {
+                    format!(
+                        "{} ({})",
+                        kronor(k.value_sek, lang),
+                        kronor_range(low, high, lang)
+                    )
+                }
+                None => kronor(k.value_sek, lang),
+            };
+            Some(KalkylRow {
+                name: line.name.clone(),
+                round: line.round.clone().unwrap_or_default(),
+                users: number(f64::from(k.users), 0, lang),
+                minutes: format!(
+                    "{}{}",
+                    number(k.minutes_per_week, 1, lang),
+                    interval(k.minutes_ci, 1, lang)
+                ),
+                hours: number(significant(k.annual_hours, 3), 0, lang),
+                value,
+                cost: kronor(k.annual_cost_sek, lang),
+                ratio: k.benefit_cost_ratio.map_or_else(
+                    || "–".to_owned(),
+                    |r| {
+                        format!(
+                            "{}{}",
+                            numbers::ratio(r, lang),
+                            ratio_interval(k.benefit_cost_ci, lang)
+                        )
+                    },
+                ),
+            })
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct GroupRow {
+    name: String,
+    services: usize,
+    shown: usize,
+    answers: usize,
+    sus: String,
+    nyttoindex: String,
+    value: String,
+    cost: String,
+    flagged: usize,
+}
+
+fn group_rows(groups: &[GroupLine], lang: Language, too_few: &str) -> Vec<GroupRow> {
+    groups
+        .iter()
+        .map(|g| GroupRow {
+            name: g.name.clone(),
+            services: g.services,
+            shown: g.services_shown,
+            answers: g.answers,
+            sus: g
+                .sus
+                .map_or_else(|| too_few.to_owned(), |s| number(s, 1, lang)),
+            nyttoindex: g
+                .nyttoindex
+                .map_or_else(|| "–".to_owned(), |s| number(s, 1, lang)),
+            value: kronor(g.value_sek, lang),
+            cost: kronor(g.annual_cost_sek as f64, lang),
+            flagged: g.flagged,
+        })
+        .collect()
+}
+
+/// The proposals of one service.
+#[derive(Serialize)]
+struct ServiceProposals {
+    service: String,
+    owner: Option<String>,
+    items: Vec<(&'static str, String)>,
+}
+
+fn grouped_proposals(report: &Nyttoanalys, lang: Language) -> Vec<ServiceProposals> {
+    let mut groups: Vec<ServiceProposals> = Vec::new();
+    let mut last = None;
+    for proposal in &report.proposals {
+        if last != Some(proposal.service_id) {
+            groups.push(ServiceProposals {
+                service: proposal.service.clone(),
+                owner: proposal.owner.clone(),
+                items: Vec::new(),
+            });
+            last = Some(proposal.service_id);
+        }
+        if let Some(group) = groups.last_mut() {
+            group
+                .items
+                .push((proposal.rule.text(lang), proposal.figure_in(lang)));
+        }
+    }
+    groups
+}
+
 /// The overview chart of the period: each service with SUS and nyttoindex this period.
 pub fn overview_chart(report: &Nyttoanalys) -> Option<Chart> {
+    overview_chart_in(report, Language::Sv)
+}
+
+fn overview_chart_in(report: &Nyttoanalys, lang: Language) -> Option<Chart> {
     let services: Vec<ServicePoint> = report
         .services
         .iter()
@@ -49,46 +449,268 @@ pub fn overview_chart(report: &Nyttoanalys) -> Option<Chart> {
         .iter()
         .map(|s| {
             format!(
-                "{}: SUS {:.0}, nyttoindex {:.0}",
-                s.name, s.sus, s.nyttoindex
+                "{}: SUS {}, nyttoindex {}",
+                s.name,
+                number(s.sus, 0, lang),
+                number(s.nyttoindex, 0, lang)
             )
         })
         .collect();
+    let (title, description) = match lang {
+        Language::Sv => (
+            format!("Användbarhet och nytta {}", report.period),
+            format!(
+                "SUS mot nyttoindex per tjänst {}. {}.",
+                report.period,
+                described.join("; ")
+            ),
+        ),
+        Language::En => (
+            format!("Usability and benefit {}", report.period),
+            format!(
+                "SUS against nyttoindex per service {}. {}.",
+                report.period,
+                described.join("; ")
+            ),
+        ),
+    };
     Some(Chart::Overview(OverviewChart {
-        title: format!("Användbarhet och nytta {}", report.period),
-        description: format!("SUS mot nyttoindex per tjänst. {}.", described.join("; ")),
+        title,
+        description,
         services,
     }))
 }
 
-fn overview(report: &Nyttoanalys) -> Option<String> {
-    let svg = charts::svg_with_id(&overview_chart(report)?, (800, 450), "overview").ok()?;
+fn overview(report: &Nyttoanalys, lang: Language) -> Option<String> {
+    let svg =
+        charts::svg_with_id(&overview_chart_in(report, lang)?, (800, 450), "overview").ok()?;
     Some(
         svg.find("<svg")
             .map_or(svg.clone(), |start| svg[start..].to_owned()),
     )
 }
 
+/// The report in Swedish.
 pub fn html(report: &Nyttoanalys) -> Result<String, Error> {
+    html_in(report, Language::Sv)
+}
+
+/// The report in `lang`.
+pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
+    let t = labels(lang);
+    let none = t["none"];
+    let rows: Vec<Row> = report.services.iter().map(|l| row(l, lang, none)).collect();
+    // A column every row would leave empty is not shown.
+    let has_umux = report.services.iter().any(|l| l.umux_lite.is_some());
+    let has_nps = report.services.iter().any(|l| l.nps.is_some());
+    // The cells between the owner and the flags: answers, SUS, nyttoindex, the optional
+    // UMUX-Lite and NPS, the change. A withheld row spans them.
+    let data_columns = 4 + usize::from(has_umux) + usize::from(has_nps);
     let rules: Vec<(&str, &str, &str)> = ProposalRule::ALL
         .iter()
         .map(|rule| {
             (
-                rule.text(Language::Sv),
-                rule.applies_when(Language::Sv),
-                rule.silent_when(Language::Sv),
+                rule.text(lang),
+                rule.applies_when(lang),
+                rule.silent_when(lang),
             )
         })
         .collect();
+    let totals = &report.totals;
     templates()
         .get_template("nyttoanalys.html")
-        .and_then(|t| {
-            t.render(context! {
-                r => report,
-                overview => overview(report).map(minijinja::Value::from_safe_string),
+        .and_then(|template| {
+            template.render(context! {
+                lang => lang.as_str(),
+                t,
+                period => report.period.clone(),
+                min_group_size => report.min_group_size,
+                totals => context! {
+                    services => totals.services,
+                    shown => totals.shown,
+                    too_few_answers => totals.too_few_answers,
+                    no_round => totals.no_round,
+                    flagged => totals.flagged,
+                    hours => number(significant(totals.annual_hours, 3), 0, lang),
+                    value => kronor(totals.value_sek, lang),
+                    cost => kronor(totals.annual_cost_sek, lang),
+                    ratio => totals.benefit_cost_ratio.map_or_else(|| "–".to_owned(), |r| numbers::ratio(r, lang)),
+                },
+                overview => overview(report, lang).map(minijinja::Value::from_safe_string),
+                rows,
+                has_umux,
+                has_nps,
+                data_columns,
+                proposals => grouped_proposals(report, lang),
+                movers => report.movers.iter().map(|m| context! {
+                    name => m.name.clone(),
+                    metric => if m.metric == "sus" { "SUS" } else { "Nyttoindex" },
+                    difference => if m.difference > 0.0 { format!("+{}", number(m.difference, 1, lang)) } else { number(m.difference, 1, lang) },
+                    significant => m.significant,
+                    p => number(m.p, 3, lang),
+                }).collect::<Vec<_>>(),
+                kalkyl => kalkyl_rows(report, lang),
+                departments => group_rows(&report.departments, lang, t["too_few"]),
+                owners => group_rows(&report.owners, lang, t["too_few"]),
                 rules,
-                flag_names => Flag::ALL.iter().map(|f| (f.as_str(), f.swedish())).collect::<std::collections::BTreeMap<_, _>>(),
+                method => method(report, lang),
             })
         })
         .map_err(Error::internal)
+}
+
+/// The method section's points as plain text (the workbook's first sheet).
+pub(crate) fn method_points(report: &Nyttoanalys, lang: Language) -> Vec<String> {
+    method(report, lang)
+        .into_iter()
+        .map(|point| {
+            point
+                .replace("<strong>", "")
+                .replace("</strong>", "")
+                .replace("&lt;", "<")
+        })
+        .collect()
+}
+
+/// The method section's points (HTML): metrics, thresholds, assumptions, rounding.
+fn method(report: &Nyttoanalys, lang: Language) -> Vec<String> {
+    let weeks = report.working_weeks;
+    let hourly = number(report.hourly_cost_sek, 0, lang);
+    let min = report.min_group_size;
+    let alpha = number(SIGNIFICANCE, 2, lang);
+    let (sus_avg, sus_low) = (
+        number(SUS_AVERAGE, 0, lang),
+        number(SUS_UNACCEPTABLE, 0, lang),
+    );
+    match lang {
+        Language::Sv => vec![
+            format!("<strong>SUS</strong> (System Usability Scale): tio påståenden på en femgradig skala, 0–100. {sus_avg} är genomsnittet; under {sus_low} är inte godtagbart."),
+            "<strong>UMUX-Lite</strong>: två påståenden på en sjugradig skala, 0–100.".to_owned(),
+            "<strong>Nyttoindex</strong>: medelvärdet av nyttofrågorna (1–7), omräknat till 0–100; 67 motsvarar svaret 5 av 7 (användarna instämmer).".to_owned(),
+            "<strong>NPS</strong>: andelen som rekommenderar (9–10) minus andelen kritiker (0–6), −100 till 100.".to_owned(),
+            "<strong>Tidsvinst</strong>: vunna (eller förlorade) minuter per vecka enligt användarna.".to_owned(),
+            format!("Medelvärden anges med 95 % konfidensintervall (Students t), andelar med Wilsons intervall. Förändringar prövas med Welchs t-test mot förra omgången med resultat; <strong>signifikant</strong> betyder p &lt; {alpha}."),
+            "<strong>Svarsfrekvens</strong>: svar ÷ levererade inbjudningar.".to_owned(),
+            format!("<strong>Anonymitet</strong>: svaren är anonyma. Inga siffror, punkter eller kommentarer visas för grupper med färre än {min} svar."),
+            format!("<strong>Flaggor</strong>: SUS under {sus_low}; en signifikant nedgång med minst 5 poäng i SUS eller nyttoindex; svarsfrekvens under 20 %; nytta/kostnad under 1. En flagga anger siffran; ett förslag kräver också att intervallet bär det."),
+            format!("<strong>Nyttokalkyl</strong>: tidsvinsten i minuter per vecka ÷ 60 × {weeks} arbetsveckor per år × tjänstens antal användare (tjänstekatalogen) = frigjorda timmar, värderade till {hourly} kr per timme, mot tjänstens årliga kostnad. Det är <strong>omfördelningsnytta</strong>: tid som kan läggas på annat arbete, inte pengar som lämnar en budget. Intervallet följer av tidsvinstens 95 %-konfidensintervall; övriga antaganden (veckor, timkostnad, användare) är inte osäkerhetsberäknade."),
+            "<strong>Avrundning</strong>: belopp avrundas till tre värdesiffror och anges i tusental kronor (tkr), timmar till tre värdesiffror, nytta/kostnad till två värdesiffror – mer precision än så bär inte svaren.".to_owned(),
+        ],
+        Language::En => vec![
+            format!("<strong>SUS</strong> (System Usability Scale): ten statements on a five-point scale, 0–100. {sus_avg} is the average; below {sus_low} is not acceptable."),
+            "<strong>UMUX-Lite</strong>: two statements on a seven-point scale, 0–100.".to_owned(),
+            "<strong>Nyttoindex</strong>: the mean of the benefit items (1–7), mapped to 0–100; 67 corresponds to an answer of 5 of 7 (the users agree).".to_owned(),
+            "<strong>NPS</strong>: the share of promoters (9–10) minus the share of detractors (0–6), −100 to 100.".to_owned(),
+            "<strong>Tidsvinst</strong> (time saved): minutes a week gained (or lost) according to the users.".to_owned(),
+            format!("Means carry 95 % confidence intervals (Student's t), shares Wilson intervals. Changes are tested with Welch's t-test against the previous round with results; <strong>significant</strong> means p &lt; {alpha}."),
+            "<strong>Response rate</strong>: answers ÷ delivered invitations.".to_owned(),
+            format!("<strong>Anonymity</strong>: answers are anonymous. No figure, point or comment is shown for a group with fewer than {min} answers."),
+            format!("<strong>Flags</strong>: SUS below {sus_low}; a significant drop of at least 5 points in SUS or nyttoindex; a response rate below 20 %; benefit/cost below 1. A flag states the figure; a proposal also needs the interval to support it."),
+            format!("<strong>Nyttokalkyl</strong>: time saved in minutes a week ÷ 60 × {weeks} working weeks a year × the service's number of users (the service catalogue) = hours freed, valued at {hourly} SEK an hour, against the service's annual cost. This is <strong>redistribution benefit</strong> (omfördelningsnytta): time that can go to other work, not money leaving a budget. The interval follows from the 95 % confidence interval of the time saved; the other assumptions (weeks, hourly cost, users) carry no stated uncertainty."),
+            "<strong>Rounding</strong>: money is rounded to three significant digits and shown in thousands of kronor (kSEK), hours to three significant digits, benefit/cost to two significant digits – the answers support no more precision.".to_owned(),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::nyttoanalys::sample_report;
+
+    /// Every table row of `html`: its cells, counting `colspan`.
+    fn row_widths(html: &str) -> Vec<Vec<usize>> {
+        html.split("<table")
+            .skip(1)
+            .map(|table| {
+                let table = &table[..table.find("</table>").unwrap()];
+                table
+                    .split("<tr")
+                    .skip(1)
+                    .map(|row| {
+                        let row = &row[..row.find("</tr>").unwrap()];
+                        row.match_indices("<t")
+                            .filter(|(i, _)| {
+                                row[i + 2..].starts_with('d') || row[i + 2..].starts_with('h')
+                            })
+                            .map(|(i, _)| {
+                                let cell = &row[i..];
+                                let tag = &cell[..cell.find('>').unwrap()];
+                                tag.split("colspan=\"")
+                                    .nth(1)
+                                    .and_then(|rest| rest.split('"').next())
+                                    .map_or(1, |n| n.parse().unwrap())
+                            })
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_row_of_every_table_has_as_many_cells_as_its_header() {
+        for lang in [Language::Sv, Language::En] {
+            let html = html_in(&sample_report(), lang).unwrap();
+            let tables = row_widths(&html);
+            assert!(tables.len() >= 4, "{}", tables.len());
+            for widths in tables {
+                let header = widths[0];
+                assert!(widths.iter().all(|w| *w == header), "{lang:?}: {widths:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_report_rounds_money_and_shows_intervals_in_both_languages() {
+        let sv = html_in(&sample_report(), Language::Sv).unwrap();
+        assert!(sv.starts_with("<!DOCTYPE html>\n<html lang=\"sv\">"));
+        // Lön: 30 min (SD 10, n 20: 25.32–34.68) × 44 / 60 × 1,000 users × 450 SEK =
+        // 9,900,000 SEK (8,355,600–11,444,400, rounded 8,360,000–11,400,000), against
+        // 100,000: 99 (84–114).
+        assert!(
+            sv.contains("9\u{a0}900\u{a0}tkr (8\u{a0}360–11\u{a0}400\u{a0}tkr)"),
+            "{sv}"
+        );
+        assert!(sv.contains("99 (84–114)"), "{sv}");
+        assert!(sv.contains("Omfördelningsnytta"));
+        assert!(sv.contains("44 arbetsveckor") && sv.contains("450 kr per timme"));
+        assert!(
+            !sv.contains("9\u{a0}900\u{a0}000"),
+            "no kronor to the krona"
+        );
+        let en = html_in(&sample_report(), Language::En).unwrap();
+        assert!(en.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+        assert!(
+            en.contains("9,900\u{a0}kSEK (8,360–11,400\u{a0}kSEK)"),
+            "{en}"
+        );
+        assert!(en.contains("Redistribution benefit") && en.contains("Services ranked"));
+        assert!(!en.contains("Tjänster i rangordning"));
+    }
+
+    /// With `NYTTOPULS_REPORT_SAMPLE_DIR` set, writes the sample report in both languages
+    /// there, to look at in a browser (headless Chromium at 1280 and 390 px, print).
+    #[test]
+    fn the_sample_report_can_be_written_for_a_look() {
+        let Ok(dir) = std::env::var("NYTTOPULS_REPORT_SAMPLE_DIR") else {
+            return;
+        };
+        let mut report = sample_report();
+        // Long names, as real ones are.
+        report.services[1].name = "Geografiskt informationssystem för samhällsbyggnad".into();
+        report.services[1].owner = Some("Anna-Karin Lindqvist Johansson".into());
+        for lang in [Language::Sv, Language::En] {
+            let path =
+                std::path::Path::new(&dir).join(format!("nyttoanalys-{}.html", lang.as_str()));
+            std::fs::write(path, html_in(&report, lang).unwrap()).unwrap();
+        }
+    }
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(7_333.33, 3), 7_330.0);
+        assert_eq!(significant(28_600.0, 3), 28_600.0);
+        assert_eq!(significant(12.4, 3), 12.0);
+        assert_eq!(significant(-1_234.0, 3), -1_230.0);
+    }
 }

@@ -1,39 +1,106 @@
 //! The nyttoanalys in its four formats, rendered from the stored analysis alone (no
 //! database): JSON is the analysis itself (the API), HTML a standalone printable page
 //! with the overview chart inline, CSV for Swedish Excel (UTF-8 with BOM, `;`, decimal
-//! comma, formula injection neutralised) and XLSX (an overview sheet, the groups, the
-//! proposals and one sheet per förvaltning; numbers as numbers, headers frozen).
+//! comma, formula injection neutralised) and XLSX (a sheet about the report, an overview
+//! sheet, the groups, the proposals and one sheet per förvaltning; numbers as numbers
+//! with number formats, headers frozen, filters on). Money is rounded the same way in
+//! all four (`numbers::round_money`).
 
 mod csv_format;
 mod html;
 mod xlsx;
 
 pub use csv_format::csv;
-pub use html::{html, overview_chart};
+pub use html::{html, html_in, overview_chart};
 pub use xlsx::xlsx;
 
-use crate::stats::nyttoanalys::{LineStatus, ServiceLine};
+use crate::{
+    numbers,
+    stats::nyttoanalys::{LineStatus, ServiceLine},
+};
 
-/// A cell of a table, typed, so that each format writes numbers as numbers.
+/// A cell of a table, typed, so that each format writes numbers as numbers, and the
+/// workbook gives each its number format.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cell {
     Text(String),
-    Number(f64),
+    Number(f64, Num),
     Empty,
+}
+
+/// How a number reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Num {
+    /// A whole number with thousands separators (counts, hours, kronor).
+    Whole,
+    /// A fixed number of decimals (scores: 1, p-values: 3, ratios: 0–2).
+    Decimals(u8),
+    /// A share of 0–1, shown as a percentage (the CSV writes 0–100).
+    Share,
+}
+
+impl Num {
+    /// The workbook's number format.
+    pub(crate) fn excel_format(self) -> &'static str {
+        match self {
+            Self::Whole | Self::Decimals(0) => "#,##0",
+            Self::Decimals(1) => "#,##0.0",
+            Self::Decimals(2) => "#,##0.00",
+            Self::Decimals(_) => "0.000",
+            Self::Share => "0 %",
+        }
+    }
 }
 
 fn text(value: impl Into<String>) -> Cell {
     Cell::Text(value.into())
 }
 
-fn number(value: Option<f64>) -> Cell {
-    value.map_or(Cell::Empty, Cell::Number)
+fn whole(value: Option<f64>) -> Cell {
+    value.map_or(Cell::Empty, |v| Cell::Number(v.round(), Num::Whole))
 }
 
 /// Rounded to `decimals` places, so exports show what the page shows.
-fn rounded(value: Option<f64>, decimals: i32) -> Cell {
-    let factor = 10f64.powi(decimals);
-    number(value.map(|v| (v * factor).round() / factor))
+fn rounded(value: Option<f64>, decimals: u8) -> Cell {
+    let factor = 10f64.powi(i32::from(decimals));
+    value.map_or(Cell::Empty, |v| {
+        Cell::Number((v * factor).round() / factor, Num::Decimals(decimals))
+    })
+}
+
+/// Money as every format shows it: three significant digits, whole thousands of kronor.
+fn money(sek: Option<f64>) -> Cell {
+    sek.map_or(Cell::Empty, |v| {
+        Cell::Number(numbers::round_money(v), Num::Whole)
+    })
+}
+
+/// Hours rest on the same answers as the money: three significant digits.
+fn hours(value: Option<f64>) -> Cell {
+    value.map_or(Cell::Empty, |v| {
+        if v == 0.0 || !v.is_finite() {
+            return Cell::Number(0.0, Num::Whole);
+        }
+        let unit = 10f64.powi(v.abs().log10().floor() as i32 - 2).max(1.0);
+        Cell::Number((v / unit).round() * unit, Num::Whole)
+    })
+}
+
+/// A ratio to two significant digits, as `numbers::ratio` writes it.
+fn ratio(value: Option<f64>) -> Cell {
+    value.map_or(Cell::Empty, |v| {
+        let decimals = if v == 0.0 || !v.is_finite() {
+            0
+        } else {
+            (1 - v.abs().log10().floor() as i32).clamp(0, 2) as u8
+        };
+        let factor = 10f64.powi(i32::from(decimals));
+        Cell::Number((v * factor).round() / factor, Num::Decimals(decimals))
+    })
+}
+
+fn share(value: Option<f64>) -> Cell {
+    value.map_or(Cell::Empty, |v| Cell::Number(v, Num::Share))
 }
 
 pub(crate) fn status_text(status: LineStatus) -> &'static str {
@@ -46,10 +113,19 @@ pub(crate) fn status_text(status: LineStatus) -> &'static str {
 
 type Column = (&'static str, fn(&ServiceLine) -> Cell);
 
-/// The services table, column by column: the same in CSV, XLSX and (as far as it goes)
-/// HTML.
-pub(crate) const SERVICE_COLUMNS: [Column; 24] = [
-    ("Rang", |l| number(l.rank.map(f64::from))),
+fn low(ci: Option<(f64, f64)>) -> Option<f64> {
+    ci.map(|c| c.0)
+}
+
+fn high(ci: Option<(f64, f64)>) -> Option<f64> {
+    ci.map(|c| c.1)
+}
+
+/// The services table, column by column: the same in CSV and XLSX (the HTML page shows
+/// fewer). Money in kronor rounded to three significant digits; time freed is
+/// omfördelningsnytta (redistribution, not cash).
+pub(crate) const SERVICE_COLUMNS: [Column; 34] = [
+    ("Rang", |l| whole(l.rank.map(f64::from))),
     ("Tjänst", |l| text(&l.name)),
     ("Objektägare", |l| {
         text(l.owner.clone().unwrap_or_default())
@@ -57,26 +133,36 @@ pub(crate) const SERVICE_COLUMNS: [Column; 24] = [
     ("Förvaltning", |l| {
         text(l.department.clone().unwrap_or_default())
     }),
-    ("Användare", |l| number(Some(f64::from(l.users)))),
+    ("Användare", |l| whole(Some(f64::from(l.users)))),
     ("Status", |l| text(status_text(l.status))),
     ("Omgång", |l| text(l.round.clone().unwrap_or_default())),
-    ("Inbjudna", |l| number(l.invited.map(|n| n as f64))),
-    ("Svar", |l| number(l.answered.map(|n| n as f64))),
-    ("Svarsfrekvens (%)", |l| {
-        rounded(l.response_rate.map(|r| 100.0 * r), 1)
-    }),
+    ("Inbjudna", |l| whole(l.invited.map(|n| n as f64))),
+    ("Svar", |l| whole(l.answered.map(|n| n as f64))),
+    ("Svarsfrekvens (%)", |l| share(l.response_rate)),
     ("SUS", |l| rounded(l.sus.map(|s| s.mean), 1)),
     ("SUS 95 % KI låg", |l| {
-        rounded(l.sus.and_then(|s| s.ci).map(|c| c.0), 1)
+        rounded(l.sus.and_then(|s| low(s.ci)), 1)
     }),
     ("SUS 95 % KI hög", |l| {
-        rounded(l.sus.and_then(|s| s.ci).map(|c| c.1), 1)
+        rounded(l.sus.and_then(|s| high(s.ci)), 1)
     }),
     ("UMUX-Lite", |l| rounded(l.umux_lite.map(|s| s.mean), 1)),
     ("Nyttoindex", |l| rounded(l.nyttoindex.map(|s| s.mean), 1)),
-    ("NPS", |l| rounded(l.nps.map(|s| s.mean), 1)),
+    ("Nyttoindex 95 % KI låg", |l| {
+        rounded(l.nyttoindex.and_then(|s| low(s.ci)), 1)
+    }),
+    ("Nyttoindex 95 % KI hög", |l| {
+        rounded(l.nyttoindex.and_then(|s| high(s.ci)), 1)
+    }),
+    ("NPS", |l| rounded(l.nps.map(|s| s.mean), 0)),
     ("Tidsvinst (min/vecka)", |l| {
         rounded(l.tidsvinst.map(|s| s.mean), 1)
+    }),
+    ("Tidsvinst 95 % KI låg", |l| {
+        rounded(l.tidsvinst.and_then(|s| low(s.ci)), 1)
+    }),
+    ("Tidsvinst 95 % KI hög", |l| {
+        rounded(l.tidsvinst.and_then(|s| high(s.ci)), 1)
     }),
     ("SUS-förändring", |l| {
         rounded(l.sus_change.map(|c| c.difference), 1)
@@ -87,14 +173,32 @@ pub(crate) const SERVICE_COLUMNS: [Column; 24] = [
     ("Nyttoindex-förändring", |l| {
         rounded(l.nyttoindex_change.map(|c| c.difference), 1)
     }),
-    ("Sparade timmar per år", |l| {
-        rounded(l.nyttokalkyl.map(|k| k.annual_hours), 0)
+    ("Nyttoindex-förändring p", |l| {
+        rounded(l.nyttoindex_change.map(|c| c.p), 3)
     }),
-    ("Värde per år (kr)", |l| {
-        rounded(l.nyttokalkyl.map(|k| k.value_sek), 0)
+    ("Frigjorda timmar per år", |l| {
+        hours(l.nyttokalkyl.map(|k| k.annual_hours))
+    }),
+    ("Omfördelningsnytta per år (kr)", |l| {
+        money(l.nyttokalkyl.map(|k| k.value_sek))
+    }),
+    ("Omfördelningsnytta 95 % KI låg (kr)", |l| {
+        money(l.nyttokalkyl.and_then(|k| low(k.value_ci_sek)))
+    }),
+    ("Omfördelningsnytta 95 % KI hög (kr)", |l| {
+        money(l.nyttokalkyl.and_then(|k| high(k.value_ci_sek)))
     }),
     ("Kostnad per år (kr)", |l| {
-        number(Some(l.annual_cost_sek as f64))
+        money(Some(l.annual_cost_sek as f64))
+    }),
+    ("Nytta/kostnad", |l| {
+        ratio(l.nyttokalkyl.and_then(|k| k.benefit_cost_ratio))
+    }),
+    ("Nytta/kostnad 95 % KI låg", |l| {
+        ratio(l.nyttokalkyl.and_then(|k| low(k.benefit_cost_ci)))
+    }),
+    ("Nytta/kostnad 95 % KI hög", |l| {
+        ratio(l.nyttokalkyl.and_then(|k| high(k.benefit_cost_ci)))
     }),
     ("Flaggor", |l| {
         text(

@@ -1,41 +1,120 @@
-//! XLSX (rust_xlsxwriter): "Översikt" with every service ranked, "Förvaltningar" and
-//! "Objektägare" with the groups, "Förslag" with the proposals, then one sheet per
-//! förvaltning with its services. Numbers are numbers; every sheet's header row is
-//! frozen and bold.
+//! XLSX (rust_xlsxwriter), a workbook an analyst hands on without reformatting: "Om
+//! rapporten" (title, period, method, thresholds and assumptions), "Översikt" with every
+//! service ranked, "Förvaltningar" and "Objektägare" with the groups, "Förslag" with the
+//! proposals per service, then one sheet per förvaltning. Every number carries a number
+//! format (thousands separators, one decimal for scores, shares as percentages), columns
+//! are as wide as their content, headers (and the service name) stay in view, and every
+//! table has a filter. Sheet names are made valid for any name an admin can save.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use std::collections::HashMap;
 
-use super::{Cell, SERVICE_COLUMNS};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+
+use super::{Cell, Num, SERVICE_COLUMNS};
 use crate::{
-    domain::Error,
-    stats::nyttoanalys::{GroupLine, Nyttoanalys, ServiceLine},
+    domain::{Error, Language},
+    stats::nyttoanalys::{GroupLine, Nyttoanalys, ProposalRule, ServiceLine},
 };
 
+/// Excel's limit on a sheet name, in UTF-16 code units (an emoji counts two).
+const SHEET_NAME_UNITS: usize = 31;
+/// Column widths, in characters.
+const MIN_WIDTH: usize = 6;
+const MAX_WIDTH: usize = 60;
+
+/// The width a cell's text takes, roughly in characters.
+fn display_width(cell: &Cell) -> usize {
+    match cell {
+        Cell::Text(text) => text.chars().count(),
+        Cell::Number(value, num) => {
+            let decimals = match num {
+                Num::Decimals(d) => usize::from(*d),
+                Num::Whole | Num::Share => 0,
+            };
+            let shown = if *num == Num::Share {
+                100.0 * value
+            } else {
+                *value
+            };
+            crate::numbers::number(shown, decimals, Language::En)
+                .chars()
+                .count()
+                + if *num == Num::Share { 2 } else { 0 }
+        }
+        Cell::Empty => 0,
+    }
+}
+
+/// Each column as wide as its longest cell and its header's longest word (the header
+/// wraps), within bounds.
+fn column_widths(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<usize> {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(col, header)| {
+            let header = header
+                .split_whitespace()
+                .map(|w| w.chars().count())
+                .max()
+                .unwrap_or(0);
+            let cells = rows
+                .iter()
+                .filter_map(|row| row.get(col))
+                .map(display_width)
+                .max()
+                .unwrap_or(0);
+            header.max(cells).clamp(MIN_WIDTH, MAX_WIDTH) + 2
+        })
+        .collect()
+}
+
+/// Writes a table with its header at row 0, frozen above `frozen_columns` columns, with a
+/// filter.
 fn write_table(
     sheet: &mut Worksheet,
     headers: &[&str],
-    rows: impl Iterator<Item = Vec<Cell>>,
+    rows: Vec<Vec<Cell>>,
+    frozen_columns: u16,
 ) -> Result<(), XlsxError> {
-    let bold = Format::new().set_bold();
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
-        sheet.set_column_width(col as u16, (header.chars().count() as f64 + 2.0).max(10.0))?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let mut formats: HashMap<Num, Format> = HashMap::new();
+    let widths = column_widths(headers, &rows);
+    for (col, (title, width)) in headers.iter().zip(&widths).enumerate() {
+        sheet.write_string_with_format(0, col as u16, *title, &header)?;
+        sheet.set_column_width(col as u16, *width as f64)?;
     }
-    for (row, cells) in rows.enumerate() {
+    for (row, cells) in rows.iter().enumerate() {
         let row = row as u32 + 1;
         for (col, cell) in cells.iter().enumerate() {
+            let col = col as u16;
             match cell {
-                Cell::Text(text) => {
-                    sheet.write_string(row, col as u16, text)?;
+                Cell::Text(text) if text.chars().count() > MAX_WIDTH => {
+                    sheet.write_string_with_format(row, col, text, &wrap)?;
                 }
-                Cell::Number(value) => {
-                    sheet.write_number(row, col as u16, *value)?;
+                Cell::Text(text) => {
+                    sheet.write_string(row, col, text)?;
+                }
+                Cell::Number(value, num) => {
+                    let format = formats
+                        .entry(*num)
+                        .or_insert_with(|| Format::new().set_num_format(num.excel_format()));
+                    sheet.write_number_with_format(row, col, *value, format)?;
                 }
                 Cell::Empty => {}
             }
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_freeze_panes(1, frozen_columns)?;
+    sheet.autofilter(
+        0,
+        0,
+        rows.len() as u32,
+        headers.len().saturating_sub(1) as u16,
+    )?;
     Ok(())
 }
 
@@ -47,11 +126,11 @@ fn services_sheet<'a>(
     let sheet = workbook.add_worksheet();
     sheet.set_name(name)?;
     let headers: Vec<&str> = SERVICE_COLUMNS.iter().map(|(h, _)| *h).collect();
-    write_table(
-        sheet,
-        &headers,
-        lines.map(|line| SERVICE_COLUMNS.iter().map(|(_, cell)| cell(line)).collect()),
-    )
+    let rows = lines
+        .map(|line| SERVICE_COLUMNS.iter().map(|(_, cell)| cell(line)).collect())
+        .collect();
+    // Rank and service name stay in view while scrolling right.
+    write_table(sheet, &headers, rows, 2)
 }
 
 fn groups_sheet(
@@ -61,7 +140,13 @@ fn groups_sheet(
 ) -> Result<(), XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name(name)?;
-    let round = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Number((v * 10.0).round() / 10.0));
+    let count = |n: usize| Cell::Number(n as f64, Num::Whole);
+    let score = |v: Option<f64>| {
+        v.map_or(Cell::Empty, |v| {
+            Cell::Number((v * 10.0).round() / 10.0, Num::Decimals(1))
+        })
+    };
+    let money = |sek: f64| Cell::Number(crate::numbers::round_money(sek), Num::Whole);
     write_table(
         sheet,
         &[
@@ -71,49 +156,193 @@ fn groups_sheet(
             "Svar",
             "SUS (viktat)",
             "Nyttoindex (viktat)",
-            "Värde per år (kr)",
+            "Omfördelningsnytta per år (kr)",
             "Kostnad per år (kr)",
             "Flaggade tjänster",
         ],
-        groups.iter().map(|g| {
-            vec![
-                Cell::Text(g.name.clone()),
-                Cell::Number(g.services as f64),
-                Cell::Number(g.services_shown as f64),
-                Cell::Number(g.answers as f64),
-                round(g.sus),
-                round(g.nyttoindex),
-                Cell::Number(g.value_sek.round()),
-                Cell::Number(g.annual_cost_sek as f64),
-                Cell::Number(g.flagged as f64),
-            ]
-        }),
+        groups
+            .iter()
+            .map(|g| {
+                vec![
+                    Cell::Text(g.name.clone()),
+                    count(g.services),
+                    count(g.services_shown),
+                    count(g.answers),
+                    score(g.sus),
+                    score(g.nyttoindex),
+                    money(g.value_sek),
+                    money(g.annual_cost_sek as f64),
+                    count(g.flagged),
+                ]
+            })
+            .collect(),
+        1,
     )
 }
 
-/// A sheet name Excel accepts: no `[]:*?/\`, at most 31 characters, unique.
-fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
-    let clean: String = wanted
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
-    let clean = if clean.trim().is_empty() {
-        "Förvaltning".to_owned()
-    } else {
-        clean
+fn proposals_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Förslag")?;
+    write_table(
+        sheet,
+        &["Tjänst", "Objektägare", "Förslag", "Underlag"],
+        report
+            .proposals
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::Text(p.service.clone()),
+                    Cell::Text(p.owner.clone().unwrap_or_default()),
+                    Cell::Text(p.text.clone()),
+                    Cell::Text(p.figure.clone()),
+                ]
+            })
+            .collect(),
+        1,
+    )
+}
+
+/// The first sheet: what the workbook is, its period and how its figures were made.
+fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Om rapporten")?;
+    let title = Format::new().set_bold().set_font_size(16);
+    let bold = Format::new().set_bold().set_align(FormatAlign::Top);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    sheet.set_column_width(0, 30)?;
+    sheet.set_column_width(1, 100)?;
+    sheet.write_string_with_format(0, 0, format!("Nyttoanalys {}", report.period), &title)?;
+    let mut row = 2;
+    let mut fact = |sheet: &mut Worksheet, label: &str, value: &str| -> Result<(), XlsxError> {
+        sheet.write_string_with_format(row, 0, label, &bold)?;
+        sheet.write_string_with_format(row, 1, value, &wrap)?;
+        row += 1;
+        Ok(())
     };
-    let mut name = clean.clone();
+    let totals = &report.totals;
+    fact(sheet, "Period", &report.period)?;
+    fact(
+        sheet,
+        "Tjänster",
+        &format!(
+            "{} ({} med resultat, {} med för få svar, {} utan omgång)",
+            totals.services, totals.shown, totals.too_few_answers, totals.no_round
+        ),
+    )?;
+    fact(
+        sheet,
+        "Minsta antal svar per grupp",
+        &report.min_group_size.to_string(),
+    )?;
+    fact(
+        sheet,
+        "Arbetsveckor per år",
+        &report.working_weeks.to_string(),
+    )?;
+    fact(
+        sheet,
+        "Timkostnad",
+        &format!(
+            "{} kr",
+            crate::numbers::number(report.hourly_cost_sek, 0, Language::Sv)
+        ),
+    )?;
+    fact(sheet, "Signifikansnivå", "p < 0,05 (Welchs t-test)")?;
+    fact(
+        sheet,
+        "Flaggor",
+        "SUS under 50; signifikant nedgång med minst 5 poäng i SUS eller nyttoindex; svarsfrekvens under 20 %; nytta/kostnad under 1",
+    )?;
+    for point in super::html::method_points(report, Language::Sv) {
+        fact(sheet, "Metod", &point)?;
+    }
+    for rule in ProposalRule::ALL {
+        fact(
+            sheet,
+            &format!("Förslag: {}", rule.text(Language::Sv)),
+            &format!(
+                "Föreslås när {}. Tyst när {}.",
+                rule.applies_when(Language::Sv),
+                rule.silent_when(Language::Sv)
+            ),
+        )?;
+    }
+    fact(
+        sheet,
+        "Bladen",
+        "Översikt: alla tjänster i rangordning. Förvaltningar och Objektägare: SUS och nyttoindex viktade efter antal svar. Förslag: per tjänst med underlag. Därefter ett blad per förvaltning.",
+    )?;
+    Ok(())
+}
+
+/// `text` cut to at most `units` UTF-16 code units at a word boundary (or, for a single
+/// overlong word, at a character), marked with an ellipsis when cut.
+fn shortened(text: &str, units: usize) -> String {
+    let len = |s: &str| s.encode_utf16().count();
+    if len(text) <= units {
+        return text.to_owned();
+    }
+    let room = units - 1;
+    let mut kept = String::new();
+    for word in text.split(' ') {
+        let candidate = if kept.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{kept} {word}")
+        };
+        if len(&candidate) > room {
+            break;
+        }
+        kept = candidate;
+    }
+    if kept.is_empty() {
+        for c in text.chars() {
+            if len(&kept) + c.len_utf16() > room {
+                break;
+            }
+            kept.push(c);
+        }
+    }
+    format!("{}…", trimmed(&kept))
+}
+
+/// Without the spaces and apostrophes Excel refuses at either end.
+fn trimmed(text: &str) -> &str {
+    text.trim_matches(|c: char| c == '\'' || c.is_whitespace())
+}
+
+/// A sheet name Excel accepts for any förvaltning name: `[]:*?/\` and control characters
+/// become spaces, no `'` at either end, at most 31 UTF-16 units (cut between words), not
+/// Excel's reserved "History", and unique without regard to case.
+fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
+    let spaced: String = wanted
+        .chars()
+        .map(|c| {
+            if "[]:*?/\\".contains(c) || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let words = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    let clean = trimmed(&words);
+    let clean = if clean.is_empty() || clean.eq_ignore_ascii_case("history") {
+        format!("Förvaltning {clean}").trim().to_owned()
+    } else {
+        clean.to_owned()
+    };
+    let is_taken = |name: &str, taken: &[String]| {
+        taken
+            .iter()
+            .any(|t| t.to_lowercase() == name.to_lowercase())
+    };
+    let mut name = shortened(&clean, SHEET_NAME_UNITS);
     let mut n = 2;
-    while taken
-        .iter()
-        .any(|t| t.to_lowercase() == name.to_lowercase())
-    {
+    while is_taken(&name, taken) {
         let suffix = format!(" ({n})");
-        name = format!(
-            "{}{suffix}",
-            clean.chars().take(31 - suffix.len()).collect::<String>()
-        );
+        let base = shortened(&clean, SHEET_NAME_UNITS - suffix.len());
+        name = format!("{base}{suffix}");
         n += 1;
     }
     taken.push(name.clone());
@@ -126,25 +355,20 @@ pub fn xlsx(report: &Nyttoanalys) -> Result<Vec<u8>, Error> {
 
 fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let mut taken = vec![
-        "Översikt".to_owned(),
-        "Förvaltningar".to_owned(),
-        "Objektägare".to_owned(),
-        "Förslag".to_owned(),
-    ];
+    let mut taken = [
+        "Om rapporten",
+        "Översikt",
+        "Förvaltningar",
+        "Objektägare",
+        "Förslag",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    about_sheet(&mut workbook, report)?;
     services_sheet(&mut workbook, "Översikt", report.services.iter())?;
     groups_sheet(&mut workbook, "Förvaltningar", &report.departments)?;
     groups_sheet(&mut workbook, "Objektägare", &report.owners)?;
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Förslag")?;
-    write_table(
-        sheet,
-        &["Tjänst", "Förslag"],
-        report
-            .proposals
-            .iter()
-            .map(|p| vec![Cell::Text(p.service.clone()), Cell::Text(p.text.clone())]),
-    )?;
+    proposals_sheet(&mut workbook, report)?;
     for department in &report.departments {
         let name = sheet_name(&department.name, &mut taken);
         services_sheet(
@@ -161,24 +385,169 @@ fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+
     use super::*;
+    use crate::stats::nyttoanalys::sample_report;
 
     #[test]
-    fn sheet_names_are_cleaned_shortened_and_unique() {
+    fn sheet_names_are_cleaned_shortened_between_words_and_unique() {
         let mut taken = vec!["Översikt".to_owned()];
         assert_eq!(
             sheet_name("Barn/Utbildning [BUF]", &mut taken),
-            "BarnUtbildning BUF"
+            "Barn Utbildning BUF"
         );
         let long = "Vård- och omsorgsförvaltningen i kommunen";
         let first = sheet_name(long, &mut taken);
-        assert_eq!(first.chars().count(), 31);
+        assert_eq!(first, "Vård- och omsorgsförvaltningen…");
         let second = sheet_name(long, &mut taken);
-        assert!(
-            second.ends_with(" (2)") && second.chars().count() <= 31,
-            "{second}"
-        );
+        assert_eq!(second, "Vård- och… (2)");
         // Excel compares sheet names without case, Swedish letters included.
         assert_eq!(sheet_name("översikt", &mut taken), "översikt (2)");
+        assert_eq!(sheet_name("'Kultur'", &mut taken), "Kultur");
+        assert_eq!(sheet_name("''", &mut taken), "Förvaltning");
+        assert_eq!(sheet_name("History", &mut taken), "Förvaltning History");
+        // Fifteen emoji are thirty UTF-16 units; with a word before them, too many.
+        let emoji = format!("Skola {}", "🎒".repeat(15));
+        let name = sheet_name(&emoji, &mut taken);
+        assert!(name.encode_utf16().count() <= 31, "{name}");
+        assert_eq!(name, "Skola…");
+    }
+
+    /// A report whose förvaltningar carry every name an attacker might save.
+    fn hostile() -> Nyttoanalys {
+        let mut report = sample_report();
+        let names = [
+            "'Skolförvaltningen",
+            "Kommunledningskontoret'",
+            "[Bygg]: *plan*? / \\ miljö",
+            "🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫 skola",
+            "Vård- och omsorgsförvaltningen i kommunen",
+            "Vård- och omsorgsförvaltningen i kommunen, norra",
+        ];
+        let template = report.departments[0].clone();
+        report.departments = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| crate::stats::nyttoanalys::GroupLine {
+                id: Some(100 + i as i32),
+                name: (*name).to_owned(),
+                ..template.clone()
+            })
+            .collect();
+        report
+    }
+
+    #[test]
+    fn any_department_name_gives_a_workbook_with_formats_and_valid_sheet_names() {
+        let bytes = xlsx(&hostile()).expect("a workbook for any name");
+        let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let names = workbook.sheet_names();
+        assert_eq!(
+            names[..5],
+            [
+                "Om rapporten",
+                "Översikt",
+                "Förvaltningar",
+                "Objektägare",
+                "Förslag"
+            ]
+        );
+        assert_eq!(
+            names[5..],
+            [
+                "Skolförvaltningen",
+                "Kommunledningskontoret",
+                "Bygg plan miljö",
+                "🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫🏫…",
+                "Vård- och omsorgsförvaltningen…",
+                "Vård- och… (2)",
+            ]
+        );
+        for name in &names {
+            assert!(name.encode_utf16().count() <= 31, "{name}");
+        }
+
+        let about = workbook.worksheet_range("Om rapporten").unwrap();
+        assert_eq!(
+            about.get_value((0, 0)),
+            Some(&Data::String("Nyttoanalys 2026-Q4".into()))
+        );
+        let text: Vec<String> = about
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let text = text.join("\n");
+        assert!(text.contains("Arbetsveckor per år 44"), "{text}");
+        assert!(text.contains("Timkostnad 450 kr"), "{text}");
+        assert!(text.contains("p < 0,05"), "{text}");
+        assert!(text.contains("omfördelningsnytta"), "{text}");
+
+        let overview = workbook.worksheet_range("Översikt").unwrap();
+        let header: Vec<String> = overview
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
+        // Lön is first: 20 of 40 (50 %), SUS 70.0, 9,900,000 SEK (8,360,000–11,400,000),
+        // ratio 99 (84–114).
+        let value = |c: &str| overview.get_value((1, col(c))).cloned();
+        assert_eq!(value("Tjänst"), Some(Data::String("Lön".into())));
+        assert_eq!(value("Svarsfrekvens (%)"), Some(Data::Float(0.5)));
+        assert_eq!(value("SUS"), Some(Data::Float(70.0)));
+        assert_eq!(
+            value("Omfördelningsnytta per år (kr)"),
+            Some(Data::Float(9_900_000.0))
+        );
+        assert_eq!(
+            value("Omfördelningsnytta 95 % KI låg (kr)"),
+            Some(Data::Float(8_360_000.0))
+        );
+        assert_eq!(
+            value("Omfördelningsnytta 95 % KI hög (kr)"),
+            Some(Data::Float(11_400_000.0))
+        );
+        assert_eq!(value("Nytta/kostnad 95 % KI låg"), Some(Data::Float(84.0)));
+        assert_eq!(
+            value("Frigjorda timmar per år"),
+            Some(Data::Float(22_000.0))
+        );
+
+        let styles = workbook.worksheet_style("Översikt").unwrap();
+        let format = |c: &str| {
+            styles
+                .get((1, col(c)))
+                .and_then(|s| s.number_format.as_ref())
+                .map(|f| f.format_code.clone())
+        };
+        assert_eq!(format("Svarsfrekvens (%)").as_deref(), Some("0 %"));
+        assert_eq!(format("SUS").as_deref(), Some("#,##0.0"));
+        assert_eq!(
+            format("Omfördelningsnytta per år (kr)").as_deref(),
+            Some("#,##0")
+        );
+        assert_eq!(format("Användare").as_deref(), Some("#,##0"));
+        assert_eq!(format("SUS-förändring p").as_deref(), Some("0.000"));
+    }
+
+    #[test]
+    fn columns_are_as_wide_as_their_content() {
+        let rows = vec![vec![
+            Cell::Text("Ett mycket långt tjänstenamn som inte får kapas".into()),
+            Cell::Number(9_900_000.0, Num::Whole),
+        ]];
+        let widths = column_widths(&["Tjänst", "Värde"], &rows);
+        // 47 characters and "9,900,000" (9), each with a margin of 2.
+        assert_eq!(widths, [49, 11]);
     }
 }

@@ -3,7 +3,10 @@
 //! `mail.max_attempts`; a permanent refusal of the recipient marks the invitation
 //! bounced. When the relay refuses us as a whole (auth, TLS, connection), the run stops:
 //! what was sent is recorded, the rest of the batch is released untouched, and the run
-//! fails with the reason.
+//! fails with the reason. A message we cannot build (a report whose workbook or stored
+//! analysis fails) is our fault, not the recipient's: it is logged at ERROR with its
+//! outbox id, counted (`not_built`) and stays queued, retried with capped backoff until
+//! the cause is fixed — never marked bounced or given up, so nothing is silently lost.
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
@@ -20,6 +23,9 @@ use crate::{
     mail::{RelayFailure, SendError, build_survey_message},
     store::outbox::{self, ClaimedMessage},
 };
+
+/// How the error of a message that could not be built begins.
+const NOT_BUILT: &str = "the message could not be built";
 
 pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     let settings = &state.settings.mail;
@@ -87,8 +93,16 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
                 record(done, &mut outcomes, &mut unsent, &mut refused);
             }
         }
-        for (_, delivery) in &outcomes {
+        for (message, delivery) in &outcomes {
             let key = match delivery {
+                Delivery::Transient { error, .. } if error.starts_with(NOT_BUILT) => {
+                    tracing::error!(
+                        outbox_id = message.id,
+                        kind = ?message.email.kind(),
+                        "{error}; the message stays queued and is retried"
+                    );
+                    "not_built"
+                }
                 Delivery::Sent => "sent",
                 Delivery::Withdrawn => "withdrawn",
                 Delivery::Transient {
@@ -155,11 +169,26 @@ async fn deliver(
             super::reports::digest_message(state, from, &message.recipient, email).await
         }
     };
+    let settings = &state.settings.mail;
     let built = match built {
         Ok(built) => built,
         Err(error) => {
-            return Ok(Delivery::Permanent {
-                error: error.to_string(),
+            // Retried for as long as it fails: the backoff stops growing at the last
+            // attempt's, and the message never becomes final (which would erase it).
+            // At least a minute away, so this run does not pick it up again.
+            let now = state.clock.now();
+            let attempts = message.attempts.min(settings.max_attempts - 1);
+            let earliest = now + Duration::minutes(1);
+            let at = retry_at(
+                attempts,
+                settings.max_attempts,
+                settings.retry_base_secs,
+                now,
+            )
+            .map_or(earliest, |at| at.max(earliest));
+            return Ok(Delivery::Transient {
+                error: format!("{NOT_BUILT}: {error}"),
+                retry_at: Some(at),
             });
         }
     };
@@ -168,7 +197,6 @@ async fn deliver(
         Err(SendError::RelayRefused { kind, error }) => return Err((kind, error)),
         Err(SendError::Bounced(error)) => Delivery::Permanent { error },
         Err(SendError::RetryLater(error)) => {
-            let settings = &state.settings.mail;
             let retry_at = retry_at(
                 message.attempts,
                 settings.max_attempts,

@@ -181,10 +181,13 @@ pub async fn report_message(
         services => totals.services,
         shown => totals.shown,
         flagged => totals.flagged,
-        hours => number(totals.annual_hours, 0, Language::Sv),
-        value => number(totals.value_sek, 0, Language::Sv),
-        ratio => totals.benefit_cost_ratio.map_or_else(|| "–".to_owned(), |r| number(r, 1, Language::Sv)),
-        proposals => report.proposals.iter().map(|p| context! { service => p.service.clone(), owner => p.owner.clone(), text => p.text.clone(), figure => p.figure.clone() }).collect::<Vec<_>>(),
+        hours => number(crate::numbers::round_money(totals.annual_hours * 1000.0) / 1000.0, 0, Language::Sv),
+        value => crate::numbers::kronor(totals.value_sek, Language::Sv),
+        ratio => totals.benefit_cost_ratio.map_or_else(|| "–".to_owned(), |r| crate::numbers::ratio(r, Language::Sv)),
+        hourly_cost => number(report.hourly_cost_sek, 0, Language::Sv),
+        working_weeks => report.working_weeks,
+        lang => Language::Sv.as_str(),
+        proposals => proposals_per_service(&report),
         report_link => format!(
             "{}/api/v1/reports/nyttoanalys.html?period={period}",
             state.settings.server.public_url.trim_end_matches('/')
@@ -206,6 +209,26 @@ pub async fn report_message(
         Some(attachment),
     )
     .map_err(Error::internal)
+}
+
+/// The proposals per service, in the report's order: service, owner, and each
+/// proposal with the figure behind it.
+fn proposals_per_service(report: &Nyttoanalys) -> Vec<minijinja::Value> {
+    let mut groups: Vec<(i32, String, Option<String>, Vec<minijinja::Value>)> = Vec::new();
+    for p in &report.proposals {
+        if groups.last().is_none_or(|g| g.0 != p.service_id) {
+            groups.push((p.service_id, p.service.clone(), p.owner.clone(), Vec::new()));
+        }
+        if let Some(group) = groups.last_mut() {
+            group
+                .3
+                .push(context! { text => p.text.clone(), figure => p.figure.clone() });
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, service, owner, items)| context! { service, owner, items })
+        .collect()
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -344,7 +367,7 @@ const DIGEST_WITHIN_DAYS: i64 = 14;
 /// closed in the last two weeks that has none yet, and, once a quarter has ended, its
 /// nyttoanalys to `report.recipients` (generated and stored first if needed). Through
 /// the outbox, each with its own idempotency key and marked in the same transaction, so
-/// nothing is sent twice or lost.
+/// nothing is sent twice or lost. A quarter with no round at all sends no nyttoanalys.
 pub async fn send_reports(state: &AppState) -> Result<Counts, Error> {
     let now = state.clock.now();
     let mut digests = 0;
@@ -384,10 +407,27 @@ pub async fn send_reports(state: &AppState) -> Result<Counts, Error> {
     if !recipients.is_empty() {
         let period = ReportPeriod::last_ended_quarter(now);
         let stored = store::reports::get(&state.db, &period.key()).await?;
-        if stored.as_ref().is_none_or(|s| s.sent_at.is_none()) {
-            if stored.is_none() {
-                nyttoanalys_of(state, &Actor::system(), period, false).await?;
-            }
+        let unsent = match stored {
+            Some(stored) if stored.sent_at.is_some() => None,
+            Some(stored) => Some(stored.report),
+            None => Some(
+                nyttoanalys_of(state, &Actor::system(), period, false)
+                    .await?
+                    .report,
+            ),
+        };
+        // A quarter in which no service had a round has nothing to analyse: no email
+        // (an admin can still read its report on demand).
+        let empty = unsent
+            .as_ref()
+            .is_some_and(|r| r.totals.no_round == r.totals.services);
+        if empty {
+            tracing::info!(
+                period = %period.key(),
+                "no round in the period: no nyttoanalys email"
+            );
+        }
+        if unsent.is_some() && !empty {
             reports = super::in_transaction(&state.db, async |txn| {
                 if !store::reports::mark_sent(txn, &period.key(), now).await? {
                     return Ok(0);

@@ -72,6 +72,16 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
     assert!((kalkyl["annual_hours"].as_f64().unwrap() - 7_333.333).abs() < 1e-2);
     assert!((kalkyl["value_sek"].as_f64().unwrap() - 3_300_000.0).abs() < 1e-3);
     assert!((kalkyl["benefit_cost_ratio"].as_f64().unwrap() - 33.0).abs() < 1e-9);
+    // The interval and the assumptions travel with the value.
+    assert_eq!(
+        (kalkyl["working_weeks"].clone(), kalkyl["users"].clone()),
+        (json!(44), json!(500))
+    );
+    let (low, high) = (
+        kalkyl["value_ci_low_sek"].as_f64().unwrap(),
+        kalkyl["value_ci_high_sek"].as_f64().unwrap(),
+    );
+    assert!(low < 3_300_000.0 && 3_300_000.0 < high, "{kalkyl}");
     assert_eq!(ekonomi["flags"], json!([]));
     let small = line(&report, "=SUMMA(1;2)");
     assert_eq!(small["status"], "too_few_answers");
@@ -114,6 +124,28 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
         "{small_row}"
     );
     assert!(html.contains("<svg") && !html.contains("<script"));
+    // Money in thousands of kronor to three significant digits, labelled as
+    // redistribution, with the assumptions named.
+    assert!(html.contains("3\u{a0}300\u{a0}tkr"), "{html}");
+    assert!(
+        !html.contains("3\u{a0}300\u{a0}000"),
+        "no kronor to the krona"
+    );
+    assert!(html.contains("Omfördelningsnytta") && html.contains("44 arbetsveckor"));
+    let english = fetch(
+        &app,
+        &app.admin_token,
+        &path.replace("nyttoanalys?", "nyttoanalys.html?lang=en&"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        english.contains("<html lang=\"en\">") && english.contains("Services ranked"),
+        "{english}"
+    );
+    assert!(english.contains("3,300\u{a0}kSEK"), "{english}");
 
     let csv = fetch(
         &app,
@@ -150,6 +182,10 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
     );
     assert_eq!(&rows[1][column("SUS")], "", "no figure for too few answers");
     assert_eq!(&rows[1][column("Status")], "För få svar");
+    assert_eq!(
+        &rows[0][column("Omfördelningsnytta per år (kr)")],
+        "3300000"
+    );
 
     let xlsx = fetch(
         &app,
@@ -163,6 +199,7 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
     assert_eq!(
         workbook.sheet_names(),
         [
+            "Om rapporten",
             "Översikt",
             "Förvaltningar",
             "Objektägare",
@@ -190,6 +227,23 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
     assert_eq!(
         overview.get_value((1, col("Rang") as u32)),
         Some(&Data::Float(1.0))
+    );
+    assert_eq!(
+        overview.get_value((1, col("Svarsfrekvens (%)") as u32)),
+        Some(&Data::Float(0.75))
+    );
+    let styles = workbook.worksheet_style("Översikt").unwrap();
+    let format = |name: &str| {
+        styles
+            .get((1, col(name) as u32))
+            .and_then(|s| s.number_format.as_ref())
+            .map(|f| f.format_code.clone())
+    };
+    assert_eq!(format("Svarsfrekvens (%)").as_deref(), Some("0 %"));
+    assert_eq!(format("SUS").as_deref(), Some("#,##0.0"));
+    assert_eq!(
+        format("Omfördelningsnytta per år (kr)").as_deref(),
+        Some("#,##0")
     );
     assert!(
         matches!(
@@ -330,17 +384,21 @@ async fn the_report_email_and_an_owner_digest_arrive_with_their_attachments() {
     let (service, _, _) = closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, true).await;
     let before = sink.count();
 
-    // Right after the close: the owner's digest (and the report of the quarter that
-    // ended before, 2026-Q3, which had no rounds).
+    // Right after the close: the owner's digest, and no nyttoanalys of the quarter that
+    // ended before (2026-Q3): it had no round at all, so there is nothing to report.
     let queued = crate::survey_loop::run_job(&app, "send_reports").await;
     assert_eq!(queued["counts"]["digests_queued"], 1, "{queued}");
-    assert_eq!(queued["counts"]["report_emails_queued"], 1, "{queued}");
+    assert_eq!(queued["counts"]["report_emails_queued"], 0, "{queued}");
     let again = crate::survey_loop::run_job(&app, "send_reports").await;
     assert_eq!(again["counts"]["digests_queued"], 0, "{again}");
     assert_eq!(again["counts"]["report_emails_queued"], 0, "{again}");
     crate::survey_loop::run_job(&app, "dispatch_outbox").await;
     let received = sink.received();
-    assert_eq!(received.len(), before + 2);
+    assert_eq!(received.len(), before + 1);
+    assert!(
+        !received.iter().any(|m| m.to == ["klk@x.se"]),
+        "no nyttoanalys of an empty quarter"
+    );
     let digest = received
         .iter()
         .find(|m| m.to == ["agare.ekonomi@x.se"])
@@ -395,4 +453,75 @@ async fn the_report_email_and_an_owner_digest_arrive_with_their_attachments() {
             .any(|a| a.0 == "image/png" && a.2.as_deref().is_some_and(|id| id.contains("overview"))),
         "the overview chart inline"
     );
+}
+
+/// The outbox row of the report email to `recipient`: status and last error.
+async fn report_row(app: &TestApp, recipient: &str) -> (String, Option<String>) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            format!(
+                "SELECT status, last_error FROM outbox \
+                 WHERE recipient = '{recipient}' AND kind = 'report'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .expect("the report email is in the outbox");
+    (
+        row.try_get("", "status").unwrap(),
+        row.try_get("", "last_error").unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_report_email_that_cannot_be_built_stays_queued_and_goes_out_once_fixed() {
+    use sea_orm::ConnectionTrait;
+    let clock = nyttopuls::usecases::Clock::manual("2026-11-16T10:00:00Z".parse().unwrap());
+    let sink = crate::mail_sink::MailSink::start();
+    let port = sink.port;
+    let app = crate::common::spawn_app_at(clock.clone(), move |settings| {
+        crate::survey_loop::send_through(port)(settings);
+        settings.report.recipients = vec!["klk@x.se".into()];
+    })
+    .await;
+    closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, true).await;
+    clock.set("2027-01-05T07:00:00Z".parse().unwrap());
+    let queued = crate::survey_loop::run_job(&app, "send_reports").await;
+    assert_eq!(queued["counts"]["report_emails_queued"], 1, "{queued}");
+
+    // The stored analysis the email is built from no longer reads: building fails.
+    app.db
+        .execute_unprepared("UPDATE reports SET content = '{}' WHERE period = '2026-Q4'")
+        .await
+        .unwrap();
+    let run = crate::survey_loop::run_job(&app, "dispatch_outbox").await;
+    assert_eq!(run["counts"]["not_built"], 1, "{run}");
+    assert!(run["counts"].get("bounced").is_none(), "{run}");
+    assert!(!sink.received().iter().any(|m| m.to == ["klk@x.se"]));
+    let (status, error) = report_row(&app, "klk@x.se").await;
+    assert_eq!(status, "pending", "not given up, not bounced");
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("could not be built")),
+        "{error:?}"
+    );
+
+    // Fixed (the report generated again): the next dispatch after the backoff sends it.
+    let regenerated = app
+        .client
+        .post(app.url("/api/v1/reports/nyttoanalys/generate?period=2026-Q4"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(regenerated.status(), StatusCode::OK);
+    clock.set("2027-01-05T09:00:00Z".parse().unwrap());
+    let run = crate::survey_loop::run_job(&app, "dispatch_outbox").await;
+    assert_eq!(run["counts"]["sent"], 1, "{run}");
+    assert!(sink.received().iter().any(|m| m.to == ["klk@x.se"]));
+    assert_eq!(report_row(&app, "klk@x.se").await.0, "sent");
 }
