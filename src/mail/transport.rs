@@ -164,7 +164,13 @@ mod tests {
         let message = "From: Nyttopuls <n@kommun.se>\r\nTo: Anna Berg\r\n <Anna@X.se>\r\nSubject: anna@x.se\r\n\r\nBody anna@x.se";
         assert!(addressed_to(message, &["anna@x.se".into()]));
         assert!(!addressed_to(message, &["nna@x.se".into()]));
-        assert!(!addressed_to(message, &["n@kommun.se".into()]), "the sender is not a recipient");
-        assert!(addressed_to("To: b@x.se, anna@x.se\r\n\r\n", &["anna@x.se".into()]));
+        assert!(
+            !addressed_to(message, &["n@kommun.se".into()]),
+            "the sender is not a recipient"
+        );
+        assert!(addressed_to(
+            "To: b@x.se, anna@x.se\r\n\r\n",
+            &["anna@x.se".into()]
+        ));
     }
 }

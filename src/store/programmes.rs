@@ -34,7 +34,10 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
         )
     };
     let corrupt = |what: &str, cause: &dyn std::fmt::Display| {
-        Error::bug(format!("programme {} has an invalid {what}: {cause}", row.id))
+        Error::bug(format!(
+            "programme {} has an invalid {what}: {cause}",
+            row.id
+        ))
     };
     Ok(Programme {
         id: row.id,

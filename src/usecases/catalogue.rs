@@ -87,8 +87,7 @@ pub async fn save_owner(
             Some(id) => Some(store::get_owner(txn, id).await?),
             None => None,
         };
-        let saved =
-            store::save_owner(txn, actor, id, name, email, department_id, now).await?;
+        let saved = store::save_owner(txn, actor, id, name, email, department_id, now).await?;
         if let Some(previous) = previous
             && previous.email != saved.email
         {

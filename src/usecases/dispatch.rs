@@ -137,7 +137,11 @@ fn record(
             refused.get_or_insert_with(|| {
                 (
                     kind,
-                    format!("outbox message {}: {}", message.id, without_addresses(&error)),
+                    format!(
+                        "outbox message {}: {}",
+                        message.id,
+                        without_addresses(&error)
+                    ),
                 )
             });
         }
@@ -203,9 +207,13 @@ pub async fn dispatch_now(state: &AppState, idempotency_key: &str) -> Result<(),
         .from
         .parse()
         .map_err(|e| Error::bug(format!("mail.from passed the start-up check but: {e}")))?;
-    let claimed =
-        outbox::claim_by_key(&state.db, idempotency_key, Duration::seconds(30), state.clock.now())
-            .await?;
+    let claimed = outbox::claim_by_key(
+        &state.db,
+        idempotency_key,
+        Duration::seconds(30),
+        state.clock.now(),
+    )
+    .await?;
     for message in claimed {
         match deliver(&state.mailer, &from, &message, state).await {
             Ok(delivery) => {

@@ -32,9 +32,7 @@ pub async fn purge(state: &AppState) -> Result<Counts, Error> {
     // The file transport's copies of those emails go with them.
     let email_files = state
         .mailer
-        .delete_files_before(
-            (now - Duration::days(i64::from(retention.outbox_days))).into(),
-        )
+        .delete_files_before((now - Duration::days(i64::from(retention.outbox_days))).into())
         .await
         .map_err(Error::Unavailable)?;
     let sign_ins = store::sign_in::purge_ended(&state.db, now).await?;

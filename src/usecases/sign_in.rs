@@ -197,7 +197,9 @@ pub async fn link_for(
 ) -> Result<Option<String>, Error> {
     actor.require_admin()?;
     let email = Email::parse(email).map_err(|problem| Error::invalid("email", problem))?;
-    Ok(new_link(state, actor, &email, false).await?.map(|(url, _)| url))
+    Ok(new_link(state, actor, &email, false)
+        .await?
+        .map(|(url, _)| url))
 }
 
 /// A session just opened: the cookie's secret (shown to the browser only) and who it is.

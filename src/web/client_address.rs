@@ -245,7 +245,10 @@ mod tests {
         let net = Network::parse("10.0.0.0/8").unwrap();
         assert!(net.contains(ip("10.200.1.2")));
         assert!(!net.contains(ip("11.0.0.1")));
-        assert!(net.contains(ip("::ffff:10.1.1.1")), "IPv4 on a dual-stack socket");
+        assert!(
+            net.contains(ip("::ffff:10.1.1.1")),
+            "IPv4 on a dual-stack socket"
+        );
         let one = Network::parse("192.0.2.7").unwrap();
         assert!(one.contains(ip("192.0.2.7")) && !one.contains(ip("192.0.2.8")));
         let v6 = Network::parse("2001:db8::/32").unwrap();
@@ -332,6 +335,9 @@ mod tests {
         assert_eq!(a.rate_key(), b.rate_key());
         assert_ne!(a.rate_key(), other.rate_key());
         assert_eq!(ClientAddress(ip("192.0.2.1")).rate_key(), "192.0.2.1");
-        assert_eq!(ClientAddress(ip("::ffff:192.0.2.1")).rate_key(), "192.0.2.1");
+        assert_eq!(
+            ClientAddress(ip("::ffff:192.0.2.1")).rate_key(),
+            "192.0.2.1"
+        );
     }
 }

@@ -253,7 +253,8 @@ fn opt_out_scope(content_type: &str, body: &[u8]) -> Result<Option<String>, ()> 
                         .split_once("\r\n\r\n")
                         .or_else(|| part.split_once("\n\n"))?;
                     let named_scope = headers.lines().any(|line| {
-                        line.to_ascii_lowercase().starts_with("content-disposition:")
+                        line.to_ascii_lowercase()
+                            .starts_with("content-disposition:")
                             && (line.contains("name=\"scope\"") || line.contains("name=scope"))
                     });
                     named_scope.then(|| value.trim_end_matches(['\r', '\n']).to_owned())
@@ -388,8 +389,12 @@ mod tests {
         );
         assert_eq!(percent_decode("%C3%A5+b%2"), "å b%2");
         let multipart = "multipart/form-data; boundary=\"XyZ\"";
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"scope\"\r\n\r\nall\r\n--XyZ--\r\n";
-        assert_eq!(opt_out_scope(multipart, body.as_bytes()), Ok(Some("all".into())));
+        let body =
+            "--XyZ\r\nContent-Disposition: form-data; name=\"scope\"\r\n\r\nall\r\n--XyZ--\r\n";
+        assert_eq!(
+            opt_out_scope(multipart, body.as_bytes()),
+            Ok(Some("all".into()))
+        );
         let one_click = "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n";
         assert_eq!(opt_out_scope(multipart, one_click.as_bytes()), Ok(None));
         assert_eq!(opt_out_scope("multipart/form-data", b""), Err(()));
