@@ -46,6 +46,8 @@ fn bind_hint(reason: &std::io::Error) -> &'static str {
 pub fn routes(state: AppState) -> impl poem::Endpoint {
     let max_body = state.settings.server.max_body_bytes;
     let metrics = state.metrics.clone();
+    let client_address =
+        web::client_address::FindClientAddress::new(&state.settings.server.trusted_proxies);
     let api = api::routes(&state.settings.server.public_url, max_body);
     Route::new()
         .nest("/", api)
@@ -60,6 +62,8 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/s",
             web::survey::routes().with(web::limits::BodyLimit(64 * 1024)),
         )
+        .with(web::security_headers::SecurityHeaders)
+        .with(client_address)
         .with(web::metrics::RecordMetrics(metrics))
         .data(state)
 }

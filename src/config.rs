@@ -73,6 +73,16 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub report: ReportSettings,
     pub dashboard: DashboardSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// `/metrics` is served only to a scraper that presents this bearer token (it shows
+/// when sign-ins and answers happen); not set: `/metrics` answers 404.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MetricsSettings {
+    #[serde(default)]
+    pub token: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +98,10 @@ pub struct ServerSettings {
     #[serde(skip)]
     derived_public_url: Option<String>,
     pub max_body_bytes: usize,
+    /// Reverse proxies (IP addresses or networks) whose `Forwarded`/`X-Forwarded-For`
+    /// name the client; empty: the peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl ServerSettings {
@@ -284,6 +298,7 @@ impl Settings {
                     .separator("__")
                     .list_separator(",")
                     .with_list_parse_key("report.recipients")
+                    .with_list_parse_key("server.trusted_proxies")
                     .try_parsing(true),
             )
             .build()?
@@ -331,6 +346,9 @@ impl Settings {
         if let Some(password) = read("MAIL__SMTP_PASSWORD")? {
             self.mail.smtp_password = Some(password);
         }
+        if let Some(token) = read("METRICS__TOKEN")? {
+            self.metrics.token = Some(token);
+        }
         Ok(self)
     }
 
@@ -355,6 +373,22 @@ impl Settings {
             return Err(invalid(
                 "database.url",
                 "must start with sqlite: or postgres:// (the value is not shown: it may hold a password)",
+            ));
+        }
+        for entry in &self.server.trusted_proxies {
+            if let Err(problem) = crate::web::client_address::Network::parse(entry) {
+                return Err(invalid("server.trusted_proxies", &problem));
+            }
+        }
+        if self
+            .metrics
+            .token
+            .as_ref()
+            .is_some_and(|token| token.expose().trim().len() < 16)
+        {
+            return Err(invalid(
+                "metrics.token",
+                "must be at least 16 characters (e.g. the output of `openssl rand -hex 24`)",
             ));
         }
         if self.database.max_connections == 0 {
@@ -461,6 +495,9 @@ pub fn unexpected_env_variables() -> Vec<String> {
         "mail.smtp_username_file",
         "mail.smtp_password_file",
         "database.url_file",
+        "server.trusted_proxies",
+        "metrics.token",
+        "metrics.token_file",
     ];
     std::env::vars()
         .filter_map(|(name, _)| {
@@ -496,6 +533,7 @@ mod tests {
             public_url: "http://127.0.0.1:0".into(),
             derived_public_url: Some("http://127.0.0.1:0".into()),
             max_body_bytes: 1,
+            trusted_proxies: Vec::new(),
         };
         derived.serving_at(served);
         assert_eq!(derived.public_url, "http://127.0.0.1:41234");

@@ -217,6 +217,21 @@ pub enum DemoError {
     Remove(String, std::io::Error),
 }
 
+/// The demo's emails (two years of simulated history, then this quarter's invitations
+/// and any sign-in link) are for looking at, never for sending: they go to .eml files
+/// under `mail.outbox_dir` whatever `mail.transport` says. Returns a notice when SMTP
+/// was configured and is set aside.
+pub fn keep_mail_local(settings: &mut Settings) -> Option<String> {
+    let was_smtp = settings.mail.transport == crate::config::MailTransportKind::Smtp;
+    settings.mail.transport = crate::config::MailTransportKind::File;
+    was_smtp.then(|| {
+        format!(
+            "mail.transport is smtp, but the demo never sends: its emails are written to {}/",
+            settings.mail.outbox_dir
+        )
+    })
+}
+
 /// The SQLite file of `settings`, if it is one.
 fn sqlite_file(settings: &Settings) -> Option<PathBuf> {
     let url = settings.database.url.expose();

@@ -302,6 +302,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await?;
         }
         Command::Demo { small, fresh } => {
+            let mut settings = settings;
+            if let Some(notice) = nyttopuls::demo::keep_mail_local(&mut settings) {
+                tracing::warn!("{notice}");
+            }
             if fresh {
                 nyttopuls::demo::start_over(&settings).await?;
             }

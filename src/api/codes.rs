@@ -107,7 +107,7 @@ mirror_enum!(
 
 mirror_enum!(
     /// A survey email: the first `invitation` or a `reminder`.
-    EmailKind <=> DomainEmailKind { Invitation, Reminder, Report, Digest }
+    EmailKind <=> DomainEmailKind { Invitation, Reminder, Report, Digest, SignIn }
 );
 
 mirror_enum!(

@@ -9,8 +9,12 @@ use subtle::ConstantTimeEq;
 use super::token::sha256_hex;
 
 /// A sign-in link works this long after it was sent, and once.
+pub fn link_lifetime() -> Duration {
+    Duration::minutes(15)
+}
+
 pub fn link_expiry(sent_at: DateTime<Utc>) -> DateTime<Utc> {
-    sent_at + Duration::minutes(15)
+    sent_at + link_lifetime()
 }
 
 /// A session ends `session_hours` after sign-in, however active it was.
@@ -30,11 +34,13 @@ pub fn tokens_match(expected: &str, presented: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
 }
 
-/// At most `max` events per key in each hour-long window (fixed windows: simple, and an
-/// attacker gains at most 2 × `max` across a window edge).
+/// At most `max` events per key in each window (fixed windows, each starting at its
+/// key's first event: simple, and an attacker gains at most 2 × `max` across a window
+/// edge).
 #[derive(Debug)]
 pub struct RateLimit {
     max: u32,
+    window: Duration,
     windows: HashMap<String, (DateTime<Utc>, u32)>,
 }
 
@@ -42,16 +48,28 @@ pub struct RateLimit {
 const SWEEP_ABOVE: usize = 10_000;
 
 impl RateLimit {
-    pub fn per_hour(max: u32) -> Self {
+    pub fn new(max: u32, window: Duration) -> Self {
         Self {
             max,
+            window,
             windows: HashMap::new(),
         }
     }
 
+    pub fn per_hour(max: u32) -> Self {
+        Self::new(max, Duration::hours(1))
+    }
+
+    /// Sign-in emails to one address: per link lifetime, so whenever a request sends
+    /// nothing, a link sent in the same window still works (it was sent after the
+    /// window began and lasts as long as a window).
+    pub fn per_link_lifetime(max: u32) -> Self {
+        Self::new(max, link_lifetime())
+    }
+
     /// Counts an event for `key` at `now`; false when the key is over its limit.
     pub fn allow(&mut self, key: &str, now: DateTime<Utc>) -> bool {
-        let window = Duration::hours(1);
+        let window = self.window;
         if self.windows.len() > SWEEP_ABOVE {
             self.windows.retain(|_, (start, _)| now - *start < window);
         }
@@ -109,5 +127,16 @@ mod tests {
             limit.allow("a@x.se", at(60)),
             "a new window an hour after the first"
         );
+    }
+
+    #[test]
+    fn an_address_limit_lasts_as_long_as_a_link() {
+        let mut limit = RateLimit::per_link_lifetime(1);
+        assert!(limit.allow("a@x.se", at(0)));
+        assert!(
+            !limit.allow("a@x.se", at(14)),
+            "the link sent at 0 still works until 15"
+        );
+        assert!(limit.allow("a@x.se", at(15)), "it has expired: a new one");
     }
 }

@@ -256,6 +256,8 @@ pub enum EmailKind {
     Report,
     /// An objektägare's summary of a closed round.
     Digest,
+    /// A dashboard sign-in link, to an objektägare or Kommunledningskontoret.
+    SignIn,
 }
 
 /// The outbox key that keeps one survey email from being queued twice: one invitation
@@ -276,6 +278,7 @@ pub enum OutboxEmail {
     Survey(SurveyEmail),
     Report(ReportEmail),
     Digest(DigestEmail),
+    SignIn(SignInEmail),
 }
 
 impl OutboxEmail {
@@ -284,8 +287,19 @@ impl OutboxEmail {
             Self::Survey(email) => email.kind,
             Self::Report(_) => EmailKind::Report,
             Self::Digest(_) => EmailKind::Digest,
+            Self::SignIn(_) => EmailKind::SignIn,
         }
     }
+}
+
+/// A dashboard sign-in link (its field names differ from every other payload's: the
+/// payload is untagged). The row holds the live link until it is sent or expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignInEmail {
+    pub sign_in_name: String,
+    pub sign_in_link: String,
+    /// When the link stops working: a message not sent by then is dropped, not sent.
+    pub link_expires_at: DateTime<Utc>,
 }
 
 /// The nyttoanalys of a period, to one of `report.recipients`.

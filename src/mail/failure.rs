@@ -158,6 +158,30 @@ pub fn classify(phase: SmtpPhase, reply: Option<SmtpReply>) -> Verdict {
     }
 }
 
+/// A relay's reply with every email address in it replaced by `<address>`: relays quote
+/// the recipient ("<anna@kommun.se>: Relay access denied"), and what goes to the log
+/// names the outbox message, never the person.
+pub fn without_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (index, word) in text.split(' ').enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        if word.contains('@') {
+            // Keep what follows the address in the same word (`<a@x.se>:` → `<address>:`).
+            let suffix = match word.rfind('>') {
+                Some(end) => &word[end + 1..],
+                None => &word[word.trim_end_matches([':', ',', ';', ')']).len()..],
+            };
+            out.push_str("<address>");
+            out.push_str(suffix);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::{SmtpPhase::*, Verdict::*, *};
@@ -190,6 +214,18 @@ mod tests {
         ] {
             assert_eq!(EnhancedCode::at_start_of(text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn addresses_are_left_out_of_what_is_logged() {
+        assert_eq!(
+            without_addresses("RCPT TO: 554 5.7.1 <anna.berg@kommun.se>: Relay access denied"),
+            "RCPT TO: 554 5.7.1 <address>: Relay access denied"
+        );
+        assert_eq!(
+            without_addresses("550 user anna@kommun.se unknown"),
+            "550 user <address> unknown"
+        );
     }
 
     #[test]

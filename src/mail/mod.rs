@@ -6,6 +6,6 @@ mod message;
 mod smtp;
 mod transport;
 
-pub use failure::RelayFailure;
+pub use failure::{RelayFailure, without_addresses};
 pub use message::{FileAttachment, InlineImage, build_rich_message, build_survey_message};
 pub use transport::{Mailer, SendError};

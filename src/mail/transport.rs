@@ -74,3 +74,103 @@ impl Mailer {
         }
     }
 }
+
+impl Mailer {
+    /// Deletes the written `.eml` files addressed to any of `addresses` (GDPR erasure:
+    /// each holds a name, the address and personal links); returns how many. Nothing
+    /// to do for SMTP, which keeps no copies.
+    pub async fn delete_files_to(&self, addresses: &[String]) -> Result<u64, String> {
+        let Self::File { dir, .. } = self else {
+            return Ok(0);
+        };
+        let wanted: Vec<String> = addresses.iter().map(|a| a.to_lowercase()).collect();
+        delete_eml_files(dir.clone(), move |path, _| {
+            let text = std::fs::read(path).map_err(|e| e.to_string())?;
+            Ok(addressed_to(&String::from_utf8_lossy(&text), &wanted))
+        })
+        .await
+    }
+
+    /// Deletes the written `.eml` files last written before `cutoff` (retention, like
+    /// the outbox rows); returns how many.
+    pub async fn delete_files_before(&self, cutoff: std::time::SystemTime) -> Result<u64, String> {
+        let Self::File { dir, .. } = self else {
+            return Ok(0);
+        };
+        delete_eml_files(dir.clone(), move |_, metadata| {
+            Ok(metadata.modified().map_err(|e| e.to_string())? < cutoff)
+        })
+        .await
+    }
+}
+
+/// Deletes each `.eml` file in `dir` for which `doomed` says so.
+async fn delete_eml_files(
+    dir: std::path::PathBuf,
+    doomed: impl Fn(&std::path::Path, &std::fs::Metadata) -> Result<bool, String> + Send + 'static,
+) -> Result<u64, String> {
+    tokio::task::spawn_blocking(move || {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(format!("mail.outbox_dir `{}`: {e}", dir.display())),
+        };
+        let mut deleted = 0;
+        for entry in entries {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let path = entry.path();
+            if path.extension().is_none_or(|ext| ext != "eml") {
+                continue;
+            }
+            let metadata = entry.metadata().map_err(|e| e.to_string())?;
+            if doomed(&path, &metadata)? {
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("cannot delete {}: {e}", path.display()))?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Whether the message's `To`/`Cc`/`Bcc` headers name one of `addresses` (lower case).
+fn addressed_to(message: &str, addresses: &[String]) -> bool {
+    let head = message
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
+    head.lines().any(|line| {
+        let lower = line.to_lowercase();
+        let Some((name, value)) = lower.split_once(':') else {
+            return false;
+        };
+        matches!(name.trim(), "to" | "cc" | "bcc")
+            && value
+                .split(|c: char| c == '<' || c == '>' || c == ',' || c.is_whitespace())
+                .any(|word| addresses.iter().any(|address| address == word))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::addressed_to;
+
+    #[test]
+    fn a_message_is_matched_by_its_recipient_headers_only() {
+        let message = "From: Nyttopuls <n@kommun.se>\r\nTo: Anna Berg\r\n <Anna@X.se>\r\nSubject: anna@x.se\r\n\r\nBody anna@x.se";
+        assert!(addressed_to(message, &["anna@x.se".into()]));
+        assert!(!addressed_to(message, &["nna@x.se".into()]));
+        assert!(
+            !addressed_to(message, &["n@kommun.se".into()]),
+            "the sender is not a recipient"
+        );
+        assert!(addressed_to(
+            "To: b@x.se, anna@x.se\r\n\r\n",
+            &["anna@x.se".into()]
+        ));
+    }
+}

@@ -222,7 +222,7 @@ pub async fn find_owner_by_email(
 }
 
 pub async fn save_owner(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     actor: &Actor,
     id: Option<i32>,
     name: String,
@@ -230,15 +230,14 @@ pub async fn save_owner(
     department_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<Owner, Error> {
-    let txn = super::begin_write(db).await?;
     if let Some(id) = id {
-        get_owner(&txn, id).await?;
+        get_owner(txn, id).await?;
     }
     if let Some(department_id) = department_id {
-        require_department(&txn, department_id).await?;
+        require_department(txn, department_id).await?;
     }
     super::ensure_unique::<owner::Entity, _>(
-        &txn,
+        txn,
         owner::Column::Email,
         email.as_str(),
         owner::Column::Id,
@@ -253,14 +252,14 @@ pub async fn save_owner(
         department_id: Set(department_id),
     };
     let saved: Owner = if id.is_some() {
-        model.update(&txn).await
+        model.update(txn).await
     } else {
-        model.insert(&txn).await
+        model.insert(txn).await
     }
     .map_err(db_error)?
     .into();
     audit::record(
-        &txn,
+        txn,
         actor,
         now,
         if id.is_some() { "update" } else { "create" },
@@ -269,21 +268,19 @@ pub async fn save_owner(
         json!({"name": saved.name, "email": saved.email.as_str(), "department_id": saved.department_id}),
     )
     .await?;
-    txn.commit().await.map_err(db_error)?;
     Ok(saved)
 }
 
 pub async fn delete_owner(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
-    let existing = get_owner(&txn, id).await?;
+) -> Result<Owner, Error> {
+    let existing = get_owner(txn, id).await?;
     let owned = service::Entity::find()
         .filter(service::Column::OwnerId.eq(id))
-        .count(&txn)
+        .count(txn)
         .await
         .map_err(db_error)?;
     if owned > 0 {
@@ -291,15 +288,15 @@ pub async fn delete_owner(
             "owner {id} still owns {owned} services; give them a new owner first"
         )));
     }
-    delete_audited::<owner::Entity>(&txn, actor, "owner", id, &existing.name, now).await?;
-    txn.commit().await.map_err(db_error)
+    delete_audited::<owner::Entity>(txn, actor, "owner", id, &existing.name, now).await?;
+    Ok(existing)
 }
 
 async fn require_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
     get_department(db, id)
         .await
         .map(|_| ())
-        .map_err(|_| Error::invalid("department_id", format!("department {id} does not exist")))
+        .map_err(super::missing_as_invalid("department_id"))
 }
 
 // ---- services ----
@@ -373,7 +370,7 @@ pub async fn save_service(
     if let Some(owner_id) = new.owner_id {
         get_owner(&txn, owner_id)
             .await
-            .map_err(|_| Error::invalid("owner_id", format!("owner {owner_id} does not exist")))?;
+            .map_err(super::missing_as_invalid("owner_id"))?;
     }
     if let Some(department_id) = new.department_id {
         require_department(&txn, department_id).await?;

@@ -75,9 +75,34 @@ fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)
     {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => tighten_existing(path),
         other => other.map(drop),
     }
+}
+
+/// A database made before (by another tool, an older version, a copy with the umask's
+/// 0644) may be readable by every local user, and SQLite gives its `-wal` and `-shm`
+/// the mode of the database file: say so and make all three the owner's alone.
+fn tighten_existing(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        let mode = match std::fs::metadata(&file) {
+            Ok(metadata) => metadata.permissions().mode() & 0o777,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                file = %file.display(),
+                "the database file had mode {mode:04o} (readable by others); made it 0600"
+            );
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
@@ -144,6 +169,18 @@ pub(crate) fn db_error(error: DbErr) -> Error {
             "the record is referenced by or refers to a record that does not allow this".into(),
         ),
         _ => Error::internal(error),
+    }
+}
+
+/// For a lookup of a row that another one refers to: a row that does not exist is the
+/// caller's mistake in `field` (400); any other failure (the database unreachable)
+/// stays what it is, a 5xx with its cause in the log.
+pub(crate) fn missing_as_invalid(field: &'static str) -> impl FnOnce(Error) -> Error {
+    move |error| match error {
+        Error::NotFound { entity, id } => {
+            Error::invalid(field, format!("{entity} {id} does not exist"))
+        }
+        other => other,
     }
 }
 

@@ -117,12 +117,49 @@ pub async fn claim(
     due_by: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ClaimedMessage>, Error> {
+    claim_where(
+        db,
+        sea_orm::Condition::all().add(outbox_message::Column::NextAttemptAt.lte(due_by)),
+        limit,
+        lease,
+        now,
+    )
+    .await
+}
+
+/// Claims the pending message queued under `idempotency_key`, if it is due now and
+/// nobody holds it (the sign-in email, sent at once instead of at the next run).
+pub async fn claim_by_key(
+    db: &DatabaseConnection,
+    idempotency_key: &str,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<ClaimedMessage>, Error> {
+    claim_where(
+        db,
+        sea_orm::Condition::all()
+            .add(outbox_message::Column::IdempotencyKey.eq(idempotency_key))
+            .add(outbox_message::Column::NextAttemptAt.lte(now)),
+        1,
+        lease,
+        now,
+    )
+    .await
+}
+
+async fn claim_where(
+    db: &DatabaseConnection,
+    condition: sea_orm::Condition,
+    limit: u64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<ClaimedMessage>, Error> {
     let txn = super::begin_write(db).await?;
     let mut due = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Id)
         .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
-        .filter(outbox_message::Column::NextAttemptAt.lte(due_by))
+        .filter(condition)
         .filter(
             sea_orm::Condition::any()
                 .add(outbox_message::Column::LeaseUntil.is_null())
@@ -347,6 +384,22 @@ pub async fn delete_unsent_for_invitations(
             .map_err(db_error)?;
     }
     Ok(())
+}
+
+/// Deletes the sign-in emails still queued to `recipient` (their links were withdrawn);
+/// returns how many.
+pub async fn delete_unsent_sign_in_to(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+) -> Result<u64, Error> {
+    Ok(outbox_message::Entity::delete_many()
+        .filter(outbox_message::Column::Recipient.eq(recipient))
+        .filter(outbox_message::Column::Kind.eq(outbox_message::Kind::SignIn))
+        .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected)
 }
 
 /// Deletes messages queued before `cutoff` that are done with (sent, failed or

@@ -33,14 +33,19 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
                 .collect(),
         )
     };
-    let corrupt = |what: &str| Error::bug(format!("programme {} has an invalid {what}", row.id));
+    let corrupt = |what: &str, cause: &dyn std::fmt::Display| {
+        Error::bug(format!(
+            "programme {} has an invalid {what}: {cause}",
+            row.id
+        ))
+    };
     Ok(Programme {
         id: row.id,
-        schedule: CronSchedule::parse(&row.schedule).map_err(|_| corrupt("schedule"))?,
-        period: row.period.parse().map_err(|_| corrupt("period"))?,
+        schedule: CronSchedule::parse(&row.schedule).map_err(|e| corrupt("schedule", &e))?,
+        period: row.period.parse().map_err(|e| corrupt("period", &e))?,
         reminder_days: serde_json::from_str(&row.reminder_days)
-            .map_err(|_| corrupt("reminder_days"))?,
-        sampling: serde_json::from_str(&row.sampling).map_err(|_| corrupt("sampling"))?,
+            .map_err(|e| corrupt("reminder_days", &e))?,
+        sampling: serde_json::from_str(&row.sampling).map_err(|e| corrupt("sampling", &e))?,
         name: row.name,
         questionnaire_id: row.questionnaire_id,
         service_ids,
@@ -105,21 +110,11 @@ pub async fn save(
     }
     questionnaires::get(&txn, new.questionnaire_id)
         .await
-        .map_err(|_| {
-            Error::invalid(
-                "questionnaire_id",
-                format!("questionnaire {} does not exist", new.questionnaire_id),
-            )
-        })?;
+        .map_err(super::missing_as_invalid("questionnaire_id"))?;
     for &service_id in new.service_ids.iter().flatten() {
         catalogue::get_service(&txn, service_id)
             .await
-            .map_err(|_| {
-                Error::invalid(
-                    "service_ids",
-                    format!("service {service_id} does not exist"),
-                )
-            })?;
+            .map_err(super::missing_as_invalid("service_ids"))?;
     }
     let model = programme::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),

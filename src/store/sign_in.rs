@@ -14,16 +14,16 @@ use super::{
 };
 use crate::domain::{Actor, Error};
 
-/// Stores a sign-in link for `account_id` (the hash of its secret), and who made it.
+/// Stores a sign-in link for `account_id` (the hash of its secret), and who made it;
+/// returns its id.
 pub async fn create_link(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor: &Actor,
     account_id: i32,
     token_hash: String,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
+) -> Result<i32, Error> {
     let id = sign_in_link::Entity::insert(sign_in_link::ActiveModel {
         token_hash: Set(token_hash),
         account_id: Set(account_id),
@@ -32,12 +32,12 @@ pub async fn create_link(
         used_at: Set(None),
         ..Default::default()
     })
-    .exec(&txn)
+    .exec(db)
     .await
     .map_err(db_error)?
     .last_insert_id;
     audit::record(
-        &txn,
+        db,
         actor,
         now,
         "create",
@@ -46,7 +46,35 @@ pub async fn create_link(
         json!({"account_id": account_id, "expires_at": expires_at}),
     )
     .await?;
-    super::commit(txn).await
+    Ok(id)
+}
+
+/// Ends every session and deletes every unused sign-in link of the account of owner
+/// `owner_id` (its address changed hands, or the owner is gone); returns how many
+/// sessions and links.
+pub async fn end_owner_sessions(
+    db: &impl ConnectionTrait,
+    owner_id: i32,
+) -> Result<(u64, u64), Error> {
+    let accounts = sea_orm::sea_query::Query::select()
+        .column(account::Column::Id)
+        .from(account::Entity)
+        .and_where(account::Column::OwnerId.eq(owner_id))
+        .to_owned();
+    let sessions = session::Entity::delete_many()
+        .filter(session::Column::AccountId.in_subquery(accounts.clone()))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    let links = sign_in_link::Entity::delete_many()
+        .filter(sign_in_link::Column::AccountId.in_subquery(accounts))
+        .filter(sign_in_link::Column::UsedAt.is_null())
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected;
+    Ok((sessions, links))
 }
 
 /// Spends the link with this hash if it is unused and unexpired at `now`, and opens a

@@ -69,7 +69,9 @@ pub async fn get_owner(state: &AppState, actor: &Actor, id: i32) -> Result<Owner
     Ok(owner)
 }
 
-/// Creates an owner (`id` is `None`) or replaces one.
+/// Creates an owner (`id` is `None`) or replaces one. A new address means the record
+/// changed hands: whoever was signed in as the owner is signed out, and links not yet
+/// used stop working (an API token stays: it is the integration's, not the person's).
 pub async fn save_owner(
     state: &AppState,
     actor: &Actor,
@@ -79,22 +81,66 @@ pub async fn save_owner(
     department_id: Option<i32>,
 ) -> Result<Owner, Error> {
     actor.require_admin()?;
-    store::save_owner(
-        &state.db,
-        actor,
-        id,
-        name,
-        email,
-        department_id,
-        state.clock.now(),
-    )
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        let previous = match id {
+            Some(id) => Some(store::get_owner(txn, id).await?),
+            None => None,
+        };
+        let saved = store::save_owner(txn, actor, id, name, email, department_id, now).await?;
+        if let Some(previous) = previous
+            && previous.email != saved.email
+        {
+            end_sessions(txn, actor, &previous, "address_changed", now).await?;
+        }
+        Ok(saved)
+    })
     .await
 }
 
-/// Deletes an owner who owns no services.
+/// Deletes an owner who owns no services, and ends their sessions.
 pub async fn delete_owner(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
-    store::delete_owner(&state.db, actor, id, state.clock.now()).await
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        let owner = store::get_owner(txn, id).await?;
+        // Before the delete, which would take the sessions with it unaudited.
+        end_sessions(txn, actor, &owner, "owner_deleted", now).await?;
+        store::delete_owner(txn, actor, id, now).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Ends the sessions and unused sign-in links of `owner` (and drops sign-in emails
+/// still queued to their address), audited with `reason`.
+async fn end_sessions(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    owner: &Owner,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), Error> {
+    let (sessions, links) = crate::store::sign_in::end_owner_sessions(txn, owner.id).await?;
+    let emails = crate::store::outbox::delete_unsent_sign_in_to(txn, owner.email.as_str()).await?;
+    if sessions + links + emails > 0 {
+        crate::store::audit::record(
+            txn,
+            actor,
+            now,
+            "end_sessions",
+            "owner",
+            Some(owner.id.to_string()),
+            serde_json::json!({
+                "reason": reason,
+                "sessions": sessions,
+                "sign_in_links": links,
+                "queued_sign_in_emails": emails,
+            }),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 // ---- services ----

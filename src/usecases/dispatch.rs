@@ -20,7 +20,7 @@ use crate::{
         Delivery, EmailKind, Error,
         survey::{OutboxEmail, retry_at},
     },
-    mail::{RelayFailure, SendError, build_survey_message},
+    mail::{RelayFailure, SendError, build_survey_message, without_addresses},
     store::outbox::{self, ClaimedMessage},
 };
 
@@ -145,9 +145,19 @@ fn record(
 ) {
     match delivery {
         Ok(delivery) => outcomes.push((message, delivery)),
-        Err(refusal) => {
+        Err((kind, error)) => {
             unsent.push(message.id);
-            refused.get_or_insert(refusal);
+            // The outbox id, not the recipient: this ends in the log.
+            refused.get_or_insert_with(|| {
+                (
+                    kind,
+                    format!(
+                        "outbox message {}: {}",
+                        message.id,
+                        without_addresses(&error)
+                    ),
+                )
+            });
         }
     }
 }
@@ -167,6 +177,13 @@ async fn deliver(
         }
         OutboxEmail::Digest(email) => {
             super::reports::digest_message(state, from, &message.recipient, email).await
+        }
+        OutboxEmail::SignIn(email) => {
+            // A link that no longer works is not worth an email (the person asks again).
+            if email.link_expires_at <= state.clock.now() {
+                return Ok(Delivery::Withdrawn);
+            }
+            super::sign_in::sign_in_message(from, &message.recipient, email)
         }
     };
     let settings = &state.settings.mail;
@@ -206,4 +223,46 @@ async fn deliver(
             Delivery::Transient { error, retry_at }
         }
     })
+}
+
+/// Sends the message queued under `idempotency_key` now, rather than at the next run
+/// (a sign-in link should arrive in seconds). What cannot go out now stays queued for
+/// the dispatcher, with the same retries as every email.
+pub async fn dispatch_now(state: &AppState, idempotency_key: &str) -> Result<(), Error> {
+    let from: Mailbox = state
+        .settings
+        .mail
+        .from
+        .parse()
+        .map_err(|e| Error::bug(format!("mail.from passed the start-up check but: {e}")))?;
+    let claimed = outbox::claim_by_key(
+        &state.db,
+        idempotency_key,
+        Duration::seconds(30),
+        state.clock.now(),
+    )
+    .await?;
+    for message in claimed {
+        match deliver(&state.mailer, &from, &message, state).await {
+            Ok(delivery) => {
+                if !matches!(delivery, Delivery::Sent | Delivery::Withdrawn) {
+                    tracing::warn!(
+                        outbox_id = message.id,
+                        "email not sent at once; the dispatcher tries again"
+                    );
+                }
+                outbox::mark(&state.db, &[(message, delivery)], state.clock.now()).await?;
+            }
+            Err((kind, error)) => {
+                outbox::release(&state.db, &[message.id]).await?;
+                state.metrics.count_mail_failure(kind);
+                tracing::warn!(
+                    outbox_id = message.id,
+                    "the mail relay refused us ({kind}): {}; the dispatcher tries again",
+                    without_addresses(&error)
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -114,8 +114,8 @@ pub async fn export_personal_data(
 pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
     let now = state.clock.now();
-    super::in_transaction(&state.db, async |txn| {
-        store::respondents::get(txn, id).await?;
+    let email = super::in_transaction(&state.db, async |txn| {
+        let person = store::respondents::get(txn, id).await?;
         store::respondents::delete(txn, id).await?;
         // No name or address in the audit entry: the point of erasure is that they are gone.
         audit::record(
@@ -127,8 +127,15 @@ pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Resul
             Some(id.to_string()),
             json!({}),
         )
-        .await
+        .await?;
+        Ok(person.email)
     })
     .await?;
+    // The file transport's copies of their emails too (name, address, personal links).
+    state
+        .mailer
+        .delete_files_to(&[email.as_str().to_owned()])
+        .await
+        .map_err(Error::Unavailable)?;
     super::empty_log(&state.db).await
 }

@@ -29,12 +29,19 @@ pub async fn purge(state: &AppState) -> Result<Counts, Error> {
         now - Duration::days(i64::from(retention.outbox_days)),
     )
     .await?;
+    // The file transport's copies of those emails go with them.
+    let email_files = state
+        .mailer
+        .delete_files_before((now - Duration::days(i64::from(retention.outbox_days))).into())
+        .await
+        .map_err(Error::Unavailable)?;
     let sign_ins = store::sign_in::purge_ended(&state.db, now).await?;
     super::empty_log(&state.db).await?;
     Ok(Counts::from([
         ("sign_ins_deleted", sign_ins),
         ("invitations_deleted", invitations),
         ("emails_deleted", emails),
+        ("email_files_deleted", email_files),
         ("audit_entries_deleted", audit),
         ("respondents_deleted", people),
     ]))

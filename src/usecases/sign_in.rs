@@ -2,11 +2,16 @@
 //! session cookie to its actor, sign out. The answer to a link request is the same for
 //! every address (known or not): the lookup and the email happen after the answer, in
 //! the background, so neither the page nor its timing tells who is an owner.
+//! No anonymous client can keep a person from signing in: the limit per address caps
+//! the emails sent (the page stays the same, and a link sent earlier in the window still
+//! works), and only the client over its own limit (by its address, see
+//! [`crate::web::client_address`]) is turned away.
 
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Stockholm;
+use lettre::{Message, message::Mailbox};
 
 use super::AppState;
 use crate::{
@@ -14,13 +19,14 @@ use crate::{
     domain::{
         Actor, Email, Error,
         sign_in::{RateLimit, link_expiry, session_expiry},
+        survey::{OutboxEmail, SignInEmail},
         token::SecretToken,
     },
     mail::build_rich_message,
-    store,
+    store::{self, outbox::NewOutboxMessage},
 };
 
-/// How often links may be asked for, per address and per client, in this process.
+/// How often links may be emailed per address and asked for per client, in this process.
 pub struct SignInLimits {
     per_address: Mutex<RateLimit>,
     per_client: Mutex<RateLimit>,
@@ -29,126 +35,157 @@ pub struct SignInLimits {
 impl SignInLimits {
     pub fn new(settings: &DashboardSettings) -> Self {
         Self {
-            per_address: Mutex::new(RateLimit::per_hour(settings.sign_in_per_address)),
+            per_address: Mutex::new(RateLimit::per_link_lifetime(settings.sign_in_per_address)),
             per_client: Mutex::new(RateLimit::per_hour(settings.sign_in_per_client)),
         }
     }
 
-    fn allow(&self, address: &Email, client: &str, now: DateTime<Utc>) -> bool {
+    fn client_allowed(&self, client: &str, now: DateTime<Utc>) -> bool {
         // A poisoned lock only means another request panicked mid-count: keep counting.
         let mut clients = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        clients.allow(client, now)
+    }
+
+    fn email_allowed(&self, address: &Email, now: DateTime<Utc>) -> bool {
         let mut addresses = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
-        clients.allow(client, now) && addresses.allow(address.as_str(), now)
+        addresses.allow(address.as_str(), now)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkRequest {
-    /// A link is on its way if the address may sign in (the caller cannot tell).
+    /// A link is on its way if the address may sign in and has not had its share of
+    /// links lately (the caller cannot tell).
     Accepted,
-    /// Too many requests for this address or from this client within the hour.
+    /// Too many requests from this client within the hour.
     TooMany,
 }
 
-/// Asks for a sign-in link to `address` from `client` (its IP address).
+/// Asks for a sign-in link to `address` from `client` (its rate-limit key: the client's
+/// IP address, an IPv6 address's /64).
 pub fn request_link(state: &AppState, address: &str, client: &str) -> Result<LinkRequest, Error> {
     let email = Email::parse(address).map_err(|problem| Error::invalid("email", problem))?;
-    if !state
-        .sign_in_limits
-        .allow(&email, client, state.clock.now())
-    {
+    let now = state.clock.now();
+    if !state.sign_in_limits.client_allowed(client, now) {
         return Ok(LinkRequest::TooMany);
+    }
+    if !state.sign_in_limits.email_allowed(&email, now) {
+        tracing::info!("sign-in link asked for again within its address's limit; none sent");
+        return Ok(LinkRequest::Accepted);
     }
     let state = state.clone();
     tokio::spawn(async move {
         if let Err(error) = send_link(&state, &email).await {
-            tracing::error!(error = %error.chain(), "sign-in link could not be sent");
+            tracing::error!(error = %error.chain(), "sign-in link could not be queued");
         }
     });
     Ok(LinkRequest::Accepted)
 }
 
-/// A new link for the account of `email`, if it has one: its URL, the name of whom it
-/// signs in, and when it stops working.
+/// A new link for the account of `email`, if it has one: its URL, and (when
+/// `by_email`) the outbox key of the email queued with it in the same transaction.
 async fn new_link(
     state: &AppState,
     actor: &Actor,
     email: &Email,
-) -> Result<Option<(String, String, DateTime<Utc>)>, Error> {
+    by_email: bool,
+) -> Result<Option<(String, Option<String>)>, Error> {
     let now = state.clock.now();
-    let Some((account_id, name)) = account_for_email(state, email).await? else {
-        return Ok(None);
-    };
     let token = SecretToken::generate();
     let expires_at = link_expiry(now);
-    store::sign_in::create_link(&state.db, actor, account_id, token.hash(), now, expires_at)
-        .await?;
     let url = format!(
         "{}/dashboard/login/{}",
         state.settings.server.public_url.trim_end_matches('/'),
         token.as_str()
     );
-    Ok(Some((url, name, expires_at)))
+    super::in_transaction(&state.db, async |txn| {
+        let Some((account_id, name)) = account_for_email(txn, email, now).await? else {
+            return Ok(None);
+        };
+        let link_id =
+            store::sign_in::create_link(txn, actor, account_id, token.hash(), now, expires_at)
+                .await?;
+        if !by_email {
+            return Ok(Some((url.clone(), None)));
+        }
+        let key = format!("sign_in:{link_id}");
+        let message = NewOutboxMessage {
+            recipient: email.as_str().to_owned(),
+            idempotency_key: key.clone(),
+            invitation_id: None,
+            email: OutboxEmail::SignIn(SignInEmail {
+                sign_in_name: name,
+                sign_in_link: url.clone(),
+                link_expires_at: expires_at,
+            }),
+        };
+        store::outbox::enqueue(txn, vec![message], now).await?;
+        Ok(Some((url.clone(), Some(key))))
+    })
+    .await
 }
 
 /// Who an address signs in as (account id and name): an admin account with that
 /// address comes first, then the objektägare with it, whose account is made on first
 /// use. `None` for anyone else.
 async fn account_for_email(
-    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
     email: &Email,
+    now: DateTime<Utc>,
 ) -> Result<Option<(i32, String)>, Error> {
-    let now = state.clock.now();
-    super::in_transaction(&state.db, async |txn| {
-        if let Some(admin) = store::accounts::admin_with_email(txn, email).await? {
-            return Ok(Some(admin));
-        }
-        let Some(owner) = store::catalogue::find_owner_by_email(txn, email).await? else {
-            return Ok(None);
-        };
-        let account = store::accounts::owner_account(txn, owner.id, &owner.name, now).await?;
-        Ok(Some((account, owner.name)))
-    })
-    .await
+    if let Some(admin) = store::accounts::admin_with_email(txn, email).await? {
+        return Ok(Some(admin));
+    }
+    let Some(owner) = store::catalogue::find_owner_by_email(txn, email).await? else {
+        return Ok(None);
+    };
+    let account = store::accounts::owner_account(txn, owner.id, &owner.name, now).await?;
+    Ok(Some((account, owner.name)))
 }
 
-/// Emails a fresh link to the account of `email`; nothing at all for an address that
-/// may not sign in.
+/// Queues a fresh link to the account of `email` in the outbox and sends it at once;
+/// nothing at all for an address that may not sign in. A relay that is down now
+/// leaves the email queued: the dispatcher sends it when the relay is back, while the
+/// link still works.
 async fn send_link(state: &AppState, email: &Email) -> Result<(), Error> {
     let requested = Actor {
         label: "sign-in form".into(),
         ..Actor::system()
     };
-    let Some((link, name, expires_at)) = new_link(state, &requested, email).await? else {
+    let Some((_, Some(key))) = new_link(state, &requested, email, true).await? else {
         tracing::info!("sign-in asked for an address with no account; nothing sent");
         return Ok(());
     };
-    let from = state
-        .settings
-        .mail
-        .from
-        .parse()
-        .map_err(|e| Error::bug(format!("mail.from passed the start-up check but: {e}")))?;
-    let valid_until = expires_at
+    super::dispatch::dispatch_now(state, &key).await
+}
+
+/// The sign-in email of an outbox row, in Swedish and English: the address says
+/// nothing of the reader's language.
+pub(super) fn sign_in_message(
+    from: &Mailbox,
+    recipient: &str,
+    email: &SignInEmail,
+) -> Result<Message, Error> {
+    let valid_until = email
+        .link_expires_at
         .with_timezone(&Stockholm)
         .format("%H:%M")
         .to_string();
-    // In Swedish and English: the address says nothing of the reader's language.
-    let message = build_rich_message(
-        &from,
-        email.as_str(),
+    build_rich_message(
+        from,
+        recipient,
         "Logga in på Nyttopuls / Sign in to Nyttopuls",
         "sign_in",
-        minijinja::context! { lang => "sv", name, link, valid_until },
+        minijinja::context! {
+            lang => "sv",
+            name => email.sign_in_name,
+            link => email.sign_in_link,
+            valid_until,
+        },
         None,
         None,
     )
-    .map_err(Error::internal)?;
-    state
-        .mailer
-        .send(message)
-        .await
-        .map_err(|e| Error::bug(format!("sending the sign-in email failed: {e}")))
+    .map_err(Error::internal)
 }
 
 /// A sign-in link for `email`, printed rather than emailed (the command line, the
@@ -160,7 +197,9 @@ pub async fn link_for(
 ) -> Result<Option<String>, Error> {
     actor.require_admin()?;
     let email = Email::parse(email).map_err(|problem| Error::invalid("email", problem))?;
-    Ok(new_link(state, actor, &email).await?.map(|(url, _, _)| url))
+    Ok(new_link(state, actor, &email, false)
+        .await?
+        .map(|(url, _)| url))
 }
 
 /// A session just opened: the cookie's secret (shown to the browser only) and who it is.

@@ -1,9 +1,11 @@
 //! Server-rendered pages and operations endpoints.
 
 mod answer_form;
+pub mod client_address;
 pub mod dashboard;
 pub mod limits;
 pub mod metrics;
 pub mod ops;
 mod pages;
+pub mod security_headers;
 pub mod survey;

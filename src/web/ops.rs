@@ -1,6 +1,13 @@
-//! Operations endpoints: liveness, readiness (database reachable) and metrics.
+//! Operations endpoints: liveness, readiness (database reachable) and metrics. The
+//! metrics show when sign-ins and answers happen, so only a scraper holding
+//! `metrics.token` gets them; without a token set they are not served at all.
 
-use poem::{IntoResponse, Response, handler, http::StatusCode, web::Data};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::{StatusCode, header},
+    web::Data,
+};
+use subtle::ConstantTimeEq;
 
 use crate::usecases::{AppState, operations};
 
@@ -21,7 +28,23 @@ pub async fn readyz(state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub fn metrics(state: Data<&AppState>) -> Response {
+pub fn metrics(state: Data<&AppState>, request: &Request) -> Response {
+    let Some(token) = &state.settings.metrics.token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let expected = token.expose().trim();
+    if !bool::from(presented.trim().as_bytes().ct_eq(expected.as_bytes())) {
+        return "a bearer token (metrics.token) is needed"
+            .with_status(StatusCode::UNAUTHORIZED)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")
+            .into_response();
+    }
     let (size, idle) = operations::pool_usage(&state);
     state
         .metrics

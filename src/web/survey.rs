@@ -220,11 +220,73 @@ async fn confirm_opt_out(
     )
 }
 
-#[derive(Debug, Deserialize)]
-struct OptOutForm {
-    /// `all` to stop every survey; anything else (including RFC 8058's one-click body
-    /// `List-Unsubscribe=One-Click`) stops this service's surveys.
-    scope: Option<String>,
+/// The `scope` of an opt-out form: `all` stops every survey; anything else (including
+/// RFC 8058's one-click body `List-Unsubscribe=One-Click`) stops this service's. Mail
+/// clients post the one-click body as `multipart/form-data` (the RFC's SHOULD) or
+/// urlencoded; both are read here by hand (one field: smaller than poem's multipart
+/// feature). `Err` for any other kind of body.
+fn opt_out_scope(content_type: &str, body: &[u8]) -> Result<Option<String>, ()> {
+    let body = String::from_utf8_lossy(body);
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/x-www-form-urlencoded" => Ok(body.split('&').find_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name) == "scope").then(|| percent_decode(value))
+        })),
+        "multipart/form-data" => {
+            let boundary = content_type
+                .split(';')
+                .filter_map(|param| param.trim().split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
+                .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+                .ok_or(())?;
+            Ok(body
+                .split(&format!("--{boundary}"))
+                .filter_map(|part| {
+                    let part = part.strip_prefix("\r\n").unwrap_or(part);
+                    let (headers, value) = part
+                        .split_once("\r\n\r\n")
+                        .or_else(|| part.split_once("\n\n"))?;
+                    let named_scope = headers.lines().any(|line| {
+                        line.to_ascii_lowercase()
+                            .starts_with("content-disposition:")
+                            && (line.contains("name=\"scope\"") || line.contains("name=scope"))
+                    });
+                    named_scope.then(|| value.trim_end_matches(['\r', '\n']).to_owned())
+                })
+                .next())
+        }
+        "" if body.trim().is_empty() => Ok(None),
+        _ => Err(()),
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (bytes[i], hex) {
+            (b'+', _) => out.push(b' '),
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 2;
+            }
+            (byte, _) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[handler]
@@ -232,8 +294,23 @@ async fn opt_out(
     state: Data<&AppState>,
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
-    Form(form): Form<OptOutForm>,
+    request: &poem::Request,
+    body: poem::Body,
 ) -> Response {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let Ok(body) = body.into_bytes().await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let Ok(scope) = opt_out_scope(&content_type, &body) else {
+        return "send the form as application/x-www-form-urlencoded or multipart/form-data"
+            .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .into_response();
+    };
     let (link, lang) = match open_link(&state, &token, &query).await {
         Ok(found) => found,
         Err(page) => return page,
@@ -241,7 +318,7 @@ async fn opt_out(
     let Some(context) = link_context(&link) else {
         return not_found(lang);
     };
-    let all = form.scope.as_deref() == Some("all");
+    let all = scope.as_deref() == Some("all");
     if let Err(error) = answers::opt_out(&state, context, all).await {
         return internal_error(error);
     }
@@ -293,4 +370,35 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:token/opt-out", get(confirm_opt_out).post(opt_out))
         .map_to_response()
         .map(with_security_headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_opt_out_scope_is_read_from_either_form_encoding() {
+        let urlencoded = "application/x-www-form-urlencoded";
+        assert_eq!(
+            opt_out_scope(urlencoded, b"List-Unsubscribe=One-Click"),
+            Ok(None)
+        );
+        assert_eq!(
+            opt_out_scope(urlencoded, b"scope=all&x=%C3%A5+b"),
+            Ok(Some("all".into()))
+        );
+        assert_eq!(percent_decode("%C3%A5+b%2"), "å b%2");
+        let multipart = "multipart/form-data; boundary=\"XyZ\"";
+        let body =
+            "--XyZ\r\nContent-Disposition: form-data; name=\"scope\"\r\n\r\nall\r\n--XyZ--\r\n";
+        assert_eq!(
+            opt_out_scope(multipart, body.as_bytes()),
+            Ok(Some("all".into()))
+        );
+        let one_click = "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n";
+        assert_eq!(opt_out_scope(multipart, one_click.as_bytes()), Ok(None));
+        assert_eq!(opt_out_scope("multipart/form-data", b""), Err(()));
+        assert_eq!(opt_out_scope("application/json", b"{}"), Err(()));
+        assert_eq!(opt_out_scope("", b""), Ok(None));
+    }
 }

@@ -388,8 +388,10 @@ async fn links_are_rate_limited_per_address_and_per_client() {
         ask_for_link(&app, &browser, "agare@x.se").await.0,
         StatusCode::OK
     );
+    // Over the address's limit: the same answer, and no third email (the two links
+    // sent still work), so nobody can lock the owner out by asking in their name.
     let (status, page) = ask_for_link(&app, &browser, "agare@x.se").await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(
         ask_for_link(&app, &browser, "annan@x.se").await.0,
         StatusCode::OK

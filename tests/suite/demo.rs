@@ -121,3 +121,54 @@ fn the_demo_never_touches_a_database_it_did_not_make() {
         "left as it was"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_sends_nothing_through_a_configured_relay() {
+    let sink = crate::mail_sink::MailSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = sink.port.to_string();
+    let mut child = demo_command(dir.path(), &["--small"])
+        .env("NYTTOPULS__MAIL__TRANSPORT", "smtp")
+        .env("NYTTOPULS__MAIL__SMTP_HOST", "127.0.0.1")
+        .env("NYTTOPULS__MAIL__SMTP_PORT", &port)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("API docs:");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let base = after(&lines, "API docs:")
+        .trim_end_matches("/api/docs")
+        .to_owned();
+    let token = after(&lines, "Admin API token (30 days):").to_owned();
+    // The server the demo leaves running dispatches its open round's invitations too.
+    let run = reqwest::Client::new()
+        .post(format!("{base}/api/v1/jobs/dispatch_outbox/run"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = run.status();
+    let body = run.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"sent\""),
+        "the invitations went somewhere: {body}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(sink.count(), 0, "nothing reached the relay");
+    let files = std::fs::read_dir(dir.path().join("data/outbox"))
+        .unwrap()
+        .count();
+    assert!(files > 500, "history written as files instead: {files}");
+}

@@ -127,6 +127,7 @@ async fn metric(app: &TestApp, series: &str) -> String {
     let text = app
         .client
         .get(app.url("/metrics"))
+        .bearer_auth(crate::common::METRICS_TOKEN)
         .send()
         .await
         .unwrap()

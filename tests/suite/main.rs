@@ -25,6 +25,7 @@ mod respondent_pages;
 mod respondents;
 mod results;
 mod scheduler;
+mod security;
 mod server_process;
 mod survey_loop;
 mod tokens;

@@ -1,7 +1,7 @@
 //! Operations: liveness, readiness, Prometheus metrics and the OpenAPI document, as a
 //! municipality's IT operations and integrators use them.
 
-use crate::common::{spawn_app, status_and_json};
+use crate::common::{METRICS_TOKEN, spawn_app, spawn_app_with, status_and_json};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -41,7 +41,13 @@ async fn metrics_count_requests_by_route_and_status_in_prometheus_text() {
         .unwrap();
     assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
 
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -132,4 +138,148 @@ async fn the_suite_runs_on_the_database_it_was_asked_to_use() {
         sea_orm::ConnectionTrait::get_database_backend(&app.db),
         expected
     );
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_to_the_scraper_with_the_token() {
+    let app = spawn_app().await;
+    let anonymous = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+    let body = anonymous.text().await.unwrap();
+    assert!(!body.contains("nyttopuls_"), "no figures: {body}");
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("test-metrics-token-0123456780")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    // An API token is not the metrics token either.
+    let api_token = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_token.status(), StatusCode::UNAUTHORIZED);
+
+    let unset = spawn_app_with(|settings| settings.metrics.token = None).await;
+    let off = unset
+        .client
+        .get(unset.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        off.status(),
+        StatusCode::NOT_FOUND,
+        "no token set: not served"
+    );
+}
+
+/// The headers every response must carry, whatever produced it.
+fn assert_secured(response: &reqwest::Response, what: &str) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("{what}: no {name} in {:?}", response.headers()))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header("x-frame-options"), "DENY", "{what}");
+    assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+    let csp = header("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_errors_included() {
+    let app = spawn_app().await;
+    let services = app.get("/api/v1/services").await;
+    assert_secured(&services, "an API answer");
+    assert_eq!(services.headers()["cache-control"], "no-store");
+    let unauthorized = app
+        .client
+        .get(app.url("/api/v1/services"))
+        .send()
+        .await
+        .unwrap();
+    assert_secured(&unauthorized, "a 401 from the API");
+    let report = app
+        .get("/api/v1/reports/nyttoanalys.html?period=2026-Q3")
+        .await;
+    assert_secured(&report, "the HTML report");
+    let csp = report.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(!csp.contains("script-src"), "no script in a report: {csp}");
+    for path in [
+        "/dashboard/no-such-page",
+        "/s/no-such-link",
+        "/no-such-thing",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_secured(&response, path);
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let wrong_method = app
+        .client
+        .delete(app.url("/dashboard/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_secured(&wrong_method, "a 405 from the dashboard");
+    // Swagger UI is one page of inline script and style: allowed there, and only there.
+    let docs = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert_secured(&docs, "Swagger UI");
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'unsafe-inline'"), "{csp}");
+    // The survey pages keep their own stricter policy and the stylesheet its caching.
+    let css = app
+        .client
+        .get(app.url("/s/assets/survey.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()["cache-control"], "public, max-age=3600");
+    assert_secured(&css, "the stylesheet");
+}
+
+#[tokio::test]
+async fn a_world_readable_database_is_made_private_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let first = spawn_app().await;
+    let Some(file) = first.database_url.strip_prefix("sqlite://") else {
+        return; // PostgreSQL: no files of ours
+    };
+    let file = file.split('?').next().unwrap().to_owned();
+    let files: Vec<String> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| format!("{file}{suffix}"))
+        .filter(|path| std::path::Path::new(path).exists())
+        .collect();
+    assert!(files.len() >= 2, "the database and its log: {files:?}");
+    for path in &files {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let (url, key) = (first.database_url.clone(), first.answer_key_file.clone());
+    let _second = spawn_app_with(move |settings| {
+        settings.database.url = nyttopuls::config::Secret::new(url);
+        settings.survey.answer_key_file = key;
+    })
+    .await;
+    for path in &files {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{path}: {mode:o}");
+    }
 }

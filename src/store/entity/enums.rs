@@ -53,6 +53,7 @@ stored_enum!(StoredEmailKind => EmailKind {
     Reminder = "reminder",
     Report = "report",
     Digest = "digest",
+    SignIn = "sign_in",
 });
 
 stored_enum!(StoredLanguage => Language { Sv = "sv", En = "en" });

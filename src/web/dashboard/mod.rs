@@ -14,13 +14,14 @@ use poem::{
     http::{StatusCode, header},
     middleware::CookieJarManager,
     web::{
-        Data, Form, Path, Query, RemoteAddr,
+        Data, Form, Path, Query,
         cookie::{Cookie, CookieJar, SameSite},
     },
 };
 use serde::Deserialize;
 
 use super::{
+    client_address::ClientAddress,
     pages::{lang_query, page},
     survey::with_security_headers,
 };
@@ -228,7 +229,7 @@ async fn show_login(
 async fn request_link(
     state: Data<&AppState>,
     jar: &CookieJar,
-    remote: &RemoteAddr,
+    client: Data<&ClientAddress>,
     Query(query): Query<LangQuery>,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -249,10 +250,7 @@ async fn request_link(
             )),
         );
     }
-    let client = remote
-        .as_socket_addr()
-        .map_or_else(|| remote.to_string(), |addr| addr.ip().to_string());
-    match sign_in::request_link(&state, &email, &client) {
+    match sign_in::request_link(&state, &email, &client.rate_key()) {
         Ok(LinkRequest::Accepted) => message(
             lang,
             StatusCode::OK,

@@ -21,6 +21,9 @@ use tempfile::TempDir;
 
 pub const TEST_DATABASE_URL: &str = "NYTTOPULS_TEST_DATABASE_URL";
 
+/// The `metrics.token` every test server has (`/metrics` needs it as a bearer token).
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
@@ -57,6 +60,7 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
     settings.mail.outbox_dir = tempdir.path().join("outbox").display().to_string();
     settings.charts.dir = tempdir.path().join("charts").display().to_string();
     settings.scheduler.enabled = false;
+    settings.metrics.token = Some(Secret::new(METRICS_TOKEN));
     let key_file = tempdir.path().join("answer.key");
     if settings.database.url.expose().starts_with("postgres") {
         // PostgreSQL never makes a key of its own (instances must share one).
