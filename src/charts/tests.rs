@@ -291,7 +291,7 @@ fn png_has_the_asked_size_at_both_sizes() {
 /// Not a check: `cargo test --release --lib write_chart_samples -- --ignored` writes
 /// sample charts to the temporary folder, to look at.
 #[test]
-#[ignore]
+#[ignore = "writes sample charts to a temporary folder to look at; not a check"]
 fn write_chart_samples() {
     let folder = std::env::temp_dir().join("nyttopuls-charts");
     std::fs::create_dir_all(&folder).unwrap();

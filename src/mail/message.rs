@@ -273,7 +273,7 @@ mod tests {
         assert!(
             rendered
                 .html
-                .contains("<br>https://enkat.kommun.example/s/Ab-9_x</p>")
+                .contains(">https://enkat.kommun.example/s/Ab-9_x</span></p>")
         );
         assert!(!rendered.html.contains("&#x2f;"));
 

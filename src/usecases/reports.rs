@@ -189,7 +189,7 @@ pub async fn report_message(
         lang => Language::Sv.as_str(),
         proposals => proposals_per_service(&report),
         report_link => format!(
-            "{}/api/v1/reports/nyttoanalys.html?period={period}",
+            "{}/dashboard/reports?period={period}",
             state.settings.server.public_url.trim_end_matches('/')
         ),
         image => image.as_ref().map(|i| i.cid.clone()),

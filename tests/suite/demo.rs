@@ -159,10 +159,12 @@ async fn the_demo_sends_nothing_through_a_configured_relay() {
         .unwrap();
     let status = run.status();
     let body = run.text().await.unwrap();
+    // Either this run sent the open round's invitations or the demo's own scheduler held
+    // the dispatch lease and sends them: both go to the file outbox, never the relay.
     assert_eq!(status, 200, "{body}");
     assert!(
-        body.contains("\"sent\""),
-        "the invitations went somewhere: {body}"
+        body.contains("\"sent\"") || body.contains("\"ran\":false"),
+        "{body}"
     );
     child.kill().unwrap();
     child.wait().unwrap();

@@ -433,7 +433,7 @@ async fn emailed_links_appear_verbatim_in_both_parts() {
         "the button links to {link}:\n{html}"
     );
     assert!(
-        html.contains(&format!("<br>{link}</p>")),
+        html.contains(&format!(">{link}</span></p>")),
         "the copyable address is {link}:\n{html}"
     );
     assert!(!html.contains("&#x2f;"), "{html}");
