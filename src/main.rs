@@ -350,7 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                  \x20 {owner} (objektägare): {owner_link}\n\
                  \x20 Kommunledningskontoret (admin): {admin_link}\n\n\
                  Admin API token (30 days): {token}\n\
-                 Nyttoanalys {period}: {base}/api/v1/reports/nyttoanalys.html?period={period} (with the token),\n\
+                 Nyttoanalys {period}: {base}/dashboard/reports?period={period} (signed in as Kommunledningskontoret),\n\
                  and as files:\n{files}\n\n\
                  An open survey: {survey}\n\
                  Emails (invitations, digests, reports): {outbox}/*.eml; charts: {charts}/\n\

@@ -358,6 +358,7 @@ async fn dashboard_pages_meet_wcag_2_1_aa() -> TestResult {
                     format!("np_session={admin_session}@/dashboard"),
                     at("/dashboard"),
                     at(&format!("/dashboard/owners/{owner}")),
+                    at("/dashboard/reports"),
                 ])?;
             }
         }
