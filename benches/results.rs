@@ -252,6 +252,42 @@ async fn main() {
         );
     }
 
+    let paths: Vec<String> = service_ids
+        .iter()
+        .map(|id| format!("/api/v1/services/{id}/results"))
+        .collect();
+    // Each service once with nothing in memory (as after a restart), each service once
+    // after its newest round's figures were replaced (as after a quarter's release),
+    // then every service in turn for 10 s.
+    let bearer = format!("Authorization: Bearer {token}");
+    move_figures_versions(&state, "").await;
+    wrk(
+        "service results API, first read of each service, nothing kept (as after a restart)",
+        &base,
+        &paths,
+        &bearer,
+        true,
+    );
+    move_figures_versions(
+        &state,
+        "WHERE id IN (SELECT MAX(id) FROM rounds GROUP BY service_id)",
+    )
+    .await;
+    wrk(
+        "service results API, first read of each service after its newest round's release",
+        &base,
+        &paths,
+        &bearer,
+        true,
+    );
+    wrk(
+        "service results API, repeated reads",
+        &base,
+        &paths,
+        &bearer,
+        false,
+    );
+
     // The dashboard page of the objektägare with OWNED services, signed in.
     let link = nyttopuls::usecases::sign_in::link_for(&state, &actor, owner_email.as_str())
         .await
@@ -292,7 +328,13 @@ async fn main() {
             "dashboard, {clients} client(s): {rate:.0} req/s, p50 {p50:.1} ms, p99 {p99:.1} ms (target p99 ≤ 50 ms)"
         );
     }
-    wrk(&dashboard, &cookie);
+    wrk(
+        "dashboard",
+        &base,
+        &["/dashboard".to_owned()],
+        &format!("Cookie: {cookie}"),
+        false,
+    );
 
     let started = Instant::now();
     let counts = nyttopuls::usecases::charts::render_charts(&state, &|_, _| {})
@@ -304,6 +346,19 @@ async fn main() {
         started.elapsed().as_secs_f64(),
         started.elapsed().as_secs_f64() * 1e3 / rendered.max(1) as f64
     );
+}
+
+/// As replacing their figures does (a release, `recompute`): the figures of the rounds
+/// `which` picks, kept in memory, are read afresh.
+async fn move_figures_versions(state: &nyttopuls::usecases::AppState, which: &str) {
+    use sea_orm::ConnectionTrait;
+    state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rounds SET figures_version = figures_version + 1 {which}"
+        ))
+        .await
+        .unwrap();
 }
 
 /// `requests` GETs spread over `urls` by `clients` concurrent clients in this process
@@ -358,13 +413,49 @@ async fn load(
     )
 }
 
-/// The same page under wrk, a load generator in its own process, when wrk is installed
-/// (`apt-get install wrk`): 2 threads, CLIENTS connections, 10 seconds.
-fn wrk(url: &str, cookie: &str) {
+/// GETs of `paths` in turn under wrk, a load generator in its own process, when wrk is
+/// installed (`apt-get install wrk`): 2 threads, CLIENTS connections, for 10 seconds or
+/// (`once`) until each path has been asked for once. Prints wrk's p50, p99, requests/s
+/// and any non-2xx count under `label`.
+fn wrk(label: &str, base: &str, paths: &[String], header: &str, once: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let (list, script) = (dir.path().join("paths.txt"), dir.path().join("each.lua"));
+    std::fs::write(&list, paths.join("\n")).unwrap();
+    std::fs::write(
+        &script,
+        r#"-- Each thread takes every second path from its own offset; ONCE stops it at the end.
+local counter, once = 0, os.getenv("ONCE") == "1"
+function setup(thread) thread:set("offset", counter); counter = counter + 1 end
+local paths, i = {}, 0
+function init(args)
+  for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+  i = offset + 1 - 2
+end
+request = function()
+  i = i + 2
+  if i > #paths then
+    if once then wrk.thread:stop() end
+    i = offset % #paths + 1
+  end
+  return wrk.format("GET", paths[i])
+end
+"#,
+    )
+    .unwrap();
     let output = std::process::Command::new("wrk")
-        .args(["-t2", &format!("-c{CLIENTS}"), "-d10s", "--latency", "-H"])
-        .arg(format!("Cookie: {cookie}"))
-        .arg(url)
+        .args([
+            "-t2",
+            &format!("-c{CLIENTS}"),
+            "-d10s",
+            "--latency",
+            "-H",
+            header,
+        ])
+        .arg("-s")
+        .arg(&script)
+        .arg(base)
+        .env("PATHS", &list)
+        .env("ONCE", if once { "1" } else { "0" })
         .output();
     match output {
         Ok(output) if output.status.success() => {
@@ -378,7 +469,7 @@ fn wrk(url: &str, cookie: &str) {
             };
             let lines: Vec<&str> = report.lines().filter(wanted).map(str::trim).collect();
             println!(
-                "dashboard under wrk ({CLIENTS} connections, 10 s): {}",
+                "{label} under wrk ({CLIENTS} connections, 10 s): {}",
                 lines.join(", ")
             );
         }

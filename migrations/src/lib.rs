@@ -12,6 +12,7 @@ mod m20261130_000030_round_aggregates;
 mod m20261201_000040_dashboard_sign_in;
 mod m20261201_000050_figures_generation;
 mod m20261201_000060_reports;
+mod m20261204_000070_round_figures_version;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000040_dashboard_sign_in::Migration),
             Box::new(m20261201_000050_figures_generation::Migration),
             Box::new(m20261201_000060_reports::Migration),
+            Box::new(m20261204_000070_round_figures_version::Migration),
         ]
     }
 }

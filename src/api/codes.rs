@@ -19,8 +19,9 @@ use poem_openapi::types::{ToJSON, Type};
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $name:ident <=> $domain:ident { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize)]
         #[oai(rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($variant),+
         }

@@ -10,6 +10,7 @@ mod dto;
 pub mod error;
 mod jobs;
 mod paging;
+mod rendered;
 mod reports;
 pub mod respondents;
 mod results;
@@ -59,7 +60,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             catalogue::CatalogueApi,
             respondents::RespondentsApi,
             surveys::SurveyApi,
-            results::ResultsApi,
+            results::ResultsApi::default(),
             reports::ReportsApi,
             jobs::JobsApi,
             audit::AuditApi,

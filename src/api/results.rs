@@ -9,6 +9,7 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::{Binary, Json},
 };
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{
@@ -16,6 +17,7 @@ use super::{
     auth::BearerAuth,
     codes::{Language, Metric, RoundResults, RoundStatus},
     error::ApiResult,
+    rendered::{RenderedJson, Renderings},
 };
 use crate::{
     domain::survey::{RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus},
@@ -33,8 +35,9 @@ use crate::{
 
 /// Significance level for calling a change significant.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FigureStatus {
     Shown,
     /// Fewer answers than `survey.min_group_size`: no figure and no count.
@@ -43,7 +46,7 @@ pub enum FigureStatus {
 
 /// One metric's figures. Means come with their SD and 95 % t-interval; tidsvinst also
 /// with its median; NPS (−100…100) with the shares of promoters and detractors.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct FigureDto {
     pub metric: Metric,
     pub status: FigureStatus,
@@ -103,15 +106,16 @@ impl FigureDto {
 }
 
 /// A share with its 95 % Wilson interval.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct RateDto {
     pub share: f64,
     pub ci_low: f64,
     pub ci_high: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum SegmentKind {
     /// internal or external respondents.
     Kind,
@@ -120,7 +124,7 @@ pub enum SegmentKind {
 }
 
 /// A segment's figures; listed only for groups of at least the anonymity threshold.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct SegmentFiguresDto {
     pub segment: SegmentKind,
     /// `internal`/`external`, or the förvaltning's name.
@@ -128,7 +132,7 @@ pub struct SegmentFiguresDto {
     pub figures: Vec<FigureDto>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct RoundResultDto {
     pub round_id: i32,
     pub period: String,
@@ -200,7 +204,7 @@ impl From<&RoundSeriesEntry> for RoundResultDto {
 }
 
 /// The latest released round against the one before (Welch's t-test).
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct ChangeDto {
     pub from_round_id: i32,
     pub to_round_id: i32,
@@ -211,7 +215,7 @@ pub struct ChangeDto {
     pub significant: bool,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct TrendDto {
     pub metric: Metric,
     #[oai(nullable)]
@@ -244,7 +248,7 @@ impl From<&Trend> for TrendDto {
 /// Time freed is redistribution (omfördelningsnytta: hours for other work), not money
 /// that leaves a budget. The intervals follow from the 95 % interval of the mean minutes;
 /// money is rounded to three significant digits and at least to thousands of kronor.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct NyttokalkylDto {
     /// The round the calculation rests on (the latest whose tidsvinst passes the
     /// threshold; it may be older than the latest closed round).
@@ -268,7 +272,7 @@ pub struct NyttokalkylDto {
     pub benefit_cost_ci: Option<Vec<f64>>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct ServiceResultsDto {
     pub service_id: i32,
     pub service_name: String,
@@ -422,7 +426,18 @@ fn chart_reply(
     ChartResponse::Chart(body, etag, "private, max-age=300".into())
 }
 
-pub struct ResultsApi;
+pub struct ResultsApi {
+    /// Each service's results as JSON, rendered once per built results.
+    rendered: Renderings<i32, ServiceResults, ServiceResultsDto>,
+}
+
+impl Default for ResultsApi {
+    fn default() -> Self {
+        Self {
+            rendered: Renderings::new(5_000),
+        }
+    }
+}
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Results")]
 impl ResultsApi {
@@ -434,9 +449,11 @@ impl ResultsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-    ) -> ApiResult<Json<ServiceResultsDto>> {
+    ) -> ApiResult<RenderedJson<ServiceResultsDto>> {
         let results = usecases::results::service_results(&state, &auth.0, id.0).await?;
-        Ok(Json((&results).into()))
+        Ok(self
+            .rendered
+            .get_or_render(id.0, results, |results| results.into()))
     }
 
     /// An objektägare's services and their figures combined (the owner or an admin)
@@ -562,5 +579,105 @@ impl ResultsApi {
             Comments::Pending => (CommentsStatus::Pending, Vec::new()),
         };
         Ok(Json(CommentsDto { status, comments }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poem_openapi::types::ToJSON;
+
+    fn figure(status: FigureStatus, n: Option<i32>) -> FigureDto {
+        FigureDto {
+            metric: Metric::Sus,
+            status,
+            n,
+            mean: n.map(|_| 72.5),
+            sd: n.map(|_| 12.25),
+            ci_low: n.map(|_| 68.0),
+            ci_high: None,
+            median: n.map(|_| 1.0 / 3.0),
+            promoters_share: None,
+            detractors_share: n.map(|_| 0.1),
+        }
+    }
+
+    /// The results are rendered with serde (`RenderedJson`); a client must get what
+    /// poem-openapi's own `Json` would write, every field and `null` included.
+    #[test]
+    fn service_results_render_with_serde_as_poem_openapi_writes_them() {
+        let dto = ServiceResultsDto {
+            service_id: 7,
+            service_name: "Ärendesystem \"Lex\"".into(),
+            rounds: vec![RoundResultDto {
+                round_id: 3,
+                period: "2026-Q3".into(),
+                status: RoundStatus::Closed,
+                results: RoundResults::Released,
+                invited: 40,
+                delivered: 38,
+                answered: 21,
+                response_rate: Some(RateDto {
+                    share: 21.0 / 38.0,
+                    ci_low: 0.39,
+                    ci_high: 0.7,
+                }),
+                figures: vec![
+                    figure(FigureStatus::Shown, Some(21)),
+                    figure(FigureStatus::TooFewAnswers, None),
+                ],
+                segments: vec![SegmentFiguresDto {
+                    segment: SegmentKind::Department,
+                    value: "Barn- och ungdomsförvaltningen".into(),
+                    figures: vec![figure(FigureStatus::Shown, Some(9))],
+                }],
+            }],
+            trends: vec![
+                TrendDto {
+                    metric: Metric::Tidsvinst,
+                    change: Some(ChangeDto {
+                        from_round_id: 2,
+                        to_round_id: 3,
+                        difference: -4.5,
+                        p_value: 0.031,
+                        significant: true,
+                    }),
+                    slope_per_round: None,
+                    rounds_in_slope: 2,
+                },
+                TrendDto {
+                    metric: Metric::Nps,
+                    change: None,
+                    slope_per_round: Some(-0.75),
+                    rounds_in_slope: 3,
+                },
+            ],
+            nyttokalkyl: Some(NyttokalkylDto {
+                round: "2026-Q3".into(),
+                minutes_per_week: -15.0,
+                minutes_ci: Some(vec![-20.5, -9.5]),
+                working_weeks: 40,
+                users: 500,
+                hourly_cost_sek: 450.0,
+                annual_hours: -5_000.0,
+                value_sek: -2_250_000.0,
+                value_ci_sek: None,
+                annual_cost_sek: 100_000.0,
+                benefit_cost_ratio: Some(-22.5),
+                benefit_cost_ci: None,
+            }),
+        };
+        let poem = dto.to_json().expect("an object");
+        let serde = serde_json::to_value(&dto).expect("serializes");
+        assert_eq!(serde, poem);
+        let without = ServiceResultsDto {
+            nyttokalkyl: None,
+            rounds: Vec::new(),
+            ..dto
+        };
+        assert_eq!(
+            serde_json::to_value(&without).expect("serializes"),
+            without.to_json().expect("an object")
+        );
     }
 }

@@ -215,6 +215,9 @@ pub struct Round {
     pub released_answers: Option<i32>,
     /// Invitations delivered (sent, not bounced), counted at close; `None` while open.
     pub delivered: Option<i32>,
+    /// Which stored figures the round has: it moves whenever they are replaced, so
+    /// figures kept in memory under it are never served stale.
+    pub figures_version: i64,
 }
 
 impl Round {

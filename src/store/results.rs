@@ -23,8 +23,9 @@ use crate::{
     },
 };
 
-/// Replaces a round's figures, and moves the figures generation so that figures kept
-/// in memory anywhere are read again.
+/// Replaces a round's figures, moves the figures generation and gives the round the new
+/// generation as its figures version, so that the round's figures kept in memory
+/// anywhere are read again (and no other round's).
 pub async fn replace_aggregates(
     db: &impl ConnectionTrait,
     round_id: i32,
@@ -39,6 +40,17 @@ pub async fn replace_aggregates(
             ),
         )
         .filter(generation::Column::Name.eq(FIGURES))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    round::Entity::update_many()
+        .col_expr(
+            round::Column::FiguresVersion,
+            sea_orm::sea_query::Expr::cust(format!(
+                "(SELECT value FROM generations WHERE name = '{FIGURES}')"
+            )),
+        )
+        .filter(round::Column::Id.eq(round_id))
         .exec(db)
         .await
         .map_err(db_error)?;
@@ -95,16 +107,6 @@ fn stored_count<T: TryInto<i32> + Copy + std::fmt::Display>(
 fn read_count<T: TryFrom<i32>>(count: i32, round_id: i32) -> Result<T, Error> {
     T::try_from(count)
         .map_err(|_| Error::bug(format!("round {round_id} has a stored count of {count}")))
-}
-
-/// Moves with every change to any round's figures (see [`replace_aggregates`]).
-pub async fn figures_generation(db: &impl ConnectionTrait) -> Result<i64, Error> {
-    generation::Entity::find_by_id(FIGURES)
-        .one(db)
-        .await
-        .map_err(db_error)?
-        .map(|row| row.value)
-        .ok_or_else(|| Error::bug("the figures generation row is missing"))
 }
 
 /// The figures of these rounds, by round: every segment's, or (`whole_rounds_only`)

@@ -45,6 +45,7 @@ impl From<round::Model> for Round {
             answered: row.answered,
             released_answers: row.released_answers,
             delivered: row.delivered,
+            figures_version: row.figures_version,
         }
     }
 }

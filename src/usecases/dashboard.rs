@@ -152,7 +152,7 @@ pub async fn service_page(
         comments.push((entry.round.period.clone(), shown));
     }
     Ok(ServicePage {
-        results,
+        results: std::sync::Arc::unwrap_or_clone(results),
         owner,
         charts,
         comments,

@@ -65,8 +65,9 @@ pub struct AppState {
     pub questionnaires: QuestionnaireCache,
     /// Seal answers until their round closes, and open them when it does.
     pub answer_keys: Arc<AnswerKeys>,
-    /// Closed rounds' figures, kept in memory while they are current.
-    pub figures: Arc<results::FiguresCache>,
+    /// Closed rounds' figures and services' built results, kept in memory while they
+    /// are current.
+    pub figures: Arc<results::ResultsMemory>,
     /// How often dashboard sign-in links may be asked for.
     pub sign_in_limits: Arc<sign_in::SignInLimits>,
 }

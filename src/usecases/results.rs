@@ -46,18 +46,40 @@ fn min_group_size(state: &AppState) -> usize {
     state.settings.survey.min_group_size as usize
 }
 
+/// A service's results (its owner or an admin). The same results are shared, not built
+/// again, while nothing they are made of has changed: the service, its rounds' counts and
+/// each round's figures version (see [`ResultsMemory`]).
 pub async fn service_results(
     state: &AppState,
     actor: &Actor,
     service_id: i32,
-) -> Result<ServiceResults, Error> {
+) -> Result<Arc<ServiceResults>, Error> {
     let service = store::catalogue::get_service(&state.db, service_id).await?;
     if !actor.may_read_owned_by(service.owner_id) {
         return Err(Error::Forbidden(
             "an owner may read only their own services' results".into(),
         ));
     }
-    series_of(state, service).await
+    let rounds = rounds_of(state, &[service_id], None)
+        .await?
+        .remove(&service_id)
+        .unwrap_or_default();
+    if let Some(kept) = state.figures.results_of(&service, &rounds) {
+        return Ok(kept);
+    }
+    let results = Arc::new(
+        series_from_rounds(
+            state,
+            vec![service.clone()],
+            BTreeMap::from([(service_id, rounds.clone())]),
+            Breakdown::Segments,
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| Error::bug("a service's results went missing"))?,
+    );
+    state.figures.keep_results(service, rounds, results.clone());
+    Ok(results)
 }
 
 /// A round as the series reads it. A closed round keeps the delivered count taken at
@@ -85,95 +107,131 @@ fn facts_of(round: Round, delivered_now: Option<u64>) -> Result<RoundFacts, Erro
 /// A round's id and its stored figures, shared with the cache.
 type RoundFigures = (i32, Arc<Vec<Aggregate>>);
 
-/// The stored figures of these rounds: from memory while the figures generation in the
-/// database is the one they were read at, else read (and kept).
+/// A round as the results read it: its facts and which stored figures it has.
+#[derive(Debug, Clone, PartialEq)]
+struct ReadRound {
+    facts: RoundFacts,
+    figures_version: i64,
+}
+
+/// The stored figures of these rounds: from memory where the round's figures version
+/// is the one they were read at, else read (and kept).
 async fn figures_of(
     state: &AppState,
-    round_ids: &[i32],
+    rounds: &[&ReadRound],
     breakdown: Breakdown,
 ) -> Result<Vec<RoundFigures>, Error> {
-    if round_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let generation = store::results::figures_generation(&state.db).await?;
-    let (mut found, missing) = state.figures.lookup(generation, round_ids, breakdown);
+    let (mut found, missing) = state.figures.lookup(rounds, breakdown);
     if !missing.is_empty() {
+        let missing_ids: Vec<i32> = missing.iter().map(|(id, _)| *id).collect();
         let mut read: BTreeMap<i32, Vec<Aggregate>> =
-            missing.iter().map(|id| (*id, Vec::new())).collect();
+            missing_ids.iter().map(|id| (*id, Vec::new())).collect();
         let whole_rounds_only = breakdown == Breakdown::WholeRounds;
         for (round_id, aggregate) in
-            store::results::aggregates_of(&state.db, &missing, whole_rounds_only).await?
+            store::results::aggregates_of(&state.db, &missing_ids, whole_rounds_only).await?
         {
             read.entry(round_id).or_default().push(aggregate);
         }
-        let read: Vec<RoundFigures> = read
+        let read: Vec<(i32, i64, Arc<Vec<Aggregate>>)> = missing
             .into_iter()
-            .map(|(id, figures)| (id, Arc::new(figures)))
+            .map(|(id, version)| (id, version, Arc::new(read.remove(&id).unwrap_or_default())))
             .collect();
-        state.figures.keep(generation, breakdown, &read);
-        found.extend(read);
+        state.figures.keep(breakdown, &read);
+        found.extend(read.into_iter().map(|(id, _, figures)| (id, figures)));
     }
     Ok(found)
 }
 
-/// Closed rounds' figures kept in memory. They change only when a round's figures are
-/// replaced (a release, `recompute`), which moves the figures generation in the
-/// database: a lookup at another generation starts afresh, so figures replaced by
-/// another instance or the command line are never served stale.
+/// What the results keep in memory, so that a read costs little more than the small
+/// reads that prove it current.
+///
+/// - Each closed round's figures, under the figures version its round had when they
+///   were read. A round whose figures are replaced (a release, `recompute`, on any
+///   instance or the command line) gets a new version, so its old figures are never
+///   served, and every other round's stay kept.
+/// - Each service's built results, with what they were built from (the service, its
+///   rounds' facts and figures versions): while a fresh read of those is equal, the
+///   same results are shared, so the API renders them once.
 #[derive(Default)]
-pub struct FiguresCache {
-    kept: Mutex<KeptFigures>,
+pub struct ResultsMemory {
+    figures: Mutex<HashMap<(i32, Breakdown), VersionedFigures>>,
+    services: Mutex<HashMap<i32, BuiltResults>>,
 }
 
-#[derive(Default)]
-struct KeptFigures {
-    generation: i64,
-    rounds: HashMap<(i32, Breakdown), Arc<Vec<Aggregate>>>,
+/// A round's figures and the figures version they were read at.
+type VersionedFigures = (i64, Arc<Vec<Aggregate>>);
+
+/// A service's results and what they were built from.
+struct BuiltResults {
+    service: Service,
+    rounds: Vec<ReadRound>,
+    results: Arc<ServiceResults>,
 }
 
-/// Rounds kept at most (per breakdown); past it the memory starts afresh.
+/// Rounds' figures kept at most (per breakdown), and services' results; past it the
+/// memory starts afresh.
 const KEPT_ROUNDS: usize = 20_000;
+const KEPT_SERVICES: usize = 5_000;
 
-impl FiguresCache {
-    fn locked(&self) -> std::sync::MutexGuard<'_, KeptFigures> {
-        // A panic while holding the lock leaves at worst a partial map of correct entries.
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
-    }
+/// A panic while holding one of the locks leaves at worst a partial map of correct
+/// entries, so a poisoned lock is taken over.
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
-    /// The figures kept of `round_ids` at `generation`, and the ids not kept.
+impl ResultsMemory {
+    /// The figures kept of these rounds at their versions, and the (id, version) of the
+    /// rounds not kept.
     fn lookup(
         &self,
-        generation: i64,
-        round_ids: &[i32],
+        rounds: &[&ReadRound],
         breakdown: Breakdown,
-    ) -> (Vec<RoundFigures>, Vec<i32>) {
-        let mut kept = self.locked();
-        if kept.generation != generation {
-            kept.rounds.clear();
-            kept.generation = generation;
-        }
-        let mut found = Vec::with_capacity(round_ids.len());
+    ) -> (Vec<RoundFigures>, Vec<(i32, i64)>) {
+        let kept = locked(&self.figures);
+        let mut found = Vec::with_capacity(rounds.len());
         let mut missing = Vec::new();
-        for id in round_ids {
-            match kept.rounds.get(&(*id, breakdown)) {
-                Some(figures) => found.push((*id, figures.clone())),
-                None => missing.push(*id),
+        for round in rounds {
+            let id = round.facts.round_id;
+            match kept.get(&(id, breakdown)) {
+                Some((version, figures)) if *version == round.figures_version => {
+                    found.push((id, figures.clone()))
+                }
+                _ => missing.push((id, round.figures_version)),
             }
         }
         (found, missing)
     }
 
-    fn keep(&self, generation: i64, breakdown: Breakdown, read: &[RoundFigures]) {
-        let mut kept = self.locked();
-        if kept.generation != generation {
-            return;
+    fn keep(&self, breakdown: Breakdown, read: &[(i32, i64, Arc<Vec<Aggregate>>)]) {
+        let mut kept = locked(&self.figures);
+        if kept.len() + read.len() > KEPT_ROUNDS {
+            kept.clear();
         }
-        if kept.rounds.len() + read.len() > KEPT_ROUNDS {
-            kept.rounds.clear();
+        for (id, version, figures) in read {
+            kept.insert((*id, breakdown), (*version, figures.clone()));
         }
-        for (id, figures) in read {
-            kept.rounds.insert((*id, breakdown), figures.clone());
+    }
+
+    /// The results built before from this very service and these rounds, if any.
+    fn results_of(&self, service: &Service, rounds: &[ReadRound]) -> Option<Arc<ServiceResults>> {
+        let kept = locked(&self.services);
+        let built = kept.get(&service.id)?;
+        (built.service == *service && built.rounds == rounds).then(|| built.results.clone())
+    }
+
+    fn keep_results(&self, service: Service, rounds: Vec<ReadRound>, results: Arc<ServiceResults>) {
+        let mut kept = locked(&self.services);
+        if kept.len() >= KEPT_SERVICES {
+            kept.clear();
         }
+        kept.insert(
+            service.id,
+            BuiltResults {
+                service,
+                rounds,
+                results,
+            },
+        );
     }
 }
 
@@ -186,13 +244,6 @@ pub enum Breakdown {
     WholeRounds,
 }
 
-async fn series_of(state: &AppState, service: Service) -> Result<ServiceResults, Error> {
-    series_of_many(state, vec![service], Breakdown::Segments, None)
-        .await?
-        .pop()
-        .ok_or_else(|| Error::bug("a service's results went missing"))
-}
-
 /// The series of several services, in three queries whatever their number (rounds,
 /// delivered counts of open rounds, figures); with `opened_before`, only the rounds that
 /// opened before then (a past period's view).
@@ -203,7 +254,18 @@ pub(crate) async fn series_of_many(
     opened_before: Option<DateTime<Utc>>,
 ) -> Result<Vec<ServiceResults>, Error> {
     let ids: Vec<i32> = services.iter().map(|s| s.id).collect();
-    let mut rounds = store::rounds::of_services(&state.db, &ids).await?;
+    let rounds = rounds_of(state, &ids, opened_before).await?;
+    series_from_rounds(state, services, rounds, breakdown).await
+}
+
+/// The rounds of these services (oldest first) as the series reads them, by service:
+/// two queries (rounds, and the delivered counts of open rounds).
+async fn rounds_of(
+    state: &AppState,
+    service_ids: &[i32],
+    opened_before: Option<DateTime<Utc>>,
+) -> Result<BTreeMap<i32, Vec<ReadRound>>, Error> {
+    let mut rounds = store::rounds::of_services(&state.db, service_ids).await?;
     if let Some(end) = opened_before {
         rounds.retain(|round| round.opens_at < end);
     }
@@ -212,27 +274,41 @@ pub(crate) async fn series_of_many(
         .filter(|r| r.delivered.is_none())
         .map(|r| r.id)
         .collect();
-    let delivered = store::results::delivered_now_of(&state.db, &counting).await?;
-    let mut rounds_of: BTreeMap<i32, Vec<RoundFacts>> = BTreeMap::new();
+    let delivered = if counting.is_empty() {
+        HashMap::new()
+    } else {
+        store::results::delivered_now_of(&state.db, &counting).await?
+    };
+    let mut rounds_of: BTreeMap<i32, Vec<ReadRound>> = BTreeMap::new();
     for round in rounds {
         let (service_id, delivered_now) = (round.service_id, delivered.get(&round.id).copied());
-        rounds_of
-            .entry(service_id)
-            .or_default()
-            .push(facts_of(round, delivered_now)?);
+        let figures_version = round.figures_version;
+        rounds_of.entry(service_id).or_default().push(ReadRound {
+            facts: facts_of(round, delivered_now)?,
+            figures_version,
+        });
     }
+    Ok(rounds_of)
+}
+
+/// The series of these services from their rounds; one query for the figures not kept.
+async fn series_from_rounds(
+    state: &AppState,
+    services: Vec<Service>,
+    mut rounds_of: BTreeMap<i32, Vec<ReadRound>>,
+    breakdown: Breakdown,
+) -> Result<Vec<ServiceResults>, Error> {
     // Only rounds that released answers have figures.
-    let released: Vec<i32> = rounds_of
+    let released: Vec<&ReadRound> = rounds_of
         .values()
         .flatten()
-        .filter(|r| r.closed && r.released.is_some_and(|n| n > 0))
-        .map(|r| r.round_id)
+        .filter(|r| r.facts.closed && r.facts.released.is_some_and(|n| n > 0))
         .collect();
     let aggregates = figures_of(state, &released, breakdown).await?;
     let mut aggregates_of: BTreeMap<i32, Vec<(i32, Aggregate)>> = BTreeMap::new();
     let service_of_round: BTreeMap<i32, i32> = rounds_of
         .iter()
-        .flat_map(|(service, rounds)| rounds.iter().map(|r| (r.round_id, *service)))
+        .flat_map(|(service, rounds)| rounds.iter().map(|r| (r.facts.round_id, *service)))
         .collect();
     for (round_id, figures) in aggregates {
         if let Some(service) = service_of_round.get(&round_id) {
@@ -246,7 +322,12 @@ pub(crate) async fn series_of_many(
     Ok(services
         .into_iter()
         .map(|service| {
-            let facts = rounds_of.remove(&service.id).unwrap_or_default();
+            let facts: Vec<RoundFacts> = rounds_of
+                .remove(&service.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.facts)
+                .collect();
             let figures = aggregates_of.remove(&service.id).unwrap_or_default();
             let (rounds, trends) = service_series(&facts, &figures, min_group_size(state));
             let nyttokalkyl = rounds

@@ -21,6 +21,9 @@ pub struct Model {
     pub delivered: Option<i32>,
     /// When the objektägare's digest of this round was queued.
     pub digest_queued_at: Option<DateTimeUtc>,
+    /// Which stored figures the round has (the figures generation when they were last
+    /// replaced); figures kept in memory are valid while it stands.
+    pub figures_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
