@@ -1,19 +1,76 @@
-//! Builds the application from settings: database (migrated), routes, and the server
-//! bound to its port, which it reports so tests can start it on port 0.
+//! The composition root: builds the application from settings — the database
+//! (migrated), the mailer, the answer keys, the batching writers, the metrics registry,
+//! the scheduler, the routes, and the server bound to its port, which it reports so
+//! tests can start it on port 0. The only place that decides how the parts are made;
+//! the use cases receive them finished in an [`AppState`].
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use crate::{
     api,
     config::Settings,
     jobs::scheduler::Scheduler,
-    usecases::{AppState, Clock, ConnectError},
+    mail::Mailer,
+    store,
+    usecases::{
+        AnswerWriter, AppState, Clock, LinkLookup, QuestionnaireCache, answer_keys,
+        sign_in::SignInLimits,
+    },
     web,
 };
 use poem::{
     EndpointExt, Route, Server,
     listener::{Acceptor, Listener, TcpListener},
 };
+
+/// Why the application could not be put together.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Mail(String),
+    #[error("{0}")]
+    AnswerKey(String),
+}
+
+/// Connects to the database, brings its schema up to date, and builds what every
+/// operation needs: what the server, the CLI commands and the demo work with.
+pub async fn connect(settings: Settings, clock: Clock) -> Result<AppState, ConnectError> {
+    let db = store::connect(&settings.database).await?;
+    store::migrate(&db).await?;
+    let mailer = Mailer::from_settings(&settings.mail).map_err(ConnectError::Mail)?;
+    let answer_keys = answer_keys::load(&settings.survey, store::is_postgres(&db))
+        .map_err(ConnectError::AnswerKey)?;
+    answer_keys::check_sealed_rows_open(&db, &answer_keys)
+        .await
+        .map_err(ConnectError::AnswerKey)?;
+    Ok(AppState {
+        answer_keys: Arc::new(answer_keys),
+        figures: Arc::default(),
+        sign_in_limits: Arc::new(SignInLimits::new(&settings.dashboard)),
+        answers: AnswerWriter::start(db.clone(), clock.clone()),
+        links_lookup: LinkLookup::start(db.clone()),
+        questionnaires: QuestionnaireCache::default(),
+        settings: Arc::new(settings),
+        db,
+        clock,
+        metrics: Arc::default(),
+        mailer,
+        instance_id: instance_id(),
+        programmes_changed: Arc::default(),
+        rounds_closed: Arc::default(),
+    })
+}
+
+/// Names this process in job leases: the host (a container's name) and the process id.
+fn instance_id() -> String {
+    format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "nyttopuls".into()),
+        std::process::id()
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -99,7 +156,7 @@ impl Application {
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         settings.server.serving_at(local_addr);
-        let state = AppState::connect(settings, clock).await?;
+        let state = connect(settings, clock).await?;
         Ok(Self {
             state,
             acceptor,

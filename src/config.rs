@@ -376,7 +376,7 @@ impl Settings {
             ));
         }
         for entry in &self.server.trusted_proxies {
-            if let Err(problem) = crate::web::client_address::Network::parse(entry) {
+            if let Err(problem) = crate::network::Network::parse(entry) {
                 return Err(invalid("server.trusted_proxies", &problem));
             }
         }

@@ -17,9 +17,10 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
+    app::{self, ConnectError},
     config::Settings,
     domain::{
-        Actor, Email, Error, NewService, ReportPeriod, Role,
+        Actor, Email, Error, NewService, PageRequest, ReportPeriod, Role, ServiceFilter,
         programme::{NewProgramme, ProgrammeFields},
         survey::SurveyEmail,
     },
@@ -27,7 +28,9 @@ use crate::{
     usecases::{
         self, AppState, Clock,
         answers::{LinkState, SubmitOutcome},
-        catalogue, programmes, sign_in, tokens,
+        catalogue,
+        demo::{DatabaseMaker, database_maker, invitations_waiting, mark_as_demo},
+        programmes, sign_in, tokens,
     },
 };
 
@@ -212,7 +215,7 @@ pub enum DemoError {
     #[error("{0}")]
     Failed(#[from] Error),
     #[error("{0}")]
-    Connect(#[from] usecases::ConnectError),
+    Connect(#[from] ConnectError),
     #[error("cannot remove {0}: {1}")]
     Remove(String, std::io::Error),
 }
@@ -250,9 +253,8 @@ pub async fn start_over(settings: &Settings) -> Result<(), DemoError> {
         ));
     };
     if file.exists() {
-        let state = AppState::connect(settings.clone(), Clock::system()).await?;
-        let has_data = crate::store::holds_data(&state.db).await?;
-        if has_data && !crate::store::is_demo(&state.db).await? {
+        let state = app::connect(settings.clone(), Clock::system()).await?;
+        if database_maker(&state).await? == DatabaseMaker::Someone {
             return Err(DemoError::NotTheDemo(file.display().to_string()));
         }
         state.db.clone().close().await.ok();
@@ -283,12 +285,11 @@ pub async fn start_over(settings: &Settings) -> Result<(), DemoError> {
 
 const REPORTS_DIR: &str = "reports";
 
-async fn catalogue_size(state: &AppState) -> Result<usize, Error> {
-    Ok(
-        crate::store::catalogue::every_service(&state.db, &Default::default())
-            .await?
-            .len(),
-    )
+async fn catalogue_size(state: &AppState) -> Result<u64, Error> {
+    let one = PageRequest::new(None, Some(1))?;
+    let services =
+        catalogue::list_services(state, &Actor::cli(), ServiceFilter::default(), one).await?;
+    Ok(services.total)
 }
 
 /// Makes the demo (or finds the one made before) and returns what to print. `now` is
@@ -306,9 +307,9 @@ pub async fn prepare(
     let now = Utc::now();
     let first = quarter_start(now, size.quarters);
     let clock = Clock::manual(first);
-    let state = AppState::connect(seeding, clock.clone()).await?;
-    let is_demo = crate::store::is_demo(&state.db).await?;
-    if !is_demo && crate::store::holds_data(&state.db).await? {
+    let state = app::connect(seeding, clock.clone()).await?;
+    let maker = database_maker(&state).await?;
+    if maker == DatabaseMaker::Someone {
         // The URL may hold a password: name only what follows the host.
         let url = settings.database.url.expose();
         let shown = url
@@ -321,8 +322,8 @@ pub async fn prepare(
         return Err(DemoError::NotTheDemo(shown.to_owned()));
     }
     let existing = catalogue_size(&state).await?;
-    let summary = if !is_demo {
-        crate::store::mark_demo(&state.db).await?;
+    let summary = if maker == DatabaseMaker::Nobody {
+        mark_as_demo(&state).await?;
         seed(&state, &clock, size, now, progress).await?
     } else {
         format!("The demo made before is served again ({existing} IT services).")
@@ -450,11 +451,11 @@ async fn seed(
     }
     import_users(state, &actor, size, &slugs, &mut rng, progress).await?;
 
-    let questionnaire = crate::store::questionnaires::template(&state.db, "standard").await?;
-    let programme = programmes::save_programme(state, &actor, None, None, |_| {
+    // No questionnaire named: the programme uses the standard template.
+    let programme = programmes::save_programme(state, &actor, None, None, |questionnaire_id| {
         NewProgramme::parse(ProgrammeFields {
             name: "Kvartalsuppföljning",
-            questionnaire_id: questionnaire.id,
+            questionnaire_id,
             service_ids: None,
             schedule: "0 0 8 1 1,4,7,10 *",
             period: Some("quarter"),
@@ -473,7 +474,7 @@ async fn seed(
         clock.set(quarter_start(now, size.quarters - quarter));
         let opened = jobs::run_programme(state, &Actor::system(), programme.id).await?;
         invited += opened.invitations;
-        let links = crate::store::outbox::pending_survey_emails(&state.db).await?;
+        let links = invitations_waiting(state).await?;
         jobs::run(state, JobName::DispatchOutbox).await?;
         answered += answer(state, &links, &profiles, quarter, &mut rng).await?;
         // The reminder after ten days, then the close after 21.
@@ -658,7 +659,7 @@ async fn welcome(state: &AppState, summary: String) -> Result<Welcome, Error> {
     };
     let owner_sign_in = link(owner_email(&owner_name)).await?;
     let admin_sign_in = link(ADMIN_EMAIL.to_owned()).await?;
-    let open_survey_link = crate::store::outbox::pending_survey_emails(&state.db)
+    let open_survey_link = invitations_waiting(state)
         .await?
         .into_iter()
         .next()

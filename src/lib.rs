@@ -9,6 +9,8 @@ pub mod demo;
 pub mod domain;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
+pub mod network;
 pub mod numbers;
 pub mod reports;
 pub mod stats;

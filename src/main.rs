@@ -1,16 +1,21 @@
 //! The `nyttopuls` command line: parse arguments, call the library, map errors to exit
 //! codes (2 bad input, 3 not found, 4 conflict, 1 anything else).
 
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use anyhow::Context;
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use nyttopuls::{
-    app::{Application, shutdown_signal},
+    app::{self, Application, ConnectError, shutdown_signal},
     config::{Settings, unexpected_env_variables},
     domain::{Actor, Error, PageRequest, Role, token::TokenSummary},
+    jobs::JobName,
     usecases::{AppState, Clock, answer_keys, sign_in, tokens},
 };
 
@@ -184,9 +189,7 @@ enum ImportCommand {
 
 /// The names `run-job` takes, from the job list itself.
 fn job_list() -> String {
-    nyttopuls::jobs::JobName::ALL
-        .map(nyttopuls::jobs::JobName::as_str)
-        .join(", ")
+    JobName::ALL.map(JobName::as_str).join(", ")
 }
 
 fn main() -> ExitCode {
@@ -296,336 +299,393 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         tracing::warn!("environment variable {name} matches no setting and is ignored");
     }
     match cli.command {
-        Command::Serve => {
-            let app = Application::build(settings).await?;
-            announce(&app);
-            app.run_until(shutdown_signal()).await?;
-        }
-        Command::Demo { small, fresh } => {
-            let mut settings = settings;
-            if let Some(notice) = nyttopuls::demo::keep_mail_local(&mut settings) {
-                tracing::warn!("{notice}");
-            }
-            if fresh {
-                nyttopuls::demo::start_over(&settings).await?;
-            }
-            let size = if small {
-                nyttopuls::demo::Size::SMALL
-            } else {
-                nyttopuls::demo::Size::FULL
-            };
-            let bars = indicatif::MultiProgress::new();
-            let steps: std::sync::Mutex<std::collections::HashMap<String, ProgressBar>> =
-                std::sync::Mutex::default();
-            let progress = |step: &str, done: u64, total: u64| {
-                let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
-                let bar = steps.entry(step.to_owned()).or_insert_with(|| {
-                    let bar = bars.add(ProgressBar::new(total));
-                    bar.set_style(
-                        ProgressStyle::with_template("{msg:>10} {bar:40} {pos}/{len} {elapsed}")
-                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                    );
-                    bar.set_message(step.to_owned());
-                    bar
-                });
-                bar.set_length(total);
-                bar.set_position(done);
-            };
-            // Bound first, so the links printed carry the port actually served.
-            let app = Application::build(settings).await?;
-            let welcome = nyttopuls::demo::prepare(&app.state().settings, size, &progress).await?;
-            for bar in steps.lock().unwrap_or_else(|e| e.into_inner()).values() {
-                bar.finish();
-            }
-            let state = app.state();
-            let base = state.settings.server.public_url.trim_end_matches('/');
-            let files: Vec<String> = welcome
-                .report_files
-                .iter()
-                .map(|p| format!("  {}", p.display()))
-                .collect();
-            println!(
-                "{summary}\n\n\
-                 Dashboard sign-in links (each works once, for 15 minutes; ask for more at {base}/dashboard/login):\n\
-                 \x20 {owner} (objektägare): {owner_link}\n\
-                 \x20 Kommunledningskontoret (admin): {admin_link}\n\n\
-                 Admin API token (30 days): {token}\n\
-                 Nyttoanalys {period}: {base}/dashboard/reports?period={period} (signed in as Kommunledningskontoret),\n\
-                 and as files:\n{files}\n\n\
-                 An open survey: {survey}\n\
-                 Emails (invitations, digests, reports): {outbox}/*.eml; charts: {charts}/\n\
-                 API docs: {base}/api/docs",
-                summary = welcome.summary,
-                owner = welcome.owner_name,
-                owner_link = welcome.owner_sign_in,
-                admin_link = welcome.admin_sign_in,
-                token = welcome.admin_token,
-                period = welcome.report_period,
-                files = files.join("\n"),
-                survey = welcome
-                    .open_survey_link
-                    .as_deref()
-                    .unwrap_or("(sent already: open an invitation in the outbox folder)"),
-                outbox = state.settings.mail.outbox_dir,
-                charts = state.settings.charts.dir,
-            );
-            announce(&app);
-            app.run_until(shutdown_signal()).await?;
-        }
+        Command::Serve => serve(settings).await,
+        Command::Demo { small, fresh } => demo(settings, small, fresh).await,
+        Command::Migrate => migrate(settings).await,
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    role,
+                    owner_id,
+                    label,
+                    expires_in_days,
+                },
+        } => create_token(settings, role, owner_id, &label, expires_in_days).await,
+        Command::Token {
+            command: TokenCommand::List,
+        } => list_tokens(settings).await,
+        Command::Token {
+            command: TokenCommand::Revoke { id },
+        } => revoke_token(settings, id).await,
+        Command::RunJob { name } => run_job(settings, &name).await,
+        Command::Import {
+            command: ImportCommand::Respondents { file, dry_run },
+        } => import_respondents(settings, &file, dry_run).await,
+        Command::Recompute => recompute(settings).await,
+        Command::RenderCharts => render_charts(settings).await,
         Command::Report {
             period,
             formats,
             dir,
             regenerate,
-        } => {
-            let state = AppState::connect(settings, Clock::system()).await?;
-            let period = nyttopuls::usecases::reports::period_or_last(&state, period.as_deref())?;
-            let report = nyttopuls::usecases::reports::nyttoanalys_of(
-                &state,
-                &Actor::cli(),
-                period,
-                regenerate,
-            )
-            .await?
-            .report;
-            let formats = if formats.is_empty() {
-                vec![
-                    ReportFormat::Json,
-                    ReportFormat::Html,
-                    ReportFormat::Csv,
-                    ReportFormat::Xlsx,
-                ]
-            } else {
-                formats
-            };
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            for format in formats {
-                let (extension, bytes) = match format {
-                    ReportFormat::Json => ("json", serde_json::to_vec_pretty(&report)?),
-                    ReportFormat::Html => ("html", nyttopuls::reports::html(&report)?.into_bytes()),
-                    ReportFormat::Csv => ("csv", nyttopuls::reports::csv(&report)?),
-                    ReportFormat::Xlsx => ("xlsx", nyttopuls::reports::xlsx(&report)?),
-                };
-                let path = dir.join(format!("nyttoanalys-{}.{extension}", report.period));
-                std::fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                println!("{}", path.display());
-            }
-        }
+        } => write_report(settings, period.as_deref(), formats, &dir, regenerate).await,
         Command::Admin {
             command: AdminCommand::Add { email, name },
-        } => {
-            let state = AppState::connect(settings, Clock::system()).await?;
-            let (id, created) = sign_in::add_admin(&state, &Actor::cli(), &email, &name).await?;
-            if created {
-                println!("admin account {id} added: {email} can sign in at /dashboard/login");
-            } else {
-                println!("{email} already has admin account {id}; nothing changed");
-            }
-        }
+        } => add_admin(settings, &email, &name).await,
         Command::Admin {
             command: AdminCommand::SignInLink { email },
-        } => {
-            let state = AppState::connect(settings, Clock::system()).await?;
-            match sign_in::link_for(&state, &Actor::cli(), &email).await? {
-                Some(link) => println!("{link}"),
-                None => {
-                    return Err(Error::NotFound {
-                        entity: "owner or admin account with address",
-                        id: email,
-                    }
-                    .into());
-                }
-            }
-        }
+        } => print_sign_in_link(settings, email).await,
         Command::AnswerKey {
             command: AnswerKeyCommand::New,
-        } => println!("{}", answer_keys::new_key_line()),
+        } => {
+            println!("{}", answer_keys::new_key_line());
+            Ok(())
+        }
         Command::AnswerKey {
             command: AnswerKeyCommand::Rotate,
-        } => {
-            if settings.survey.answer_key.is_some() {
-                return Err(Error::invalid(
-                    "NYTTOPULS__SURVEY__ANSWER_KEY",
-                    "the keys are set in the environment: put a key from `answer-key new` \
-                     in front of the others there",
-                )
-                .into());
-            }
-            let id = answer_keys::rotate(std::path::Path::new(&settings.survey.answer_key_file))
-                .map_err(|e| Error::invalid("survey.answer_key_file", e))?;
-            println!(
-                "new answer key {id} is first in {}; restart every instance with this file",
-                settings.survey.answer_key_file
-            );
-        }
-        Command::Recompute => {
-            let state = AppState::connect(settings, Clock::system()).await?;
-            let bar = ProgressBar::new(0);
+        } => rotate_answer_key(&settings),
+    }
+}
+
+/// The application's state on the system clock, its database migrated: what every
+/// command that reads or writes data works with.
+async fn connect(settings: Settings) -> Result<AppState, ConnectError> {
+    app::connect(settings, Clock::system()).await
+}
+
+/// A bar counting `unit` (rounds, services, respondents), with the time taken.
+fn counting_bar(length: u64, unit: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit} {{elapsed}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    announce(&app);
+    app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn demo(mut settings: Settings, small: bool, fresh: bool) -> anyhow::Result<()> {
+    if let Some(notice) = nyttopuls::demo::keep_mail_local(&mut settings) {
+        tracing::warn!("{notice}");
+    }
+    if fresh {
+        nyttopuls::demo::start_over(&settings).await?;
+    }
+    let size = if small {
+        nyttopuls::demo::Size::SMALL
+    } else {
+        nyttopuls::demo::Size::FULL
+    };
+    let bars = indicatif::MultiProgress::new();
+    let steps: std::sync::Mutex<std::collections::HashMap<String, ProgressBar>> =
+        std::sync::Mutex::default();
+    let progress = |step: &str, done: u64, total: u64| {
+        let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
+        let bar = steps.entry(step.to_owned()).or_insert_with(|| {
+            let bar = bars.add(ProgressBar::new(total));
             bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} rounds {elapsed}")
+                ProgressStyle::with_template("{msg:>10} {bar:40} {pos}/{len} {elapsed}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            let counts =
-                nyttopuls::usecases::results::recompute(&state, &Actor::cli(), &|done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                })
-                .await;
-            bar.finish_and_clear();
-            let counts = counts?;
-            println!(
-                "recomputed {} rounds: {} figures",
-                counts.get("rounds").copied().unwrap_or_default(),
-                counts.get("figures").copied().unwrap_or_default()
-            );
-        }
-        Command::RenderCharts => {
-            let state = AppState::connect(settings, Clock::system()).await?;
-            let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} services {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let counts = nyttopuls::usecases::charts::render_charts(&state, &|done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await;
-            bar.finish_and_clear();
-            let counts = counts?;
-            println!(
-                "charts in {}: {} written, {} unchanged",
-                state.settings.charts.dir,
-                counts.get("written").copied().unwrap_or_default(),
-                counts.get("unchanged").copied().unwrap_or_default()
-            );
-        }
-        Command::Migrate => {
-            AppState::connect(settings, Clock::system()).await?;
-            println!("database schema is up to date");
-        }
-        Command::RunJob { name } => {
-            let job: nyttopuls::jobs::JobName = name.parse()?;
-            let state = AppState::connect(settings, Clock::system()).await?;
-            let spinner = ProgressBar::new_spinner();
-            spinner.set_message(format!("running {job}"));
-            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-            let report = nyttopuls::jobs::run(&state, job).await;
-            spinner.finish_and_clear();
-            let report = report?;
-            if !report.ran {
-                println!("{job}: another run holds the job right now; nothing done");
-            } else {
-                let counts: Vec<String> = report
-                    .counts
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                println!(
-                    "{job}: {}",
-                    if counts.is_empty() {
-                        "nothing to do".to_owned()
-                    } else {
-                        counts.join(" ")
-                    }
-                );
-            }
-        }
-        Command::Token { command } => {
-            let state = AppState::connect(settings, Clock::system()).await?;
-            run_token_command(&state, command).await?;
-        }
-        Command::Import {
-            command: ImportCommand::Respondents { file, dry_run },
-        } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let state = AppState::connect(settings, Clock::system()).await?;
-            let bar = ProgressBar::new(bytes.iter().filter(|&&b| b == b'\n').count() as u64);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} respondents {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let result = nyttopuls::usecases::respondents::import_respondents(
-                &state,
-                &Actor::cli(),
-                &bytes,
-                dry_run,
-                &|done| bar.set_position(done),
-            )
-            .await;
-            bar.finish_and_clear();
-            let summary = match result {
-                Ok(summary) => summary,
-                Err(Error::Invalid(problems)) => {
-                    for problem in &problems {
-                        eprintln!("{}: {problem}", file.display());
-                    }
-                    return Err(Error::Invalid(problems))
-                        .context("the file was rejected; nothing was imported");
-                }
-                Err(other) => return Err(other.into()),
-            };
-            println!(
-                "{} rows: {} created, {} updated, {} unchanged{}",
-                summary.rows,
-                summary.created,
-                summary.updated,
-                summary.unchanged,
-                if summary.dry_run {
-                    " (dry run: nothing written)"
-                } else {
-                    ""
-                }
-            );
-        }
+            bar.set_message(step.to_owned());
+            bar
+        });
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    // Bound first, so the links printed carry the port actually served.
+    let app = Application::build(settings).await?;
+    let welcome = nyttopuls::demo::prepare(&app.state().settings, size, &progress).await?;
+    for bar in steps.lock().unwrap_or_else(|e| e.into_inner()).values() {
+        bar.finish();
+    }
+    print_welcome(app.state(), &welcome);
+    announce(&app);
+    app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// What a person needs to look around the demo: sign-in links, a token, the report, an
+/// open survey, where the emails and charts are.
+fn print_welcome(state: &AppState, welcome: &nyttopuls::demo::Welcome) {
+    let base = state.settings.server.public_url.trim_end_matches('/');
+    let files: Vec<String> = welcome
+        .report_files
+        .iter()
+        .map(|p| format!("  {}", p.display()))
+        .collect();
+    println!(
+        "{summary}\n\n\
+         Dashboard sign-in links (each works once, for 15 minutes; ask for more at {base}/dashboard/login):\n\
+         \x20 {owner} (objektägare): {owner_link}\n\
+         \x20 Kommunledningskontoret (admin): {admin_link}\n\n\
+         Admin API token (30 days): {token}\n\
+         Nyttoanalys {period}: {base}/dashboard/reports?period={period} (signed in as Kommunledningskontoret),\n\
+         and as files:\n{files}\n\n\
+         An open survey: {survey}\n\
+         Emails (invitations, digests, reports): {outbox}/*.eml; charts: {charts}/\n\
+         API docs: {base}/api/docs",
+        summary = welcome.summary,
+        owner = welcome.owner_name,
+        owner_link = welcome.owner_sign_in,
+        admin_link = welcome.admin_sign_in,
+        token = welcome.admin_token,
+        period = welcome.report_period,
+        files = files.join("\n"),
+        survey = welcome
+            .open_survey_link
+            .as_deref()
+            .unwrap_or("(sent already: open an invitation in the outbox folder)"),
+        outbox = state.settings.mail.outbox_dir,
+        charts = state.settings.charts.dir,
+    );
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    connect(settings).await?;
+    println!("database schema is up to date");
+    Ok(())
+}
+
+async fn write_report(
+    settings: Settings,
+    period: Option<&str>,
+    formats: Vec<ReportFormat>,
+    dir: &Path,
+    regenerate: bool,
+) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    let period = nyttopuls::usecases::reports::period_or_last(&state, period)?;
+    let report =
+        nyttopuls::usecases::reports::nyttoanalys_of(&state, &Actor::cli(), period, regenerate)
+            .await?
+            .report;
+    let formats = if formats.is_empty() {
+        vec![
+            ReportFormat::Json,
+            ReportFormat::Html,
+            ReportFormat::Csv,
+            ReportFormat::Xlsx,
+        ]
+    } else {
+        formats
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for format in formats {
+        let (extension, bytes) = match format {
+            ReportFormat::Json => ("json", serde_json::to_vec_pretty(&report)?),
+            ReportFormat::Html => ("html", nyttopuls::reports::html(&report)?.into_bytes()),
+            ReportFormat::Csv => ("csv", nyttopuls::reports::csv(&report)?),
+            ReportFormat::Xlsx => ("xlsx", nyttopuls::reports::xlsx(&report)?),
+        };
+        let path = dir.join(format!("nyttoanalys-{}.{extension}", report.period));
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{}", path.display());
     }
     Ok(())
 }
 
-async fn run_token_command(state: &AppState, command: TokenCommand) -> anyhow::Result<()> {
-    match command {
-        TokenCommand::Create {
-            role,
-            owner_id,
-            label,
-            expires_in_days,
-        } => {
-            let role = match (role, owner_id) {
-                (RoleArg::Admin, _) => Role::Admin,
-                (RoleArg::Owner, Some(owner_id)) => Role::Owner { owner_id },
-                (RoleArg::Owner, None) => {
-                    return Err(
-                        Error::invalid("--owner-id", "an owner token needs --owner-id").into(),
-                    );
-                }
-            };
-            let token =
-                tokens::create_token(state, &Actor::cli(), role, &label, expires_in_days).await?;
-            println!("{token}");
-        }
-        TokenCommand::List => {
-            let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
-            println!("id\trole\towner\tlabel\tcreated\tlast used\texpires");
-            loop {
-                let page = tokens::list_tokens(state, &Actor::cli(), request).await?;
-                let shown = request.offset() + page.items.len() as u64;
-                for token in page.items {
-                    println!("{}", token_line(&token));
-                }
-                if shown >= page.total {
-                    break;
-                }
-                request.page += 1;
-            }
-        }
-        TokenCommand::Revoke { id } => {
-            tokens::revoke_token(state, &Actor::cli(), id).await?;
-            println!("token {id} is revoked");
-        }
+async fn add_admin(settings: Settings, email: &str, name: &str) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    let (id, created) = sign_in::add_admin(&state, &Actor::cli(), email, name).await?;
+    if created {
+        println!("admin account {id} added: {email} can sign in at /dashboard/login");
+    } else {
+        println!("{email} already has admin account {id}; nothing changed");
     }
+    Ok(())
+}
+
+async fn print_sign_in_link(settings: Settings, email: String) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    match sign_in::link_for(&state, &Actor::cli(), &email).await? {
+        Some(link) => {
+            println!("{link}");
+            Ok(())
+        }
+        None => Err(Error::NotFound {
+            entity: "owner or admin account with address",
+            id: email,
+        }
+        .into()),
+    }
+}
+
+fn rotate_answer_key(settings: &Settings) -> anyhow::Result<()> {
+    if settings.survey.answer_key.is_some() {
+        return Err(Error::invalid(
+            "NYTTOPULS__SURVEY__ANSWER_KEY",
+            "the keys are set in the environment: put a key from `answer-key new` \
+             in front of the others there",
+        )
+        .into());
+    }
+    let id = answer_keys::rotate(Path::new(&settings.survey.answer_key_file))
+        .map_err(|e| Error::invalid("survey.answer_key_file", e))?;
+    println!(
+        "new answer key {id} is first in {}; restart every instance with this file",
+        settings.survey.answer_key_file
+    );
+    Ok(())
+}
+
+async fn recompute(settings: Settings) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    let bar = counting_bar(0, "rounds");
+    let counts = nyttopuls::usecases::results::recompute(&state, &Actor::cli(), &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await;
+    bar.finish_and_clear();
+    let counts = counts?;
+    println!(
+        "recomputed {} rounds: {} figures",
+        counts.get("rounds").copied().unwrap_or_default(),
+        counts.get("figures").copied().unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn render_charts(settings: Settings) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    let bar = counting_bar(0, "services");
+    let counts = nyttopuls::usecases::charts::render_charts(&state, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await;
+    bar.finish_and_clear();
+    let counts = counts?;
+    println!(
+        "charts in {}: {} written, {} unchanged",
+        state.settings.charts.dir,
+        counts.get("written").copied().unwrap_or_default(),
+        counts.get("unchanged").copied().unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn run_job(settings: Settings, name: &str) -> anyhow::Result<()> {
+    // The name is checked before the database is touched.
+    let job: JobName = name.parse()?;
+    let state = connect(settings).await?;
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message(format!("running {job}"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let report = nyttopuls::jobs::run(&state, job).await;
+    spinner.finish_and_clear();
+    let report = report?;
+    if !report.ran {
+        println!("{job}: another run holds the job right now; nothing done");
+    } else {
+        let counts: Vec<String> = report
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!(
+            "{job}: {}",
+            if counts.is_empty() {
+                "nothing to do".to_owned()
+            } else {
+                counts.join(" ")
+            }
+        );
+    }
+    Ok(())
+}
+
+async fn import_respondents(settings: Settings, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let state = connect(settings).await?;
+    let bar = counting_bar(
+        bytes.iter().filter(|&&b| b == b'\n').count() as u64,
+        "respondents",
+    );
+    let result = nyttopuls::usecases::respondents::import_respondents(
+        &state,
+        &Actor::cli(),
+        &bytes,
+        dry_run,
+        &|done| bar.set_position(done),
+    )
+    .await;
+    bar.finish_and_clear();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(Error::Invalid(problems)) => {
+            for problem in &problems {
+                eprintln!("{}: {problem}", file.display());
+            }
+            return Err(Error::Invalid(problems))
+                .context("the file was rejected; nothing was imported");
+        }
+        Err(other) => return Err(other.into()),
+    };
+    println!(
+        "{} rows: {} created, {} updated, {} unchanged{}",
+        summary.rows,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        if summary.dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+async fn create_token(
+    settings: Settings,
+    role: RoleArg,
+    owner_id: Option<i32>,
+    label: &str,
+    expires_in_days: Option<u32>,
+) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    let role = match (role, owner_id) {
+        (RoleArg::Admin, _) => Role::Admin,
+        (RoleArg::Owner, Some(owner_id)) => Role::Owner { owner_id },
+        (RoleArg::Owner, None) => {
+            return Err(Error::invalid("--owner-id", "an owner token needs --owner-id").into());
+        }
+    };
+    let token = tokens::create_token(&state, &Actor::cli(), role, label, expires_in_days).await?;
+    println!("{token}");
+    Ok(())
+}
+
+async fn list_tokens(settings: Settings) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    let mut request = PageRequest::new(None, Some(PageRequest::MAX_PER_PAGE))?;
+    println!("id\trole\towner\tlabel\tcreated\tlast used\texpires");
+    loop {
+        let page = tokens::list_tokens(&state, &Actor::cli(), request).await?;
+        let shown = request.offset() + page.items.len() as u64;
+        for token in page.items {
+            println!("{}", token_line(&token));
+        }
+        if shown >= page.total {
+            break;
+        }
+        request.page += 1;
+    }
+    Ok(())
+}
+
+async fn revoke_token(settings: Settings, id: i32) -> anyhow::Result<()> {
+    let state = connect(settings).await?;
+    tokens::revoke_token(&state, &Actor::cli(), id).await?;
+    println!("token {id} is revoked");
     Ok(())
 }
 

@@ -16,34 +16,8 @@ pub enum Sampling {
     Precision { half_width: f64 },
 }
 
-impl Sampling {
-    /// Invitations needed for the target precision among `reachable` users, never fewer
-    /// than the anonymity threshold is expected to need (`stats::sampling`); `None` means
-    /// invite everyone (no precision target, or no history to go on).
-    pub fn invitations_needed(
-        self,
-        history: Option<RoundHistory>,
-        reachable: usize,
-        min_group_size: usize,
-    ) -> Option<usize> {
-        let Sampling::Precision { half_width } = self else {
-            return None;
-        };
-        let history = history?;
-        if history.response_rate <= 0.0 || history.sus_sd <= 0.0 {
-            return None;
-        }
-        Some(crate::stats::sampling::invitations_needed(
-            history.sus_sd,
-            half_width,
-            reachable,
-            history.response_rate,
-            min_group_size,
-        ))
-    }
-}
-
-/// What the last closed round of a service tells about the next one.
+/// What the last closed round of a service tells about the next one (how many a round
+/// invites under [`Sampling::Precision`] is worked out in `stats::sampling`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RoundHistory {
     pub response_rate: f64,
@@ -160,31 +134,5 @@ impl NewProgramme {
             }),
             _ => Err(Error::Invalid(problems)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn precision_sampling_uses_sd_response_rate_and_the_users_there_are() {
-        let sampling = Sampling::Precision { half_width: 5.0 };
-        let history = RoundHistory {
-            response_rate: 0.5,
-            sus_sd: 20.0,
-        };
-        // 64 answers (t-based, see stats::sampling) → 128 invitations at 50 %; a service
-        // with 60 users needs 32 answers → 64, capped at 60.
-        assert_eq!(
-            sampling.invitations_needed(Some(history), 10_000, 5),
-            Some(128)
-        );
-        assert_eq!(sampling.invitations_needed(Some(history), 60, 5), Some(60));
-        assert_eq!(sampling.invitations_needed(None, 60, 5), None);
-        assert_eq!(
-            Sampling::Everyone.invitations_needed(Some(history), 60, 5),
-            None
-        );
     }
 }

@@ -4,7 +4,6 @@
 
 mod close_rounds;
 mod dispatch_outbox;
-pub(crate) mod lease;
 mod open_rounds;
 mod purge;
 pub mod scheduler;
@@ -18,7 +17,7 @@ pub use open_rounds::open_due_rounds;
 use crate::{
     domain::{Actor, Error},
     usecases::{
-        AppState,
+        AppState, leases,
         rounds::{OpenOutcome, open_programme_rounds},
     },
 };
@@ -100,7 +99,7 @@ pub async fn run(state: &AppState, job: JobName) -> Result<JobReport, Error> {
 /// Like [`run`], but first waits out a lease left by a crashed instance; a lease still
 /// renewed after that belongs to a live run that does the job, and `ran` is false.
 pub async fn run_when_free(state: &AppState, job: JobName) -> Result<JobReport, Error> {
-    run_within(state, job, lease::WAIT_FOR_A_CRASHED_HOLDER).await
+    run_within(state, job, leases::WAIT_FOR_A_CRASHED_HOLDER).await
 }
 
 async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<JobReport, Error> {
@@ -117,7 +116,7 @@ async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<Jo
             JobName::SendReports => crate::usecases::reports::send_reports(state).await,
         }
     };
-    let counts = lease::run_leased(&state.db, &state.instance_id, job.as_str(), wait, work).await?;
+    let counts = leases::run_leased(state, job.as_str(), wait, work).await?;
     Ok(JobReport {
         job: job.to_string(),
         ran: counts.is_some(),
@@ -134,11 +133,10 @@ pub async fn run_programme(
     programme_id: i32,
 ) -> Result<OpenOutcome, Error> {
     actor.require_admin()?;
-    lease::run_leased(
-        &state.db,
-        &state.instance_id,
+    leases::run_leased(
+        state,
         JobName::OpenRounds.as_str(),
-        lease::WAIT_FOR_A_CRASHED_HOLDER,
+        leases::WAIT_FOR_A_CRASHED_HOLDER,
         open_programme_rounds(state, actor, programme_id),
     )
     .await?

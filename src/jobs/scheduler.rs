@@ -6,8 +6,8 @@
 //! scheduler's own cron jobs keep the UTC offset in force when the job was created, so a
 //! daily 08:00 job would fire at 09:00 all summer.) On start, the
 //! time-driven jobs run once to catch up on runs missed while the server was down. Every
-//! run takes its job's lease ([`super::lease`]), which keeps a job to one run at a time
-//! across instances.
+//! run takes its job's lease ([`crate::usecases::leases`]), which keeps a job to one run
+//! at a time across instances.
 
 use std::{
     collections::HashMap,
@@ -23,8 +23,7 @@ use super::JobName;
 use crate::{
     config::SchedulerSettings,
     domain::{Actor, CronSchedule, Error},
-    store,
-    usecases::AppState,
+    usecases::{AppState, programmes::active_schedules},
 };
 
 /// How often programme timers are compared with the database, for programmes created or
@@ -106,11 +105,7 @@ impl Scheduler {
 
     /// Makes the programme timers match the active programmes; returns how many there are.
     async fn sync_programmes(&self, state: &AppState) -> Result<usize, Error> {
-        let wanted: HashMap<i32, CronSchedule> = store::programmes::list(&state.db, true)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.schedule))
-            .collect();
+        let wanted = active_schedules(state).await?;
         let mut timers = self.programme_timers.lock().await;
         timers.retain(|id, timer| {
             wanted

@@ -2,6 +2,7 @@
 //! number of answers, the finite-population correction, and the anonymity threshold.
 
 use super::summary::t_95;
+use crate::domain::programme::{RoundHistory, Sampling};
 
 /// The answers needed for a 95 % interval of ± `half_width` around a mean with standard
 /// deviation `sd`, from a population of `population`: the smallest n with
@@ -33,9 +34,56 @@ pub fn invitations_needed(
     ((answers as f64 / response_rate.clamp(f64::MIN_POSITIVE, 1.0)).ceil() as usize).min(population)
 }
 
+/// The most a programme's round invites among `reachable` users: under
+/// [`Sampling::Precision`], the invitations needed for its precision (never fewer than
+/// the anonymity threshold is expected to need); `None` means invite everyone (no
+/// precision target, or no history to go on).
+pub fn invitation_cap(
+    sampling: Sampling,
+    history: Option<RoundHistory>,
+    reachable: usize,
+    min_group_size: usize,
+) -> Option<usize> {
+    let Sampling::Precision { half_width } = sampling else {
+        return None;
+    };
+    let history = history?;
+    if history.response_rate <= 0.0 || history.sus_sd <= 0.0 {
+        return None;
+    }
+    Some(invitations_needed(
+        history.sus_sd,
+        half_width,
+        reachable,
+        history.response_rate,
+        min_group_size,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precision_sampling_uses_sd_response_rate_and_the_users_there_are() {
+        let sampling = Sampling::Precision { half_width: 5.0 };
+        let history = RoundHistory {
+            response_rate: 0.5,
+            sus_sd: 20.0,
+        };
+        // 64 answers (t-based, see below) → 128 invitations at 50 %; a service with 60
+        // users needs 32 answers → 64, capped at 60.
+        assert_eq!(
+            invitation_cap(sampling, Some(history), 10_000, 5),
+            Some(128)
+        );
+        assert_eq!(invitation_cap(sampling, Some(history), 60, 5), Some(60));
+        assert_eq!(invitation_cap(sampling, None, 60, 5), None);
+        assert_eq!(
+            invitation_cap(Sampling::Everyone, Some(history), 60, 5),
+            None
+        );
+    }
 
     #[test]
     fn a_small_service_is_not_over_invited() {

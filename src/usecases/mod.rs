@@ -13,7 +13,9 @@ pub mod catalogue;
 pub mod charts;
 mod clock;
 pub mod dashboard;
+pub mod demo;
 pub mod dispatch;
+pub mod leases;
 mod link_lookup;
 pub mod operations;
 pub mod programmes;
@@ -38,12 +40,12 @@ use crate::{
     config::Settings,
     domain::{Error, sealing::AnswerKeys, survey::Links},
     mail::Mailer,
+    metrics::Metrics,
     store,
-    web::metrics::Metrics,
 };
 
 /// Everything an operation needs, handed to poem with `.data()` and to the jobs; no
-/// global state, so every test builds its own.
+/// global state, so every test builds its own. Put together once, by `app::connect`.
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -72,50 +74,7 @@ pub struct AppState {
     pub sign_in_limits: Arc<sign_in::SignInLimits>,
 }
 
-/// Why the application could not be put together.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
-    #[error("{0}")]
-    Mail(String),
-    #[error("{0}")]
-    AnswerKey(String),
-}
-
 impl AppState {
-    /// Connects to the database and brings its schema up to date.
-    pub async fn connect(settings: Settings, clock: Clock) -> Result<Self, ConnectError> {
-        let db = store::connect(&settings.database).await?;
-        store::migrate(&db).await?;
-        let mailer = Mailer::from_settings(&settings.mail).map_err(ConnectError::Mail)?;
-        let answer_keys = answer_keys::load(&settings.survey, store::is_postgres(&db))
-            .map_err(ConnectError::AnswerKey)?;
-        answer_keys::check_sealed_rows_open(&db, &answer_keys)
-            .await
-            .map_err(ConnectError::AnswerKey)?;
-        Ok(Self {
-            answer_keys: Arc::new(answer_keys),
-            figures: Arc::default(),
-            sign_in_limits: Arc::new(sign_in::SignInLimits::new(&settings.dashboard)),
-            answers: AnswerWriter::start(db.clone(), clock.clone()),
-            links_lookup: LinkLookup::start(db.clone()),
-            questionnaires: QuestionnaireCache::default(),
-            settings: Arc::new(settings),
-            db,
-            clock,
-            metrics: Arc::default(),
-            mailer,
-            instance_id: format!(
-                "{}:{}",
-                std::env::var("HOSTNAME").unwrap_or_else(|_| "nyttopuls".into()),
-                std::process::id()
-            ),
-            programmes_changed: Arc::default(),
-            rounds_closed: Arc::default(),
-        })
-    }
-
     /// Builds the personal links of emails from `server.public_url`.
     pub fn links(&self) -> Links {
         Links::new(&self.settings.server.public_url)

@@ -1,9 +1,11 @@
 //! Questionnaires and survey programmes. Every role may read them; only admins change
 //! them. A programme's change wakes the scheduler so its timer follows at once.
 
+use std::collections::HashMap;
+
 use crate::{
     domain::{
-        Actor, Error, Page, PageRequest,
+        Actor, CronSchedule, Error, Page, PageRequest,
         programme::{NewProgramme, Programme},
         questionnaire::{Item, Questionnaire},
     },
@@ -67,6 +69,12 @@ pub async fn list_programmes(
 ) -> Result<Page<Programme>, Error> {
     let all = programmes::list(&state.db, false).await?;
     Ok(Page::of_all(all, page))
+}
+
+/// The schedule of every active programme, by programme id: the scheduler's timers.
+pub async fn active_schedules(state: &AppState) -> Result<HashMap<i32, CronSchedule>, Error> {
+    let active = programmes::list(&state.db, true).await?;
+    Ok(active.into_iter().map(|p| (p.id, p.schedule)).collect())
 }
 
 pub async fn get_programme(state: &AppState, _actor: &Actor, id: i32) -> Result<Programme, Error> {

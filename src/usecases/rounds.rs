@@ -21,6 +21,7 @@ use crate::{
     stats::{
         Metric,
         aggregate::{SegmentKey, round_aggregates},
+        sampling::invitation_cap,
     },
     store::{
         self, audit,
@@ -118,9 +119,7 @@ async fn open_rounds(
             let history = service_history(txn, service.id).await?;
             let population = reachable.get(&service.id).copied().unwrap_or(0);
             if let Some(needed) =
-                programme
-                    .sampling
-                    .invitations_needed(history, population, min_group_size)
+                invitation_cap(programme.sampling, history, population, min_group_size)
             {
                 capacity.insert(service.id, needed);
             }

@@ -4,8 +4,8 @@
 //! the background, so neither the page nor its timing tells who is an owner.
 //! No anonymous client can keep a person from signing in: the limit per address caps
 //! the emails sent (the page stays the same, and a link sent earlier in the window still
-//! works), and only the client over its own limit (by its address, see
-//! [`crate::web::client_address`]) is turned away.
+//! works), and only the client over its own limit (by its address, as the web layer
+//! finds it behind trusted proxies) is turned away.
 
 use std::sync::Mutex;
 

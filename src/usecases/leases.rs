@@ -1,4 +1,5 @@
-//! Running work under a job lease. The lease is short and renewed while the work runs,
+//! Running work under a job lease, which keeps a job to one run at a time across
+//! instances. The lease is short and renewed while the work runs,
 //! so a crashed instance blocks a job for at most [`LEASE_TTL`]; work whose lease was
 //! lost (this process stalled past it and another run took over) is stopped, as a crash
 //! would stop it, so two runs never go on side by side.
@@ -9,6 +10,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::time::Instant;
 
+use super::AppState;
 use crate::{domain::Error, store::leases};
 
 /// How long a lease outlives its last renewal: how long a crashed holder blocks a job.
@@ -20,21 +22,22 @@ const RENEW_EVERY: StdDuration = StdDuration::from_secs(10);
 pub const WAIT_FOR_A_CRASHED_HOLDER: StdDuration = StdDuration::from_secs(35);
 const ASK_AGAIN_EVERY: StdDuration = StdDuration::from_secs(1);
 
-pub fn ttl() -> chrono::Duration {
+fn ttl() -> chrono::Duration {
     chrono::Duration::from_std(LEASE_TTL).expect("the lease fits in a chrono duration")
 }
 
 /// Runs `work` holding the lease `name`, waiting up to `wait` for it; `None` (and `work`
-/// never started) when another run held it all that time.
+/// never started) when another run held it all that time. Leases are timed by the
+/// system clock, not the state's: other instances compare them with theirs.
 pub async fn run_leased<T>(
-    db: &DatabaseConnection,
-    instance_id: &str,
+    state: &AppState,
     name: &str,
     wait: StdDuration,
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<Option<T>, Error> {
+    let db = &state.db;
     // Unique per run, so two runs in one process never renew each other's lease.
-    let holder = format!("{instance_id}/{:08x}", rand::random::<u32>());
+    let holder = format!("{}/{:08x}", state.instance_id, rand::random::<u32>());
     let give_up = Instant::now() + wait;
     while !leases::try_acquire(db, name, &holder, ttl(), Utc::now()).await? {
         if Instant::now() >= give_up {
