@@ -43,7 +43,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let batch = outbox::claim(
             &state.db,
             settings.batch_size,
-            // As long as a job lease (`jobs::lease`): a dispatcher restarted after a
+            // As long as a job lease (`leases::LEASE_TTL`): a dispatcher restarted after a
             // crash finds the batch that was in flight free again once it may dispatch.
             Duration::seconds(30),
             run_started,
