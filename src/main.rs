@@ -363,6 +363,22 @@ fn counting_bar(length: u64, unit: &str) -> ProgressBar {
     bar
 }
 
+/// Runs `work` with a counting bar that its progress (done, total) moves; the bar is
+/// cleared before anything is printed.
+async fn with_counting_bar<T>(
+    unit: &str,
+    work: impl AsyncFnOnce(&(dyn Fn(u64, u64) + Sync)) -> T,
+) -> T {
+    let bar = counting_bar(0, unit);
+    let result = work(&|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await;
+    bar.finish_and_clear();
+    result
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     announce(&app);
@@ -537,14 +553,10 @@ fn rotate_answer_key(settings: &Settings) -> anyhow::Result<()> {
 
 async fn recompute(settings: Settings) -> anyhow::Result<()> {
     let state = connect(settings).await?;
-    let bar = counting_bar(0, "rounds");
-    let counts = nyttopuls::usecases::results::recompute(&state, &Actor::cli(), &|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
+    let counts = with_counting_bar("rounds", async |progress| {
+        nyttopuls::usecases::results::recompute(&state, &Actor::cli(), progress).await
     })
-    .await;
-    bar.finish_and_clear();
-    let counts = counts?;
+    .await?;
     println!(
         "recomputed {} rounds: {} figures",
         counts.get("rounds").copied().unwrap_or_default(),
@@ -555,14 +567,10 @@ async fn recompute(settings: Settings) -> anyhow::Result<()> {
 
 async fn render_charts(settings: Settings) -> anyhow::Result<()> {
     let state = connect(settings).await?;
-    let bar = counting_bar(0, "services");
-    let counts = nyttopuls::usecases::charts::render_charts(&state, &|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
+    let counts = with_counting_bar("services", async |progress| {
+        nyttopuls::usecases::charts::render_charts(&state, progress).await
     })
-    .await;
-    bar.finish_and_clear();
-    let counts = counts?;
+    .await?;
     println!(
         "charts in {}: {} written, {} unchanged",
         state.settings.charts.dir,
