@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::Stockholm;
 use serde_json::json;
 
-use super::{AppState, Counts};
+use super::{AppState, Counts, audit};
 use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
@@ -23,7 +23,7 @@ use crate::{
         aggregate::{SegmentKey, round_aggregates},
     },
     store::{
-        self, audit,
+        self,
         outbox::NewOutboxMessage,
         rounds::{Addressee, NewRound},
     },
