@@ -195,18 +195,17 @@ mod tests {
     use super::*;
 
     fn programme(service_ids: Option<Vec<i32>>) -> NewProgramme {
-        NewProgramme::parse(ProgrammeFields {
-            name: "Kvartal",
+        NewProgramme {
+            name: "Halvår".into(),
             questionnaire_id: 1,
             service_ids,
-            schedule: "0 0 8 1 */3 *",
-            period: None,
-            open_days: None,
-            reminder_days: None,
-            sampling: None,
-            active: None,
-        })
-        .unwrap()
+            schedule: CronSchedule::parse("0 0 7 1 1,7 *").unwrap(),
+            period: PeriodKind::default(),
+            open_days: 21,
+            reminder_days: vec![10],
+            sampling: Sampling::Everyone,
+            active: true,
+        }
     }
 
     #[test]

@@ -77,40 +77,27 @@ pub async fn get_department(db: &impl ConnectionTrait, id: i32) -> Result<Depart
     super::fetch_by_id::<department::Entity, _>(db, "department", id).await
 }
 
-/// Refuses a department name that a department other than `except` already has.
-pub async fn ensure_department_name_free(
-    db: &impl ConnectionTrait,
-    name: &str,
-    except: Option<i32>,
-) -> Result<(), Error> {
-    super::ensure_unique::<department::Entity, _>(
-        db,
-        department::Column::Name,
-        name,
-        department::Column::Id,
-        except,
-        || format!("a department named `{name}`"),
-    )
-    .await
-}
-
-/// Inserts a department (`id` is `None`) or renames department `id`.
+/// Inserts a department (`id` is `None`) or renames department `id`; a name another
+/// department has is refused.
 pub async fn save_department(
     db: &impl ConnectionTrait,
     id: Option<i32>,
     name: String,
 ) -> Result<Department, Error> {
+    super::ensure_unique::<department::Entity, _>(
+        db,
+        department::Column::Name,
+        &name,
+        department::Column::Id,
+        id,
+        || format!("a department named `{name}`"),
+    )
+    .await?;
     let model = department::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(name),
     };
-    Ok(if id.is_some() {
-        model.update(db).await
-    } else {
-        model.insert(db).await
-    }
-    .map_err(db_error)?
-    .into())
+    super::insert_or_update(db, model, id.is_some()).await
 }
 
 /// How many owners and services name department `id`.
@@ -180,24 +167,8 @@ pub async fn find_owner_by_email(
         .map(Into::into))
 }
 
-/// Refuses an address that an owner other than `except` already has.
-pub async fn ensure_owner_email_free(
-    db: &impl ConnectionTrait,
-    email: &Email,
-    except: Option<i32>,
-) -> Result<(), Error> {
-    super::ensure_unique::<owner::Entity, _>(
-        db,
-        owner::Column::Email,
-        email.as_str(),
-        owner::Column::Id,
-        except,
-        || format!("an owner with email `{email}`"),
-    )
-    .await
-}
-
-/// Inserts an owner (`id` is `None`) or replaces owner `id`.
+/// Inserts an owner (`id` is `None`) or replaces owner `id`; an address another owner
+/// has is refused.
 pub async fn save_owner(
     db: &impl ConnectionTrait,
     id: Option<i32>,
@@ -205,19 +176,22 @@ pub async fn save_owner(
     email: &Email,
     department_id: Option<i32>,
 ) -> Result<Owner, Error> {
+    super::ensure_unique::<owner::Entity, _>(
+        db,
+        owner::Column::Email,
+        email.as_str(),
+        owner::Column::Id,
+        id,
+        || format!("an owner with email `{email}`"),
+    )
+    .await?;
     let model = owner::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(name),
         email: Set(email.as_str().to_owned()),
         department_id: Set(department_id),
     };
-    Ok(if id.is_some() {
-        model.update(db).await
-    } else {
-        model.insert(db).await
-    }
-    .map_err(db_error)?
-    .into())
+    super::insert_or_update(db, model, id.is_some()).await
 }
 
 /// How many services owner `id` owns.
@@ -313,30 +287,23 @@ pub async fn service_ids_by_slug(
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
-/// Refuses a slug that a service other than `except` already has.
-pub async fn ensure_slug_free(
-    db: &impl ConnectionTrait,
-    slug: &Slug,
-    except: Option<i32>,
-) -> Result<(), Error> {
-    super::ensure_unique::<service::Entity, _>(
-        db,
-        service::Column::Slug,
-        slug.as_str(),
-        service::Column::Id,
-        except,
-        || format!("a service with slug `{slug}`"),
-    )
-    .await
-}
-
-/// Inserts a service (`id` is `None`) or replaces service `id`, as changed at `now`.
+/// Inserts a service (`id` is `None`) or replaces service `id`, as changed at `now`; a
+/// slug another service has is refused.
 pub async fn save_service(
     db: &impl ConnectionTrait,
     id: Option<i32>,
     new: &NewService,
     now: DateTime<Utc>,
 ) -> Result<Service, Error> {
+    super::ensure_unique::<service::Entity, _>(
+        db,
+        service::Column::Slug,
+        new.slug.as_str(),
+        service::Column::Id,
+        id,
+        || format!("a service with slug `{}`", new.slug),
+    )
+    .await?;
     let model = service::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(new.name.clone()),
@@ -354,13 +321,7 @@ pub async fn save_service(
         },
         updated_at: Set(now),
     };
-    Ok(if id.is_some() {
-        model.update(db).await
-    } else {
-        model.insert(db).await
-    }
-    .map_err(db_error)?
-    .into())
+    super::insert_or_update(db, model, id.is_some()).await
 }
 
 /// Marks service `id` inactive as of `now`.

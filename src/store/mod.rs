@@ -22,9 +22,10 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, PrimaryKeyTrait,
-    QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::{
@@ -320,6 +321,26 @@ where
         return Err(Error::Conflict(format!("{} already exists", what())));
     }
     Ok(())
+}
+
+/// Inserts `model` as a new row, or (`update`) writes it over the row its id names;
+/// returns the row as it is now.
+pub(crate) async fn insert_or_update<A, T>(
+    db: &impl ConnectionTrait,
+    model: A,
+    update: bool,
+) -> Result<T, Error>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    T: From<<A::Entity as EntityTrait>::Model>,
+{
+    let row = if update {
+        model.update(db).await
+    } else {
+        model.insert(db).await
+    };
+    row.map(Into::into).map_err(db_error)
 }
 
 /// `from` = `to` as a join condition (the entities declare no relations).

@@ -113,25 +113,9 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error
     Ok(to_domain(row, services))
 }
 
-/// Refuses an address that a respondent other than `except` already has.
-pub async fn ensure_email_free(
-    db: &impl ConnectionTrait,
-    email: &Email,
-    except: Option<i32>,
-) -> Result<(), Error> {
-    super::ensure_unique::<respondent::Entity, _>(
-        db,
-        respondent::Column::Email,
-        email.as_str(),
-        respondent::Column::Id,
-        except,
-        || format!("a respondent with email `{email}`"),
-    )
-    .await
-}
-
 /// Inserts a respondent (`id` is `None`) or replaces the register fields of respondent
-/// `id`, and makes their services exactly `service_ids`; returns their id.
+/// `id`, and makes their services exactly `service_ids`; returns their id. An address
+/// another respondent has is refused.
 pub async fn save(
     db: &impl ConnectionTrait,
     id: Option<i32>,
@@ -139,6 +123,15 @@ pub async fn save(
     service_ids: BTreeSet<i32>,
     now: DateTime<Utc>,
 ) -> Result<i32, Error> {
+    super::ensure_unique::<respondent::Entity, _>(
+        db,
+        respondent::Column::Email,
+        new.email.as_str(),
+        respondent::Column::Id,
+        id,
+        || format!("a respondent with email `{}`", new.email),
+    )
+    .await?;
     let saved_id = match id {
         Some(id) => {
             update_person(db, id, new, now).await?;

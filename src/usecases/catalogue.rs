@@ -53,7 +53,6 @@ pub async fn save_department(
         if let Some(id) = id {
             catalogue::get_department(txn, id).await?;
         }
-        catalogue::ensure_department_name_free(txn, &name, id).await?;
         let saved = catalogue::save_department(txn, id, name).await?;
         audit::record(
             txn,
@@ -146,7 +145,6 @@ pub async fn save_owner(
         if let Some(department_id) = department_id {
             require_department(txn, department_id).await?;
         }
-        catalogue::ensure_owner_email_free(txn, &email, id).await?;
         let saved = catalogue::save_owner(txn, id, name, &email, department_id).await?;
         audit::record(
             txn,
@@ -278,7 +276,6 @@ pub async fn save_service(
         if let Some(department_id) = new.department_id {
             require_department(txn, department_id).await?;
         }
-        catalogue::ensure_slug_free(txn, &new.slug, id).await?;
         let saved = catalogue::save_service(txn, id, &new, now).await?;
         let summary = match existing {
             Some(before) => {

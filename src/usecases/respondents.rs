@@ -86,7 +86,6 @@ pub async fn save_respondent(
         if let Some(id) = id {
             store::respondents::get(txn, id).await?;
         }
-        store::respondents::ensure_email_free(txn, &new.email, id).await?;
         let saved_id = store::respondents::save(txn, id, &new, service_ids, now).await?;
         audit::record(
             txn,
