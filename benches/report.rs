@@ -13,7 +13,7 @@ use nyttopuls::{
     app::Application,
     domain::{Actor, Email, NewService, ReportPeriod},
     stats::{Metric, aggregate::SegmentKey},
-    store::{self, entity},
+    store::entity,
 };
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
@@ -35,12 +35,11 @@ async fn main() {
     let mut departments = Vec::new();
     for d in 0..DEPARTMENTS {
         departments.push(
-            store::catalogue::save_department(
-                &state.db,
+            nyttopuls::usecases::catalogue::save_department(
+                &state,
                 &actor,
                 None,
                 format!("Förvaltning {d}"),
-                now,
             )
             .await
             .unwrap()
@@ -51,14 +50,13 @@ async fn main() {
     for o in 0..OWNERS {
         let email = Email::parse(&format!("agare{o}@kommun.example")).unwrap();
         owners.push(
-            store::catalogue::save_owner(
-                &state.db,
+            nyttopuls::usecases::catalogue::save_owner(
+                &state,
                 &actor,
                 None,
                 format!("Ägare {o}"),
                 email,
                 Some(departments[o % DEPARTMENTS]),
-                now,
             )
             .await
             .unwrap()
@@ -79,7 +77,7 @@ async fn main() {
         )
         .unwrap();
         service_ids.push(
-            store::catalogue::save_service(&state.db, &actor, None, service, now)
+            nyttopuls::usecases::catalogue::save_service(&state, &actor, None, service)
                 .await
                 .unwrap()
                 .id,

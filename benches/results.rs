@@ -72,14 +72,13 @@ async fn main() {
 
     // One objektägare owns the first OWNED services (the dashboard step reads them).
     let owner_email = nyttopuls::domain::Email::parse("agare@kommun.example").unwrap();
-    let owner = store::catalogue::save_owner(
-        &state.db,
+    let owner = nyttopuls::usecases::catalogue::save_owner(
+        &state,
         &actor,
         None,
         "Åsa Lindqvist".into(),
         owner_email.clone(),
         None,
-        now,
     )
     .await
     .unwrap();
@@ -97,7 +96,7 @@ async fn main() {
         )
         .unwrap();
         service_ids.push(
-            store::catalogue::save_service(&state.db, &actor, None, service, now)
+            nyttopuls::usecases::catalogue::save_service(&state, &actor, None, service)
                 .await
                 .unwrap()
                 .id,
@@ -225,12 +224,12 @@ async fn main() {
     );
 
     // The service results API, 32 clients, each service's results in turn.
-    let token = store::accounts::create_token(
-        &state.db,
+    let token = nyttopuls::usecases::tokens::create_token(
+        &state,
         &actor,
         nyttopuls::domain::Role::Admin,
         "bench",
-        now,
+        None,
     )
     .await
     .unwrap();

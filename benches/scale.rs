@@ -150,7 +150,7 @@ async fn main() {
             None,
         )
         .unwrap();
-        store::catalogue::save_service(&state.db, &actor, None, service, state.clock.now())
+        nyttopuls::usecases::catalogue::save_service(&state, &actor, None, service)
             .await
             .unwrap();
     }
@@ -174,12 +174,13 @@ async fn main() {
         summary.created as f64 / import.as_secs_f64()
     );
 
+    let questionnaire_id = store::questionnaires::template(&state.db, "standard")
+        .await
+        .unwrap()
+        .id;
     let programme = NewProgramme::parse(ProgrammeFields {
         name: "Alla tjänster",
-        questionnaire_id: store::questionnaires::template(&state.db, "standard")
-            .await
-            .unwrap()
-            .id,
+        questionnaire_id,
         service_ids: None,
         schedule: "0 0 8 1 */3 *",
         period: None,
@@ -189,9 +190,15 @@ async fn main() {
         active: None,
     })
     .unwrap();
-    let programme = store::programmes::save(&state.db, &actor, None, programme, state.clock.now())
-        .await
-        .unwrap();
+    let programme = nyttopuls::usecases::programmes::save_programme(
+        &state,
+        &actor,
+        None,
+        Some(questionnaire_id),
+        |_| Ok(programme),
+    )
+    .await
+    .unwrap();
     let started = Instant::now();
     let opened = nyttopuls::usecases::rounds::open_programme_rounds(
         &state,

@@ -68,23 +68,24 @@ pub async fn programme_over_all(
     let questionnaire = nyttopuls::store::questionnaires::template(&state.db, "standard")
         .await
         .unwrap();
-    let programme = nyttopuls::store::programmes::save(
-        &state.db,
+    let new = NewProgramme::parse(ProgrammeFields {
+        name: "Alla tjänster",
+        questionnaire_id: questionnaire.id,
+        service_ids: None,
+        schedule: "0 0 8 1 */3 *",
+        period: None,
+        open_days: None,
+        reminder_days: None,
+        sampling: None,
+        active: None,
+    })
+    .unwrap();
+    let programme = nyttopuls::usecases::programmes::save_programme(
+        state,
         &nyttopuls::domain::Actor::cli(),
         None,
-        NewProgramme::parse(ProgrammeFields {
-            name: "Alla tjänster",
-            questionnaire_id: questionnaire.id,
-            service_ids: None,
-            schedule: "0 0 8 1 */3 *",
-            period: None,
-            open_days: None,
-            reminder_days: None,
-            sampling: None,
-            active: None,
-        })
-        .unwrap(),
-        state.clock.now(),
+        Some(questionnaire.id),
+        |_| Ok(new),
     )
     .await
     .unwrap();

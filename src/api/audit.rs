@@ -11,9 +11,9 @@ use super::{
     error::ApiResult,
     paging::{PageNumber, PageSize, page_request},
 };
-use crate::usecases::{
-    AppState,
-    audit::{self, AuditEntry, AuditFilter},
+use crate::{
+    domain::audit::{AuditEntry, AuditFilter},
+    usecases::{AppState, audit},
 };
 
 #[derive(Debug, Object)]

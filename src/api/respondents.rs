@@ -19,8 +19,8 @@ use super::{
     text::{Code, EmailText, Name, checked_optional},
 };
 use crate::{
-    domain::{Error, NewRespondent, Respondent},
-    usecases::{self, AppState, respondents::RespondentFilter},
+    domain::{Error, NewRespondent, Respondent, RespondentFilter},
+    usecases::{self, AppState},
 };
 
 #[derive(Debug, Object)]

@@ -88,6 +88,28 @@ pub struct ServiceFilter {
     pub active: Option<bool>,
 }
 
+/// A department still named by owners or services cannot be deleted: they would lose
+/// their förvaltning without anyone deciding where they belong.
+pub fn ensure_department_unused(id: i32, owners_and_services: u64) -> Result<(), Error> {
+    if owners_and_services > 0 {
+        return Err(Error::Conflict(format!(
+            "department {id} still has {owners_and_services} owners or services; move them first"
+        )));
+    }
+    Ok(())
+}
+
+/// An owner who still owns services cannot be deleted: the services would have nobody
+/// to answer for them.
+pub fn ensure_owner_owns_nothing(id: i32, services: u64) -> Result<(), Error> {
+    if services > 0 {
+        return Err(Error::Conflict(format!(
+            "owner {id} still owns {services} services; give them a new owner first"
+        )));
+    }
+    Ok(())
+}
+
 /// A trimmed, non-empty display name of at most 200 characters.
 pub fn required_name(field: &str, raw: &str) -> Result<String, Error> {
     let name = raw.trim();
@@ -98,4 +120,25 @@ pub fn required_name(field: &str, raw: &str) -> Result<String, Error> {
         return Err(Error::invalid(field, "must be at most 200 characters"));
     }
     Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_department_or_owner_still_in_use_is_not_deleted() {
+        assert!(ensure_department_unused(4, 0).is_ok());
+        let refused = ensure_department_unused(4, 3).unwrap_err();
+        assert!(matches!(refused, Error::Conflict(_)));
+        assert_eq!(
+            refused.to_string(),
+            "department 4 still has 3 owners or services; move them first"
+        );
+        assert!(ensure_owner_owns_nothing(2, 0).is_ok());
+        assert!(matches!(
+            ensure_owner_owns_nothing(2, 1),
+            Err(Error::Conflict(_))
+        ));
+    }
 }

@@ -61,6 +61,18 @@ impl Error {
         }
     }
 
+    /// For the lookup of a row that the input refers to in `field`: a row that does not
+    /// exist is the caller's mistake (invalid input, not a missing resource); any other
+    /// failure (the database unreachable) stays what it is.
+    pub fn as_invalid_reference(self, field: &'static str) -> Self {
+        match self {
+            Error::NotFound { entity, id } => {
+                Error::invalid(field, format!("{entity} {id} does not exist"))
+            }
+            other => other,
+        }
+    }
+
     /// An internal error caused by `source`, kept for the log.
     pub fn internal(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal {
@@ -90,5 +102,19 @@ impl Error {
             cause = inner.source();
         }
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_referenced_row_is_invalid_input_and_other_failures_stay() {
+        let invalid = Error::not_found("owner", 42).as_invalid_reference("owner_id");
+        assert_eq!(invalid.to_string(), "owner_id: owner 42 does not exist");
+        assert!(matches!(invalid, Error::Invalid(_)));
+        let down = Error::bug("the database is down").as_invalid_reference("owner_id");
+        assert!(matches!(down, Error::Internal { .. }));
     }
 }

@@ -2,6 +2,7 @@
 //! valid (parse, don't validate), who may do what, and the errors the product can report.
 
 mod actor;
+pub mod audit;
 pub mod catalogue;
 mod email;
 mod error;
@@ -25,7 +26,10 @@ pub use catalogue::{Department, NewService, Owner, Service, ServiceFilter};
 pub use email::Email;
 pub use error::{Error, FieldProblem};
 pub use period::{PeriodKind, ReportPeriod};
-pub use respondent::{Language, NewRespondent, Respondent, RespondentKind};
+pub use respondent::{
+    EmailRecord, InvitationRecord, Language, NewRespondent, PersonalData, Respondent,
+    RespondentFilter, RespondentKind,
+};
 pub use schedule::CronSchedule;
 pub use slug::Slug;
 pub use survey::{

@@ -136,3 +136,74 @@ impl NewProgramme {
         }
     }
 }
+
+impl NewProgramme {
+    /// A programme names a questionnaire and services that exist: `questionnaire_exists`
+    /// and `existing_services` say which of those it names the store found. The first
+    /// missing one is reported, as invalid input in the field that names it.
+    pub fn check_references(
+        &self,
+        questionnaire_exists: bool,
+        existing_services: &std::collections::HashSet<i32>,
+    ) -> Result<(), Error> {
+        if !questionnaire_exists {
+            return Err(Error::not_found("questionnaire", self.questionnaire_id)
+                .as_invalid_reference("questionnaire_id"));
+        }
+        match self
+            .service_ids
+            .iter()
+            .flatten()
+            .find(|id| !existing_services.contains(id))
+        {
+            Some(&missing) => {
+                Err(Error::not_found("service", missing).as_invalid_reference("service_ids"))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn programme(service_ids: Option<Vec<i32>>) -> NewProgramme {
+        NewProgramme {
+            name: "Halvår".into(),
+            questionnaire_id: 1,
+            service_ids,
+            schedule: CronSchedule::parse("0 0 7 1 1,7 *").unwrap(),
+            period: PeriodKind::default(),
+            open_days: 21,
+            reminder_days: vec![10],
+            sampling: Sampling::Everyone,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_programme_names_a_questionnaire_and_services_that_exist() {
+        let existing = std::collections::HashSet::from([2, 3]);
+        assert!(programme(None).check_references(true, &existing).is_ok());
+        assert!(
+            programme(Some(vec![3, 2]))
+                .check_references(true, &existing)
+                .is_ok()
+        );
+        assert_eq!(
+            programme(None)
+                .check_references(false, &existing)
+                .unwrap_err()
+                .to_string(),
+            "questionnaire_id: questionnaire 1 does not exist"
+        );
+        assert_eq!(
+            programme(Some(vec![2, 9, 8]))
+                .check_references(true, &existing)
+                .unwrap_err()
+                .to_string(),
+            "service_ids: service 9 does not exist"
+        );
+    }
+}

@@ -96,6 +96,33 @@ pub struct Questionnaire {
     pub frozen: bool,
 }
 
+/// Where an edit of a questionnaire is saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revision {
+    /// Over the version itself: no round has used it.
+    InPlace,
+    /// As the next version, pointing back at the edited one.
+    NewVersion {
+        version: i32,
+        previous_version_id: i32,
+    },
+}
+
+impl Questionnaire {
+    /// A version a round has used never changes (its answers were given to exactly
+    /// these questions): an edit of it becomes the next version.
+    pub fn revision(&self) -> Revision {
+        if self.frozen {
+            Revision::NewVersion {
+                version: self.version + 1,
+                previous_version_id: self.id,
+            }
+        } else {
+            Revision::InPlace
+        }
+    }
+}
+
 /// Checks a questionnaire's name and items (an admin's own or an edit).
 pub fn validate_items(name: &str, items: &[Item]) -> Result<(), Error> {
     let mut problems = Vec::new();
@@ -314,6 +341,31 @@ fn clean_text(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_of_a_used_version_becomes_the_next_version() {
+        let unused = Questionnaire {
+            id: 5,
+            name: "Egen".into(),
+            version: 2,
+            previous_version_id: Some(4),
+            template_key: None,
+            items: Vec::new(),
+            frozen: false,
+        };
+        assert_eq!(unused.revision(), Revision::InPlace);
+        let used = Questionnaire {
+            frozen: true,
+            ..unused
+        };
+        assert_eq!(
+            used.revision(),
+            Revision::NewVersion {
+                version: 3,
+                previous_version_id: 5
+            }
+        );
+    }
 
     fn item(key: &str, kind: ItemKind, required: bool) -> Item {
         Item {

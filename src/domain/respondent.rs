@@ -1,8 +1,17 @@
 //! Respondents (användare) and the services they use.
 
-use std::{fmt, str::FromStr};
+use std::{
+    collections::{BTreeSet, HashMap},
+    fmt,
+    str::FromStr,
+};
 
-use super::{Email, Error, Slug, catalogue::required_name, sealing::MAX_DEPARTMENT_CHARS};
+use chrono::{DateTime, Utc};
+
+use super::{
+    Email, EmailKind, Error, InvitationStatus, OutboxStatus, Slug, catalogue::required_name,
+    sealing::MAX_DEPARTMENT_CHARS,
+};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -183,6 +192,56 @@ impl NewRespondent {
     }
 }
 
+impl NewRespondent {
+    /// The ids of the services the person uses, from every service's slug → id; a slug
+    /// no service has is the caller's mistake.
+    pub fn service_ids(&self, ids_by_slug: &HashMap<String, i32>) -> Result<BTreeSet<i32>, Error> {
+        self.services
+            .iter()
+            .map(|slug| {
+                ids_by_slug
+                    .get(slug.as_str())
+                    .copied()
+                    .ok_or_else(|| Error::invalid("services", format!("unknown service `{slug}`")))
+            })
+            .collect()
+    }
+}
+
+/// Which respondents a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct RespondentFilter {
+    pub service_id: Option<i32>,
+    /// Matched as the register keeps addresses (trimmed, lower case).
+    pub email: Option<String>,
+}
+
+/// One invitation as the person's data export shows it.
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub service: String,
+    pub period: String,
+    pub status: InvitationStatus,
+}
+
+/// A kept email about a person, as their data export lists it.
+#[derive(Debug, Clone)]
+pub struct EmailRecord {
+    pub kind: EmailKind,
+    pub status: OutboxStatus,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Everything kept about one person (GDPR access). Answers are anonymous and cannot be
+/// found from the person.
+#[derive(Debug, Clone)]
+pub struct PersonalData {
+    pub person: Respondent,
+    pub invitations: Vec<InvitationRecord>,
+    pub emails: Vec<EmailRecord>,
+}
+
 fn plain_message(error: Error) -> String {
     match error {
         Error::Invalid(problems) => problems
@@ -191,5 +250,26 @@ fn plain_message(error: Error) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_persons_services_are_the_ids_of_their_slugs_and_an_unknown_slug_is_refused() {
+        let ids_by_slug = HashMap::from([("e-post".to_owned(), 4), ("lon".to_owned(), 2)]);
+        let services = ["lon".to_owned(), "e-post".to_owned()];
+        let person =
+            NewRespondent::parse("a@example.se", "A", None, None, None, &services).unwrap();
+        assert_eq!(
+            person.service_ids(&ids_by_slug).unwrap(),
+            BTreeSet::from([2, 4])
+        );
+        let unknown = ["okand".to_owned()];
+        let person = NewRespondent::parse("a@example.se", "A", None, None, None, &unknown).unwrap();
+        let error = person.service_ids(&ids_by_slug).unwrap_err().to_string();
+        assert_eq!(error, "services: unknown service `okand`");
     }
 }

@@ -137,6 +137,52 @@ pub fn expiry_after_days(
     Ok(now + chrono::Duration::days(i64::from(days)))
 }
 
+/// A stored API token with what checking it needs; its account's role is `None` when
+/// the account makes no sense as an actor.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub id: i32,
+    pub secret_hash: String,
+    pub revoked: bool,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Europe/Stockholm calendar day; `None` if never used.
+    pub last_used_on: Option<chrono::NaiveDate>,
+    pub account_id: i32,
+    pub role: Option<super::Role>,
+}
+
+/// A presented token that opens its stored one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedToken {
+    pub actor: super::Actor,
+    /// The day to note as the token's last use, when that is a new day: the row is
+    /// written at most once a day, not on every request.
+    pub note_use_on: Option<chrono::NaiveDate>,
+}
+
+/// Whether `presented` opens `stored` at `now`: the secret's hash matches, the token is
+/// neither revoked nor expired, and its account is an actor. `None` for every refusal
+/// alike (the caller answers 401 without saying which).
+pub fn check_token(
+    presented: &ApiToken,
+    stored: &StoredToken,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<AcceptedToken> {
+    if !presented.matches(&stored.secret_hash)
+        || !token_is_usable(stored.revoked, stored.expires_at, now)
+    {
+        return None;
+    }
+    let role = stored.role?;
+    let today = now
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive();
+    Some(AcceptedToken {
+        actor: super::Actor::of_token(stored.id, stored.account_id, role),
+        note_use_on: (stored.last_used_on != Some(today)).then_some(today),
+    })
+}
+
 /// A token works until it is revoked or its expiry time is reached.
 pub fn token_is_usable(
     revoked: bool,
@@ -172,5 +218,68 @@ mod expiry_tests {
         assert!(expiry_after_days(now, 0).is_err());
         assert!(expiry_after_days(now, MAX_EXPIRY_DAYS + 1).is_err());
         assert!(expiry_after_days(now, MAX_EXPIRY_DAYS).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::Role;
+
+    fn stored(token: &ApiToken) -> StoredToken {
+        StoredToken {
+            id: 3,
+            secret_hash: token.secret_hash(),
+            revoked: false,
+            expires_at: None,
+            last_used_on: None,
+            account_id: 9,
+            role: Some(Role::Admin),
+        }
+    }
+
+    #[test]
+    fn a_matching_usable_token_is_its_account_and_notes_the_stockholm_day_once() {
+        let token = ApiToken::generate();
+        // 23:30 UTC is already the next day in Stockholm (CET, UTC+1).
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let accepted = check_token(&token, &stored(&token), now).unwrap();
+        assert_eq!(accepted.actor.label, "token:3 (admin)");
+        assert_eq!(accepted.actor.account_id, Some(9));
+        assert_eq!(accepted.note_use_on, Some(day));
+        let used_today = StoredToken {
+            last_used_on: Some(day),
+            ..stored(&token)
+        };
+        assert_eq!(
+            check_token(&token, &used_today, now).unwrap().note_use_on,
+            None
+        );
+    }
+
+    #[test]
+    fn a_wrong_secret_a_revoked_or_expired_token_and_a_roleless_account_are_refused() {
+        let token = ApiToken::generate();
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let forged = ApiToken::parse(&format!("np_{}_forged", token.selector)).unwrap();
+        assert!(check_token(&forged, &stored(&token), now).is_none());
+        let revoked = StoredToken {
+            revoked: true,
+            ..stored(&token)
+        };
+        assert!(check_token(&token, &revoked, now).is_none());
+        let expired = StoredToken {
+            expires_at: Some(now),
+            ..stored(&token)
+        };
+        assert!(check_token(&token, &expired, now).is_none());
+        let roleless = StoredToken {
+            role: None,
+            ..stored(&token)
+        };
+        assert!(check_token(&token, &roleless, now).is_none());
     }
 }

@@ -1,5 +1,5 @@
-//! The audit log (§7 traceability): who changed what, when, with a short summary.
-//! Written in the same transaction as the change it records.
+//! The audit log's rows: written by the use cases together with the change they
+//! record, read back newest first, purged after retention.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -8,40 +8,24 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{db_error, entity::audit_entry};
-use crate::domain::{Actor, Error, Page, PageRequest};
+use crate::domain::{
+    Error, Page, PageRequest,
+    audit::{AuditEntry, AuditFilter},
+};
 
-#[derive(Debug, Clone)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: Option<String>,
-    pub summary: Value,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub entity: Option<String>,
-    pub entity_id: Option<String>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-}
-
-/// Records who did what at `at` (the operation's time, from the caller's clock).
-pub async fn record(
+/// Writes one entry: `actor` (its label) did `action` to `entity` at `at`.
+pub async fn insert(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &str,
     at: DateTime<Utc>,
     action: &str,
     entity: &str,
     entity_id: Option<String>,
-    summary: Value,
+    summary: &Value,
 ) -> Result<(), Error> {
     audit_entry::Entity::insert(audit_entry::ActiveModel {
         at: Set(at),
-        actor: Set(actor.label.clone()),
+        actor: Set(actor.to_owned()),
         action: Set(action.to_owned()),
         entity: Set(entity.to_owned()),
         entity_id: Set(entity_id),

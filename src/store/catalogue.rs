@@ -1,20 +1,20 @@
-//! Departments, owners and services. Every write records an audit entry in the same
-//! transaction.
+//! Departments, owners and services. A unique name, address or slug that another row
+//! already has is refused with a conflict that says which.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
 
 use super::{
-    audit, db_error,
+    db_error,
     entity::{department, owner, service},
 };
 use crate::domain::{
-    Actor, Department, Email, Error, NewService, Owner, Page, PageRequest, Service, ServiceFilter,
-    Slug,
+    Department, Email, Error, NewService, Owner, Page, PageRequest, Service, ServiceFilter, Slug,
 };
 
 impl From<department::Model> for Department {
@@ -53,32 +53,6 @@ impl From<service::Model> for Service {
     }
 }
 
-/// Deletes a catalogue row and records who did it, naming what was deleted.
-async fn delete_audited<E>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    entity: &str,
-    id: i32,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<(), Error>
-where
-    E: EntityTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
-{
-    E::delete_by_id(id).exec(db).await.map_err(db_error)?;
-    audit::record(
-        db,
-        actor,
-        now,
-        "delete",
-        entity,
-        Some(id.to_string()),
-        json!({"name": name}),
-    )
-    .await
-}
-
 // ---- departments ----
 
 pub async fn list_departments(
@@ -103,19 +77,15 @@ pub async fn get_department(db: &impl ConnectionTrait, id: i32) -> Result<Depart
     super::fetch_by_id::<department::Entity, _>(db, "department", id).await
 }
 
+/// Inserts a department (`id` is `None`) or renames department `id`; a name another
+/// department has is refused.
 pub async fn save_department(
-    db: &DatabaseConnection,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: Option<i32>,
     name: String,
-    now: DateTime<Utc>,
 ) -> Result<Department, Error> {
-    let txn = super::begin_write(db).await?;
-    if let Some(id) = id {
-        get_department(&txn, id).await?;
-    }
     super::ensure_unique::<department::Entity, _>(
-        &txn,
+        db,
         department::Column::Name,
         &name,
         department::Column::Id,
@@ -127,54 +97,30 @@ pub async fn save_department(
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(name),
     };
-    let saved: Department = if id.is_some() {
-        model.update(&txn).await
-    } else {
-        model.insert(&txn).await
-    }
-    .map_err(db_error)?
-    .into();
-    let action = if id.is_some() { "update" } else { "create" };
-    audit::record(
-        &txn,
-        actor,
-        now,
-        action,
-        "department",
-        Some(saved.id.to_string()),
-        json!({"name": saved.name}),
-    )
-    .await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+    super::insert_or_update(db, model, id.is_some()).await
 }
 
-pub async fn delete_department(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i32,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
-    let existing = get_department(&txn, id).await?;
-    let in_use = owner::Entity::find()
+/// How many owners and services name department `id`.
+pub async fn department_usage(db: &impl ConnectionTrait, id: i32) -> Result<u64, Error> {
+    let owners = owner::Entity::find()
         .filter(owner::Column::DepartmentId.eq(id))
-        .count(&txn)
+        .count(db)
         .await
-        .map_err(db_error)?
-        + service::Entity::find()
-            .filter(service::Column::DepartmentId.eq(id))
-            .count(&txn)
-            .await
-            .map_err(db_error)?;
-    if in_use > 0 {
-        return Err(Error::Conflict(format!(
-            "department {id} still has {in_use} owners or services; move them first"
-        )));
-    }
-    delete_audited::<department::Entity>(&txn, actor, "department", id, &existing.name, now)
-        .await?;
-    txn.commit().await.map_err(db_error)
+        .map_err(db_error)?;
+    let services = service::Entity::find()
+        .filter(service::Column::DepartmentId.eq(id))
+        .count(db)
+        .await
+        .map_err(db_error)?;
+    Ok(owners + services)
+}
+
+pub async fn delete_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
+    department::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 // ---- owners ----
@@ -221,23 +167,17 @@ pub async fn find_owner_by_email(
         .map(Into::into))
 }
 
+/// Inserts an owner (`id` is `None`) or replaces owner `id`; an address another owner
+/// has is refused.
 pub async fn save_owner(
-    txn: &impl ConnectionTrait,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: Option<i32>,
     name: String,
-    email: Email,
+    email: &Email,
     department_id: Option<i32>,
-    now: DateTime<Utc>,
 ) -> Result<Owner, Error> {
-    if let Some(id) = id {
-        get_owner(txn, id).await?;
-    }
-    if let Some(department_id) = department_id {
-        require_department(txn, department_id).await?;
-    }
     super::ensure_unique::<owner::Entity, _>(
-        txn,
+        db,
         owner::Column::Email,
         email.as_str(),
         owner::Column::Id,
@@ -251,52 +191,24 @@ pub async fn save_owner(
         email: Set(email.as_str().to_owned()),
         department_id: Set(department_id),
     };
-    let saved: Owner = if id.is_some() {
-        model.update(txn).await
-    } else {
-        model.insert(txn).await
-    }
-    .map_err(db_error)?
-    .into();
-    audit::record(
-        txn,
-        actor,
-        now,
-        if id.is_some() { "update" } else { "create" },
-        "owner",
-        Some(saved.id.to_string()),
-        json!({"name": saved.name, "email": saved.email.as_str(), "department_id": saved.department_id}),
-    )
-    .await?;
-    Ok(saved)
+    super::insert_or_update(db, model, id.is_some()).await
 }
 
-pub async fn delete_owner(
-    txn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i32,
-    now: DateTime<Utc>,
-) -> Result<Owner, Error> {
-    let existing = get_owner(txn, id).await?;
-    let owned = service::Entity::find()
+/// How many services owner `id` owns.
+pub async fn services_owned(db: &impl ConnectionTrait, id: i32) -> Result<u64, Error> {
+    service::Entity::find()
         .filter(service::Column::OwnerId.eq(id))
-        .count(txn)
+        .count(db)
+        .await
+        .map_err(db_error)
+}
+
+pub async fn delete_owner(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
+    owner::Entity::delete_by_id(id)
+        .exec(db)
         .await
         .map_err(db_error)?;
-    if owned > 0 {
-        return Err(Error::Conflict(format!(
-            "owner {id} still owns {owned} services; give them a new owner first"
-        )));
-    }
-    delete_audited::<owner::Entity>(txn, actor, "owner", id, &existing.name, now).await?;
-    Ok(existing)
-}
-
-async fn require_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    get_department(db, id)
-        .await
-        .map(|_| ())
-        .map_err(super::missing_as_invalid("department_id"))
+    Ok(())
 }
 
 // ---- services ----
@@ -340,6 +252,26 @@ pub async fn get_service(db: &impl ConnectionTrait, id: i32) -> Result<Service, 
     super::fetch_by_id::<service::Entity, _>(db, "service", id).await
 }
 
+/// Which of `ids` are services (active or not).
+pub async fn existing_service_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashSet<i32>, Error> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<i32> = service::Entity::find()
+            .select_only()
+            .column(service::Column::Id)
+            .filter(service::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(db_error)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// Every service slug → id, for imports.
 pub async fn service_ids_by_slug(
     db: &impl ConnectionTrait,
@@ -355,28 +287,16 @@ pub async fn service_ids_by_slug(
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
+/// Inserts a service (`id` is `None`) or replaces service `id`, as changed at `now`; a
+/// slug another service has is refused.
 pub async fn save_service(
-    db: &DatabaseConnection,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: Option<i32>,
-    new: NewService,
+    new: &NewService,
     now: DateTime<Utc>,
 ) -> Result<Service, Error> {
-    let txn = super::begin_write(db).await?;
-    let existing = match id {
-        Some(id) => Some(get_service(&txn, id).await?),
-        None => None,
-    };
-    if let Some(owner_id) = new.owner_id {
-        get_owner(&txn, owner_id)
-            .await
-            .map_err(super::missing_as_invalid("owner_id"))?;
-    }
-    if let Some(department_id) = new.department_id {
-        require_department(&txn, department_id).await?;
-    }
     super::ensure_unique::<service::Entity, _>(
-        &txn,
+        db,
         service::Column::Slug,
         new.slug.as_str(),
         service::Column::Id,
@@ -401,72 +321,23 @@ pub async fn save_service(
         },
         updated_at: Set(now),
     };
-    let saved: Service = if id.is_some() {
-        model.update(&txn).await
-    } else {
-        model.insert(&txn).await
-    }
-    .map_err(db_error)?
-    .into();
-    let summary = match existing {
-        Some(before) => json!({"before": service_json(&before), "after": service_json(&saved)}),
-        None => service_json(&saved),
-    };
-    audit::record(
-        &txn,
-        actor,
-        now,
-        if id.is_some() { "update" } else { "create" },
-        "service",
-        Some(saved.id.to_string()),
-        summary,
-    )
-    .await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+    super::insert_or_update(db, model, id.is_some()).await
 }
 
-/// Soft deactivation: the service stays for its history but gets no new rounds.
+/// Marks service `id` inactive as of `now`.
 pub async fn deactivate_service(
-    db: &DatabaseConnection,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<Service, Error> {
-    let txn = super::begin_write(db).await?;
-    get_service(&txn, id).await?;
-    let saved: Service = service::ActiveModel {
+    Ok(service::ActiveModel {
         id: Set(id),
         active: Set(false),
         updated_at: Set(now),
         ..Default::default()
     }
-    .update(&txn)
+    .update(db)
     .await
     .map_err(db_error)?
-    .into();
-    audit::record(
-        &txn,
-        actor,
-        now,
-        "deactivate",
-        "service",
-        Some(id.to_string()),
-        json!({"active": false}),
-    )
-    .await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
-}
-
-fn service_json(service: &Service) -> serde_json::Value {
-    json!({
-        "name": service.name,
-        "slug": service.slug.as_str(),
-        "owner_id": service.owner_id,
-        "department_id": service.department_id,
-        "users_count": service.users_count,
-        "annual_cost_sek": service.annual_cost_sek,
-        "active": service.active,
-    })
+    .into())
 }

@@ -1,6 +1,7 @@
 //! Persistence: sea-orm entities and the queries the domain needs, one module per
-//! aggregate. Functions take `&impl ConnectionTrait` so they work inside and outside a
-//! transaction, and return domain types.
+//! aggregate. Functions take `&impl ConnectionTrait`, so they run in whatever unit of
+//! work the use case holds, and return domain types or plain rows. They read and write
+//! only: no decision, no audit entry, no call into another module here.
 
 pub mod accounts;
 pub mod audit;
@@ -21,9 +22,10 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, PrimaryKeyTrait,
-    QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::{
@@ -134,7 +136,7 @@ pub enum Checkpoint {
 /// Folds SQLite's write-ahead log into the database file and empties it, so rows just
 /// deleted (their bytes zeroed by `secure_delete`) do not stay readable in the log.
 /// Nothing to do on PostgreSQL.
-pub async fn checkpoint(db: &DatabaseConnection) -> Result<Checkpoint, Error> {
+pub async fn checkpoint(db: &impl ConnectionTrait) -> Result<Checkpoint, Error> {
     if is_postgres(db) {
         return Ok(Checkpoint::Done);
     }
@@ -169,18 +171,6 @@ pub(crate) fn db_error(error: DbErr) -> Error {
             "the record is referenced by or refers to a record that does not allow this".into(),
         ),
         _ => Error::internal(error),
-    }
-}
-
-/// For a lookup of a row that another one refers to: a row that does not exist is the
-/// caller's mistake in `field` (400); any other failure (the database unreachable)
-/// stays what it is, a 5xx with its cause in the log.
-pub(crate) fn missing_as_invalid(field: &'static str) -> impl FnOnce(Error) -> Error {
-    move |error| match error {
-        Error::NotFound { entity, id } => {
-            Error::invalid(field, format!("{entity} {id} does not exist"))
-        }
-        other => other,
     }
 }
 
@@ -244,13 +234,15 @@ pub async fn holds_data(db: &impl ConnectionTrait) -> Result<bool, Error> {
     Ok(services + people + accounts > 0)
 }
 
-/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
-/// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
-/// SQLITE_BUSY when another writer committed in between, whatever the busy timeout.
+/// Commits a transaction begun with [`begin_write`].
 pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), Error> {
     txn.commit().await.map_err(db_error)
 }
 
+/// Begins a write transaction, for `usecases::in_transaction` only: store functions
+/// never begin one, they run in the caller's. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
+/// with SQLITE_BUSY when another writer committed in between, whatever the busy timeout.
 pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, Error> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -329,6 +321,26 @@ where
         return Err(Error::Conflict(format!("{} already exists", what())));
     }
     Ok(())
+}
+
+/// Inserts `model` as a new row, or (`update`) writes it over the row its id names;
+/// returns the row as it is now.
+pub(crate) async fn insert_or_update<A, T>(
+    db: &impl ConnectionTrait,
+    model: A,
+    update: bool,
+) -> Result<T, Error>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    T: From<<A::Entity as EntityTrait>::Model>,
+{
+    let row = if update {
+        model.update(db).await
+    } else {
+        model.insert(db).await
+    };
+    row.map(Into::into).map_err(db_error)
 }
 
 /// `from` = `to` as a join condition (the entities declare no relations).

@@ -1,25 +1,24 @@
 //! The email outbox: every message is a row first, then sent. Dispatchers claim a batch
 //! with a lease (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never share a row),
-//! send outside any transaction, then mark each row. A crash leaves the lease to expire:
-//! at most the batch in flight is sent again.
+//! send with no database work open, then mark each row. A crash leaves the lease to
+//! expire: at most the batch in flight is sent again.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{LockBehavior, LockType, OnConflict, SelectStatement},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{LockBehavior, LockType, OnConflict, Query},
 };
 
 use super::{
     db_error,
-    entity::{invitation, outbox_message, respondent},
+    entity::{invitation, outbox_message, respondent, round},
     is_postgres,
 };
 use crate::domain::{
-    Delivery, EmailKind, Error, InvitationEvent, InvitationStatus, OutboxStatus,
+    Delivery, EmailRecord, Error, InvitationEvent, InvitationStatus, OutboxStatus,
     survey::{OutboxEmail, SurveyEmail},
 };
 
@@ -111,7 +110,7 @@ pub struct ClaimedMessage {
 
 /// Claims up to `limit` messages due at `due_by` for `lease` (attempts counted on claim).
 pub async fn claim(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     limit: u64,
     lease: Duration,
     due_by: DateTime<Utc>,
@@ -130,7 +129,7 @@ pub async fn claim(
 /// Claims the pending message queued under `idempotency_key`, if it is due now and
 /// nobody holds it (the sign-in email, sent at once instead of at the next run).
 pub async fn claim_by_key(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     idempotency_key: &str,
     lease: Duration,
     now: DateTime<Utc>,
@@ -148,13 +147,12 @@ pub async fn claim_by_key(
 }
 
 async fn claim_where(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     condition: sea_orm::Condition,
     limit: u64,
     lease: Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<ClaimedMessage>, Error> {
-    let txn = super::begin_write(db).await?;
     let mut due = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Id)
@@ -167,12 +165,11 @@ async fn claim_where(
         )
         .order_by_asc(outbox_message::Column::Id)
         .limit(limit);
-    if is_postgres(&txn) {
+    if is_postgres(db) {
         QuerySelect::query(&mut due).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let ids: Vec<i64> = due.into_tuple().all(&txn).await.map_err(db_error)?;
+    let ids: Vec<i64> = due.into_tuple().all(db).await.map_err(db_error)?;
     if ids.is_empty() {
-        txn.commit().await.map_err(db_error)?;
         return Ok(Vec::new());
     }
     outbox_message::Entity::update_many()
@@ -185,15 +182,14 @@ async fn claim_where(
             ),
         )
         .filter(outbox_message::Column::Id.is_in(ids.clone()))
-        .exec(&txn)
+        .exec(db)
         .await
         .map_err(db_error)?;
     let rows = outbox_message::Entity::find()
         .filter(outbox_message::Column::Id.is_in(ids))
-        .all(&txn)
+        .all(db)
         .await
         .map_err(db_error)?;
-    txn.commit().await.map_err(db_error)?;
     rows.into_iter()
         .map(|row| {
             // A pending row always has its payload; one that is missing or does not
@@ -221,16 +217,15 @@ async fn claim_where(
         .collect()
 }
 
-/// Records the outcomes of a sent batch in one transaction: each message's new state
+/// Records the outcomes of a sent batch: each message's new state
 /// (the personal link in the payload is erased from every row that is done with; a
 /// message that no longer applies is deleted) and what it means for its invitation,
 /// applied only from the states the event moves on.
 pub async fn mark(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     outcomes: &[(ClaimedMessage, Delivery)],
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
     let mut sent = Vec::new();
     let mut withdrawn = Vec::new();
     let mut events: HashMap<InvitationEvent, Vec<i64>> = HashMap::new();
@@ -275,7 +270,7 @@ pub async fn mark(
                 }
                 update
                     .filter(outbox_message::Column::Id.eq(message.id))
-                    .exec(&txn)
+                    .exec(db)
                     .await
                     .map_err(db_error)?;
             }
@@ -297,21 +292,21 @@ pub async fn mark(
             )
             .col_expr(outbox_message::Column::SentAt, Some(now).into())
             .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
+            .exec(db)
             .await
             .map_err(db_error)?;
     }
     for chunk in withdrawn.chunks(1_000) {
         outbox_message::Entity::delete_many()
             .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
+            .exec(db)
             .await
             .map_err(db_error)?;
     }
     for (event, ids) in events {
-        apply_invitation_event(&txn, event, &ids).await?;
+        apply_invitation_event(db, event, &ids).await?;
     }
-    txn.commit().await.map_err(db_error)
+    Ok(())
 }
 
 /// Moves these invitations on by `event`, each from whichever state the event moves on
@@ -417,8 +412,19 @@ pub async fn purge_finished(
     Ok(result.rows_affected)
 }
 
+/// Deletes every email to a person, sent or not (erasure: before their row goes, which
+/// the address is found by); returns how many.
+pub async fn delete_of_person(db: &impl ConnectionTrait, respondent_id: i32) -> Result<u64, Error> {
+    Ok(outbox_message::Entity::delete_many()
+        .filter(of_person(respondent_id))
+        .exec(db)
+        .await
+        .map_err(db_error)?
+        .rows_affected)
+}
+
 /// Every message to a person: to their address, or about one of their invitations.
-pub fn of_person(respondent_id: i32) -> sea_orm::Condition {
+fn of_person(respondent_id: i32) -> sea_orm::Condition {
     let invitations = sea_orm::sea_query::Query::select()
         .column(invitation::Column::Id)
         .from(invitation::Entity)
@@ -434,20 +440,11 @@ pub fn of_person(respondent_id: i32) -> sea_orm::Condition {
         .add(outbox_message::Column::Recipient.in_subquery(email))
 }
 
-/// A kept email, as a GDPR export lists it.
-#[derive(Debug, Clone)]
-pub struct SentRecord {
-    pub kind: EmailKind,
-    pub status: OutboxStatus,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
 /// The emails kept about a person (GDPR access), oldest first.
 pub async fn kept_for_person(
     db: &impl ConnectionTrait,
     respondent_id: i32,
-) -> Result<Vec<SentRecord>, Error> {
+) -> Result<Vec<EmailRecord>, Error> {
     let rows = outbox_message::Entity::find()
         .filter(of_person(respondent_id))
         .order_by_asc(outbox_message::Column::Id)
@@ -456,7 +453,7 @@ pub async fn kept_for_person(
         .map_err(db_error)?;
     Ok(rows
         .into_iter()
-        .map(|row| SentRecord {
+        .map(|row| EmailRecord {
             kind: row.kind.into(),
             status: row.status.into(),
             created_at: row.created_at,
@@ -491,12 +488,19 @@ pub async fn still_awaiting(
     Ok(still)
 }
 
-/// Drops the link from outbox rows to invitations about to be purged.
-pub async fn detach_invitations_of_rounds(
+/// Drops the link from outbox rows to the invitations of rounds closed before
+/// `cutoff`, which are about to be purged.
+pub async fn detach_invitations_closed_before(
     db: &impl ConnectionTrait,
-    rounds: SelectStatement,
+    cutoff: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let invitations = sea_orm::sea_query::Query::select()
+    let rounds = Query::select()
+        .column(round::Column::Id)
+        .from(round::Entity)
+        .and_where(round::Column::Status.eq(round::Status::Closed))
+        .and_where(round::Column::ClosesAt.lt(cutoff))
+        .to_owned();
+    let invitations = Query::select()
         .column(invitation::Column::Id)
         .from(invitation::Entity)
         .and_where(invitation::Column::RoundId.in_subquery(rounds))

@@ -2,19 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 
 use super::{
-    audit, catalogue, db_error,
+    db_error,
     entity::{programme, programme_service, service},
-    questionnaires,
 };
 use crate::domain::{
-    Actor, CronSchedule, Error,
-    programme::{NewProgramme, Programme, Sampling},
+    CronSchedule, Error,
+    programme::{NewProgramme, Programme},
 };
 
 async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<Programme, Error> {
@@ -97,25 +95,14 @@ pub async fn target_services(
         .collect())
 }
 
+/// Inserts a programme (`id` is `None`) or replaces programme `id` and its list of
+/// services, as changed at `now`; returns its id.
 pub async fn save(
-    db: &DatabaseConnection,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: Option<i32>,
-    new: NewProgramme,
+    new: &NewProgramme,
     now: DateTime<Utc>,
-) -> Result<Programme, Error> {
-    let txn = super::begin_write(db).await?;
-    if let Some(id) = id {
-        get(&txn, id).await?;
-    }
-    questionnaires::get(&txn, new.questionnaire_id)
-        .await
-        .map_err(super::missing_as_invalid("questionnaire_id"))?;
-    for &service_id in new.service_ids.iter().flatten() {
-        catalogue::get_service(&txn, service_id)
-            .await
-            .map_err(super::missing_as_invalid("service_ids"))?;
-    }
+) -> Result<i32, Error> {
     let model = programme::ActiveModel {
         id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
         name: Set(new.name.clone()),
@@ -137,25 +124,26 @@ pub async fn save(
     let saved_id = match id {
         Some(id) => {
             programme::Entity::update(model)
-                .exec(&txn)
+                .exec(db)
                 .await
                 .map_err(db_error)?;
             programme_service::Entity::delete_many()
                 .filter(programme_service::Column::ProgrammeId.eq(id))
-                .exec(&txn)
+                .exec(db)
                 .await
                 .map_err(db_error)?;
             id
         }
         None => {
             programme::Entity::insert(model)
-                .exec(&txn)
+                .exec(db)
                 .await
                 .map_err(db_error)?
                 .last_insert_id
         }
     };
     if let Some(ids) = &new.service_ids {
+        // One link row per service, however often the list names it.
         let mut ids = ids.clone();
         ids.sort_unstable();
         ids.dedup();
@@ -165,54 +153,25 @@ pub async fn save(
                 service_id: Set(service_id),
             }
         }))
-        .exec_without_returning(&txn)
+        .exec_without_returning(db)
         .await
         .map_err(db_error)?;
     }
-    audit::record(
-        &txn,
-        actor,
-        now,
-        if id.is_some() { "update" } else { "create" },
-        "programme",
-        Some(saved_id.to_string()),
-        json!({"name": new.name, "schedule": new.schedule.as_str(), "period": new.period.as_str(),
-               "service_ids": new.service_ids, "active": new.active,
-               "sampling": matches!(new.sampling, Sampling::Precision { .. })}),
-    )
-    .await?;
-    let saved = get(&txn, saved_id).await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+    Ok(saved_id)
 }
 
-/// Deactivates a programme: its rounds stay, no new ones open.
+/// Marks programme `id` inactive as of `now`.
 pub async fn deactivate(
-    db: &DatabaseConnection,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: i32,
     now: DateTime<Utc>,
-) -> Result<Programme, Error> {
-    let txn = super::begin_write(db).await?;
-    get(&txn, id).await?;
+) -> Result<(), Error> {
     programme::Entity::update_many()
         .filter(programme::Column::Id.eq(id))
         .col_expr(programme::Column::Active, false.into())
         .col_expr(programme::Column::UpdatedAt, now.into())
-        .exec(&txn)
+        .exec(db)
         .await
         .map_err(db_error)?;
-    audit::record(
-        &txn,
-        actor,
-        now,
-        "deactivate",
-        "programme",
-        Some(id.to_string()),
-        json!({"active": false}),
-    )
-    .await?;
-    let saved = get(&txn, id).await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+    Ok(())
 }

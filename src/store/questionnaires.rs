@@ -1,20 +1,18 @@
-//! Questionnaire versions. A version used by a round never changes: saving over it
-//! creates the next version instead.
+//! Questionnaire versions, each read with whether a round has used it (frozen).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use serde_json::json;
 
 use super::{
-    audit, db_error,
+    db_error,
     entity::{questionnaire, round},
 };
 use crate::domain::{
-    Actor, Error,
-    questionnaire::{Item, Questionnaire, validate_items},
+    Error,
+    questionnaire::{Item, Questionnaire},
 };
 
 fn to_domain(row: questionnaire::Model, frozen: bool) -> Result<Questionnaire, Error> {
@@ -86,88 +84,39 @@ pub async fn template(db: &impl ConnectionTrait, key: &str) -> Result<Questionna
     to_domain(row, frozen)
 }
 
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    name: &str,
-    items: Vec<Item>,
-    now: DateTime<Utc>,
-) -> Result<Questionnaire, Error> {
-    validate_items(name, &items)?;
-    let txn = super::begin_write(db).await?;
-    let id = insert(&txn, name, 1, None, &items, now).await?;
-    audit::record(
-        &txn,
-        actor,
-        now,
-        "create",
-        "questionnaire",
-        Some(id.to_string()),
-        json!({"name": name, "items": items.len()}),
-    )
-    .await?;
-    let saved = get(&txn, id).await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+/// Whether questionnaire `id` exists.
+pub async fn exists(db: &impl ConnectionTrait, id: i32) -> Result<bool, Error> {
+    Ok(questionnaire::Entity::find_by_id(id)
+        .count(db)
+        .await
+        .map_err(db_error)?
+        > 0)
 }
 
-/// Edits a questionnaire: in place while no round has used it, otherwise as a new
-/// version (the returned questionnaire then has a new id).
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
+/// Writes a new name and items over questionnaire `id`.
+pub async fn update_in_place(
+    db: &impl ConnectionTrait,
     id: i32,
     name: &str,
-    items: Vec<Item>,
-    now: DateTime<Utc>,
-) -> Result<Questionnaire, Error> {
-    validate_items(name, &items)?;
-    let txn = super::begin_write(db).await?;
-    let current = get(&txn, id).await?;
-    let saved_id = if current.frozen {
-        insert(
-            &txn,
-            name,
-            current.version + 1,
-            Some(current.id),
-            &items,
-            now,
-        )
-        .await?
-    } else {
-        questionnaire::Entity::update_many()
-            .filter(questionnaire::Column::Id.eq(id))
-            .col_expr(questionnaire::Column::Name, name.into())
-            .col_expr(questionnaire::Column::Items, items_json(&items)?.into())
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-        id
-    };
-    audit::record(
-        &txn,
-        actor,
-        now,
-        if current.frozen {
-            "new_version"
-        } else {
-            "update"
-        },
-        "questionnaire",
-        Some(saved_id.to_string()),
-        json!({"name": name, "previous_version_id": current.frozen.then_some(id)}),
-    )
-    .await?;
-    let saved = get(&txn, saved_id).await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+    items: &[Item],
+) -> Result<(), Error> {
+    questionnaire::Entity::update_many()
+        .filter(questionnaire::Column::Id.eq(id))
+        .col_expr(questionnaire::Column::Name, name.into())
+        .col_expr(questionnaire::Column::Items, items_json(items)?.into())
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 fn items_json(items: &[Item]) -> Result<String, Error> {
     serde_json::to_string(items).map_err(Error::internal)
 }
 
-async fn insert(
+/// Inserts a questionnaire version (the first of a new one has version 1 and no
+/// previous version); returns its id.
+pub async fn insert(
     db: &impl ConnectionTrait,
     name: &str,
     version: i32,

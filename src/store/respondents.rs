@@ -5,28 +5,21 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
-use serde_json::json;
 
 use super::{
-    audit, catalogue, db_error,
-    entity::{invitation, outbox_message, respondent, respondent_service, round, service},
+    db_error,
+    entity::{invitation, respondent, respondent_service, round, service},
 };
 use crate::domain::{
-    Actor, Email, Error, InvitationStatus, NewRespondent, Page, PageRequest, Respondent,
+    Email, Error, InvitationRecord, NewRespondent, Page, PageRequest, Respondent, RespondentFilter,
     import::{ImportPlan, RegisteredPerson},
 };
 
 /// Rows per multi-row INSERT: stays under SQLite's bound-parameter limit.
 const INSERT_CHUNK: usize = 1_000;
-
-#[derive(Debug, Clone, Default)]
-pub struct RespondentFilter {
-    pub service_id: Option<i32>,
-    pub email: Option<String>,
-}
 
 fn to_domain(row: respondent::Model, services: Vec<String>) -> Respondent {
     Respondent {
@@ -120,33 +113,18 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error
     Ok(to_domain(row, services))
 }
 
-/// Creates (`id` = None) or replaces one respondent and their services.
+/// Inserts a respondent (`id` is `None`) or replaces the register fields of respondent
+/// `id`, and makes their services exactly `service_ids`; returns their id. An address
+/// another respondent has is refused.
 pub async fn save(
-    db: &DatabaseConnection,
-    actor: &Actor,
+    db: &impl ConnectionTrait,
     id: Option<i32>,
-    new: NewRespondent,
+    new: &NewRespondent,
+    service_ids: BTreeSet<i32>,
     now: DateTime<Utc>,
-) -> Result<Respondent, Error> {
-    let txn = super::begin_write(db).await?;
-    let slug_ids = catalogue::service_ids_by_slug(&txn).await?;
-    let mut service_ids = BTreeSet::new();
-    for slug in &new.services {
-        match slug_ids.get(slug.as_str()) {
-            Some(&id) => service_ids.insert(id),
-            None => {
-                return Err(Error::invalid(
-                    "services",
-                    format!("unknown service `{slug}`"),
-                ));
-            }
-        };
-    }
-    if let Some(id) = id {
-        get(&txn, id).await?;
-    }
+) -> Result<i32, Error> {
     super::ensure_unique::<respondent::Entity, _>(
-        &txn,
+        db,
         respondent::Column::Email,
         new.email.as_str(),
         respondent::Column::Id,
@@ -156,41 +134,24 @@ pub async fn save(
     .await?;
     let saved_id = match id {
         Some(id) => {
-            update_person(&txn, id, &new, now).await?;
+            update_person(db, id, new, now).await?;
             id
         }
         None => {
-            respondent::Entity::insert(active_respondent(&new, now))
-                .exec(&txn)
+            respondent::Entity::insert(active_respondent(new, now))
+                .exec(db)
                 .await
                 .map_err(db_error)?
                 .last_insert_id
         }
     };
-    replace_services(&txn, &[(saved_id, service_ids)]).await?;
-    audit::record(
-        &txn,
-        actor,
-        now,
-        if id.is_some() { "update" } else { "create" },
-        "respondent",
-        Some(saved_id.to_string()),
-        json!({"services": new.services.iter().map(|s| s.as_str()).collect::<Vec<_>>()}),
-    )
-    .await?;
-    let saved = get(&txn, saved_id).await?;
-    txn.commit().await.map_err(db_error)?;
-    Ok(saved)
+    replace_services(db, &[(saved_id, service_ids)]).await?;
+    Ok(saved_id)
 }
 
-/// Erases a person: every email to them (sent or not), their row, and by cascade their
-/// service links and invitations.
+/// Deletes a person's row and, by cascade, their service links and invitations (the
+/// emails about them are the outbox's to delete, first).
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    outbox_message::Entity::delete_many()
-        .filter(super::outbox::of_person(id))
-        .exec(db)
-        .await
-        .map_err(db_error)?;
     respondent::Entity::delete_by_id(id)
         .exec(db)
         .await
@@ -390,27 +351,11 @@ pub async fn apply_import(
     replace_services(db, &plan.service_sets).await
 }
 
-/// One invitation as the person's data export shows it.
-#[derive(Debug, Clone)]
-pub struct InvitationRecord {
-    pub service: String,
-    pub period: String,
-    pub status: InvitationStatus,
-}
-
-/// Everything kept about one person (GDPR access).
-#[derive(Debug, Clone)]
-pub struct PersonalData {
-    pub person: Respondent,
-    pub invitations: Vec<InvitationRecord>,
-    pub emails: Vec<super::outbox::SentRecord>,
-}
-
-/// Everything kept about one person (GDPR access): the register entry, their
-/// invitations and the emails kept about them. Answers are anonymous and cannot be
-/// found from the person.
-pub async fn export(db: &impl ConnectionTrait, id: i32) -> Result<PersonalData, Error> {
-    let person = get(db, id).await?;
+/// A person's invitations, oldest first, as their data export shows them.
+pub async fn invitations_of(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Vec<InvitationRecord>, Error> {
     let rows: Vec<(String, String, invitation::Status)> = invitation::Entity::find()
         .select_only()
         .column(service::Column::Name)
@@ -436,17 +381,12 @@ pub async fn export(db: &impl ConnectionTrait, id: i32) -> Result<PersonalData, 
         .all(db)
         .await
         .map_err(db_error)?;
-    let invitations = rows
+    Ok(rows
         .into_iter()
         .map(|(service, period, status)| InvitationRecord {
             service,
             period,
             status: status.into(),
         })
-        .collect();
-    Ok(PersonalData {
-        person,
-        invitations,
-        emails: super::outbox::kept_for_person(db, id).await?,
-    })
+        .collect())
 }

@@ -17,7 +17,6 @@ use super::{
         invitation, invitation_token, respondent, respondent_service, response, round,
         sealed_answer, service,
     },
-    outbox,
 };
 use crate::domain::{
     Error, InvitationStatus, Language, Page, PageRequest, RoundStatus,
@@ -512,8 +511,8 @@ pub async fn release(
     Ok(())
 }
 
-/// Deletes invitations (and, by cascade, their token hashes) of rounds closed before
-/// `cutoff`; the rounds keep their counts.
+/// Deletes invitations (and their token hashes) of rounds closed before `cutoff`; the
+/// rounds keep their counts. Outbox rows must let go of them first.
 pub async fn purge_invitations(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
@@ -534,7 +533,6 @@ pub async fn purge_invitations(
         .exec(db)
         .await
         .map_err(db_error)?;
-    outbox::detach_invitations_of_rounds(db, old_rounds.clone()).await?;
     let result = invitation::Entity::delete_many()
         .filter(invitation::Column::RoundId.in_subquery(old_rounds))
         .exec(db)

@@ -3,22 +3,19 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
-    QueryFilter, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, sea_query::Expr,
 };
-use serde_json::json;
 
 use super::{
-    accounts, audit, db_error,
+    db_error,
     entity::{account, session, sign_in_link},
 };
-use crate::domain::{Actor, Error};
+use crate::domain::{Actor, Error, Role};
 
-/// Stores a sign-in link for `account_id` (the hash of its secret), and who made it;
-/// returns its id.
+/// Stores a sign-in link for `account_id` (the hash of its secret); returns its id.
 pub async fn create_link(
     db: &impl ConnectionTrait,
-    actor: &Actor,
     account_id: i32,
     token_hash: String,
     now: DateTime<Utc>,
@@ -36,16 +33,6 @@ pub async fn create_link(
     .await
     .map_err(db_error)?
     .last_insert_id;
-    audit::record(
-        db,
-        actor,
-        now,
-        "create",
-        "sign_in_link",
-        Some(id.to_string()),
-        json!({"account_id": account_id, "expires_at": expires_at}),
-    )
-    .await?;
     Ok(id)
 }
 
@@ -77,81 +64,55 @@ pub async fn end_owner_sessions(
     Ok((sessions, links))
 }
 
-/// Spends the link with this hash if it is unused and unexpired at `now`, and opens a
-/// session for its account (stored as `session_hash`, ending at `session_expires_at`),
-/// in one transaction. `None` for a link that is unknown, used or expired.
+/// Spends the link with this hash if it is unused and unexpired at `now`, in one
+/// conditional update (two clicks cannot both spend it); returns its account, or `None`
+/// for a link that is unknown, used or expired.
 pub async fn spend_link(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     token_hash: &str,
-    session_hash: String,
     now: DateTime<Utc>,
-    session_expires_at: DateTime<Utc>,
-) -> Result<Option<Actor>, Error> {
-    let txn = super::begin_write(db).await?;
+) -> Result<Option<i32>, Error> {
     let spent = sign_in_link::Entity::update_many()
         .col_expr(sign_in_link::Column::UsedAt, Expr::value(now))
         .filter(sign_in_link::Column::TokenHash.eq(token_hash))
         .filter(sign_in_link::Column::UsedAt.is_null())
         .filter(sign_in_link::Column::ExpiresAt.gt(now))
-        .exec(&txn)
+        .exec(db)
         .await
         .map_err(db_error)?
         .rows_affected;
     if spent != 1 {
-        super::commit(txn).await?;
         return Ok(None);
     }
     let link = sign_in_link::Entity::find()
         .filter(sign_in_link::Column::TokenHash.eq(token_hash))
-        .one(&txn)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| Error::bug("a sign-in link vanished while being spent"))?;
-    let session_id = session::Entity::insert(session::ActiveModel {
-        token_hash: Set(session_hash),
-        account_id: Set(link.account_id),
-        created_at: Set(now),
-        expires_at: Set(session_expires_at),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await
-    .map_err(db_error)?
-    .last_insert_id;
-    let actor = actor_of(&txn, link.account_id, session_id).await?;
-    if let Some(actor) = &actor {
-        audit::record(
-            &txn,
-            actor,
-            now,
-            "sign_in",
-            "session",
-            Some(session_id.to_string()),
-            json!({"account_id": link.account_id, "expires_at": session_expires_at}),
-        )
-        .await?;
-    }
-    super::commit(txn).await?;
-    Ok(actor)
-}
-
-async fn actor_of(
-    db: &impl ConnectionTrait,
-    account_id: i32,
-    session_id: i32,
-) -> Result<Option<Actor>, Error> {
-    let Some(account) = account::Entity::find_by_id(account_id)
         .one(db)
         .await
         .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    Ok(accounts::role_of(&account).map(|role| Actor {
-        account_id: Some(account.id),
-        role,
-        label: format!("session:{session_id} ({})", account.role),
-    }))
+        .ok_or_else(|| Error::bug("a sign-in link vanished while being spent"))?;
+    Ok(Some(link.account_id))
+}
+
+/// Opens a session for `account_id` (stored as `session_hash`), ending at `expires_at`;
+/// returns its id.
+pub async fn insert_session(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    session_hash: String,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<i32, Error> {
+    Ok(session::Entity::insert(session::ActiveModel {
+        token_hash: Set(session_hash),
+        account_id: Set(account_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .map_err(db_error)?
+    .last_insert_id)
 }
 
 /// The actor of the unexpired session with this hash, if any.
@@ -181,32 +142,23 @@ pub async fn session_actor(
         .await
         .map_err(db_error)?;
     Ok(found.and_then(|(session_id, account_id, role, owner_id)| {
-        Some(Actor {
-            account_id: Some(account_id),
-            role: accounts::parse_role(&role, owner_id)?,
-            label: format!("session:{session_id} ({role})"),
-        })
+        Some(Actor::of_session(
+            session_id,
+            account_id,
+            Role::from_parts(&role, owner_id)?,
+        ))
     }))
 }
 
-/// Ends the session with this hash (signing out); ending an ended one changes nothing.
-pub async fn end_session(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    session_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
-    let txn = super::begin_write(db).await?;
+/// Ends the session with this hash (signing out); returns whether there was one.
+pub async fn end_session(db: &impl ConnectionTrait, session_hash: &str) -> Result<bool, Error> {
     let ended = session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(session_hash))
-        .exec(&txn)
+        .exec(db)
         .await
         .map_err(db_error)?
         .rows_affected;
-    if ended > 0 {
-        audit::record(&txn, actor, now, "sign_out", "session", None, json!({})).await?;
-    }
-    super::commit(txn).await
+    Ok(ended > 0)
 }
 
 /// Deletes links and sessions that ended before `now`; returns how many.

@@ -1,12 +1,32 @@
-//! Reading the audit log: who changed what, and when (admin only).
+//! The audit log: every change a use case makes is recorded in its own transaction
+//! (who, what, when); admins read it back.
 
-pub use crate::store::audit::{AuditEntry, AuditFilter};
-use crate::{
-    domain::{Actor, Error, Page, PageRequest},
-    store::audit as store,
-};
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
 
 use super::AppState;
+use crate::{
+    domain::{
+        Actor, Error, Page, PageRequest,
+        audit::{AuditEntry, AuditFilter},
+    },
+    store,
+};
+
+/// Records that `actor` did `action` to `entity` at `at` (the operation's time, from
+/// the caller's clock); `db` is the transaction of the change it records.
+pub(crate) async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<String>,
+    summary: Value,
+) -> Result<(), Error> {
+    store::audit::insert(db, &actor.label, at, action, entity, entity_id, &summary).await
+}
 
 /// The entries matching `filter`, newest first.
 pub async fn list_audit(
@@ -16,5 +36,5 @@ pub async fn list_audit(
     page: PageRequest,
 ) -> Result<Page<AuditEntry>, Error> {
     actor.require_admin()?;
-    store::list(&state.db, filter, page).await
+    store::audit::list(&state.db, filter, page).await
 }

@@ -40,15 +40,18 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     // next one, so a failing server is not hammered in a loop.
     let run_started = state.clock.now();
     loop {
-        let batch = outbox::claim(
-            &state.db,
-            settings.batch_size,
-            // As long as a job lease (`leases::LEASE_TTL`): a dispatcher restarted after a
-            // crash finds the batch that was in flight free again once it may dispatch.
-            Duration::seconds(30),
-            run_started,
-            state.clock.now(),
-        )
+        let batch = super::in_transaction(&state.db, async |txn| {
+            outbox::claim(
+                txn,
+                settings.batch_size,
+                // As long as a job lease (`leases::LEASE_TTL`): a dispatcher restarted after a
+                // crash finds the batch that was in flight free again once it may dispatch.
+                Duration::seconds(30),
+                run_started,
+                state.clock.now(),
+            )
+            .await
+        })
         .await?;
         if batch.is_empty() {
             break;
@@ -113,7 +116,7 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
             };
             *counts.entry(key).or_default() += 1;
         }
-        outbox::mark(&state.db, &outcomes, state.clock.now()).await?;
+        mark(state, &outcomes).await?;
         if let Some((kind, error)) = refused {
             outbox::release(&state.db, &unsent).await?;
             state.metrics.count_mail_failure(kind);
@@ -225,6 +228,15 @@ async fn deliver(
     })
 }
 
+/// Records the outcomes of sent messages, all in one transaction.
+async fn mark(state: &AppState, outcomes: &[(ClaimedMessage, Delivery)]) -> Result<(), Error> {
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        outbox::mark(txn, outcomes, now).await
+    })
+    .await
+}
+
 /// Sends the message queued under `idempotency_key` now, rather than at the next run
 /// (a sign-in link should arrive in seconds). What cannot go out now stays queued for
 /// the dispatcher, with the same retries as every email.
@@ -235,12 +247,15 @@ pub async fn dispatch_now(state: &AppState, idempotency_key: &str) -> Result<(),
         .from
         .parse()
         .map_err(|e| Error::bug(format!("mail.from passed the start-up check but: {e}")))?;
-    let claimed = outbox::claim_by_key(
-        &state.db,
-        idempotency_key,
-        Duration::seconds(30),
-        state.clock.now(),
-    )
+    let claimed = super::in_transaction(&state.db, async |txn| {
+        outbox::claim_by_key(
+            txn,
+            idempotency_key,
+            Duration::seconds(30),
+            state.clock.now(),
+        )
+        .await
+    })
     .await?;
     for message in claimed {
         match deliver(&state.mailer, &from, &message, state).await {
@@ -251,7 +266,7 @@ pub async fn dispatch_now(state: &AppState, idempotency_key: &str) -> Result<(),
                         "email not sent at once; the dispatcher tries again"
                     );
                 }
-                outbox::mark(&state.db, &[(message, delivery)], state.clock.now()).await?;
+                mark(state, &[(message, delivery)]).await?;
             }
             Err((kind, error)) => {
                 outbox::release(&state.db, &[message.id]).await?;

@@ -3,16 +3,17 @@
 
 use std::collections::HashMap;
 
+use serde_json::json;
+
+use super::{AppState, audit};
 use crate::{
     domain::{
         Actor, CronSchedule, Error, Page, PageRequest,
-        programme::{NewProgramme, Programme},
-        questionnaire::{Item, Questionnaire},
+        programme::{NewProgramme, Programme, Sampling},
+        questionnaire::{Item, Questionnaire, Revision, validate_items},
     },
-    store::{programmes, questionnaires},
+    store::{catalogue, programmes, questionnaires},
 };
-
-use super::AppState;
 
 /// The questionnaire a programme uses when none is named.
 const DEFAULT_TEMPLATE: &str = "standard";
@@ -44,10 +45,27 @@ pub async fn create_questionnaire(
     items: Vec<Item>,
 ) -> Result<Questionnaire, Error> {
     actor.require_admin()?;
-    questionnaires::create(&state.db, actor, name, items, state.clock.now()).await
+    validate_items(name, &items)?;
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        let id = questionnaires::insert(txn, name, 1, None, &items, now).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            "create",
+            "questionnaire",
+            Some(id.to_string()),
+            json!({"name": name, "items": items.len()}),
+        )
+        .await?;
+        questionnaires::get(txn, id).await
+    })
+    .await
 }
 
-/// Edits a questionnaire; a version already used by a round becomes a new version.
+/// Edits a questionnaire: in place while no round has used it, otherwise as a new
+/// version (the returned questionnaire then has a new id).
 pub async fn update_questionnaire(
     state: &AppState,
     actor: &Actor,
@@ -56,7 +74,44 @@ pub async fn update_questionnaire(
     items: Vec<Item>,
 ) -> Result<Questionnaire, Error> {
     actor.require_admin()?;
-    questionnaires::update(&state.db, actor, id, name, items, state.clock.now()).await
+    validate_items(name, &items)?;
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        let current = questionnaires::get(txn, id).await?;
+        let (saved_id, action, previous_version_id) = match current.revision() {
+            Revision::InPlace => {
+                questionnaires::update_in_place(txn, id, name, &items).await?;
+                (id, "update", None)
+            }
+            Revision::NewVersion {
+                version,
+                previous_version_id,
+            } => {
+                let new_id = questionnaires::insert(
+                    txn,
+                    name,
+                    version,
+                    Some(previous_version_id),
+                    &items,
+                    now,
+                )
+                .await?;
+                (new_id, "new_version", Some(previous_version_id))
+            }
+        };
+        audit::record(
+            txn,
+            actor,
+            now,
+            action,
+            "questionnaire",
+            Some(saved_id.to_string()),
+            json!({"name": name, "previous_version_id": previous_version_id}),
+        )
+        .await?;
+        questionnaires::get(txn, saved_id).await
+    })
+    .await
 }
 
 // ---- programmes ----
@@ -101,13 +156,33 @@ pub async fn save_programme(
                 .id
         }
     };
-    let saved = programmes::save(
-        &state.db,
-        actor,
-        id,
-        parse(questionnaire_id)?,
-        state.clock.now(),
-    )
+    let new = parse(questionnaire_id)?;
+    let now = state.clock.now();
+    let saved = super::in_transaction(&state.db, async |txn| {
+        if let Some(id) = id {
+            programmes::get(txn, id).await?;
+        }
+        let services: Vec<i32> = new.service_ids.iter().flatten().copied().collect();
+        new.check_references(
+            questionnaires::exists(txn, new.questionnaire_id).await?,
+            &catalogue::existing_service_ids(txn, &services).await?,
+        )?;
+        let saved_id = programmes::save(txn, id, &new, now).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            if id.is_some() { "update" } else { "create" },
+            "programme",
+            Some(saved_id.to_string()),
+            json!({"name": new.name, "schedule": new.schedule.as_str(),
+                   "period": new.period.as_str(), "service_ids": new.service_ids,
+                   "active": new.active,
+                   "sampling": matches!(new.sampling, Sampling::Precision { .. })}),
+        )
+        .await?;
+        programmes::get(txn, saved_id).await
+    })
     .await?;
     state.programmes_changed.notify_one();
     Ok(saved)
@@ -120,7 +195,23 @@ pub async fn deactivate_programme(
     id: i32,
 ) -> Result<Programme, Error> {
     actor.require_admin()?;
-    let saved = programmes::deactivate(&state.db, actor, id, state.clock.now()).await?;
+    let now = state.clock.now();
+    let saved = super::in_transaction(&state.db, async |txn| {
+        programmes::get(txn, id).await?;
+        programmes::deactivate(txn, id, now).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            "deactivate",
+            "programme",
+            Some(id.to_string()),
+            json!({"active": false}),
+        )
+        .await?;
+        programmes::get(txn, id).await
+    })
+    .await?;
     state.programmes_changed.notify_one();
     Ok(saved)
 }

@@ -69,7 +69,7 @@ pub async fn nyttoanalys_of(
     let report = generate(state, period).await?;
     super::in_transaction(&state.db, async |txn| {
         store::reports::save(txn, &report, now).await?;
-        store::audit::record(
+        super::audit::record(
             txn,
             actor,
             now,

@@ -5,16 +5,14 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::AppState;
+use super::{AppState, audit};
 use crate::{
     domain::{
-        Actor, Error, NewRespondent, Page, PageRequest, Respondent,
+        Actor, Error, NewRespondent, Page, PageRequest, PersonalData, Respondent, RespondentFilter,
         import::{self, ImportSummary, plan_import},
     },
-    store::{self, audit, respondents::PersonalData},
+    store,
 };
-
-pub use crate::store::respondents::RespondentFilter;
 
 /// Parses, checks and applies a respondent CSV: people are created or updated by email
 /// and each listed person's services become exactly those in the file. Any bad row
@@ -81,7 +79,27 @@ pub async fn save_respondent(
     new: NewRespondent,
 ) -> Result<Respondent, Error> {
     actor.require_admin()?;
-    store::respondents::save(&state.db, actor, id, new, state.clock.now()).await
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        let ids_by_slug = store::catalogue::service_ids_by_slug(txn).await?;
+        let service_ids = new.service_ids(&ids_by_slug)?;
+        if let Some(id) = id {
+            store::respondents::get(txn, id).await?;
+        }
+        let saved_id = store::respondents::save(txn, id, &new, service_ids, now).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            if id.is_some() { "update" } else { "create" },
+            "respondent",
+            Some(saved_id.to_string()),
+            json!({"services": new.services.iter().map(|s| s.as_str()).collect::<Vec<_>>()}),
+        )
+        .await?;
+        store::respondents::get(txn, saved_id).await
+    })
+    .await
 }
 
 /// Everything kept about one person (GDPR access): the register entry, their
@@ -94,7 +112,11 @@ pub async fn export_personal_data(
 ) -> Result<PersonalData, Error> {
     actor.require_admin()?;
     let now = state.clock.now();
-    let exported = store::respondents::export(&state.db, id).await?;
+    let exported = PersonalData {
+        person: store::respondents::get(&state.db, id).await?,
+        invitations: store::respondents::invitations_of(&state.db, id).await?,
+        emails: store::outbox::kept_for_person(&state.db, id).await?,
+    };
     audit::record(
         &state.db,
         actor,
@@ -116,6 +138,8 @@ pub async fn erase_respondent(state: &AppState, actor: &Actor, id: i32) -> Resul
     let now = state.clock.now();
     let email = super::in_transaction(&state.db, async |txn| {
         let person = store::respondents::get(txn, id).await?;
+        // The emails first: those to the address are found through the person's row.
+        store::outbox::delete_of_person(txn, id).await?;
         store::respondents::delete(txn, id).await?;
         // No name or address in the audit entry: the point of erasure is that they are gone.
         audit::record(

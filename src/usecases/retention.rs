@@ -13,10 +13,11 @@ use crate::{domain::Error, store};
 pub async fn purge(state: &AppState) -> Result<Counts, Error> {
     let now = state.clock.now();
     let retention = &state.settings.retention;
-    let invitations = store::rounds::purge_invitations(
-        &state.db,
-        now - Duration::days(i64::from(retention.invitation_days)),
-    )
+    let invitations_before = now - Duration::days(i64::from(retention.invitation_days));
+    let invitations = super::in_transaction(&state.db, async |txn| {
+        store::outbox::detach_invitations_closed_before(txn, invitations_before).await?;
+        store::rounds::purge_invitations(txn, invitations_before).await
+    })
     .await?;
     let audit = store::audit::purge_before(
         &state.db,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::Stockholm;
 use serde_json::json;
 
-use super::{AppState, Counts};
+use super::{AppState, Counts, audit};
 use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
@@ -24,7 +24,7 @@ use crate::{
         sampling::invitation_cap,
     },
     store::{
-        self, audit,
+        self,
         outbox::NewOutboxMessage,
         rounds::{Addressee, NewRound},
     },

@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Stockholm;
 use lettre::{Message, message::Mailbox};
+use serde_json::json;
 
-use super::AppState;
+use super::{AppState, audit};
 use crate::{
     config::DashboardSettings,
     domain::{
-        Actor, Email, Error,
+        Actor, Email, Error, Role,
         sign_in::{RateLimit, link_expiry, session_expiry},
         survey::{OutboxEmail, SignInEmail},
         token::SecretToken,
@@ -103,8 +104,17 @@ async fn new_link(
             return Ok(None);
         };
         let link_id =
-            store::sign_in::create_link(txn, actor, account_id, token.hash(), now, expires_at)
-                .await?;
+            store::sign_in::create_link(txn, account_id, token.hash(), now, expires_at).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            "create",
+            "sign_in_link",
+            Some(link_id.to_string()),
+            json!({"account_id": account_id, "expires_at": expires_at}),
+        )
+        .await?;
         if !by_email {
             return Ok(Some((url.clone(), None)));
         }
@@ -139,7 +149,7 @@ async fn account_for_email(
     let Some(owner) = store::catalogue::find_owner_by_email(txn, email).await? else {
         return Ok(None);
     };
-    let account = store::accounts::owner_account(txn, owner.id, &owner.name, now).await?;
+    let account = super::tokens::owner_account(txn, owner.id, &owner.name, now).await?;
     Ok(Some((account, owner.name)))
 }
 
@@ -215,13 +225,29 @@ pub async fn open_session(state: &AppState, link_token: &str) -> Result<Option<N
     let now = state.clock.now();
     let secret = SecretToken::generate();
     let expires_at = session_expiry(now, state.settings.dashboard.session_hours);
-    let actor = store::sign_in::spend_link(
-        &state.db,
-        &SecretToken::hash_of(link_token),
-        secret.hash(),
-        now,
-        expires_at,
-    )
+    let actor = super::in_transaction(&state.db, async |txn| {
+        let link_hash = SecretToken::hash_of(link_token);
+        let Some(account_id) = store::sign_in::spend_link(txn, &link_hash, now).await? else {
+            return Ok(None);
+        };
+        let session_id =
+            store::sign_in::insert_session(txn, account_id, secret.hash(), now, expires_at).await?;
+        let Some(role) = store::accounts::account_role(txn, account_id).await? else {
+            return Ok(None);
+        };
+        let actor = Actor::of_session(session_id, account_id, role);
+        audit::record(
+            txn,
+            &actor,
+            now,
+            "sign_in",
+            "session",
+            Some(session_id.to_string()),
+            json!({"account_id": account_id, "expires_at": expires_at}),
+        )
+        .await?;
+        Ok(Some(actor))
+    })
     .await?;
     Ok(actor.map(|actor| NewSession {
         secret: secret.as_str().to_owned(),
@@ -235,18 +261,20 @@ pub async fn session_actor(state: &AppState, secret: &str) -> Result<Option<Acto
     store::sign_in::session_actor(&state.db, &SecretToken::hash_of(secret), state.clock.now()).await
 }
 
+/// Ends the session of the cookie `secret`; ending an ended one changes nothing.
 pub async fn sign_out(state: &AppState, actor: &Actor, secret: &str) -> Result<(), Error> {
-    store::sign_in::end_session(
-        &state.db,
-        actor,
-        &SecretToken::hash_of(secret),
-        state.clock.now(),
-    )
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        if store::sign_in::end_session(txn, &SecretToken::hash_of(secret)).await? {
+            audit::record(txn, actor, now, "sign_out", "session", None, json!({})).await?;
+        }
+        Ok(())
+    })
     .await
 }
 
-/// Gives `email` an admin (Kommunledningskontoret) account for the dashboard; returns
-/// the account id and whether it is new.
+/// Gives `email` an admin (Kommunledningskontoret) account for the dashboard; an
+/// address that already has one keeps it. Returns the account id and whether it is new.
 pub async fn add_admin(
     state: &AppState,
     actor: &Actor,
@@ -259,5 +287,23 @@ pub async fn add_admin(
     if name.is_empty() {
         return Err(Error::invalid("name", "is empty"));
     }
-    store::accounts::add_admin(&state.db, actor, &email, name, state.clock.now()).await
+    let now = state.clock.now();
+    super::in_transaction(&state.db, async |txn| {
+        if let Some((existing, _)) = store::accounts::admin_with_email(txn, &email).await? {
+            return Ok((existing, false));
+        }
+        let id = store::accounts::insert_account(txn, Role::Admin, Some(&email), name, now).await?;
+        audit::record(
+            txn,
+            actor,
+            now,
+            "create",
+            "account",
+            Some(id.to_string()),
+            json!({"role": Role::Admin.as_str(), "email": email.as_str(), "name": name}),
+        )
+        .await?;
+        Ok((id, true))
+    })
+    .await
 }

@@ -142,12 +142,12 @@ async fn respondent_pages_meet_wcag_2_1_aa() -> TestResult {
     tokio::spawn(app.run_until(std::future::pending()));
     let base = format!("http://127.0.0.1:{port}");
 
-    let admin = nyttopuls::store::accounts::create_token(
-        &state.db,
+    let admin = nyttopuls::usecases::tokens::create_token(
+        &state,
         &Actor::cli(),
         Role::Admin,
         "a11y test",
-        state.clock.now(),
+        None,
     )
     .await?;
     let client = reqwest::Client::builder()

@@ -243,11 +243,12 @@ async fn admin_sees_every_service() {
 #[tokio::test]
 async fn a_token_for_an_unknown_owner_cannot_be_created() {
     let app = spawn_app().await;
-    let result = nyttopuls::store::accounts::create_token(
+    let result = nyttopuls::usecases::tokens::issue_token(
         &app.db,
         &nyttopuls::domain::Actor::cli(),
         nyttopuls::domain::Role::Owner { owner_id: 4242 },
         "nobody",
+        None,
         chrono::Utc::now(),
     )
     .await;

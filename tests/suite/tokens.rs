@@ -5,7 +5,7 @@ use crate::common::{TestApp, assert_error, spawn_app, status_and_json};
 use chrono::{Duration, Utc};
 use nyttopuls::{
     domain::{Actor, Role},
-    store::accounts::create_expiring_token,
+    usecases::tokens::issue_token,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -128,7 +128,7 @@ async fn an_owner_may_neither_list_nor_revoke_tokens() {
 #[tokio::test]
 async fn an_expired_token_gets_401_and_one_still_valid_works() {
     let app = spawn_app().await;
-    let expired = create_expiring_token(
+    let expired = issue_token(
         &app.db,
         &Actor::cli(),
         Role::Admin,
@@ -138,7 +138,7 @@ async fn an_expired_token_gets_401_and_one_still_valid_works() {
     )
     .await
     .unwrap();
-    let valid = create_expiring_token(
+    let valid = issue_token(
         &app.db,
         &Actor::cli(),
         Role::Admin,

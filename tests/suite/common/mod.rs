@@ -11,8 +11,7 @@ use nyttopuls::{
     app::Application,
     config::{MailTransportKind, Secret, Settings},
     domain::{Actor, Role},
-    store::accounts::create_token,
-    usecases::{Clock, answer_keys},
+    usecases::{Clock, answer_keys, tokens::issue_token},
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -85,9 +84,16 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
     let db = app.state().db.clone();
     tokio::spawn(app.run_until(std::future::pending()));
 
-    let admin_token = create_token(&db, &Actor::cli(), Role::Admin, "test admin", clock.now())
-        .await
-        .expect("an admin token");
+    let admin_token = issue_token(
+        &db,
+        &Actor::cli(),
+        Role::Admin,
+        "test admin",
+        None,
+        clock.now(),
+    )
+    .await
+    .expect("an admin token");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
@@ -160,11 +166,12 @@ impl TestApp {
     /// A token for an objektägare bound to owner record `owner_id`.
     pub async fn owner_token(&self, owner_id: i64) -> String {
         let owner_id = i32::try_from(owner_id).expect("an owner id fits in i32");
-        create_token(
+        issue_token(
             &self.db,
             &Actor::cli(),
             Role::Owner { owner_id },
             "test owner",
+            None,
             self.clock.now(),
         )
         .await
