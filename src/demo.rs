@@ -22,13 +22,10 @@ use crate::{
         Actor, Email, Error, NewService, ReportPeriod, Role,
         programme::{NewProgramme, ProgrammeFields},
         survey::SurveyEmail,
+        token::SecretToken,
     },
     jobs::{self, JobName},
-    usecases::{
-        self, AppState, Clock,
-        answers::{LinkState, SubmitOutcome},
-        catalogue, programmes, sign_in, tokens,
-    },
+    usecases::{self, AppState, Clock, answers::Submitted, catalogue, programmes, sign_in, tokens},
 };
 
 /// Kommunledningskontoret's dashboard address in the demo (it also gets the report).
@@ -621,13 +618,12 @@ async fn answer(
         tasks.spawn(async move {
             let mut stored = 0;
             for (token, form) in forms.iter().skip(worker).step_by(workers) {
-                if let LinkState::Open(context, questionnaire) =
-                    usecases::answers::open_link(&state, token).await?
-                    && matches!(
-                        usecases::answers::submit_answer(&state, &context, &questionnaire, form)
-                            .await?,
-                        SubmitOutcome::Stored
-                    )
+                let Some(token) = SecretToken::parse(token) else {
+                    continue;
+                };
+                if let Some(answered) =
+                    usecases::answers::submit_answer(&state, &token, form).await?
+                    && matches!(answered.outcome, Submitted::Stored)
                 {
                     stored += 1;
                 }
