@@ -57,11 +57,7 @@ pub async fn open_link(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<LinkState>>, Error> {
-    let Some(link) = find(state, token).await? else {
-        return Ok(None);
-    };
-    let outcome = link_state(state, &link).await?;
-    Ok(Some(on(&link, outcome)))
+    on_link(state, token, async |link| link_state(state, &link).await).await
 }
 
 /// What became of a submitted form.
@@ -86,48 +82,46 @@ pub async fn submit_answer(
     token: &SecretToken,
     form: &BTreeMap<String, String>,
 ) -> Result<Option<OnLink<Submitted>>, Error> {
-    let Some(link) = find(state, token).await? else {
-        return Ok(None);
-    };
-    let answer_form = match link_state(state, &link).await? {
-        LinkState::Open(answer_form) => answer_form,
-        other => return Ok(Some(on(&link, Submitted::Refused(other)))),
-    };
-    let questionnaire = &answer_form.questionnaire;
-    let max_comment_chars = answer_form.max_comment_chars;
-    let answers = match check_answers(&questionnaire.items, form, max_comment_chars) {
-        Ok(answers) => answers,
-        Err(problems) => {
-            let invalid = Submitted::Invalid {
-                form: answer_form,
-                problems,
-            };
-            return Ok(Some(on(&link, invalid)));
-        }
-    };
-    let plaintext = serde_json::to_vec(&SealedAnswer {
-        department: link.department.clone(),
-        kind: link.kind,
-        answers,
+    on_link(state, token, async |link| {
+        let answer_form = match link_state(state, &link).await? {
+            LinkState::Open(answer_form) => answer_form,
+            other => return Ok(Submitted::Refused(other)),
+        };
+        let questionnaire = &answer_form.questionnaire;
+        let max_comment_chars = answer_form.max_comment_chars;
+        let answers = match check_answers(&questionnaire.items, form, max_comment_chars) {
+            Ok(answers) => answers,
+            Err(problems) => {
+                return Ok(Submitted::Invalid {
+                    form: answer_form,
+                    problems,
+                });
+            }
+        };
+        let plaintext = serde_json::to_vec(&SealedAnswer {
+            department: link.department,
+            kind: link.kind,
+            answers,
+        })
+        .map_err(Error::internal)?;
+        let padded_len = sealing::padded_len(&questionnaire.items, max_comment_chars);
+        let submission = Submission {
+            id: random_row_id(&mut rand::rng()),
+            invitation_id: link.invitation_id,
+            round_id: link.round_id,
+            sealed: state
+                .answer_keys
+                .seal(link.round_id, &plaintext, padded_len),
+        };
+        Ok(match state.answers.submit(submission).await? {
+            Written::Stored => Submitted::Stored,
+            Written::AlreadyAnswered => Submitted::Refused(LinkState::Answered),
+            // It was open when looked up a moment ago, so its time ran out (or an admin
+            // closed it just now: the page does not tell these apart).
+            Written::RoundClosed => Submitted::Refused(LinkState::Closed { early: false }),
+        })
     })
-    .map_err(Error::internal)?;
-    let padded_len = sealing::padded_len(&questionnaire.items, max_comment_chars);
-    let submission = Submission {
-        id: random_row_id(&mut rand::rng()),
-        invitation_id: link.invitation_id,
-        round_id: link.round_id,
-        sealed: state
-            .answer_keys
-            .seal(link.round_id, &plaintext, padded_len),
-    };
-    let outcome = match state.answers.submit(submission).await? {
-        Written::Stored => Submitted::Stored,
-        Written::AlreadyAnswered => Submitted::Refused(LinkState::Answered),
-        // It was open when looked up a moment ago, so its time ran out (or an admin
-        // closed it just now: the page does not tell these apart).
-        Written::RoundClosed => Submitted::Refused(LinkState::Closed { early: false }),
-    };
-    Ok(Some(on(&link, outcome)))
+    .await
 }
 
 /// The thank-you page, for a link that was answered.
@@ -151,20 +145,19 @@ pub async fn after_answer(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<AfterAnswer>>, Error> {
-    let Some(link) = find(state, token).await? else {
-        return Ok(None);
-    };
-    let now = state.clock.now();
-    let outcome = match link.facts.standing(now) {
-        LinkStanding::Answered => AfterAnswer::Answered(ResultsDue {
-            service_name: link.service_name.clone(),
-            closes_at: link.facts.window.closes_at,
-            still_open: link.facts.window.accepts_answers(now),
-            min_group_size: state.settings.survey.min_group_size,
-        }),
-        _ => AfterAnswer::NotAnswered,
-    };
-    Ok(Some(on(&link, outcome)))
+    on_link(state, token, async |link| {
+        let now = state.clock.now();
+        Ok(match link.facts.standing(now) {
+            LinkStanding::Answered => AfterAnswer::Answered(ResultsDue {
+                service_name: link.service_name,
+                closes_at: link.facts.window.closes_at,
+                still_open: link.facts.window.accepts_answers(now),
+                min_group_size: state.settings.survey.min_group_size,
+            }),
+            _ => AfterAnswer::NotAnswered,
+        })
+    })
+    .await
 }
 
 /// The opt-out page's question: stop this service's surveys (or every survey), unless
@@ -178,18 +171,17 @@ pub async fn opt_out_offer(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<OptOutOffer>>, Error> {
-    let Some(link) = find(state, token).await? else {
-        return Ok(None);
-    };
-    let offer = OptOutOffer {
-        service_name: link.service_name.clone(),
-        already: opted_out_already(
-            link.facts.invitation,
-            link.facts.opted_out_all,
-            link.opted_out_of_service,
-        ),
-    };
-    Ok(Some(on(&link, offer)))
+    on_link(state, token, async |link| {
+        Ok(OptOutOffer {
+            already: opted_out_already(
+                link.facts.invitation,
+                link.facts.opted_out_all,
+                link.opted_out_of_service,
+            ),
+            service_name: link.service_name,
+        })
+    })
+    .await
 }
 
 /// Stops the link's service's surveys (or every survey) for the person, and withdraws
@@ -199,25 +191,38 @@ pub async fn opt_out(
     token: &SecretToken,
     scope: OptOutScope,
 ) -> Result<Option<OnLink<String>>, Error> {
-    let Some(link) = find(state, token).await? else {
+    on_link(state, token, async |link| {
+        let all_services = scope == OptOutScope::AllServices;
+        super::in_transaction(&state.db, async |txn| {
+            let withdrawn =
+                store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services)
+                    .await?;
+            store::outbox::delete_unsent_for_invitations(txn, &withdrawn).await
+        })
+        .await?;
+        Ok(link.service_name)
+    })
+    .await
+}
+
+/// `then`'s outcome on the invitation behind the link (looked up in batches with other
+/// requests' links), in the language of its person; `None` when no link has the token.
+async fn on_link<T>(
+    state: &AppState,
+    token: &SecretToken,
+    then: impl AsyncFnOnce(InvitationLink) -> Result<T, Error>,
+) -> Result<Option<OnLink<T>>, Error> {
+    let Some(link) = state.links_lookup.find(token.hash()).await? else {
         return Ok(None);
     };
-    let all_services = scope == OptOutScope::AllServices;
-    super::in_transaction(&state.db, async |txn| {
-        let withdrawn =
-            store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services)
-                .await?;
-        store::outbox::delete_unsent_for_invitations(txn, &withdrawn).await
-    })
-    .await?;
-    Ok(Some(on(&link, link.service_name.clone())))
+    let language = link.language;
+    Ok(Some(OnLink {
+        language,
+        outcome: then(link).await?,
+    }))
 }
 
-/// The invitation behind a link (looked up in batches with other requests' links).
-async fn find(state: &AppState, token: &SecretToken) -> Result<Option<InvitationLink>, Error> {
-    state.links_lookup.find(token.hash()).await
-}
-
+/// What the link leads to now, with the form (its questionnaire from the cache) if open.
 async fn link_state(state: &AppState, link: &InvitationLink) -> Result<LinkState, Error> {
     Ok(match link.facts.standing(state.clock.now()) {
         LinkStanding::Answered => LinkState::Answered,
@@ -239,11 +244,4 @@ async fn link_state(state: &AppState, link: &InvitationLink) -> Result<LinkState
             max_comment_chars: state.settings.survey.max_comment_chars,
         }),
     })
-}
-
-fn on<T>(link: &InvitationLink, outcome: T) -> OnLink<T> {
-    OnLink {
-        language: link.language,
-        outcome,
-    }
 }
