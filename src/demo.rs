@@ -23,11 +23,12 @@ use crate::{
         Actor, Email, Error, NewService, PageRequest, ReportPeriod, Role, ServiceFilter,
         programme::{NewProgramme, ProgrammeFields},
         survey::SurveyEmail,
+        token::SecretToken,
     },
     jobs::{self, JobName},
     usecases::{
         self, AppState, Clock,
-        answers::{LinkState, SubmitOutcome},
+        answers::Submitted,
         catalogue,
         demo::{DatabaseMaker, database_maker, invitations_waiting, mark_as_demo},
         programmes, sign_in, tokens,
@@ -622,13 +623,12 @@ async fn answer(
         tasks.spawn(async move {
             let mut stored = 0;
             for (token, form) in forms.iter().skip(worker).step_by(workers) {
-                if let LinkState::Open(context, questionnaire) =
-                    usecases::answers::open_link(&state, token).await?
-                    && matches!(
-                        usecases::answers::submit_answer(&state, &context, &questionnaire, form)
-                            .await?,
-                        SubmitOutcome::Stored
-                    )
+                let Some(token) = SecretToken::parse(token) else {
+                    continue;
+                };
+                if let Some(answered) =
+                    usecases::answers::submit_answer(&state, &token, form).await?
+                    && matches!(answered.outcome, Submitted::Stored)
                 {
                     stored += 1;
                 }

@@ -2,6 +2,7 @@
 //! valid (parse, don't validate), who may do what, and the errors the product can report.
 
 mod actor;
+pub mod answering;
 pub mod audit;
 pub mod catalogue;
 mod email;

@@ -82,6 +82,13 @@ impl SecretToken {
     pub fn hash_of(raw: &str) -> String {
         sha256_hex(raw)
     }
+
+    /// A token received in a URL, if it has the form of those [`Self::generate`] hands
+    /// out (43 URL-safe base64 characters); anything else cannot lead anywhere.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let url_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        (raw.len() == 43 && raw.chars().all(url_safe)).then(|| Self(raw.to_owned()))
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +111,9 @@ mod tests {
         assert_eq!(a.as_str().len(), 43);
         assert_ne!(a.as_str(), SecretToken::generate().as_str());
         assert_eq!(a.hash(), SecretToken::hash_of(a.as_str()));
+        assert_eq!(SecretToken::parse(a.as_str()).unwrap().hash(), a.hash());
+        assert!(SecretToken::parse("not-a-token").is_none());
+        assert!(SecretToken::parse(&format!("{}=", &a.as_str()[1..])).is_none());
     }
 }
 

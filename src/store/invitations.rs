@@ -1,13 +1,14 @@
 //! What a personal link leads to: the invitation behind a token, recording answers
-//! (anonymously, batched for throughput), opting out, and what reminders read and claim.
+//! (anonymously; the answer writer batches them), opting out, and what reminders read and
+//! claim. Reads and writes only: whether a link or a round takes an answer is
+//! `domain::answering`'s to say.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -17,25 +18,19 @@ use super::{
         invitation, invitation_token, programme, respondent, respondent_service, round,
         sealed_answer, service,
     },
-    outbox,
+    // A plain type shared with the invitations' first emails; no call.
     rounds::Addressee,
 };
 use crate::domain::{
-    Error, InvitationEvent, InvitationStatus, Language, RespondentKind, RoundStatus,
+    Error, InvitationEvent, InvitationStatus, Language, RespondentKind,
+    answering::{AnswerWindow, LinkFacts},
 };
 
-/// Everything the answer page needs about the link's invitation.
+/// The invitation behind a personal link, with its round, service and person.
 #[derive(Debug, Clone)]
-pub struct InvitationContext {
+pub struct InvitationLink {
     pub invitation_id: i64,
-    pub status: InvitationStatus,
     pub round_id: i32,
-    pub round_status: RoundStatus,
-    pub closes_at: DateTime<Utc>,
-    pub opens_at: DateTime<Utc>,
-    /// The programme's answer window; an admin who closes a round early moves
-    /// `closes_at` before `opens_at` + `open_days`.
-    pub open_days: i32,
     pub questionnaire_id: i32,
     pub service_id: i32,
     pub service_name: String,
@@ -43,32 +38,9 @@ pub struct InvitationContext {
     pub language: Language,
     pub department: Option<String>,
     pub kind: RespondentKind,
-    /// The person opted out of every service.
-    pub opted_out_all: bool,
     /// The person opted out of this service (also after answering this invitation).
     pub opted_out_of_service: bool,
-}
-
-impl InvitationContext {
-    pub fn answered(&self) -> bool {
-        self.status == InvitationStatus::Answered
-    }
-
-    /// The person opted out of this invitation's service (or of every service).
-    pub fn opted_out(&self) -> bool {
-        self.status == InvitationStatus::OptedOut || self.opted_out_all
-    }
-
-    /// Open, and its window has not ended (the close job may not have run yet).
-    pub fn accepts_answers(&self, now: DateTime<Utc>) -> bool {
-        self.round_status == RoundStatus::Open && now < self.closes_at
-    }
-
-    /// Closed by an admin before its window ended, rather than by the clock.
-    pub fn closed_early(&self) -> bool {
-        self.round_status == RoundStatus::Closed
-            && self.closes_at < self.opens_at + Duration::days(i64::from(self.open_days))
-    }
+    pub facts: LinkFacts,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -98,7 +70,7 @@ struct LinkRow {
 pub async fn by_token_hashes(
     db: &impl ConnectionTrait,
     token_hashes: &[String],
-) -> Result<HashMap<String, InvitationContext>, Error> {
+) -> Result<HashMap<String, InvitationLink>, Error> {
     let rows = invitation_token::Entity::find()
         .filter(invitation_token::Column::TokenHash.is_in(token_hashes.iter().cloned()))
         .select_only()
@@ -173,22 +145,14 @@ pub async fn by_token_hashes(
         .all(db)
         .await
         .map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.token_hash.clone(), InvitationContext::from(row)))
-        .collect())
+    Ok(rows.into_iter().map(InvitationLink::from_row).collect())
 }
 
-impl From<LinkRow> for InvitationContext {
-    fn from(row: LinkRow) -> Self {
-        Self {
+impl InvitationLink {
+    fn from_row(row: LinkRow) -> (String, Self) {
+        let link = Self {
             invitation_id: row.invitation_id,
-            status: row.invitation_status.into(),
             round_id: row.round_id,
-            round_status: row.round_status.into(),
-            closes_at: row.closes_at,
-            opens_at: row.opens_at,
-            open_days: row.open_days,
             questionnaire_id: row.questionnaire_id,
             service_id: row.service_id,
             service_name: row.service_name,
@@ -196,64 +160,63 @@ impl From<LinkRow> for InvitationContext {
             language: row.language.into(),
             department: row.department,
             kind: row.kind.into(),
-            opted_out_all: row.opted_out_all,
             // No row: the person no longer uses the service, and never opted out of it.
             opted_out_of_service: row.opted_out_of_service == Some(true),
-        }
+            facts: LinkFacts {
+                invitation: row.invitation_status.into(),
+                opted_out_all: row.opted_out_all,
+                window: AnswerWindow {
+                    status: row.round_status.into(),
+                    opens_at: row.opens_at,
+                    closes_at: row.closes_at,
+                },
+                open_days: row.open_days,
+            },
+        };
+        (row.token_hash, link)
     }
 }
 
-/// One checked answer waiting to be stored, sealed for its round.
-#[derive(Debug, Clone)]
-pub struct Submission {
-    /// The sealed row's id: random, so it says nothing about the order of answering.
-    pub id: i64,
-    pub invitation_id: i64,
-    pub round_id: i32,
-    pub sealed: Vec<u8>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubmissionOutcome {
-    Stored,
-    AlreadyAnswered,
-    RoundClosed,
-}
-
-/// Stores a batch of answers in one transaction (group commit). Each invitation moves
-/// to `answered` only from a waiting state, so a second or simultaneous submission of
-/// the same link stores nothing. The answer is stored sealed: a random id, its round and
-/// the ciphertext, nothing that leads to the invitation or the person.
-pub async fn record_answers(
-    db: &DatabaseConnection,
-    batch: &[Submission],
-    now: DateTime<Utc>,
-) -> Result<Vec<SubmissionOutcome>, Error> {
-    let txn = super::begin_write(db).await?;
-    let round_ids: Vec<i32> = batch.iter().map(|s| s.round_id).collect();
-    let open_rounds: HashSet<i32> = round::Entity::find()
+/// The answer windows of these rounds (absent: no such round), read inside the answer
+/// writer's transaction so that a round closed since its link was looked up is seen.
+pub async fn answer_windows(
+    db: &impl ConnectionTrait,
+    round_ids: &[i32],
+) -> Result<HashMap<i32, AnswerWindow>, Error> {
+    let rows: Vec<(i32, round::Status, DateTime<Utc>, DateTime<Utc>)> = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
-        .filter(round::Column::Id.is_in(round_ids))
-        .filter(round::Column::Status.eq(round::Status::Open))
-        .filter(round::Column::ClosesAt.gt(now))
-        .into_tuple::<i32>()
-        .all(&txn)
+        .column(round::Column::Status)
+        .column(round::Column::OpensAt)
+        .column(round::Column::ClosesAt)
+        .filter(round::Column::Id.is_in(round_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
         .await
-        .map_err(db_error)?
+        .map_err(db_error)?;
+    Ok(rows
         .into_iter()
-        .collect();
-    // One statement claims every invitation of the batch that still waits for an answer
-    // and returns which it moved; a link submitted twice (in this batch or before) is
-    // claimed once.
+        .map(|(id, status, opens_at, closes_at)| {
+            let window = AnswerWindow {
+                status: status.into(),
+                opens_at,
+                closes_at,
+            };
+            (id, window)
+        })
+        .collect())
+}
+
+/// Moves these invitations to `answered` if they still wait for an answer, in one
+/// statement per thousand, and returns those it moved: a link submitted twice (in one
+/// batch or before) is moved once, even under simultaneous writers.
+pub async fn claim_for_answers(
+    db: &impl ConnectionTrait,
+    invitation_ids: &[i64],
+) -> Result<HashSet<i64>, Error> {
     let waiting = stored(InvitationStatus::moved_by(InvitationEvent::Answered));
-    let open_invitations: Vec<i64> = batch
-        .iter()
-        .filter(|s| open_rounds.contains(&s.round_id))
-        .map(|s| s.invitation_id)
-        .collect();
-    let mut claimed: HashSet<i64> = HashSet::with_capacity(open_invitations.len());
-    for chunk in open_invitations.chunks(1_000) {
+    let mut claimed = HashSet::with_capacity(invitation_ids.len());
+    for chunk in invitation_ids.chunks(1_000) {
         let moved = invitation::Entity::update_many()
             .col_expr(
                 invitation::Column::Status,
@@ -261,52 +224,64 @@ pub async fn record_answers(
             )
             .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
             .filter(invitation::Column::Status.is_in(waiting.clone()))
-            .exec_with_returning(&txn)
+            .exec_with_returning(db)
             .await
             .map_err(db_error)?;
         claimed.extend(moved.into_iter().map(|row| row.id));
     }
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let mut sealed = Vec::new();
-    let mut answered_per_round: HashMap<i32, i32> = HashMap::new();
-    for submission in batch {
-        if !open_rounds.contains(&submission.round_id) {
-            outcomes.push(SubmissionOutcome::RoundClosed);
-            continue;
-        }
-        if !claimed.remove(&submission.invitation_id) {
-            outcomes.push(SubmissionOutcome::AlreadyAnswered);
-            continue;
-        }
-        outcomes.push(SubmissionOutcome::Stored);
-        *answered_per_round.entry(submission.round_id).or_default() += 1;
-        sealed.push(sealed_answer::ActiveModel {
-            id: Set(submission.id),
-            round_id: Set(submission.round_id),
-            sealed: Set(submission.sealed.clone()),
+    Ok(claimed)
+}
+
+/// An answer as it is stored while its round is open: a random id, its round and the
+/// ciphertext, nothing that leads to the invitation or the person.
+#[derive(Debug, Clone)]
+pub struct NewSealedAnswer {
+    pub id: i64,
+    pub round_id: i32,
+    pub sealed: Vec<u8>,
+}
+
+/// Inserts sealed answers. They are large (padded to the longest possible answer): a
+/// few hundred per statement keeps each well under any parameter or packet limit.
+pub async fn insert_sealed_answers(
+    db: &impl ConnectionTrait,
+    answers: Vec<NewSealedAnswer>,
+) -> Result<(), Error> {
+    let mut rows = answers
+        .into_iter()
+        .map(|answer| sealed_answer::ActiveModel {
+            id: Set(answer.id),
+            round_id: Set(answer.round_id),
+            sealed: Set(answer.sealed),
         });
-    }
-    // Sealed rows are large (padded to the longest possible answer): a few hundred per
-    // statement keeps each well under any parameter or packet limit.
-    for chunk in sealed.chunks(200) {
-        sealed_answer::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(200).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        sealed_answer::Entity::insert_many(chunk)
+            .exec_without_returning(db)
             .await
             .map_err(db_error)?;
     }
-    for (round_id, count) in answered_per_round {
-        round::Entity::update_many()
-            .col_expr(
-                round::Column::Answered,
-                Expr::col(round::Column::Answered).add(count),
-            )
-            .filter(round::Column::Id.eq(round_id))
-            .exec(&txn)
-            .await
-            .map_err(db_error)?;
-    }
-    txn.commit().await.map_err(db_error)?;
-    Ok(outcomes)
+}
+
+/// Adds `count` answers to a round's `answered` count.
+pub async fn count_answers(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    count: i32,
+) -> Result<(), Error> {
+    round::Entity::update_many()
+        .col_expr(
+            round::Column::Answered,
+            Expr::col(round::Column::Answered).add(count),
+        )
+        .filter(round::Column::Id.eq(round_id))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 fn stored(states: Vec<InvitationStatus>) -> Vec<invitation::Status> {
@@ -314,14 +289,14 @@ fn stored(states: Vec<InvitationStatus>) -> Vec<invitation::Status> {
 }
 
 /// Stops further invitations for one service (or, with `all_services`, every service)
-/// of a person, and withdraws what is waiting for them there: invitations still awaiting
-/// an answer become `opted_out`, and their unsent emails are deleted.
+/// of a person, and withdraws the invitations still awaiting their answer there (they
+/// become `opted_out`); returns those, whose unsent emails are to be deleted.
 pub async fn opt_out(
     db: &impl ConnectionTrait,
     respondent_id: i32,
     service_id: i32,
     all_services: bool,
-) -> Result<(), Error> {
+) -> Result<Vec<i64>, Error> {
     if all_services {
         respondent::Entity::update_many()
             .col_expr(respondent::Column::OptedOutAll, true.into())
@@ -376,9 +351,8 @@ pub async fn opt_out(
             .exec(db)
             .await
             .map_err(db_error)?;
-        outbox::delete_unsent_for_invitations(db, chunk).await?;
     }
-    Ok(())
+    Ok(withdrawn)
 }
 
 /// An open round as the reminder rule sees it.
@@ -386,23 +360,31 @@ pub async fn opt_out(
 pub struct RoundReminders {
     pub round_id: i32,
     pub service_name: String,
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
+    pub window: AnswerWindow,
     /// Stored as JSON in the programme; a value that does not decode is an error.
     pub reminder_days: Vec<u32>,
     pub reminders_done: usize,
 }
 
-/// Open rounds (window not ended) with their programme's reminder offsets.
+/// Rounds still open with their programme's reminder offsets; whether a round's window
+/// has ended is for the caller to judge (`AnswerWindow::accepts_answers`).
 pub async fn open_rounds_for_reminders(
     db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
 ) -> Result<Vec<RoundReminders>, Error> {
-    type Row = (i32, String, DateTime<Utc>, DateTime<Utc>, String, i32);
+    type Row = (
+        i32,
+        String,
+        round::Status,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        String,
+        i32,
+    );
     let rows: Vec<Row> = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
         .column(service::Column::Name)
+        .column(round::Column::Status)
         .column(round::Column::OpensAt)
         .column(round::Column::ClosesAt)
         .column(programme::Column::ReminderDays)
@@ -421,15 +403,16 @@ pub async fn open_rounds_for_reminders(
                 service::Column::Id,
             ),
         )
+        // Closed rounds pile up over the years and never get a reminder: this filter only
+        // keeps them out of the read (and their reminder days out of the decoding).
         .filter(round::Column::Status.eq(round::Status::Open))
-        .filter(round::Column::ClosesAt.gt(now))
         .into_tuple()
         .all(db)
         .await
         .map_err(db_error)?;
     rows.into_iter()
         .map(
-            |(round_id, service_name, opens_at, closes_at, days, done)| {
+            |(round_id, service_name, status, opens_at, closes_at, days, done)| {
                 let reminder_days: Vec<u32> = serde_json::from_str(&days).map_err(|e| {
                     Error::bug(format!(
                         "round {round_id}: reminder days `{days}` do not decode: {e}"
@@ -438,8 +421,11 @@ pub async fn open_rounds_for_reminders(
                 Ok(RoundReminders {
                     round_id,
                     service_name,
-                    opens_at,
-                    closes_at,
+                    window: AnswerWindow {
+                        status: status.into(),
+                        opens_at,
+                        closes_at,
+                    },
                     reminder_days,
                     reminders_done: usize::try_from(done).map_err(|_| {
                         Error::bug(format!("round {round_id}: reminders_done is {done}"))

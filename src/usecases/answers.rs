@@ -1,115 +1,247 @@
-//! What a respondent does with their personal link: open it, answer once, opt out.
-//! No login: the link's secret is the authority, and only its hash is stored.
+//! What a respondent does with their personal link: open it, answer once, read the
+//! thank-you page, opt out. No login: the link's secret is the authority, and only its
+//! hash is stored. Each function is one page's whole operation and returns what that page
+//! shows, or `None` when no link has the token.
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use super::AppState;
-pub use crate::store::invitations::InvitationContext;
+use chrono::{DateTime, Utc};
+
+use super::{
+    AppState,
+    answer_writer::{Submission, Written},
+};
 use crate::{
     domain::{
-        Error,
+        Error, Language,
+        answering::{LinkStanding, OptOutScope, opted_out_already},
         questionnaire::{AnswerProblem, Questionnaire, check_answers},
         release::random_row_id,
         sealing::{self, SealedAnswer},
         token::SecretToken,
     },
-    store::{
-        self,
-        invitations::{Submission, SubmissionOutcome},
-    },
+    store::{self, invitations::InvitationLink},
 };
+
+/// An outcome on a personal link, with the language of the person it was sent to: their
+/// pages use it unless `?lang=` asks for another.
+pub struct OnLink<T> {
+    pub language: Language,
+    pub outcome: T,
+}
+
+/// The form of a link waiting for its answer.
+pub struct AnswerForm {
+    pub service_name: String,
+    pub questionnaire: Arc<Questionnaire>,
+    pub max_comment_chars: usize,
+}
 
 /// What a link leads to now.
 pub enum LinkState {
-    /// No such link (never issued, or purged after its round).
-    Unknown,
-    Answered(InvitationContext),
-    OptedOut(InvitationContext),
-    Closed(InvitationContext),
+    Answered,
+    OptedOut {
+        service_name: String,
+        scope: OptOutScope,
+    },
+    /// `early` when an admin closed the round before its time ran out.
+    Closed {
+        early: bool,
+    },
     /// Waiting for an answer: the form to show.
-    Open(InvitationContext, Arc<Questionnaire>),
+    Open(AnswerForm),
 }
 
-/// Looks up the invitation behind a link (one query) and what may be done with it.
-pub async fn open_link(state: &AppState, token: &str) -> Result<LinkState, Error> {
-    let Some(link) = state.links_lookup.find(SecretToken::hash_of(token)).await? else {
-        return Ok(LinkState::Unknown);
-    };
-    Ok(if link.answered() {
-        LinkState::Answered(link)
-    } else if link.opted_out() {
-        LinkState::OptedOut(link)
-    } else if !link.accepts_answers(state.clock.now()) {
-        LinkState::Closed(link)
-    } else {
-        let questionnaire = state
-            .questionnaires
-            .get(&state.db, link.questionnaire_id)
-            .await?;
-        LinkState::Open(link, questionnaire)
-    })
+/// The answer form, or what the link shows instead.
+pub async fn open_link(
+    state: &AppState,
+    token: &SecretToken,
+) -> Result<Option<OnLink<LinkState>>, Error> {
+    on_link(state, token, async |link| link_state(state, &link).await).await
 }
 
 /// What became of a submitted form.
-pub enum SubmitOutcome {
+pub enum Submitted {
     Stored,
     /// The form has problems; nothing was stored.
-    Invalid(Vec<(String, AnswerProblem)>),
-    AlreadyAnswered,
-    RoundClosed,
+    Invalid {
+        form: AnswerForm,
+        problems: Vec<(String, AnswerProblem)>,
+    },
+    /// Nothing was stored: the link does not take an answer (or no longer: answered or
+    /// closed while this one was on its way). Never `Open`.
+    Refused(LinkState),
 }
 
 /// Checks a submitted form against the questionnaire, seals it for its round and stores
-/// it (batched with other answers, one transaction per batch). A link answers once, even under simultaneous
-/// submissions: the invitation moves to `answered` only from a waiting state.
+/// it (batched with other answers, one transaction per batch). A link answers once, even
+/// under simultaneous submissions: the invitation moves to `answered` only from a
+/// waiting state.
 pub async fn submit_answer(
     state: &AppState,
-    link: &InvitationContext,
-    questionnaire: &Questionnaire,
+    token: &SecretToken,
     form: &BTreeMap<String, String>,
-) -> Result<SubmitOutcome, Error> {
-    let answers = match check_answers(
-        &questionnaire.items,
-        form,
-        state.settings.survey.max_comment_chars,
-    ) {
-        Ok(answers) => answers,
-        Err(problems) => return Ok(SubmitOutcome::Invalid(problems)),
-    };
-    let plaintext = serde_json::to_vec(&SealedAnswer {
-        department: link.department.clone(),
-        kind: link.kind,
-        answers,
-    })
-    .map_err(Error::internal)?;
-    let padded_len = sealing::padded_len(
-        &questionnaire.items,
-        state.settings.survey.max_comment_chars,
-    );
-    let submission = Submission {
-        id: random_row_id(&mut rand::rng()),
-        invitation_id: link.invitation_id,
-        round_id: link.round_id,
-        sealed: state
-            .answer_keys
-            .seal(link.round_id, &plaintext, padded_len),
-    };
-    Ok(match state.answers.submit(submission).await? {
-        SubmissionOutcome::Stored => SubmitOutcome::Stored,
-        SubmissionOutcome::AlreadyAnswered => SubmitOutcome::AlreadyAnswered,
-        SubmissionOutcome::RoundClosed => SubmitOutcome::RoundClosed,
-    })
-}
-
-/// Stops the link's service's surveys (or, with `all_services`, every survey) for the
-/// person, and withdraws their waiting invitations and unsent emails there.
-pub async fn opt_out(
-    state: &AppState,
-    link: &InvitationContext,
-    all_services: bool,
-) -> Result<(), Error> {
-    super::in_transaction(&state.db, async |txn| {
-        store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services).await
+) -> Result<Option<OnLink<Submitted>>, Error> {
+    on_link(state, token, async |link| {
+        let answer_form = match link_state(state, &link).await? {
+            LinkState::Open(answer_form) => answer_form,
+            other => return Ok(Submitted::Refused(other)),
+        };
+        let questionnaire = &answer_form.questionnaire;
+        let max_comment_chars = answer_form.max_comment_chars;
+        let answers = match check_answers(&questionnaire.items, form, max_comment_chars) {
+            Ok(answers) => answers,
+            Err(problems) => {
+                return Ok(Submitted::Invalid {
+                    form: answer_form,
+                    problems,
+                });
+            }
+        };
+        let plaintext = serde_json::to_vec(&SealedAnswer {
+            department: link.department,
+            kind: link.kind,
+            answers,
+        })
+        .map_err(Error::internal)?;
+        let padded_len = sealing::padded_len(&questionnaire.items, max_comment_chars);
+        let submission = Submission {
+            id: random_row_id(&mut rand::rng()),
+            invitation_id: link.invitation_id,
+            round_id: link.round_id,
+            sealed: state
+                .answer_keys
+                .seal(link.round_id, &plaintext, padded_len),
+        };
+        Ok(match state.answers.submit(submission).await? {
+            Written::Stored => Submitted::Stored,
+            Written::AlreadyAnswered => Submitted::Refused(LinkState::Answered),
+            // It was open when looked up a moment ago, so its time ran out (or an admin
+            // closed it just now: the page does not tell these apart).
+            Written::RoundClosed => Submitted::Refused(LinkState::Closed { early: false }),
+        })
     })
     .await
+}
+
+/// The thank-you page, for a link that was answered.
+pub enum AfterAnswer {
+    Answered(ResultsDue),
+    /// Not answered (yet): the form, or whatever the link shows instead.
+    NotAnswered,
+}
+
+/// When the results of the answered round can be expected.
+pub struct ResultsDue {
+    pub service_name: String,
+    pub closes_at: DateTime<Utc>,
+    /// The round still takes answers.
+    pub still_open: bool,
+    /// Fewer answers than this and no result is shown.
+    pub min_group_size: u32,
+}
+
+pub async fn after_answer(
+    state: &AppState,
+    token: &SecretToken,
+) -> Result<Option<OnLink<AfterAnswer>>, Error> {
+    on_link(state, token, async |link| {
+        let now = state.clock.now();
+        Ok(match link.facts.standing(now) {
+            LinkStanding::Answered => AfterAnswer::Answered(ResultsDue {
+                service_name: link.service_name,
+                closes_at: link.facts.window.closes_at,
+                still_open: link.facts.window.accepts_answers(now),
+                min_group_size: state.settings.survey.min_group_size,
+            }),
+            _ => AfterAnswer::NotAnswered,
+        })
+    })
+    .await
+}
+
+/// The opt-out page's question: stop this service's surveys (or every survey), unless
+/// the person has already.
+pub struct OptOutOffer {
+    pub service_name: String,
+    pub already: Option<OptOutScope>,
+}
+
+pub async fn opt_out_offer(
+    state: &AppState,
+    token: &SecretToken,
+) -> Result<Option<OnLink<OptOutOffer>>, Error> {
+    on_link(state, token, async |link| {
+        Ok(OptOutOffer {
+            already: opted_out_already(
+                link.facts.invitation,
+                link.facts.opted_out_all,
+                link.opted_out_of_service,
+            ),
+            service_name: link.service_name,
+        })
+    })
+    .await
+}
+
+/// Stops the link's service's surveys (or every survey) for the person, and withdraws
+/// their waiting invitations and unsent emails there. Returns the service's name.
+pub async fn opt_out(
+    state: &AppState,
+    token: &SecretToken,
+    scope: OptOutScope,
+) -> Result<Option<OnLink<String>>, Error> {
+    on_link(state, token, async |link| {
+        let all_services = scope == OptOutScope::AllServices;
+        super::in_transaction(&state.db, async |txn| {
+            let withdrawn =
+                store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services)
+                    .await?;
+            store::outbox::delete_unsent_for_invitations(txn, &withdrawn).await
+        })
+        .await?;
+        Ok(link.service_name)
+    })
+    .await
+}
+
+/// `then`'s outcome on the invitation behind the link (looked up in batches with other
+/// requests' links), in the language of its person; `None` when no link has the token.
+async fn on_link<T>(
+    state: &AppState,
+    token: &SecretToken,
+    then: impl AsyncFnOnce(InvitationLink) -> Result<T, Error>,
+) -> Result<Option<OnLink<T>>, Error> {
+    let Some(link) = state.links_lookup.find(token.hash()).await? else {
+        return Ok(None);
+    };
+    let language = link.language;
+    Ok(Some(OnLink {
+        language,
+        outcome: then(link).await?,
+    }))
+}
+
+/// What the link leads to now, with the form (its questionnaire from the cache) if open.
+async fn link_state(state: &AppState, link: &InvitationLink) -> Result<LinkState, Error> {
+    Ok(match link.facts.standing(state.clock.now()) {
+        LinkStanding::Answered => LinkState::Answered,
+        LinkStanding::OptedOut => LinkState::OptedOut {
+            service_name: link.service_name.clone(),
+            scope: if link.facts.opted_out_all {
+                OptOutScope::AllServices
+            } else {
+                OptOutScope::Service
+            },
+        },
+        LinkStanding::Closed { early } => LinkState::Closed { early },
+        LinkStanding::Open => LinkState::Open(AnswerForm {
+            service_name: link.service_name.clone(),
+            questionnaire: state
+                .questionnaires
+                .get(&state.db, link.questionnaire_id)
+                .await?,
+            max_comment_chars: state.settings.survey.max_comment_chars,
+        }),
+    })
 }

@@ -6,14 +6,14 @@ use sea_orm::DatabaseConnection;
 use super::batcher::Batcher;
 use crate::{
     domain::Error,
-    store::{self, invitations::InvitationContext},
+    store::{self, invitations::InvitationLink},
 };
 
 /// Links looked up together, at most; also bounds the query's parameter count.
 const MAX_BATCH: usize = 256;
 
 #[derive(Clone)]
-pub struct LinkLookup(Batcher<String, Option<InvitationContext>>);
+pub struct LinkLookup(Batcher<String, Option<InvitationLink>>);
 
 impl LinkLookup {
     pub fn start(db: DatabaseConnection) -> Self {
@@ -32,7 +32,7 @@ impl LinkLookup {
     }
 
     /// The invitation behind the link with this token hash, if any.
-    pub async fn find(&self, token_hash: String) -> Result<Option<InvitationContext>, Error> {
+    pub async fn find(&self, token_hash: String) -> Result<Option<InvitationLink>, Error> {
         self.0.call(token_hash).await
     }
 }

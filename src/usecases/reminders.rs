@@ -17,9 +17,12 @@ pub async fn queue_due_reminders(state: &AppState) -> Result<Counts, Error> {
     let now = state.clock.now();
     let links = state.links();
     let mut queued = 0;
-    for round in store::invitations::open_rounds_for_reminders(&state.db, now).await? {
+    for round in store::invitations::open_rounds_for_reminders(&state.db).await? {
+        if !round.window.accepts_answers(now) {
+            continue;
+        }
         let Some(step) = due_reminder_step(
-            round.opens_at,
+            round.window.opens_at,
             &round.reminder_days,
             round.reminders_done,
             now,
@@ -45,7 +48,7 @@ pub async fn queue_due_reminders(state: &AppState) -> Result<Counts, Error> {
                 EmailKind::Reminder,
                 step,
                 &round.service_name,
-                &local_day(round.closes_at),
+                &local_day(round.window.closes_at),
                 waiting
                     .iter()
                     .map(|(id, person)| (*id, person))

@@ -13,11 +13,11 @@ use crate::{
     domain::{
         Language,
         questionnaire::{
-            AnswerProblem, DONT_KNOW, ItemKind, Questionnaire, TimeDirection, direction_field,
-            estimated_minutes,
+            AnswerProblem, DONT_KNOW, ItemKind, TimeDirection, direction_field, estimated_minutes,
         },
+        token::SecretToken,
     },
-    usecases::{AppState, answers::InvitationContext},
+    usecases::answers::AnswerForm,
 };
 
 #[derive(Serialize)]
@@ -98,10 +98,8 @@ fn problem_text(problem: AnswerProblem, lang: Language) -> String {
 }
 
 pub(super) fn answer_form(
-    state: &AppState,
-    token: &str,
-    context: &InvitationContext,
-    questionnaire: &Questionnaire,
+    token: &SecretToken,
+    form: &AnswerForm,
     lang: Language,
     values: &BTreeMap<String, String>,
     problems: &[(String, AnswerProblem)],
@@ -114,7 +112,8 @@ pub(super) fn answer_form(
     } else {
         " (frivilligt)"
     };
-    let items: Vec<ItemView> = questionnaire
+    let items: Vec<ItemView> = form
+        .questionnaire
         .items
         .iter()
         .map(|item| {
@@ -205,9 +204,9 @@ pub(super) fn answer_form(
         .collect();
     let lang_suffix = lang_query(lang);
     let title = if lang == Language::En {
-        format!("What do you think of {}?", context.service_name)
+        format!("What do you think of {}?", form.service_name)
     } else {
-        format!("Vad tycker du om {}?", context.service_name)
+        format!("Vad tycker du om {}?", form.service_name)
     };
     let status = if problems.is_empty() {
         StatusCode::OK
@@ -221,10 +220,10 @@ pub(super) fn answer_form(
             title => if problems.is_empty() { title } else if lang == Language::En { format!("Error: {title}") } else { format!("Fel: {title}") },
             items,
             errors,
-            action => format!("/s/{token}{lang_suffix}"),
-            opt_out => format!("/s/{token}/opt-out{lang_suffix}"),
-            max_comment => state.settings.survey.max_comment_chars,
-            minutes => estimated_minutes(&questionnaire.items),
+            action => format!("/s/{}{lang_suffix}", token.as_str()),
+            opt_out => format!("/s/{}/opt-out{lang_suffix}", token.as_str()),
+            max_comment => form.max_comment_chars,
+            minutes => estimated_minutes(&form.questionnaire.items),
             dont_know_value => DONT_KNOW,
         },
         status,

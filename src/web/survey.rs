@@ -1,12 +1,14 @@
 //! The respondent's pages under `/s/{token}`: the answer form, the thank-you page and
-//! opt-out. Server-rendered, no JavaScript, Swedish by default. The handlers call the
-//! use cases in [`crate::usecases::answers`] and render what they return.
+//! opt-out. Server-rendered, no JavaScript, Swedish by default. Each handler takes the
+//! link as parsed once ([`LinkRequest`]), calls one use case in
+//! [`crate::usecases::answers`] and renders what it returns.
 
 use std::collections::BTreeMap;
 
 use minijinja::context;
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler,
+    Endpoint, EndpointExt, FromRequest, IntoResponse, Request, RequestBody, Response, Route, get,
+    handler,
     http::{StatusCode, header},
     web::{Data, Form, Path, Query},
 };
@@ -20,9 +22,9 @@ use super::{
     },
 };
 use crate::{
-    domain::Language,
+    domain::{Error, Language, answering::OptOutScope, token::SecretToken},
     usecases::AppState,
-    usecases::answers::{self, InvitationContext, LinkState, SubmitOutcome},
+    usecases::answers::{self, AfterAnswer, LinkState, OnLink, Submitted},
 };
 
 #[derive(Debug, Deserialize)]
@@ -30,110 +32,105 @@ struct LangQuery {
     lang: Option<String>,
 }
 
-fn language(query: &LangQuery, context: Option<&InvitationContext>) -> Language {
-    query
-        .lang
-        .as_deref()
-        .and_then(|lang| lang.parse().ok())
-        .or_else(|| context.map(|c| c.language))
-        .unwrap_or_default()
+/// What every page under `/s/{token}` is asked, parsed once: the link's token (`None`
+/// when it cannot be one we handed out) and the language `?lang=` asks for (a language
+/// we do not speak is ignored, not an error).
+struct LinkRequest {
+    token: Option<SecretToken>,
+    asked_language: Option<Language>,
 }
 
-/// What a link leads to, in the page's language.
-async fn open_link(
-    state: &AppState,
-    token: &str,
-    query: &LangQuery,
-) -> Result<(LinkState, Language), Response> {
-    let link = answers::open_link(state, token)
-        .await
-        .map_err(internal_error)?;
-    let lang = language(query, link_context(&link));
-    Ok((link, lang))
+impl<'a> FromRequest<'a> for LinkRequest {
+    async fn from_request(request: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let Path(token) = Path::<String>::from_request(request, body).await?;
+        let Query(query) = Query::<LangQuery>::from_request(request, body).await?;
+        Ok(Self {
+            token: SecretToken::parse(&token),
+            asked_language: query.lang.and_then(|lang| lang.parse().ok()),
+        })
+    }
 }
 
-fn link_context(link: &LinkState) -> Option<&InvitationContext> {
-    match link {
-        LinkState::Unknown => None,
-        LinkState::Answered(c)
-        | LinkState::OptedOut(c)
-        | LinkState::Closed(c)
-        | LinkState::Open(c, _) => Some(c),
+impl LinkRequest {
+    /// The page's language: the one asked for, else that of the person the link was
+    /// sent to, else Swedish.
+    fn language(&self, person: Option<Language>) -> Language {
+        self.asked_language.or(person).unwrap_or_default()
+    }
+
+    /// The page for a link that leads nowhere.
+    fn not_found(&self) -> Response {
+        not_found(self.language(None))
+    }
+
+    /// The page for a use case's outcome, drawn by `show` in the page's language; or the
+    /// page that stands in for it: not found, or an internal error.
+    fn render<T>(
+        &self,
+        result: Result<Option<OnLink<T>>, Error>,
+        show: impl FnOnce(T, Language) -> Response,
+    ) -> Response {
+        match result {
+            Ok(Some(found)) => show(found.outcome, self.language(Some(found.language))),
+            Ok(None) => self.not_found(),
+            Err(error) => internal_error(error),
+        }
     }
 }
 
 /// The page for a link that cannot take an answer (`answered_status`: how an
-/// already-answered link is reported).
+/// already-answered or opted-out link is reported).
 fn not_answerable(link: &LinkState, lang: Language, answered_status: StatusCode) -> Response {
     match link {
-        LinkState::Unknown => not_found(lang),
-        LinkState::Answered(_) => already_answered(lang, answered_status),
-        LinkState::OptedOut(link) => opted_out(
+        LinkState::Answered => already_answered(lang, answered_status),
+        LinkState::OptedOut {
+            service_name,
+            scope,
+        } => opted_out(
             lang,
             answered_status,
-            &link.service_name,
-            link.opted_out_all,
+            service_name,
+            *scope == OptOutScope::AllServices,
         ),
-        LinkState::Closed(link) => closed(lang, link.closed_early()),
-        // Open a moment ago, closed by the time the answer was written.
-        LinkState::Open(..) => closed(lang, false),
+        LinkState::Closed { early } => closed(lang, *early),
+        // Not reached: an open link shows its form.
+        LinkState::Open(_) => closed(lang, false),
     }
 }
 
 #[handler]
-async fn show_form(
-    state: Data<&AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
-) -> Response {
-    let (link, lang) = match open_link(&state, &token, &query).await {
-        Ok(found) => found,
-        Err(page) => return page,
+async fn show_form(state: Data<&AppState>, link: LinkRequest) -> Response {
+    let Some(token) = &link.token else {
+        return link.not_found();
     };
-    match &link {
-        LinkState::Open(context, questionnaire) => answer_form(
-            &state,
-            &token,
-            context,
-            questionnaire,
-            lang,
-            &BTreeMap::new(),
-            &[],
-        ),
+    let found = answers::open_link(&state, token).await;
+    link.render(found, |outcome, lang| match &outcome {
+        LinkState::Open(form) => answer_form(token, form, lang, &BTreeMap::new(), &[]),
         other => not_answerable(other, lang, StatusCode::OK),
-    }
+    })
 }
 
 #[handler]
 async fn submit_form(
     state: Data<&AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
+    link: LinkRequest,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (link, lang) = match open_link(&state, &token, &query).await {
-        Ok(found) => found,
-        Err(page) => return page,
+    let Some(token) = &link.token else {
+        return link.not_found();
     };
-    let LinkState::Open(context, questionnaire) = &link else {
-        return not_answerable(&link, lang, StatusCode::CONFLICT);
-    };
-    match answers::submit_answer(&state, context, questionnaire, &form).await {
+    let submitted = answers::submit_answer(&state, token, &form).await;
+    link.render(submitted, |outcome, lang| match outcome {
         // POST-redirect-GET: reloading the thank-you page does not send the form again.
-        Ok(SubmitOutcome::Stored) => see_other(&format!("/s/{token}/thanks{}", lang_query(lang))),
-        Ok(SubmitOutcome::Invalid(problems)) => answer_form(
-            &state,
-            &token,
-            context,
-            questionnaire,
-            lang,
-            &form,
-            &problems,
-        ),
-        Ok(SubmitOutcome::AlreadyAnswered) => already_answered(lang, StatusCode::CONFLICT),
-        Ok(SubmitOutcome::RoundClosed) => closed(lang, context.closed_early()),
-        Err(error) => internal_error(error),
-    }
+        Submitted::Stored => {
+            see_other(&format!("/s/{}/thanks{}", token.as_str(), lang_query(lang)))
+        }
+        Submitted::Invalid {
+            form: answer,
+            problems,
+        } => answer_form(token, &answer, lang, &form, &problems),
+        Submitted::Refused(state) => not_answerable(&state, lang, StatusCode::CONFLICT),
+    })
 }
 
 fn see_other(location: &str) -> Response {
@@ -144,80 +141,72 @@ fn see_other(location: &str) -> Response {
 }
 
 #[handler]
-async fn show_thanks(
-    state: Data<&AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
-) -> Response {
-    let (link, lang) = match open_link(&state, &token, &query).await {
-        Ok(found) => found,
-        Err(page) => return page,
+async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
+    let Some(token) = &link.token else {
+        return link.not_found();
     };
-    match &link {
-        LinkState::Answered(context) => thanks(
+    let found = answers::after_answer(&state, token).await;
+    link.render(found, |outcome, lang| match outcome {
+        AfterAnswer::Answered(due) => thanks(
             lang,
             &ResultsNotice {
-                service: &context.service_name,
-                closes_at: context.closes_at,
-                still_open: context.accepts_answers(state.clock.now()),
-                min_group_size: state.settings.survey.min_group_size,
+                service: &due.service_name,
+                closes_at: due.closes_at,
+                still_open: due.still_open,
+                min_group_size: due.min_group_size,
             },
         ),
-        LinkState::Unknown => not_found(lang),
         // Not answered (yet): the form, or whatever the link shows instead.
-        _ => see_other(&format!("/s/{token}{}", lang_query(lang))),
-    }
+        AfterAnswer::NotAnswered => {
+            see_other(&format!("/s/{}{}", token.as_str(), lang_query(lang)))
+        }
+    })
 }
 
 #[handler]
-async fn confirm_opt_out(
-    state: Data<&AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
-) -> Response {
-    let (link, lang) = match open_link(&state, &token, &query).await {
-        Ok(found) => found,
-        Err(page) => return page,
+async fn confirm_opt_out(state: Data<&AppState>, link: LinkRequest) -> Response {
+    let Some(token) = &link.token else {
+        return link.not_found();
     };
-    let Some(context) = link_context(&link) else {
-        return not_found(lang);
-    };
-    if context.opted_out_all {
-        let (sv, en) = stopped_surveys(&context.service_name, true);
-        let (sv_again, en_again) = included_again(true);
-        return message_page(
-            lang,
+    let found = answers::opt_out_offer(&state, token).await;
+    link.render(found, |offer, lang| {
+        if offer.already == Some(OptOutScope::AllServices) {
+            let (sv, en) = stopped_surveys(&offer.service_name, true);
+            let (sv_again, en_again) = included_again(true);
+            return message_page(
+                lang,
+                StatusCode::OK,
+                ("Du är redan avregistrerad", &[&sv, sv_again]),
+                ("You have already opted out", &[&en, en_again]),
+            );
+        }
+        // Opted out of this service already: say so, and offer only the wider opt-out.
+        let already = offer.already.is_some();
+        let title = match (already, lang) {
+            (true, Language::Sv) => "Du är redan avregistrerad",
+            (true, Language::En) => "You have already opted out",
+            (false, Language::Sv) => "Avsluta enkäter",
+            (false, Language::En) => "Stop surveys",
+        };
+        let (sv_again, en_again) = included_again(false);
+        let again = if lang == Language::En {
+            en_again
+        } else {
+            sv_again
+        };
+        page(
+            "opt_out.html",
+            context! {
+                lang => lang.as_str(),
+                title,
+                already,
+                again,
+                service => offer.service_name,
+                action => format!("/s/{}/opt-out{}", token.as_str(), lang_query(lang)),
+            },
             StatusCode::OK,
-            ("Du är redan avregistrerad", &[&sv, sv_again]),
-            ("You have already opted out", &[&en, en_again]),
-        );
-    }
-    // Opted out of this service already: say so, and offer only the wider opt-out.
-    let already = context.opted_out() || context.opted_out_of_service;
-    let title = match (already, lang) {
-        (true, Language::Sv) => "Du är redan avregistrerad",
-        (true, Language::En) => "You have already opted out",
-        (false, Language::Sv) => "Avsluta enkäter",
-        (false, Language::En) => "Stop surveys",
-    };
-    let (sv_again, en_again) = included_again(false);
-    let again = if lang == Language::En {
-        en_again
-    } else {
-        sv_again
-    };
-    page(
-        "opt_out.html",
-        context! {
-            lang => lang.as_str(),
-            title,
-            already,
-            again,
-            service => context.service_name.clone(),
-            action => format!("/s/{token}/opt-out{}", lang_query(lang)),
-        },
-        StatusCode::OK,
-    )
+        )
+    })
 }
 
 /// The `scope` of an opt-out form: `all` stops every survey; anything else (including
@@ -292,9 +281,8 @@ fn percent_decode(text: &str) -> String {
 #[handler]
 async fn opt_out(
     state: Data<&AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
-    request: &poem::Request,
+    link: LinkRequest,
+    request: &Request,
     body: poem::Body,
 ) -> Response {
     let content_type = request
@@ -311,25 +299,26 @@ async fn opt_out(
             .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
             .into_response();
     };
-    let (link, lang) = match open_link(&state, &token, &query).await {
-        Ok(found) => found,
-        Err(page) => return page,
+    let scope = if scope.as_deref() == Some("all") {
+        OptOutScope::AllServices
+    } else {
+        OptOutScope::Service
     };
-    let Some(context) = link_context(&link) else {
-        return not_found(lang);
+    let Some(token) = &link.token else {
+        return link.not_found();
     };
-    let all = scope.as_deref() == Some("all");
-    if let Err(error) = answers::opt_out(&state, context, all).await {
-        return internal_error(error);
-    }
-    let (sv, en) = stopped_surveys(&context.service_name, all);
-    let (sv_again, en_again) = included_again(all);
-    message_page(
-        lang,
-        StatusCode::OK,
-        ("Du är avregistrerad", &[&sv, sv_again]),
-        ("You have opted out", &[&en, en_again]),
-    )
+    let done = answers::opt_out(&state, token, scope).await;
+    link.render(done, |service_name, lang| {
+        let all = scope == OptOutScope::AllServices;
+        let (sv, en) = stopped_surveys(&service_name, all);
+        let (sv_again, en_again) = included_again(all);
+        message_page(
+            lang,
+            StatusCode::OK,
+            ("Du är avregistrerad", &[&sv, sv_again]),
+            ("You have opted out", &[&en, en_again]),
+        )
+    })
 }
 
 #[handler]
