@@ -167,11 +167,10 @@ pub fn parse_respondents_csv(
                 }
                 rows.push(ImportRow { line, respondent });
             }
-            Err(row_problems) => problems.extend(
-                row_problems
-                    .into_iter()
-                    .map(|(field, message)| problem(line, field, message)),
-            ),
+            Err(row_problems) => problems.extend(row_problems.into_iter().map(|p| FieldProblem {
+                line: Some(line),
+                ..p
+            })),
         }
     }
     if problems.is_empty() {

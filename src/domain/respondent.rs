@@ -9,8 +9,8 @@ use std::{
 use chrono::{DateTime, Utc};
 
 use super::{
-    Email, EmailKind, Error, InvitationStatus, OutboxStatus, Slug, catalogue::required_name,
-    sealing::MAX_DEPARTMENT_CHARS,
+    Email, EmailKind, Error, FieldProblem, InvitationStatus, OutboxStatus, Slug,
+    catalogue::required_name, sealing::MAX_DEPARTMENT_CHARS,
 };
 
 #[derive(
@@ -107,7 +107,8 @@ pub struct NewRespondent {
 }
 
 impl NewRespondent {
-    /// Checks every field and reports all problems at once.
+    /// Checks every field and reports all problems at once (`Error::Invalid` makes them
+    /// one request's error; an import adds the line).
     pub fn parse(
         email: &str,
         name: &str,
@@ -115,29 +116,28 @@ impl NewRespondent {
         kind: Option<&str>,
         language: Option<&str>,
         services: &[String],
-    ) -> Result<Self, Vec<(&'static str, String)>> {
-        let mut problems = Vec::new();
-        let email = Email::parse(email)
-            .map_err(|p| problems.push(("email", p)))
-            .ok();
+    ) -> Result<Self, Vec<FieldProblem>> {
+        let mut problems: Vec<(&str, String)> = Vec::new();
+        let mut problem = |field, message| problems.push((field, message));
+        let email = Email::parse(email).map_err(|p| problem("email", p)).ok();
         let name = required_name("name", name)
-            .map_err(|e| problems.push(("name", plain_message(e))))
+            .map_err(|e| problem("name", plain_message(e)))
             .ok();
         let kind = kind
             .filter(|k| !k.trim().is_empty())
             .map_or(Ok(RespondentKind::Internal), str::parse)
-            .map_err(|p| problems.push(("kind", p)))
+            .map_err(|p| problem("kind", p))
             .ok();
         let language = language
             .map_or(Ok(Language::Sv), str::parse)
-            .map_err(|p| problems.push(("language", p)))
+            .map_err(|p| problem("language", p))
             .ok();
         let mut slugs = Vec::new();
         for raw in services.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             match Slug::parse(raw) {
                 Ok(slug) if !slugs.contains(&slug) => slugs.push(slug),
                 Ok(_) => {}
-                Err(p) => problems.push(("services", p)),
+                Err(p) => problem("services", p),
             }
         }
         let department = department
@@ -148,10 +148,10 @@ impl NewRespondent {
             .as_ref()
             .is_some_and(|d| d.chars().count() > MAX_DEPARTMENT_CHARS)
         {
-            problems.push((
+            problem(
                 "department",
                 format!("must be at most {MAX_DEPARTMENT_CHARS} characters"),
-            ));
+            );
         }
         match (email, name, kind, language) {
             (Some(email), Some(name), Some(kind), Some(language)) if problems.is_empty() => {
@@ -164,35 +164,17 @@ impl NewRespondent {
                     services: slugs,
                 })
             }
-            _ => Err(problems),
+            _ => Err(problems
+                .into_iter()
+                .map(|(field, message)| FieldProblem {
+                    line: None,
+                    field: field.into(),
+                    message,
+                })
+                .collect()),
         }
     }
 
-    /// Like [`parse`](Self::parse) but as a domain error for a single request.
-    pub fn parse_request(
-        email: &str,
-        name: &str,
-        department: Option<&str>,
-        kind: Option<&str>,
-        language: Option<&str>,
-        services: &[String],
-    ) -> Result<Self, Error> {
-        Self::parse(email, name, department, kind, language, services).map_err(|problems| {
-            Error::Invalid(
-                problems
-                    .into_iter()
-                    .map(|(field, message)| super::FieldProblem {
-                        line: None,
-                        field: field.into(),
-                        message,
-                    })
-                    .collect(),
-            )
-        })
-    }
-}
-
-impl NewRespondent {
     /// The ids of the services the person uses, from every service's slug → id; a slug
     /// no service has is the caller's mistake.
     pub fn service_ids(&self, ids_by_slug: &HashMap<String, i32>) -> Result<BTreeSet<i32>, Error> {

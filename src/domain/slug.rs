@@ -1,7 +1,5 @@
 use std::fmt;
 
-use super::Error;
-
 /// A service's URL-friendly key: lower-case ASCII letters, digits and single hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slug(String);
@@ -24,10 +22,6 @@ impl Slug {
                 "`{value}` is not a valid slug: use 1–64 lower-case letters a–z, digits and single hyphens"
             ))
         }
-    }
-
-    pub fn parse_field(field: &str, raw: &str) -> Result<Self, Error> {
-        Self::parse(raw).map_err(|problem| Error::invalid(field, problem))
     }
 
     /// A value read back from storage, where only parsed slugs are ever written.

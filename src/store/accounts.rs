@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 
 use super::{
@@ -188,17 +188,12 @@ pub async fn list_tokens(
     db: &impl ConnectionTrait,
     page: PageRequest,
 ) -> Result<Page<TokenSummary>, Error> {
-    let query = api_token::Entity::find().filter(api_token::Column::RevokedAt.is_null());
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let tokens = query
-        .order_by_asc(api_token::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
+    let query = api_token::Entity::find()
+        .filter(api_token::Column::RevokedAt.is_null())
+        .order_by_asc(api_token::Column::Id);
+    let tokens: Page<api_token::Model> = super::fetch_page(db, query, page).await?;
     let roles: HashMap<i32, Role> = account::Entity::find()
-        .filter(account::Column::Id.is_in(tokens.iter().map(|t| t.account_id)))
+        .filter(account::Column::Id.is_in(tokens.items.iter().map(|t| t.account_id)))
         .all(db)
         .await
         .map_err(db_error)?
@@ -206,6 +201,7 @@ pub async fn list_tokens(
         .filter_map(|account| Some((account.id, role_of(account)?)))
         .collect();
     let items = tokens
+        .items
         .into_iter()
         .map(|token| {
             let role = *roles.get(&token.account_id).ok_or_else(|| {
@@ -221,7 +217,7 @@ pub async fn list_tokens(
             })
         })
         .collect::<Result<_, Error>>()?;
-    Ok(Page::new(items, total, page))
+    Ok(Page::new(items, tokens.total, page))
 }
 
 /// Token `id` as stored (never shown: it holds the secret's hash).

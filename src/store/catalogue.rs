@@ -5,8 +5,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{
@@ -94,7 +96,7 @@ pub async fn save_department(
     )
     .await?;
     let model = department::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(name),
     };
     super::insert_or_update(db, model, id.is_some()).await
@@ -186,7 +188,7 @@ pub async fn save_owner(
     )
     .await?;
     let model = owner::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(name),
         email: Set(email.as_str().to_owned()),
         department_id: Set(department_id),
@@ -305,7 +307,7 @@ pub async fn save_service(
     )
     .await?;
     let model = service::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(new.name.clone()),
         slug: Set(new.slug.as_str().to_owned()),
         description: Set(new.description.clone()),
@@ -314,11 +316,7 @@ pub async fn save_service(
         users_count: Set(new.users_count),
         annual_cost_sek: Set(new.annual_cost_sek),
         active: Set(new.active),
-        created_at: if id.is_some() {
-            sea_orm::ActiveValue::NotSet
-        } else {
-            Set(now)
-        },
+        created_at: id.map_or(Set(now), |_| NotSet),
         updated_at: Set(now),
     };
     super::insert_or_update(db, model, id.is_some()).await

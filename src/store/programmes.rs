@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 
@@ -39,17 +40,19 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
     };
     Ok(Programme {
         id: row.id,
-        schedule: CronSchedule::parse(&row.schedule).map_err(|e| corrupt("schedule", &e))?,
-        period: row.period.parse().map_err(|e| corrupt("period", &e))?,
-        reminder_days: serde_json::from_str(&row.reminder_days)
-            .map_err(|e| corrupt("reminder_days", &e))?,
-        sampling: serde_json::from_str(&row.sampling).map_err(|e| corrupt("sampling", &e))?,
-        name: row.name,
-        questionnaire_id: row.questionnaire_id,
-        service_ids,
-        open_days: row.open_days as u32,
-        active: row.active,
         created_at: row.created_at,
+        settings: NewProgramme {
+            schedule: CronSchedule::parse(&row.schedule).map_err(|e| corrupt("schedule", &e))?,
+            period: row.period.parse().map_err(|e| corrupt("period", &e))?,
+            reminder_days: serde_json::from_str(&row.reminder_days)
+                .map_err(|e| corrupt("reminder_days", &e))?,
+            sampling: serde_json::from_str(&row.sampling).map_err(|e| corrupt("sampling", &e))?,
+            name: row.name,
+            questionnaire_id: row.questionnaire_id,
+            service_ids,
+            open_days: row.open_days as u32,
+            active: row.active,
+        },
     })
 }
 
@@ -82,7 +85,7 @@ pub async fn target_services(
     programme: &Programme,
 ) -> Result<Vec<crate::domain::Service>, Error> {
     let mut query = service::Entity::find().filter(service::Column::Active.eq(true));
-    if let Some(ids) = &programme.service_ids {
+    if let Some(ids) = &programme.settings.service_ids {
         query = query.filter(service::Column::Id.is_in(ids.iter().copied()));
     }
     Ok(query
@@ -104,7 +107,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<i32, Error> {
     let model = programme::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(new.name.clone()),
         questionnaire_id: Set(new.questionnaire_id),
         all_services: Set(new.service_ids.is_none()),
@@ -114,11 +117,7 @@ pub async fn save(
         reminder_days: Set(json!(new.reminder_days).to_string()),
         sampling: Set(serde_json::to_string(&new.sampling).map_err(Error::internal)?),
         active: Set(new.active),
-        created_at: if id.is_some() {
-            sea_orm::ActiveValue::NotSet
-        } else {
-            Set(now)
-        },
+        created_at: id.map_or(Set(now), |_| NotSet),
         updated_at: Set(now),
     };
     let saved_id = match id {

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{
@@ -79,28 +79,19 @@ pub async fn list(
     if let Some(email) = &filter.email {
         query = query.filter(respondent::Column::Email.eq(email.trim().to_lowercase()));
     }
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
-        .order_by_asc(respondent::Column::Id)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let query = query.order_by_asc(respondent::Column::Id);
+    let found: Page<respondent::Model> = super::fetch_page(db, query, page).await?;
+    let ids: Vec<i32> = found.items.iter().map(|r| r.id).collect();
     let mut slugs = slugs_of(db, &ids).await?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|row| {
-                let services = slugs.remove(&row.id).unwrap_or_default();
-                to_domain(row, services)
-            })
-            .collect(),
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let items = found
+        .items
+        .into_iter()
+        .map(|row| {
+            let services = slugs.remove(&row.id).unwrap_or_default();
+            to_domain(row, services)
+        })
+        .collect();
+    Ok(Page::new(items, found.total, page))
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error> {
@@ -212,7 +203,7 @@ async fn replace_services(
 ) -> Result<(), Error> {
     let ids: Vec<i32> = wanted.iter().map(|(id, _)| *id).collect();
     let current = current_services(db, &ids).await?;
-    let mut to_insert = Vec::new();
+    let mut to_insert: Vec<(i32, i32)> = Vec::new();
     for (respondent_id, services) in wanted {
         let have = current.get(respondent_id).cloned().unwrap_or_default();
         let removed: Vec<i32> = have.difference(services).copied().collect();
@@ -224,17 +215,32 @@ async fn replace_services(
                 .await
                 .map_err(db_error)?;
         }
-        to_insert.extend(services.difference(&have).map(|&service_id| {
-            respondent_service::ActiveModel {
-                respondent_id: Set(*respondent_id),
-                service_id: Set(service_id),
-                opted_out: Set(false),
-                last_invited_at: Set(None),
-            }
-        }));
+        to_insert.extend(
+            services
+                .difference(&have)
+                .map(|&service| (*respondent_id, service)),
+        );
     }
-    for chunk in to_insert.chunks(INSERT_CHUNK) {
-        respondent_service::Entity::insert_many(chunk.to_vec())
+    insert_service_links(db, &to_insert).await
+}
+
+/// Links each (respondent, service) pair, as a user of the service who has neither
+/// opted out nor been invited yet.
+async fn insert_service_links(
+    db: &impl ConnectionTrait,
+    pairs: &[(i32, i32)],
+) -> Result<(), Error> {
+    for chunk in pairs.chunks(INSERT_CHUNK) {
+        let links =
+            chunk.iter().map(
+                |&(respondent_id, service_id)| respondent_service::ActiveModel {
+                    respondent_id: Set(respondent_id),
+                    service_id: Set(service_id),
+                    opted_out: Set(false),
+                    last_invited_at: Set(None),
+                },
+            );
+        respondent_service::Entity::insert_many(links)
             .exec_without_returning(db)
             .await
             .map_err(db_error)?;
@@ -325,26 +331,14 @@ pub async fn apply_import(
             .map_err(db_error)?
             .into_iter()
             .collect();
-        let links: Vec<respondent_service::ActiveModel> = chunk
+        let links: Vec<(i32, i32)> = chunk
             .iter()
             .flat_map(|(new, services)| {
                 let id = ids[new.email.as_str()];
-                services
-                    .iter()
-                    .map(move |&service_id| respondent_service::ActiveModel {
-                        respondent_id: Set(id),
-                        service_id: Set(service_id),
-                        opted_out: Set(false),
-                        last_invited_at: Set(None),
-                    })
+                services.iter().map(move |&service_id| (id, service_id))
             })
             .collect();
-        for links in links.chunks(INSERT_CHUNK) {
-            respondent_service::Entity::insert_many(links.to_vec())
-                .exec_without_returning(db)
-                .await
-                .map_err(db_error)?;
-        }
+        insert_service_links(db, &links).await?;
         done += chunk.len() as u64;
         progress(done);
     }

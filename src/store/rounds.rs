@@ -20,6 +20,7 @@ use super::{
 };
 use crate::domain::{
     Error, InvitationStatus, Language, Page, PageRequest, RoundStatus,
+    programme::Programme,
     release::ReleasedAnswer,
     sealing::KeyId,
     selection::Candidate,
@@ -49,30 +50,24 @@ impl From<round::Model> for Round {
     }
 }
 
-/// A round about to be opened.
-#[derive(Debug, Clone)]
-pub struct NewRound {
-    pub programme_id: i32,
-    pub service_id: i32,
-    pub questionnaire_id: i32,
-    pub period: String,
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
-}
-
-/// Inserts the round unless one exists for its programme × service × period; returns
+/// Inserts the round of `programme` for service `service_id` in `period`, open from
+/// `opens_at` to `closes_at`, unless that programme × service × period has one; returns
 /// the new round's id, or `None` when it existed.
 pub async fn insert_if_absent(
     db: &impl ConnectionTrait,
-    new: &NewRound,
+    programme: &Programme,
+    service_id: i32,
+    period: &str,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
 ) -> Result<Option<i32>, Error> {
     let inserted = round::Entity::insert(round::ActiveModel {
-        programme_id: Set(new.programme_id),
-        service_id: Set(new.service_id),
-        questionnaire_id: Set(new.questionnaire_id),
-        period: Set(new.period.clone()),
-        opens_at: Set(new.opens_at),
-        closes_at: Set(new.closes_at),
+        programme_id: Set(programme.id),
+        service_id: Set(service_id),
+        questionnaire_id: Set(programme.settings.questionnaire_id),
+        period: Set(period.to_owned()),
+        opens_at: Set(opens_at),
+        closes_at: Set(closes_at),
         status: Set(RoundStatus::Open.into()),
         invited: Set(0),
         answered: Set(0),
@@ -97,9 +92,9 @@ pub async fn insert_if_absent(
     let id = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
-        .filter(round::Column::ProgrammeId.eq(new.programme_id))
-        .filter(round::Column::ServiceId.eq(new.service_id))
-        .filter(round::Column::Period.eq(new.period.clone()))
+        .filter(round::Column::ProgrammeId.eq(programme.id))
+        .filter(round::Column::ServiceId.eq(service_id))
+        .filter(round::Column::Period.eq(period))
         .into_tuple::<i32>()
         .one(db)
         .await
