@@ -2,7 +2,6 @@
 
 use std::{
     collections::{BTreeSet, HashMap},
-    fmt,
     str::FromStr,
 };
 
@@ -43,12 +42,6 @@ impl FromStr for RespondentKind {
     }
 }
 
-impl fmt::Display for RespondentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Language {
     #[default]
@@ -74,12 +67,6 @@ impl FromStr for Language {
             "en" => Ok(Self::En),
             other => Err(format!("`{other}` is not a language: use sv or en")),
         }
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

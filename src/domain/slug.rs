@@ -7,11 +7,9 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let value = raw.trim();
-        let valid = !value.is_empty()
-            && value.len() <= 64
-            && !value.starts_with('-')
-            && !value.ends_with('-')
-            && !value.contains("--")
+        // Hyphens only between other characters: not first, last or doubled.
+        let valid = value.len() <= 64
+            && value.split('-').all(|part| !part.is_empty())
             && value
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');

@@ -9,10 +9,7 @@ use sea_orm::{
     QuerySelect, sea_query::Expr,
 };
 
-use super::{
-    db_error,
-    entity::{account, api_token},
-};
+use super::entity::{account, api_token};
 use crate::domain::{
     Email, Error, Page, PageRequest, Role,
     token::{ApiToken, StoredToken, TokenSummary},
@@ -30,7 +27,7 @@ pub async fn owner_account_id(
         .into_tuple()
         .one(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// Inserts an account for `role`, signing in to the dashboard with `email` if given;
@@ -51,8 +48,7 @@ pub async fn insert_account(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id)
 }
 
@@ -65,8 +61,7 @@ pub async fn admin_with_email(
         .filter(account::Column::Role.eq(Role::Admin.as_str()))
         .filter(account::Column::Email.eq(email.as_str()))
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(|account| (account.id, account.name)))
 }
 
@@ -78,8 +73,7 @@ pub async fn account_role(
 ) -> Result<Option<Role>, Error> {
     Ok(account::Entity::find_by_id(account_id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .and_then(|account| role_of(&account)))
 }
 
@@ -109,8 +103,7 @@ pub async fn insert_token(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id)
 }
 
@@ -150,8 +143,7 @@ pub async fn token_by_selector(
         .filter(api_token::Column::Selector.eq(selector))
         .into_tuple()
         .one(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(found.map(
         |(id, secret_hash, revoked_at, expires_at, last_used_on, account_id, role, owner_id)| {
             StoredToken {
@@ -177,8 +169,7 @@ pub async fn note_token_used(
         .col_expr(api_token::Column::LastUsedOn, Expr::value(day))
         .filter(api_token::Column::Id.eq(id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -195,8 +186,7 @@ pub async fn list_tokens(
     let roles: HashMap<i32, Role> = account::Entity::find()
         .filter(account::Column::Id.is_in(tokens.items.iter().map(|t| t.account_id)))
         .all(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .iter()
         .filter_map(|account| Some((account.id, role_of(account)?)))
         .collect();
@@ -224,8 +214,7 @@ pub async fn list_tokens(
 pub async fn get_token(db: &impl ConnectionTrait, id: i32) -> Result<api_token::Model, Error> {
     api_token::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("api token", id))
 }
 
@@ -239,7 +228,6 @@ pub async fn revoke_token(
         .col_expr(api_token::Column::RevokedAt, Expr::value(now))
         .filter(api_token::Column::Id.eq(id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }

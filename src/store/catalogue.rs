@@ -11,10 +11,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::{
-    db_error,
-    entity::{department, owner, service},
-};
+use super::entity::{department, owner, service};
 use crate::domain::{
     Department, Email, Error, NewService, Owner, Page, PageRequest, Service, ServiceFilter, Slug,
 };
@@ -70,8 +67,7 @@ pub async fn every_department(db: &impl ConnectionTrait) -> Result<Vec<Departmen
     let rows = department::Entity::find()
         .order_by_asc(department::Column::Name)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -107,21 +103,16 @@ pub async fn department_usage(db: &impl ConnectionTrait, id: i32) -> Result<u64,
     let owners = owner::Entity::find()
         .filter(owner::Column::DepartmentId.eq(id))
         .count(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let services = service::Entity::find()
         .filter(service::Column::DepartmentId.eq(id))
         .count(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(owners + services)
 }
 
 pub async fn delete_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    department::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
+    department::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -148,8 +139,7 @@ pub async fn every_owner(db: &impl ConnectionTrait) -> Result<Vec<Owner>, Error>
         .order_by_asc(owner::Column::Name)
         .order_by_asc(owner::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -164,8 +154,7 @@ pub async fn find_owner_by_email(
     Ok(owner::Entity::find()
         .filter(owner::Column::Email.eq(email.as_str()))
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(Into::into))
 }
 
@@ -202,14 +191,11 @@ pub async fn services_owned(db: &impl ConnectionTrait, id: i32) -> Result<u64, E
         .filter(service::Column::OwnerId.eq(id))
         .count(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 pub async fn delete_owner(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    owner::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
+    owner::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -229,7 +215,7 @@ pub async fn every_service(
     db: &impl ConnectionTrait,
     filter: &ServiceFilter,
 ) -> Result<Vec<Service>, Error> {
-    let rows = services_query(filter).all(db).await.map_err(db_error)?;
+    let rows = services_query(filter).all(db).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -267,8 +253,7 @@ pub async fn existing_service_ids(
             .filter(service::Column::Id.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         found.extend(rows);
     }
     Ok(found)
@@ -284,8 +269,7 @@ pub async fn service_ids_by_slug(
         .column(service::Column::Slug)
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
@@ -335,7 +319,6 @@ pub async fn deactivate_service(
         ..Default::default()
     }
     .update(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .into())
 }

@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::{OnConflict, SimpleExpr},
 };
 
-use super::{db_error, entity::job_lease};
+use super::entity::job_lease;
 use crate::domain::Error;
 
 /// Gives `holder` the lease on `job` until `until` if nobody holds one unexpired at `now`.
@@ -31,8 +31,7 @@ pub async fn try_acquire(
             .to_owned(),
     )
     .exec_without_returning(db)
-    .await
-    .map_err(db_error)?;
+    .await?;
     if inserted == 1 {
         return Ok(true);
     }
@@ -70,8 +69,7 @@ async fn lease_where(
         .filter(job_lease::Column::Job.eq(job))
         .filter(condition)
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     Ok(updated == 1)
 }
@@ -81,7 +79,6 @@ pub async fn release(db: &impl ConnectionTrait, job: &str, holder: &str) -> Resu
         .filter(job_lease::Column::Job.eq(job))
         .filter(job_lease::Column::Holder.eq(holder))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }

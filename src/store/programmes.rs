@@ -7,10 +7,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{
-    db_error,
-    entity::{programme, programme_service, service},
-};
+use super::entity::{programme, programme_service, service};
 use crate::domain::{
     CronSchedule, Error,
     programme::{NewProgramme, Programme},
@@ -25,8 +22,7 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
                 .filter(programme_service::Column::ProgrammeId.eq(row.id))
                 .order_by_asc(programme_service::Column::ServiceId)
                 .all(db)
-                .await
-                .map_err(db_error)?
+                .await?
                 .into_iter()
                 .map(|link| link.service_id)
                 .collect(),
@@ -61,7 +57,7 @@ pub async fn list(db: &impl ConnectionTrait, only_active: bool) -> Result<Vec<Pr
     if only_active {
         query = query.filter(programme::Column::Active.eq(true));
     }
-    let rows = query.all(db).await.map_err(db_error)?;
+    let rows = query.all(db).await?;
     let mut found = Vec::with_capacity(rows.len());
     for row in rows {
         found.push(to_domain(db, row).await?);
@@ -72,8 +68,7 @@ pub async fn list(db: &impl ConnectionTrait, only_active: bool) -> Result<Vec<Pr
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Programme, Error> {
     let row = programme::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("programme", id))?;
     to_domain(db, row).await
 }
@@ -91,8 +86,7 @@ pub async fn target_services(
     Ok(query
         .order_by_asc(service::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .into_iter()
         .map(Into::into)
         .collect())
@@ -122,22 +116,17 @@ pub async fn save(
     };
     let saved_id = match id {
         Some(id) => {
-            programme::Entity::update(model)
-                .exec(db)
-                .await
-                .map_err(db_error)?;
+            programme::Entity::update(model).exec(db).await?;
             programme_service::Entity::delete_many()
                 .filter(programme_service::Column::ProgrammeId.eq(id))
                 .exec(db)
-                .await
-                .map_err(db_error)?;
+                .await?;
             id
         }
         None => {
             programme::Entity::insert(model)
                 .exec(db)
-                .await
-                .map_err(db_error)?
+                .await?
                 .last_insert_id
         }
     };
@@ -153,8 +142,7 @@ pub async fn save(
             }
         }))
         .exec_without_returning(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     }
     Ok(saved_id)
 }
@@ -170,7 +158,6 @@ pub async fn deactivate(
         .col_expr(programme::Column::Active, false.into())
         .col_expr(programme::Column::UpdatedAt, now.into())
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }

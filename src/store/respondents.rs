@@ -9,10 +9,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::{
-    db_error,
-    entity::{invitation, respondent, respondent_service, round, service},
-};
+use super::entity::{invitation, respondent, respondent_service, round, service};
 use crate::domain::{
     Email, Error, InvitationRecord, NewRespondent, Page, PageRequest, Respondent, RespondentFilter,
     import::{ImportPlan, RegisteredPerson},
@@ -47,8 +44,7 @@ async fn slugs_of(
             .filter(respondent_service::Column::RespondentId.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         for (id, slug) in rows {
             by_respondent.entry(id).or_default().push(slug);
         }
@@ -97,8 +93,7 @@ pub async fn list(
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error> {
     let row = respondent::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("respondent", id))?;
     let services = slugs_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     Ok(to_domain(row, services))
@@ -131,8 +126,7 @@ pub async fn save(
         None => {
             respondent::Entity::insert(active_respondent(new, now))
                 .exec(db)
-                .await
-                .map_err(db_error)?
+                .await?
                 .last_insert_id
         }
     };
@@ -143,10 +137,7 @@ pub async fn save(
 /// Deletes a person's row and, by cascade, their service links and invitations (the
 /// emails about them are the outbox's to delete, first).
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    respondent::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
+    respondent::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -175,8 +166,7 @@ async fn update_person(
         )
         .col_expr(respondent::Column::UpdatedAt, now.into())
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -212,8 +202,7 @@ async fn replace_services(
                 .filter(respondent_service::Column::RespondentId.eq(*respondent_id))
                 .filter(respondent_service::Column::ServiceId.is_in(removed))
                 .exec(db)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         to_insert.extend(
             services
@@ -242,8 +231,7 @@ async fn insert_service_links(
             );
         respondent_service::Entity::insert_many(links)
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -261,8 +249,7 @@ async fn current_services(
             .filter(respondent_service::Column::RespondentId.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         for (respondent_id, service_id) in rows {
             current.entry(respondent_id).or_default().insert(service_id);
         }
@@ -280,8 +267,7 @@ pub async fn registered_by_email(
         let rows = respondent::Entity::find()
             .filter(respondent::Column::Email.is_in(chunk.iter().copied()))
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
         let mut services = current_services(db, &ids).await?;
         for row in rows {
@@ -317,8 +303,7 @@ pub async fn apply_import(
     for chunk in plan.creates.chunks(INSERT_CHUNK) {
         respondent::Entity::insert_many(chunk.iter().map(|(new, _)| active_respondent(new, now)))
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let emails: Vec<&str> = chunk.iter().map(|(new, _)| new.email.as_str()).collect();
         let ids: HashMap<String, i32> = respondent::Entity::find()
             .select_only()
@@ -327,8 +312,7 @@ pub async fn apply_import(
             .filter(respondent::Column::Email.is_in(emails))
             .into_tuple::<(String, i32)>()
             .all(db)
-            .await
-            .map_err(db_error)?
+            .await?
             .into_iter()
             .collect();
         let links: Vec<(i32, i32)> = chunk
@@ -373,8 +357,7 @@ pub async fn invitations_of(
         .order_by_asc(invitation::Column::Id)
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(service, period, status)| InvitationRecord {

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{AppState, audit};
+use super::{
+    AppState,
+    audit::{self, save_action},
+};
 use crate::{
     domain::{
         Actor, CronSchedule, Error, Page, PageRequest,
@@ -152,7 +155,7 @@ pub async fn save_programme(
             txn,
             actor,
             now,
-            if id.is_some() { "update" } else { "create" },
+            save_action(id),
             "programme",
             Some(saved_id.to_string()),
             json!({"name": new.name, "schedule": new.schedule.as_str(),
