@@ -84,6 +84,21 @@ impl Item {
     }
 }
 
+#[cfg(test)]
+impl Item {
+    /// An optional item without question texts: all that tests of scoring need.
+    pub(crate) fn untitled(key: &str, kind: ItemKind, scale: ScaleTag) -> Self {
+        Self {
+            key: key.into(),
+            kind,
+            scale,
+            text_sv: String::new(),
+            text_en: String::new(),
+            required: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Questionnaire {
     pub id: i32,

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, SimpleExpr},
 };
 
 use super::entity::{account, api_token};
@@ -165,8 +166,18 @@ pub async fn note_token_used(
     id: i32,
     day: NaiveDate,
 ) -> Result<(), Error> {
+    set_on_token(db, id, api_token::Column::LastUsedOn, Expr::value(day)).await
+}
+
+/// Writes `value` into `column` of token `id`.
+async fn set_on_token(
+    db: &impl ConnectionTrait,
+    id: i32,
+    column: api_token::Column,
+    value: SimpleExpr,
+) -> Result<(), Error> {
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedOn, Expr::value(day))
+        .col_expr(column, value)
         .filter(api_token::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -224,10 +235,5 @@ pub async fn revoke_token(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
-        .filter(api_token::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+    set_on_token(db, id, api_token::Column::RevokedAt, Expr::value(now)).await
 }

@@ -9,11 +9,11 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{LockBehavior, LockType, OnConflict, Query},
+    sea_query::{LockBehavior, LockType, OnConflict},
 };
 
 use super::{
-    entity::{invitation, outbox_message, respondent, round},
+    entity::{invitation, outbox_message, respondent},
     is_postgres,
 };
 use crate::domain::{
@@ -470,34 +470,6 @@ pub async fn still_awaiting(
         still.extend(ids);
     }
     Ok(still)
-}
-
-/// Drops the link from outbox rows to the invitations of rounds closed before
-/// `cutoff`, which are about to be purged.
-pub async fn detach_invitations_closed_before(
-    db: &impl ConnectionTrait,
-    cutoff: DateTime<Utc>,
-) -> Result<(), Error> {
-    let rounds = Query::select()
-        .column(round::Column::Id)
-        .from(round::Entity)
-        .and_where(round::Column::Status.eq(round::Status::Closed))
-        .and_where(round::Column::ClosesAt.lt(cutoff))
-        .to_owned();
-    let invitations = Query::select()
-        .column(invitation::Column::Id)
-        .from(invitation::Entity)
-        .and_where(invitation::Column::RoundId.in_subquery(rounds))
-        .to_owned();
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::InvitationId,
-            Option::<i64>::None.into(),
-        )
-        .filter(outbox_message::Column::InvitationId.in_subquery(invitations))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Counts by status, for tests and operations.

@@ -12,8 +12,8 @@ use sea_orm::{
 };
 
 use super::entity::{
-    invitation, invitation_token, respondent, respondent_service, response, round, sealed_answer,
-    service,
+    invitation, invitation_token, outbox_message, respondent, respondent_service, response, round,
+    sealed_answer, service,
 };
 use crate::domain::{
     Error, InvitationStatus, Language, Page, PageRequest, RoundStatus,
@@ -483,8 +483,8 @@ pub async fn release(
     Ok(())
 }
 
-/// Deletes invitations (and their token hashes) of rounds closed before `cutoff`; the
-/// rounds keep their counts. Outbox rows must let go of them first.
+/// Deletes invitations (and their token hashes) of rounds closed before `cutoff`, once
+/// the outbox rows about them have let go of them; the rounds keep their counts.
 pub async fn purge_invitations(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
@@ -500,6 +500,14 @@ pub async fn purge_invitations(
         .from(invitation::Entity)
         .and_where(invitation::Column::RoundId.in_subquery(old_rounds.clone()))
         .to_owned();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::InvitationId,
+            Option::<i64>::None.into(),
+        )
+        .filter(outbox_message::Column::InvitationId.in_subquery(old_invitations.clone()))
+        .exec(db)
+        .await?;
     invitation_token::Entity::delete_many()
         .filter(invitation_token::Column::InvitationId.in_subquery(old_invitations))
         .exec(db)
