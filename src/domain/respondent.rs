@@ -104,27 +104,28 @@ impl NewRespondent {
         language: Option<&str>,
         services: &[String],
     ) -> Result<Self, Vec<FieldProblem>> {
-        let mut problems: Vec<(&str, String)> = Vec::new();
-        let mut problem = |field, message| problems.push((field, message));
-        let email = Email::parse(email).map_err(|p| problem("email", p)).ok();
+        let mut problems = Vec::new();
+        let email = Email::parse(email)
+            .map_err(|p| problems.push(("email", p)))
+            .ok();
         let name = required_name("name", name)
-            .map_err(|e| problem("name", plain_message(e)))
+            .map_err(|e| problems.push(("name", plain_message(e))))
             .ok();
         let kind = kind
             .filter(|k| !k.trim().is_empty())
             .map_or(Ok(RespondentKind::Internal), str::parse)
-            .map_err(|p| problem("kind", p))
+            .map_err(|p| problems.push(("kind", p)))
             .ok();
         let language = language
             .map_or(Ok(Language::Sv), str::parse)
-            .map_err(|p| problem("language", p))
+            .map_err(|p| problems.push(("language", p)))
             .ok();
         let mut slugs = Vec::new();
         for raw in services.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             match Slug::parse(raw) {
                 Ok(slug) if !slugs.contains(&slug) => slugs.push(slug),
                 Ok(_) => {}
-                Err(p) => problem("services", p),
+                Err(p) => problems.push(("services", p)),
             }
         }
         let department = department
@@ -135,10 +136,10 @@ impl NewRespondent {
             .as_ref()
             .is_some_and(|d| d.chars().count() > MAX_DEPARTMENT_CHARS)
         {
-            problem(
+            problems.push((
                 "department",
                 format!("must be at most {MAX_DEPARTMENT_CHARS} characters"),
-            );
+            ));
         }
         match (email, name, kind, language) {
             (Some(email), Some(name), Some(kind), Some(language)) if problems.is_empty() => {
