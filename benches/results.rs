@@ -177,14 +177,11 @@ async fn main() {
     // One more round of 2,000 sealed answers, released and aggregated at close.
     let open = store::rounds::insert_if_absent(
         &state.db,
-        &store::rounds::NewRound {
-            programme_id: programme.id,
-            service_id: service_ids[0],
-            questionnaire_id: questionnaire.id,
-            period: "2027-Q1".into(),
-            opens_at: now,
-            closes_at: now + chrono::Duration::days(14),
-        },
+        &programme,
+        service_ids[0],
+        "2027-Q1",
+        now,
+        now + chrono::Duration::days(14),
     )
     .await
     .unwrap()

@@ -282,27 +282,27 @@ async fn main() {
         sink.count()
     );
 
-    release_round(&state, programme.id).await;
+    release_round(&state, &programme).await;
 }
 
 /// Closes a round holding `RELEASED` sealed answers (realistic segments and comments)
 /// and times the release: open every answer, shuffle, coarsen segments, insert them
 /// into `responses`, delete the sealed rows and checkpoint, in one transaction.
-async fn release_round(state: &nyttopuls::usecases::AppState, programme_id: i32) {
+async fn release_round(
+    state: &nyttopuls::usecases::AppState,
+    programme: &nyttopuls::domain::programme::Programme,
+) {
     const RELEASED: usize = 20_000;
     let questionnaire = store::questionnaires::template(&state.db, "standard")
         .await
         .unwrap();
     let round_id = store::rounds::insert_if_absent(
         &state.db,
-        &store::rounds::NewRound {
-            programme_id,
-            service_id: 1,
-            questionnaire_id: questionnaire.id,
-            period: "release-bench".into(),
-            opens_at: state.clock.now(),
-            closes_at: state.clock.now() + chrono::Duration::days(14),
-        },
+        programme,
+        1,
+        "release-bench",
+        state.clock.now(),
+        state.clock.now() + chrono::Duration::days(14),
     )
     .await
     .unwrap()

@@ -95,7 +95,7 @@ impl RespondentInput {
             .iter()
             .map(|slug| slug.checked("services").map(str::to_owned))
             .collect::<Result<Vec<_>, _>>()?;
-        NewRespondent::parse_request(
+        NewRespondent::parse(
             self.email.checked("email")?,
             self.name.checked("name")?,
             checked_optional(&self.department, "department")?,
@@ -105,6 +105,7 @@ impl RespondentInput {
                 .map(|language| crate::domain::Language::from(language).as_str()),
             &services,
         )
+        .map_err(Error::Invalid)
     }
 }
 
@@ -164,10 +165,8 @@ impl RespondentsApi {
             service_id: service_id.0,
             email: email.0,
         };
-        Ok(Json(Paged::from_page(
-            usecases::respondents::list_respondents(&state, &auth.0, &filter, page).await?,
-            Into::into,
-        )))
+        let found = usecases::respondents::list_respondents(&state, &auth.0, &filter, page).await?;
+        Ok(Json(Paged::from_page(found, Into::into)))
     }
 
     /// Create a respondent
@@ -191,11 +190,8 @@ impl RespondentsApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<RespondentDto>> {
-        Ok(Json(
-            usecases::respondents::get_respondent(&state, &auth.0, id.0)
-                .await?
-                .into(),
-        ))
+        let respondent = usecases::respondents::get_respondent(&state, &auth.0, id.0).await?;
+        Ok(Json(respondent.into()))
     }
 
     /// Replace a respondent and the services they use

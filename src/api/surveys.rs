@@ -198,9 +198,10 @@ pub struct ProgrammeInput {
 }
 
 impl From<Programme> for ProgrammeDto {
-    fn from(p: Programme) -> Self {
+    fn from(programme: Programme) -> Self {
+        let p = programme.settings;
         Self {
-            id: p.id,
+            id: programme.id,
             name: p.name,
             questionnaire_id: p.questionnaire_id,
             service_ids: p.service_ids,
@@ -324,9 +325,10 @@ impl SurveyApi {
         input: Json<QuestionnaireInput>,
     ) -> ApiResult<Created<QuestionnaireDto>> {
         let input = input.0;
-        let saved = programmes::create_questionnaire(
+        let saved = programmes::save_questionnaire(
             &state,
             &auth.0,
+            None,
             input.name.checked("name")?,
             parse_items(input.items)?,
         )
@@ -345,10 +347,10 @@ impl SurveyApi {
         input: Json<QuestionnaireInput>,
     ) -> ApiResult<Json<QuestionnaireDto>> {
         let input = input.0;
-        let saved = programmes::update_questionnaire(
+        let saved = programmes::save_questionnaire(
             &state,
             &auth.0,
-            id.0,
+            Some(id.0),
             input.name.checked("name")?,
             parse_items(input.items)?,
         )
@@ -475,11 +477,8 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<RoundDto>> {
-        Ok(Json(
-            usecases::rounds::get_round(&state, &auth.0, id.0)
-                .await?
-                .into(),
-        ))
+        let round = usecases::rounds::get_round(&state, &auth.0, id.0).await?;
+        Ok(Json(round.into()))
     }
 
     /// Close a round now (admin); its link pages then answer 410
@@ -490,10 +489,7 @@ impl SurveyApi {
         auth: BearerAuth,
         id: Path<i32>,
     ) -> ApiResult<Json<RoundDto>> {
-        Ok(Json(
-            usecases::rounds::close_round(&state, &auth.0, id.0)
-                .await?
-                .into(),
-        ))
+        let round = usecases::rounds::close_round(&state, &auth.0, id.0).await?;
+        Ok(Json(round.into()))
     }
 }

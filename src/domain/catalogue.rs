@@ -55,7 +55,7 @@ impl NewService {
         active: Option<bool>,
     ) -> Result<Self, Error> {
         let name = required_name("name", name)?;
-        let slug = Slug::parse_field("slug", slug)?;
+        let slug = Slug::parse(slug).map_err(|problem| Error::invalid("slug", problem))?;
         let users_count = users_count.unwrap_or(0);
         if !(0..=i64::from(i32::MAX)).contains(&users_count) {
             return Err(Error::invalid("users_count", "must be zero or more"));

@@ -18,18 +18,13 @@ impl Email {
         let Some((local, domain)) = value.rsplit_once('@') else {
             return Err(format!("`{}` is not an email address (no @)", raw.trim()));
         };
-        let valid_local = !local.is_empty()
-            && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
+        // Dots only between other characters (not first, last or doubled), in both parts.
+        let valid_local = local.len() <= 64
+            && local.split('.').all(|part| !part.is_empty())
             && local
                 .chars()
                 .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let valid_domain = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
             && domain
                 .split('.')
                 .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))

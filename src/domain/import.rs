@@ -167,11 +167,10 @@ pub fn parse_respondents_csv(
                 }
                 rows.push(ImportRow { line, respondent });
             }
-            Err(row_problems) => problems.extend(
-                row_problems
-                    .into_iter()
-                    .map(|(field, message)| problem(line, field, message)),
-            ),
+            Err(row_problems) => problems.extend(row_problems.into_iter().map(|p| FieldProblem {
+                line: Some(line),
+                ..p
+            })),
         }
     }
     if problems.is_empty() {
@@ -288,22 +287,17 @@ mod tests {
                    OK@x.se,Dup,internal,sv,\n";
         let problems = parse_respondents_csv(csv.as_bytes(), &slugs()).unwrap_err();
         let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert!(
-            described.iter().any(|p| p.starts_with("line 3, email")),
-            "{described:?}"
-        );
-        assert!(
-            described.iter().any(|p| p.starts_with("line 4, kind")),
-            "{described:?}"
-        );
-        assert!(
-            described.iter().any(|p| p.starts_with("line 4, language")),
-            "{described:?}"
-        );
-        assert!(
-            described.iter().any(|p| p.starts_with("line 4, services")),
-            "{described:?}"
-        );
+        for expected in [
+            "line 3, email",
+            "line 4, kind",
+            "line 4, language",
+            "line 4, services",
+        ] {
+            assert!(
+                described.iter().any(|p| p.starts_with(expected)),
+                "{expected}: {described:?}"
+            );
+        }
         assert!(
             described
                 .iter()

@@ -27,17 +27,9 @@ pub struct RoundHistory {
 #[derive(Debug, Clone)]
 pub struct Programme {
     pub id: i32,
-    pub name: String,
-    pub questionnaire_id: i32,
-    /// `None`: every active service.
-    pub service_ids: Option<Vec<i32>>,
-    pub schedule: CronSchedule,
-    pub period: PeriodKind,
-    pub open_days: u32,
-    pub reminder_days: Vec<u32>,
-    pub sampling: Sampling,
-    pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// What it was last created or replaced with.
+    pub settings: NewProgramme,
 }
 
 /// A programme as created or replaced: every field checked, all problems reported.
@@ -45,6 +37,7 @@ pub struct Programme {
 pub struct NewProgramme {
     pub name: String,
     pub questionnaire_id: i32,
+    /// `None`: every active service.
     pub service_ids: Option<Vec<i32>>,
     pub schedule: CronSchedule,
     pub period: PeriodKind,

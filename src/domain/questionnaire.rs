@@ -84,6 +84,21 @@ impl Item {
     }
 }
 
+#[cfg(test)]
+impl Item {
+    /// An optional item without question texts: all that tests of scoring need.
+    pub(crate) fn untitled(key: &str, kind: ItemKind, scale: ScaleTag) -> Self {
+        Self {
+            key: key.into(),
+            kind,
+            scale,
+            text_sv: String::new(),
+            text_en: String::new(),
+            required: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Questionnaire {
     pub id: i32,
@@ -389,12 +404,12 @@ mod tests {
             item("tid", ItemKind::MinutesPerWeek, true),
             item("kommentar", ItemKind::Text, false),
         ];
-        let form = BTreeMap::from([
-            ("sus1".to_string(), "5".to_string()),
-            ("tid".to_string(), "-30".to_string()),
-            ("kommentar".to_string(), "  ".to_string()),
-        ]);
-        let answers = check_answers(&items, &form, 100).unwrap();
+        let answers = check_answers(
+            &items,
+            &form(&[("sus1", "5"), ("tid", "-30"), ("kommentar", "  ")]),
+            100,
+        )
+        .unwrap();
         assert_eq!(answers.get("sus1"), Some(&AnswerValue::Number(5)));
         assert_eq!(answers.get("tid"), Some(&AnswerValue::Number(-30)));
         assert!(!answers.contains_key("kommentar"));
@@ -403,13 +418,13 @@ mod tests {
     #[test]
     fn text_keeps_line_breaks_as_newlines_and_drops_other_control_characters() {
         let items = [item("kommentar", ItemKind::Text, true)];
-        let form = BTreeMap::from([("kommentar".to_string(), "Bra\r\nmen\u{7} seg".to_string())]);
-        let answers = check_answers(&items, &form, 100).unwrap();
+        let answers =
+            check_answers(&items, &form(&[("kommentar", "Bra\r\nmen\u{7} seg")]), 100).unwrap();
         assert_eq!(
             answers["kommentar"],
             AnswerValue::Text("Bra\nmen seg".into())
         );
-        let only_control = BTreeMap::from([("kommentar".to_string(), "\u{1b}".to_string())]);
+        let only_control = form(&[("kommentar", "\u{1b}")]);
         assert_eq!(
             check_answers(&items, &only_control, 100).unwrap_err(),
             vec![("kommentar".to_string(), AnswerProblem::Missing)]
@@ -424,11 +439,8 @@ mod tests {
             item("tid", ItemKind::MinutesPerWeek, true),
             item("kommentar", ItemKind::Text, false),
         ];
-        let form = BTreeMap::from([
-            ("nps".to_string(), "11".to_string()),
-            ("tid".to_string(), "lots".to_string()),
-            ("kommentar".to_string(), "x".repeat(11)),
-        ]);
+        let long = "x".repeat(11);
+        let form = form(&[("nps", "11"), ("tid", "lots"), ("kommentar", &long)]);
         let problems = check_answers(&items, &form, 10).unwrap_err();
         assert_eq!(
             problems,

@@ -2,15 +2,14 @@
 
 use std::{
     collections::{BTreeSet, HashMap},
-    fmt,
     str::FromStr,
 };
 
 use chrono::{DateTime, Utc};
 
 use super::{
-    Email, EmailKind, Error, InvitationStatus, OutboxStatus, Slug, catalogue::required_name,
-    sealing::MAX_DEPARTMENT_CHARS,
+    Email, EmailKind, Error, FieldProblem, InvitationStatus, OutboxStatus, Slug,
+    catalogue::required_name, sealing::MAX_DEPARTMENT_CHARS,
 };
 
 #[derive(
@@ -43,12 +42,6 @@ impl FromStr for RespondentKind {
     }
 }
 
-impl fmt::Display for RespondentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Language {
     #[default]
@@ -77,12 +70,6 @@ impl FromStr for Language {
     }
 }
 
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Respondent {
     pub id: i32,
@@ -107,7 +94,8 @@ pub struct NewRespondent {
 }
 
 impl NewRespondent {
-    /// Checks every field and reports all problems at once.
+    /// Checks every field and reports all problems at once (`Error::Invalid` makes them
+    /// one request's error; an import adds the line).
     pub fn parse(
         email: &str,
         name: &str,
@@ -115,7 +103,7 @@ impl NewRespondent {
         kind: Option<&str>,
         language: Option<&str>,
         services: &[String],
-    ) -> Result<Self, Vec<(&'static str, String)>> {
+    ) -> Result<Self, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let email = Email::parse(email)
             .map_err(|p| problems.push(("email", p)))
@@ -164,35 +152,17 @@ impl NewRespondent {
                     services: slugs,
                 })
             }
-            _ => Err(problems),
+            _ => Err(problems
+                .into_iter()
+                .map(|(field, message)| FieldProblem {
+                    line: None,
+                    field: field.into(),
+                    message,
+                })
+                .collect()),
         }
     }
 
-    /// Like [`parse`](Self::parse) but as a domain error for a single request.
-    pub fn parse_request(
-        email: &str,
-        name: &str,
-        department: Option<&str>,
-        kind: Option<&str>,
-        language: Option<&str>,
-        services: &[String],
-    ) -> Result<Self, Error> {
-        Self::parse(email, name, department, kind, language, services).map_err(|problems| {
-            Error::Invalid(
-                problems
-                    .into_iter()
-                    .map(|(field, message)| super::FieldProblem {
-                        line: None,
-                        field: field.into(),
-                        message,
-                    })
-                    .collect(),
-            )
-        })
-    }
-}
-
-impl NewRespondent {
     /// The ids of the services the person uses, from every service's slug → id; a slug
     /// no service has is the caller's mistake.
     pub fn service_ids(&self, ids_by_slug: &HashMap<String, i32>) -> Result<BTreeSet<i32>, Error> {

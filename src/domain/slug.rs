@@ -1,7 +1,5 @@
 use std::fmt;
 
-use super::Error;
-
 /// A service's URL-friendly key: lower-case ASCII letters, digits and single hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slug(String);
@@ -9,11 +7,9 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let value = raw.trim();
-        let valid = !value.is_empty()
-            && value.len() <= 64
-            && !value.starts_with('-')
-            && !value.ends_with('-')
-            && !value.contains("--")
+        // Hyphens only between other characters: not first, last or doubled.
+        let valid = value.len() <= 64
+            && value.split('-').all(|part| !part.is_empty())
             && value
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -24,10 +20,6 @@ impl Slug {
                 "`{value}` is not a valid slug: use 1–64 lower-case letters a–z, digits and single hyphens"
             ))
         }
-    }
-
-    pub fn parse_field(field: &str, raw: &str) -> Result<Self, Error> {
-        Self::parse(raw).map_err(|problem| Error::invalid(field, problem))
     }
 
     /// A value read back from storage, where only parsed slugs are ever written.

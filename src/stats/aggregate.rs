@@ -147,17 +147,6 @@ mod tests {
     use super::*;
     use crate::domain::questionnaire::{AnswerValue, ItemKind, ScaleTag};
 
-    fn item(key: &str, kind: ItemKind, scale: ScaleTag) -> Item {
-        Item {
-            key: key.into(),
-            kind,
-            scale,
-            text_sv: String::new(),
-            text_en: String::new(),
-            required: false,
-        }
-    }
-
     fn response(
         department: Option<&str>,
         kind: RespondentKind,
@@ -179,8 +168,8 @@ mod tests {
     #[test]
     fn figures_per_metric_for_the_round_each_kind_and_each_department() {
         let items = [
-            item("tid", ItemKind::MinutesPerWeek, ScaleTag::Time),
-            item("nps", ItemKind::Nps, ScaleTag::Nps),
+            Item::untitled("tid", ItemKind::MinutesPerWeek, ScaleTag::Time),
+            Item::untitled("nps", ItemKind::Nps, ScaleTag::Nps),
         ];
         use RespondentKind::{External, Internal};
         let released = [

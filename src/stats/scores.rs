@@ -142,17 +142,6 @@ mod tests {
             .collect()
     }
 
-    fn item(key: &str, kind: ItemKind, scale: ScaleTag) -> Item {
-        Item {
-            key: key.into(),
-            kind,
-            scale,
-            text_sv: String::new(),
-            text_en: String::new(),
-            required: false,
-        }
-    }
-
     fn sus_answers(odd: i64, even: i64) -> Answers {
         answers(
             &(1..=10)
@@ -200,10 +189,10 @@ mod tests {
     #[test]
     fn nyttoindex_maps_the_mean_benefit_answer_to_0_100() {
         let items = [
-            item("nytta1", ItemKind::Likert7, ScaleTag::Benefit),
-            item("nytta2", ItemKind::Likert7, ScaleTag::Benefit),
-            item("nytta3", ItemKind::Likert7, ScaleTag::Benefit),
-            item("tid", ItemKind::MinutesPerWeek, ScaleTag::Time),
+            Item::untitled("nytta1", ItemKind::Likert7, ScaleTag::Benefit),
+            Item::untitled("nytta2", ItemKind::Likert7, ScaleTag::Benefit),
+            Item::untitled("nytta3", ItemKind::Likert7, ScaleTag::Benefit),
+            Item::untitled("tid", ItemKind::MinutesPerWeek, ScaleTag::Time),
         ];
         // 6, 5, 6: mean 17/3, (17/3 − 1)/6 × 100 = 77.78.
         let scores = score(

@@ -5,14 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, SimpleExpr},
 };
 
-use super::{
-    db_error,
-    entity::{account, api_token},
-};
+use super::entity::{account, api_token};
 use crate::domain::{
     Email, Error, Page, PageRequest, Role,
     token::{ApiToken, StoredToken, TokenSummary},
@@ -30,7 +28,7 @@ pub async fn owner_account_id(
         .into_tuple()
         .one(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// Inserts an account for `role`, signing in to the dashboard with `email` if given;
@@ -51,8 +49,7 @@ pub async fn insert_account(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id)
 }
 
@@ -65,8 +62,7 @@ pub async fn admin_with_email(
         .filter(account::Column::Role.eq(Role::Admin.as_str()))
         .filter(account::Column::Email.eq(email.as_str()))
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(|account| (account.id, account.name)))
 }
 
@@ -78,8 +74,7 @@ pub async fn account_role(
 ) -> Result<Option<Role>, Error> {
     Ok(account::Entity::find_by_id(account_id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .and_then(|account| role_of(&account)))
 }
 
@@ -109,8 +104,7 @@ pub async fn insert_token(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id)
 }
 
@@ -150,8 +144,7 @@ pub async fn token_by_selector(
         .filter(api_token::Column::Selector.eq(selector))
         .into_tuple()
         .one(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(found.map(
         |(id, secret_hash, revoked_at, expires_at, last_used_on, account_id, role, owner_id)| {
             StoredToken {
@@ -173,12 +166,21 @@ pub async fn note_token_used(
     id: i32,
     day: NaiveDate,
 ) -> Result<(), Error> {
+    set_on_token(db, id, api_token::Column::LastUsedOn, Expr::value(day)).await
+}
+
+/// Writes `value` into `column` of token `id`.
+async fn set_on_token(
+    db: &impl ConnectionTrait,
+    id: i32,
+    column: api_token::Column,
+    value: SimpleExpr,
+) -> Result<(), Error> {
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedOn, Expr::value(day))
+        .col_expr(column, value)
         .filter(api_token::Column::Id.eq(id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -188,24 +190,19 @@ pub async fn list_tokens(
     db: &impl ConnectionTrait,
     page: PageRequest,
 ) -> Result<Page<TokenSummary>, Error> {
-    let query = api_token::Entity::find().filter(api_token::Column::RevokedAt.is_null());
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let tokens = query
-        .order_by_asc(api_token::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
+    let query = api_token::Entity::find()
+        .filter(api_token::Column::RevokedAt.is_null())
+        .order_by_asc(api_token::Column::Id);
+    let tokens: Page<api_token::Model> = super::fetch_page(db, query, page).await?;
     let roles: HashMap<i32, Role> = account::Entity::find()
-        .filter(account::Column::Id.is_in(tokens.iter().map(|t| t.account_id)))
+        .filter(account::Column::Id.is_in(tokens.items.iter().map(|t| t.account_id)))
         .all(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .iter()
         .filter_map(|account| Some((account.id, role_of(account)?)))
         .collect();
     let items = tokens
+        .items
         .into_iter()
         .map(|token| {
             let role = *roles.get(&token.account_id).ok_or_else(|| {
@@ -221,15 +218,14 @@ pub async fn list_tokens(
             })
         })
         .collect::<Result<_, Error>>()?;
-    Ok(Page::new(items, total, page))
+    Ok(Page::new(items, tokens.total, page))
 }
 
 /// Token `id` as stored (never shown: it holds the secret's hash).
 pub async fn get_token(db: &impl ConnectionTrait, id: i32) -> Result<api_token::Model, Error> {
     api_token::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("api token", id))
 }
 
@@ -239,11 +235,5 @@ pub async fn revoke_token(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
-        .filter(api_token::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(db_error)?;
-    Ok(())
+    set_on_token(db, id, api_token::Column::RevokedAt, Expr::value(now)).await
 }

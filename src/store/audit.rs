@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::{db_error, entity::audit_entry};
+use super::entity::audit_entry;
 use crate::domain::{
     Error, Page, PageRequest,
     audit::{AuditEntry, AuditFilter},
@@ -33,8 +33,7 @@ pub async fn insert(
         ..Default::default()
     })
     .exec_without_returning(db)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(())
 }
 
@@ -97,7 +96,6 @@ pub async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> R
     let result = audit_entry::Entity::delete_many()
         .filter(audit_entry::Column::At.lt(cutoff))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(result.rows_affected)
 }

@@ -5,14 +5,13 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
-use super::{
-    db_error,
-    entity::{department, owner, service},
-};
+use super::entity::{department, owner, service};
 use crate::domain::{
     Department, Email, Error, NewService, Owner, Page, PageRequest, Service, ServiceFilter, Slug,
 };
@@ -68,8 +67,7 @@ pub async fn every_department(db: &impl ConnectionTrait) -> Result<Vec<Departmen
     let rows = department::Entity::find()
         .order_by_asc(department::Column::Name)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -94,7 +92,7 @@ pub async fn save_department(
     )
     .await?;
     let model = department::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(name),
     };
     super::insert_or_update(db, model, id.is_some()).await
@@ -105,21 +103,16 @@ pub async fn department_usage(db: &impl ConnectionTrait, id: i32) -> Result<u64,
     let owners = owner::Entity::find()
         .filter(owner::Column::DepartmentId.eq(id))
         .count(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let services = service::Entity::find()
         .filter(service::Column::DepartmentId.eq(id))
         .count(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(owners + services)
 }
 
 pub async fn delete_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    department::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
+    department::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -146,8 +139,7 @@ pub async fn every_owner(db: &impl ConnectionTrait) -> Result<Vec<Owner>, Error>
         .order_by_asc(owner::Column::Name)
         .order_by_asc(owner::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -162,8 +154,7 @@ pub async fn find_owner_by_email(
     Ok(owner::Entity::find()
         .filter(owner::Column::Email.eq(email.as_str()))
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(Into::into))
 }
 
@@ -186,7 +177,7 @@ pub async fn save_owner(
     )
     .await?;
     let model = owner::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(name),
         email: Set(email.as_str().to_owned()),
         department_id: Set(department_id),
@@ -200,14 +191,11 @@ pub async fn services_owned(db: &impl ConnectionTrait, id: i32) -> Result<u64, E
         .filter(service::Column::OwnerId.eq(id))
         .count(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 pub async fn delete_owner(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    owner::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
+    owner::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -227,7 +215,7 @@ pub async fn every_service(
     db: &impl ConnectionTrait,
     filter: &ServiceFilter,
 ) -> Result<Vec<Service>, Error> {
-    let rows = services_query(filter).all(db).await.map_err(db_error)?;
+    let rows = services_query(filter).all(db).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -265,8 +253,7 @@ pub async fn existing_service_ids(
             .filter(service::Column::Id.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         found.extend(rows);
     }
     Ok(found)
@@ -282,8 +269,7 @@ pub async fn service_ids_by_slug(
         .column(service::Column::Slug)
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
@@ -305,7 +291,7 @@ pub async fn save_service(
     )
     .await?;
     let model = service::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(new.name.clone()),
         slug: Set(new.slug.as_str().to_owned()),
         description: Set(new.description.clone()),
@@ -314,11 +300,7 @@ pub async fn save_service(
         users_count: Set(new.users_count),
         annual_cost_sek: Set(new.annual_cost_sek),
         active: Set(new.active),
-        created_at: if id.is_some() {
-            sea_orm::ActiveValue::NotSet
-        } else {
-            Set(now)
-        },
+        created_at: id.map_or(Set(now), |_| NotSet),
         updated_at: Set(now),
     };
     super::insert_or_update(db, model, id.is_some()).await
@@ -337,7 +319,6 @@ pub async fn deactivate_service(
         ..Default::default()
     }
     .update(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .into())
 }

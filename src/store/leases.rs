@@ -2,26 +2,28 @@
 //! atomic statement on both databases (insert if absent, else take over if expired);
 //! the holder renews it while the job runs, so a crashed holder's lease soon runs out.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{OnConflict, SimpleExpr},
 };
 
-use super::{db_error, entity::job_lease};
+use super::entity::job_lease;
 use crate::domain::Error;
 
-/// Takes the lease on `job` for `ttl` if nobody holds an unexpired one.
+/// Gives `holder` the lease on `job` until `until` if nobody holds one unexpired at `now`.
 pub async fn try_acquire(
     db: &impl ConnectionTrait,
     job: &str,
     holder: &str,
-    ttl: Duration,
     now: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let inserted = job_lease::Entity::insert(job_lease::ActiveModel {
         job: Set(job.to_owned()),
         holder: Set(holder.to_owned()),
-        leased_until: Set(now + ttl),
+        leased_until: Set(until),
     })
     .on_conflict(
         OnConflict::column(job_lease::Column::Job)
@@ -29,40 +31,47 @@ pub async fn try_acquire(
             .to_owned(),
     )
     .exec_without_returning(db)
-    .await
-    .map_err(db_error)?;
+    .await?;
     if inserted == 1 {
         return Ok(true);
     }
-    let taken = job_lease::Entity::update_many()
-        .col_expr(job_lease::Column::Holder, holder.into())
-        .col_expr(job_lease::Column::LeasedUntil, (now + ttl).into())
-        .filter(job_lease::Column::Job.eq(job))
-        .filter(job_lease::Column::LeasedUntil.lt(now))
-        .exec(db)
-        .await
-        .map_err(db_error)?
-        .rows_affected;
-    Ok(taken == 1)
+    lease_where(
+        db,
+        job,
+        holder,
+        until,
+        job_lease::Column::LeasedUntil.lt(now),
+    )
+    .await
 }
 
-/// Extends `holder`'s lease on `job`; false when the lease is no longer theirs.
+/// Extends `holder`'s lease on `job` to `until`; false when the lease is no longer theirs.
 pub async fn renew(
     db: &impl ConnectionTrait,
     job: &str,
     holder: &str,
-    ttl: Duration,
-    now: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Result<bool, Error> {
-    let renewed = job_lease::Entity::update_many()
-        .col_expr(job_lease::Column::LeasedUntil, (now + ttl).into())
+    lease_where(db, job, holder, until, job_lease::Column::Holder.eq(holder)).await
+}
+
+/// Gives `holder` the lease on `job` until `until` where `condition` holds; whether it did.
+async fn lease_where(
+    db: &impl ConnectionTrait,
+    job: &str,
+    holder: &str,
+    until: DateTime<Utc>,
+    condition: SimpleExpr,
+) -> Result<bool, Error> {
+    let updated = job_lease::Entity::update_many()
+        .col_expr(job_lease::Column::Holder, holder.into())
+        .col_expr(job_lease::Column::LeasedUntil, until.into())
         .filter(job_lease::Column::Job.eq(job))
-        .filter(job_lease::Column::Holder.eq(holder))
+        .filter(condition)
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
-    Ok(renewed == 1)
+    Ok(updated == 1)
 }
 
 pub async fn release(db: &impl ConnectionTrait, job: &str, holder: &str) -> Result<(), Error> {
@@ -70,7 +79,6 @@ pub async fn release(db: &impl ConnectionTrait, job: &str, holder: &str) -> Resu
         .filter(job_lease::Column::Job.eq(job))
         .filter(job_lease::Column::Holder.eq(holder))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }

@@ -9,12 +9,11 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{LockBehavior, LockType, OnConflict, Query},
+    sea_query::{LockBehavior, LockType, OnConflict},
 };
 
 use super::{
-    db_error,
-    entity::{invitation, outbox_message, respondent, round},
+    entity::{invitation, outbox_message, respondent},
     is_postgres,
 };
 use crate::domain::{
@@ -66,8 +65,7 @@ pub async fn enqueue(
                     .to_owned(),
             )
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -82,8 +80,7 @@ pub async fn pending_survey_emails(db: &impl ConnectionTrait) -> Result<Vec<Surv
         .filter(outbox_message::Column::Kind.eq(outbox_message::Kind::Invitation))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     payloads
         .into_iter()
         .map(
@@ -168,7 +165,7 @@ async fn claim_where(
     if is_postgres(db) {
         QuerySelect::query(&mut due).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let ids: Vec<i64> = due.into_tuple().all(db).await.map_err(db_error)?;
+    let ids: Vec<i64> = due.into_tuple().all(db).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -183,13 +180,11 @@ async fn claim_where(
         )
         .filter(outbox_message::Column::Id.is_in(ids.clone()))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let rows = outbox_message::Entity::find()
         .filter(outbox_message::Column::Id.is_in(ids))
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     rows.into_iter()
         .map(|row| {
             // A pending row always has its payload; one that is missing or does not
@@ -271,8 +266,7 @@ pub async fn mark(
                 update
                     .filter(outbox_message::Column::Id.eq(message.id))
                     .exec(db)
-                    .await
-                    .map_err(db_error)?;
+                    .await?;
             }
         }
     }
@@ -293,15 +287,13 @@ pub async fn mark(
             .col_expr(outbox_message::Column::SentAt, Some(now).into())
             .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     for chunk in withdrawn.chunks(1_000) {
         outbox_message::Entity::delete_many()
             .filter(outbox_message::Column::Id.is_in(chunk.iter().copied()))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     for (event, ids) in events {
         apply_invitation_event(db, event, &ids).await?;
@@ -332,8 +324,7 @@ async fn apply_invitation_event(
                 .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
                 .filter(invitation::Column::Status.is_in(from.clone()))
                 .exec(db)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
     }
     Ok(())
@@ -358,8 +349,7 @@ pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), Error
             .filter(outbox_message::Column::Id.is_in(chunk.to_vec()))
             .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -375,8 +365,7 @@ pub async fn delete_unsent_for_invitations(
             .filter(outbox_message::Column::InvitationId.is_in(chunk.iter().copied()))
             .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -392,8 +381,7 @@ pub async fn delete_unsent_sign_in_to(
         .filter(outbox_message::Column::Kind.eq(outbox_message::Kind::SignIn))
         .filter(outbox_message::Column::Status.eq(outbox_message::Status::Pending))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected)
 }
 
@@ -407,8 +395,7 @@ pub async fn purge_finished(
         .filter(outbox_message::Column::Status.ne(outbox_message::Status::Pending))
         .filter(outbox_message::Column::CreatedAt.lt(cutoff))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(result.rows_affected)
 }
 
@@ -418,8 +405,7 @@ pub async fn delete_of_person(db: &impl ConnectionTrait, respondent_id: i32) -> 
     Ok(outbox_message::Entity::delete_many()
         .filter(of_person(respondent_id))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected)
 }
 
@@ -449,8 +435,7 @@ pub async fn kept_for_person(
         .filter(of_person(respondent_id))
         .order_by_asc(outbox_message::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| EmailRecord {
@@ -481,40 +466,10 @@ pub async fn still_awaiting(
             .filter(invitation::Column::Status.is_in(awaiting.clone()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         still.extend(ids);
     }
     Ok(still)
-}
-
-/// Drops the link from outbox rows to the invitations of rounds closed before
-/// `cutoff`, which are about to be purged.
-pub async fn detach_invitations_closed_before(
-    db: &impl ConnectionTrait,
-    cutoff: DateTime<Utc>,
-) -> Result<(), Error> {
-    let rounds = Query::select()
-        .column(round::Column::Id)
-        .from(round::Entity)
-        .and_where(round::Column::Status.eq(round::Status::Closed))
-        .and_where(round::Column::ClosesAt.lt(cutoff))
-        .to_owned();
-    let invitations = Query::select()
-        .column(invitation::Column::Id)
-        .from(invitation::Entity)
-        .and_where(invitation::Column::RoundId.in_subquery(rounds))
-        .to_owned();
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::InvitationId,
-            Option::<i64>::None.into(),
-        )
-        .filter(outbox_message::Column::InvitationId.in_subquery(invitations))
-        .exec(db)
-        .await
-        .map_err(db_error)?;
-    Ok(())
 }
 
 /// Counts by status, for tests and operations.
@@ -526,7 +481,6 @@ pub async fn count_by_status(db: &impl ConnectionTrait) -> Result<Vec<(OutboxSta
         .group_by(outbox_message::Column::Status)
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(counts.into_iter().map(|(s, n)| (s.into(), n)).collect())
 }

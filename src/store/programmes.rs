@@ -2,14 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 
-use super::{
-    db_error,
-    entity::{programme, programme_service, service},
-};
+use super::entity::{programme, programme_service, service};
 use crate::domain::{
     CronSchedule, Error,
     programme::{NewProgramme, Programme},
@@ -24,8 +22,7 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
                 .filter(programme_service::Column::ProgrammeId.eq(row.id))
                 .order_by_asc(programme_service::Column::ServiceId)
                 .all(db)
-                .await
-                .map_err(db_error)?
+                .await?
                 .into_iter()
                 .map(|link| link.service_id)
                 .collect(),
@@ -39,17 +36,19 @@ async fn to_domain(db: &impl ConnectionTrait, row: programme::Model) -> Result<P
     };
     Ok(Programme {
         id: row.id,
-        schedule: CronSchedule::parse(&row.schedule).map_err(|e| corrupt("schedule", &e))?,
-        period: row.period.parse().map_err(|e| corrupt("period", &e))?,
-        reminder_days: serde_json::from_str(&row.reminder_days)
-            .map_err(|e| corrupt("reminder_days", &e))?,
-        sampling: serde_json::from_str(&row.sampling).map_err(|e| corrupt("sampling", &e))?,
-        name: row.name,
-        questionnaire_id: row.questionnaire_id,
-        service_ids,
-        open_days: row.open_days as u32,
-        active: row.active,
         created_at: row.created_at,
+        settings: NewProgramme {
+            schedule: CronSchedule::parse(&row.schedule).map_err(|e| corrupt("schedule", &e))?,
+            period: row.period.parse().map_err(|e| corrupt("period", &e))?,
+            reminder_days: serde_json::from_str(&row.reminder_days)
+                .map_err(|e| corrupt("reminder_days", &e))?,
+            sampling: serde_json::from_str(&row.sampling).map_err(|e| corrupt("sampling", &e))?,
+            name: row.name,
+            questionnaire_id: row.questionnaire_id,
+            service_ids,
+            open_days: row.open_days as u32,
+            active: row.active,
+        },
     })
 }
 
@@ -58,7 +57,7 @@ pub async fn list(db: &impl ConnectionTrait, only_active: bool) -> Result<Vec<Pr
     if only_active {
         query = query.filter(programme::Column::Active.eq(true));
     }
-    let rows = query.all(db).await.map_err(db_error)?;
+    let rows = query.all(db).await?;
     let mut found = Vec::with_capacity(rows.len());
     for row in rows {
         found.push(to_domain(db, row).await?);
@@ -69,8 +68,7 @@ pub async fn list(db: &impl ConnectionTrait, only_active: bool) -> Result<Vec<Pr
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Programme, Error> {
     let row = programme::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("programme", id))?;
     to_domain(db, row).await
 }
@@ -82,14 +80,13 @@ pub async fn target_services(
     programme: &Programme,
 ) -> Result<Vec<crate::domain::Service>, Error> {
     let mut query = service::Entity::find().filter(service::Column::Active.eq(true));
-    if let Some(ids) = &programme.service_ids {
+    if let Some(ids) = &programme.settings.service_ids {
         query = query.filter(service::Column::Id.is_in(ids.iter().copied()));
     }
     Ok(query
         .order_by_asc(service::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .into_iter()
         .map(Into::into)
         .collect())
@@ -104,7 +101,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<i32, Error> {
     let model = programme::ActiveModel {
-        id: id.map_or(sea_orm::ActiveValue::NotSet, Set),
+        id: id.map_or(NotSet, Set),
         name: Set(new.name.clone()),
         questionnaire_id: Set(new.questionnaire_id),
         all_services: Set(new.service_ids.is_none()),
@@ -114,31 +111,22 @@ pub async fn save(
         reminder_days: Set(json!(new.reminder_days).to_string()),
         sampling: Set(serde_json::to_string(&new.sampling).map_err(Error::internal)?),
         active: Set(new.active),
-        created_at: if id.is_some() {
-            sea_orm::ActiveValue::NotSet
-        } else {
-            Set(now)
-        },
+        created_at: id.map_or(Set(now), |_| NotSet),
         updated_at: Set(now),
     };
     let saved_id = match id {
         Some(id) => {
-            programme::Entity::update(model)
-                .exec(db)
-                .await
-                .map_err(db_error)?;
+            programme::Entity::update(model).exec(db).await?;
             programme_service::Entity::delete_many()
                 .filter(programme_service::Column::ProgrammeId.eq(id))
                 .exec(db)
-                .await
-                .map_err(db_error)?;
+                .await?;
             id
         }
         None => {
             programme::Entity::insert(model)
                 .exec(db)
-                .await
-                .map_err(db_error)?
+                .await?
                 .last_insert_id
         }
     };
@@ -154,8 +142,7 @@ pub async fn save(
             }
         }))
         .exec_without_returning(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     }
     Ok(saved_id)
 }
@@ -171,7 +158,6 @@ pub async fn deactivate(
         .col_expr(programme::Column::Active, false.into())
         .col_expr(programme::Column::UpdatedAt, now.into())
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }

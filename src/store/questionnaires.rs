@@ -6,10 +6,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::{
-    db_error,
-    entity::{questionnaire, round},
-};
+use super::entity::{questionnaire, round};
 use crate::domain::{
     Error,
     questionnaire::{Item, Questionnaire},
@@ -41,8 +38,7 @@ async fn used_by_rounds(
         .filter(round::Column::QuestionnaireId.is_in(ids))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(used.into_iter().collect())
 }
 
@@ -50,8 +46,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Questionnaire>, Error
     let rows = questionnaire::Entity::find()
         .order_by_asc(questionnaire::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let used = used_by_rounds(db, rows.iter().map(|row| row.id).collect()).await?;
     rows.into_iter()
         .map(|row| {
@@ -64,8 +59,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Questionnaire>, Error
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Questionnaire, Error> {
     let row = questionnaire::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("questionnaire", id))?;
     let frozen = !used_by_rounds(db, vec![id]).await?.is_empty();
     to_domain(row, frozen)
@@ -77,8 +71,7 @@ pub async fn template(db: &impl ConnectionTrait, key: &str) -> Result<Questionna
         .filter(questionnaire::Column::TemplateKey.eq(key))
         .order_by_desc(questionnaire::Column::Version)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("questionnaire template", key))?;
     let frozen = !used_by_rounds(db, vec![row.id]).await?.is_empty();
     to_domain(row, frozen)
@@ -86,11 +79,7 @@ pub async fn template(db: &impl ConnectionTrait, key: &str) -> Result<Questionna
 
 /// Whether questionnaire `id` exists.
 pub async fn exists(db: &impl ConnectionTrait, id: i32) -> Result<bool, Error> {
-    Ok(questionnaire::Entity::find_by_id(id)
-        .count(db)
-        .await
-        .map_err(db_error)?
-        > 0)
+    Ok(questionnaire::Entity::find_by_id(id).count(db).await? > 0)
 }
 
 /// Writes a new name and items over questionnaire `id`.
@@ -105,8 +94,7 @@ pub async fn update_in_place(
         .col_expr(questionnaire::Column::Name, name.into())
         .col_expr(questionnaire::Column::Items, items_json(items)?.into())
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -134,7 +122,6 @@ pub async fn insert(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id)
 }

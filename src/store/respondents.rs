@@ -5,14 +5,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
-use super::{
-    db_error,
-    entity::{invitation, respondent, respondent_service, round, service},
-};
+use super::entity::{invitation, respondent, respondent_service, round, service};
 use crate::domain::{
     Email, Error, InvitationRecord, NewRespondent, Page, PageRequest, Respondent, RespondentFilter,
     import::{ImportPlan, RegisteredPerson},
@@ -47,8 +44,7 @@ async fn slugs_of(
             .filter(respondent_service::Column::RespondentId.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         for (id, slug) in rows {
             by_respondent.entry(id).or_default().push(slug);
         }
@@ -79,35 +75,25 @@ pub async fn list(
     if let Some(email) = &filter.email {
         query = query.filter(respondent::Column::Email.eq(email.trim().to_lowercase()));
     }
-    let total = query.clone().count(db).await.map_err(db_error)?;
-    let rows = query
-        .order_by_asc(respondent::Column::Id)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let query = query.order_by_asc(respondent::Column::Id);
+    let found: Page<respondent::Model> = super::fetch_page(db, query, page).await?;
+    let ids: Vec<i32> = found.items.iter().map(|r| r.id).collect();
     let mut slugs = slugs_of(db, &ids).await?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|row| {
-                let services = slugs.remove(&row.id).unwrap_or_default();
-                to_domain(row, services)
-            })
-            .collect(),
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let items = found
+        .items
+        .into_iter()
+        .map(|row| {
+            let services = slugs.remove(&row.id).unwrap_or_default();
+            to_domain(row, services)
+        })
+        .collect();
+    Ok(Page::new(items, found.total, page))
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error> {
     let row = respondent::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::not_found("respondent", id))?;
     let services = slugs_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     Ok(to_domain(row, services))
@@ -140,8 +126,7 @@ pub async fn save(
         None => {
             respondent::Entity::insert(active_respondent(new, now))
                 .exec(db)
-                .await
-                .map_err(db_error)?
+                .await?
                 .last_insert_id
         }
     };
@@ -152,10 +137,7 @@ pub async fn save(
 /// Deletes a person's row and, by cascade, their service links and invitations (the
 /// emails about them are the outbox's to delete, first).
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    respondent::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
+    respondent::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -184,8 +166,7 @@ async fn update_person(
         )
         .col_expr(respondent::Column::UpdatedAt, now.into())
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -212,7 +193,7 @@ async fn replace_services(
 ) -> Result<(), Error> {
     let ids: Vec<i32> = wanted.iter().map(|(id, _)| *id).collect();
     let current = current_services(db, &ids).await?;
-    let mut to_insert = Vec::new();
+    let mut to_insert: Vec<(i32, i32)> = Vec::new();
     for (respondent_id, services) in wanted {
         let have = current.get(respondent_id).cloned().unwrap_or_default();
         let removed: Vec<i32> = have.difference(services).copied().collect();
@@ -221,23 +202,36 @@ async fn replace_services(
                 .filter(respondent_service::Column::RespondentId.eq(*respondent_id))
                 .filter(respondent_service::Column::ServiceId.is_in(removed))
                 .exec(db)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
-        to_insert.extend(services.difference(&have).map(|&service_id| {
-            respondent_service::ActiveModel {
-                respondent_id: Set(*respondent_id),
-                service_id: Set(service_id),
-                opted_out: Set(false),
-                last_invited_at: Set(None),
-            }
-        }));
+        to_insert.extend(
+            services
+                .difference(&have)
+                .map(|&service| (*respondent_id, service)),
+        );
     }
-    for chunk in to_insert.chunks(INSERT_CHUNK) {
-        respondent_service::Entity::insert_many(chunk.to_vec())
+    insert_service_links(db, &to_insert).await
+}
+
+/// Links each (respondent, service) pair, as a user of the service who has neither
+/// opted out nor been invited yet.
+async fn insert_service_links(
+    db: &impl ConnectionTrait,
+    pairs: &[(i32, i32)],
+) -> Result<(), Error> {
+    for chunk in pairs.chunks(INSERT_CHUNK) {
+        let links =
+            chunk.iter().map(
+                |&(respondent_id, service_id)| respondent_service::ActiveModel {
+                    respondent_id: Set(respondent_id),
+                    service_id: Set(service_id),
+                    opted_out: Set(false),
+                    last_invited_at: Set(None),
+                },
+            );
+        respondent_service::Entity::insert_many(links)
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -255,8 +249,7 @@ async fn current_services(
             .filter(respondent_service::Column::RespondentId.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         for (respondent_id, service_id) in rows {
             current.entry(respondent_id).or_default().insert(service_id);
         }
@@ -274,8 +267,7 @@ pub async fn registered_by_email(
         let rows = respondent::Entity::find()
             .filter(respondent::Column::Email.is_in(chunk.iter().copied()))
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
         let mut services = current_services(db, &ids).await?;
         for row in rows {
@@ -311,8 +303,7 @@ pub async fn apply_import(
     for chunk in plan.creates.chunks(INSERT_CHUNK) {
         respondent::Entity::insert_many(chunk.iter().map(|(new, _)| active_respondent(new, now)))
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let emails: Vec<&str> = chunk.iter().map(|(new, _)| new.email.as_str()).collect();
         let ids: HashMap<String, i32> = respondent::Entity::find()
             .select_only()
@@ -321,30 +312,17 @@ pub async fn apply_import(
             .filter(respondent::Column::Email.is_in(emails))
             .into_tuple::<(String, i32)>()
             .all(db)
-            .await
-            .map_err(db_error)?
+            .await?
             .into_iter()
             .collect();
-        let links: Vec<respondent_service::ActiveModel> = chunk
+        let links: Vec<(i32, i32)> = chunk
             .iter()
             .flat_map(|(new, services)| {
                 let id = ids[new.email.as_str()];
-                services
-                    .iter()
-                    .map(move |&service_id| respondent_service::ActiveModel {
-                        respondent_id: Set(id),
-                        service_id: Set(service_id),
-                        opted_out: Set(false),
-                        last_invited_at: Set(None),
-                    })
+                services.iter().map(move |&service_id| (id, service_id))
             })
             .collect();
-        for links in links.chunks(INSERT_CHUNK) {
-            respondent_service::Entity::insert_many(links.to_vec())
-                .exec_without_returning(db)
-                .await
-                .map_err(db_error)?;
-        }
+        insert_service_links(db, &links).await?;
         done += chunk.len() as u64;
         progress(done);
     }
@@ -379,8 +357,7 @@ pub async fn invitations_of(
         .order_by_asc(invitation::Column::Id)
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(service, period, status)| InvitationRecord {

@@ -7,10 +7,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use super::{
-    db_error,
-    entity::{generation, invitation, response, round, round_aggregate},
-};
+use super::entity::{generation, invitation, response, round, round_aggregate};
 use crate::{
     domain::{
         Error, InvitationStatus, RespondentKind,
@@ -41,8 +38,7 @@ pub async fn replace_aggregates(
         )
         .filter(generation::Column::Name.eq(FIGURES))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     round::Entity::update_many()
         .col_expr(
             round::Column::FiguresVersion,
@@ -52,13 +48,11 @@ pub async fn replace_aggregates(
         )
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     round_aggregate::Entity::delete_many()
         .filter(round_aggregate::Column::RoundId.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let rows = aggregates
         .iter()
         .map(|a| {
@@ -84,8 +78,7 @@ pub async fn replace_aggregates(
     for chunk in rows.chunks(500) {
         round_aggregate::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -123,7 +116,7 @@ pub async fn aggregates_of(
         if whole_rounds_only {
             query = query.filter(round_aggregate::Column::Segment.eq(SegmentKey::All.to_stored()));
         }
-        let rows = query.all(db).await.map_err(db_error)?;
+        let rows = query.all(db).await?;
         for row in rows {
             let metric: Metric = row.metric.parse().map_err(|e: String| {
                 Error::bug(format!("round {} has figures of {e}", row.round_id))
@@ -173,8 +166,7 @@ pub async fn released_responses(
         .filter(response::Column::RoundId.eq(round_id))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     rows.into_iter()
         .map(|(department, kind, json)| {
             let kind = kind
@@ -199,7 +191,7 @@ pub async fn released_rounds(db: &impl ConnectionTrait) -> Result<Vec<(i32, i32)
         .into_tuple()
         .all(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// The free-text answers of a round's released responses (items of `keys`), in the
@@ -228,8 +220,7 @@ pub async fn record_delivered(db: &impl ConnectionTrait, round_id: i32) -> Resul
         .col_expr(round::Column::Delivered, Some(count).into())
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -248,7 +239,7 @@ pub async fn delivered_now(db: &impl ConnectionTrait, round_id: i32) -> Result<u
         .filter(invitation::Column::Status.is_in(delivered_statuses()))
         .count(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// [`delivered_now`] of several rounds in one query; a round with none is left out.
@@ -267,8 +258,7 @@ pub async fn delivered_now_of(
             .group_by(invitation::Column::RoundId)
             .into_tuple()
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         for (round_id, delivered) in rows {
             let delivered = u64::try_from(delivered).map_err(|_| {
                 Error::bug(format!("round {round_id} counts {delivered} invitations"))

@@ -11,15 +11,13 @@ use sea_orm::{
     sea_query::{OnConflict, Query},
 };
 
-use super::{
-    db_error,
-    entity::{
-        invitation, invitation_token, respondent, respondent_service, response, round,
-        sealed_answer, service,
-    },
+use super::entity::{
+    invitation, invitation_token, outbox_message, respondent, respondent_service, response, round,
+    sealed_answer, service,
 };
 use crate::domain::{
     Error, InvitationStatus, Language, Page, PageRequest, RoundStatus,
+    programme::Programme,
     release::ReleasedAnswer,
     sealing::KeyId,
     selection::Candidate,
@@ -49,30 +47,24 @@ impl From<round::Model> for Round {
     }
 }
 
-/// A round about to be opened.
-#[derive(Debug, Clone)]
-pub struct NewRound {
-    pub programme_id: i32,
-    pub service_id: i32,
-    pub questionnaire_id: i32,
-    pub period: String,
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
-}
-
-/// Inserts the round unless one exists for its programme × service × period; returns
+/// Inserts the round of `programme` for service `service_id` in `period`, open from
+/// `opens_at` to `closes_at`, unless that programme × service × period has one; returns
 /// the new round's id, or `None` when it existed.
 pub async fn insert_if_absent(
     db: &impl ConnectionTrait,
-    new: &NewRound,
+    programme: &Programme,
+    service_id: i32,
+    period: &str,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
 ) -> Result<Option<i32>, Error> {
     let inserted = round::Entity::insert(round::ActiveModel {
-        programme_id: Set(new.programme_id),
-        service_id: Set(new.service_id),
-        questionnaire_id: Set(new.questionnaire_id),
-        period: Set(new.period.clone()),
-        opens_at: Set(new.opens_at),
-        closes_at: Set(new.closes_at),
+        programme_id: Set(programme.id),
+        service_id: Set(service_id),
+        questionnaire_id: Set(programme.settings.questionnaire_id),
+        period: Set(period.to_owned()),
+        opens_at: Set(opens_at),
+        closes_at: Set(closes_at),
         status: Set(RoundStatus::Open.into()),
         invited: Set(0),
         answered: Set(0),
@@ -89,21 +81,19 @@ pub async fn insert_if_absent(
         .to_owned(),
     )
     .exec_without_returning(db)
-    .await
-    .map_err(db_error)?;
+    .await?;
     if inserted == 0 {
         return Ok(None);
     }
     let id = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
-        .filter(round::Column::ProgrammeId.eq(new.programme_id))
-        .filter(round::Column::ServiceId.eq(new.service_id))
-        .filter(round::Column::Period.eq(new.period.clone()))
+        .filter(round::Column::ProgrammeId.eq(programme.id))
+        .filter(round::Column::ServiceId.eq(service_id))
+        .filter(round::Column::Period.eq(period))
         .into_tuple::<i32>()
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::bug("an inserted round could not be read back"))?;
     Ok(Some(id))
 }
@@ -147,8 +137,7 @@ pub async fn invitation_candidates(
         .filter(respondent_service::Column::ServiceId.is_in(service_ids.iter().copied()))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let mut candidates = Vec::with_capacity(rows.len());
     let mut addressees = HashMap::new();
     for (respondent_id, service_id, for_service, opted_out, last, all_out, email, name, lang) in
@@ -186,8 +175,7 @@ pub async fn insert_invitations(
             }
         }))
         .exec_without_returning(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     }
     Ok(invitation::Entity::find()
         .select_only()
@@ -196,8 +184,7 @@ pub async fn insert_invitations(
         .filter(invitation::Column::RoundId.eq(round_id))
         .into_tuple::<(i32, i64)>()
         .all(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .into_iter()
         .collect())
 }
@@ -215,8 +202,7 @@ pub async fn insert_link_hashes(
             }
         }))
         .exec_without_returning(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     }
     Ok(())
 }
@@ -234,15 +220,13 @@ pub async fn mark_invited(
             .col_expr(respondent::Column::LastInvitedAt, now.into())
             .filter(respondent::Column::Id.is_in(chunk.iter().copied()))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         respondent_service::Entity::update_many()
             .col_expr(respondent_service::Column::LastInvitedAt, now.into())
             .filter(respondent_service::Column::ServiceId.eq(service_id))
             .filter(respondent_service::Column::RespondentId.is_in(chunk.iter().copied()))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -256,8 +240,7 @@ pub async fn set_invited(
         .col_expr(round::Column::Invited, (count as i32).into())
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -268,8 +251,7 @@ pub async fn of_service(db: &impl ConnectionTrait, service_id: i32) -> Result<Ve
         .order_by_asc(round::Column::OpensAt)
         .order_by_asc(round::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -285,8 +267,7 @@ pub async fn of_services(
             .order_by_asc(round::Column::OpensAt)
             .order_by_asc(round::Column::Id)
             .all(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         found.extend(rows.into_iter().map(Round::from));
     }
     Ok(found)
@@ -303,8 +284,7 @@ pub async fn closed_without_digest(
         .filter(round::Column::ClosesAt.gt(since))
         .order_by_asc(round::Column::Id)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -321,8 +301,7 @@ pub async fn mark_digest_queued(
         )
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -337,8 +316,7 @@ pub async fn last_released(
         .filter(round::Column::ReleasedAnswers.gt(0))
         .order_by_desc(round::Column::ClosesAt)
         .one(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(last.map(Into::into))
 }
 
@@ -352,7 +330,7 @@ pub async fn closed_openings(db: &impl ConnectionTrait) -> Result<Vec<DateTime<U
         .into_tuple()
         .all(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// One page of rounds, newest first. An owner filter keeps the rounds of that owner's
@@ -392,8 +370,7 @@ pub async fn list(
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Round, Error> {
     round::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(Into::into)
         .ok_or_else(|| Error::not_found("round", id))
 }
@@ -410,8 +387,7 @@ pub async fn close(
         .filter(round::Column::Id.eq(id))
         .filter(round::Column::Status.eq(round::Status::Open))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(closed.rows_affected == 1)
 }
 
@@ -429,7 +405,7 @@ pub async fn due_to_close(
         .into_tuple()
         .all(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// A round's sealed answers, in no particular order.
@@ -444,7 +420,7 @@ pub async fn sealed_answers(
         .into_tuple()
         .all(db)
         .await
-        .map_err(db_error)
+        .map_err(Error::from)
 }
 
 /// The ids of the keys that sealed the answers still sealed (those of open rounds).
@@ -455,8 +431,7 @@ pub async fn sealed_key_ids(db: &impl ConnectionTrait) -> Result<Vec<KeyId>, Err
         .distinct()
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(prefixes
         .iter()
         .filter_map(|p| KeyId::of_sealed(p))
@@ -486,14 +461,12 @@ pub async fn release(
     for chunk in rows.chunks(CHUNK) {
         response::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     sealed_answer::Entity::delete_many()
         .filter(sealed_answer::Column::RoundId.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     round::Entity::update_many()
         .col_expr(
             round::Column::ReleasedAnswers,
@@ -506,13 +479,12 @@ pub async fn release(
         )
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
-/// Deletes invitations (and their token hashes) of rounds closed before `cutoff`; the
-/// rounds keep their counts. Outbox rows must let go of them first.
+/// Deletes invitations (and their token hashes) of rounds closed before `cutoff`, once
+/// the outbox rows about them have let go of them; the rounds keep their counts.
 pub async fn purge_invitations(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
@@ -528,15 +500,21 @@ pub async fn purge_invitations(
         .from(invitation::Entity)
         .and_where(invitation::Column::RoundId.in_subquery(old_rounds.clone()))
         .to_owned();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::InvitationId,
+            Option::<i64>::None.into(),
+        )
+        .filter(outbox_message::Column::InvitationId.in_subquery(old_invitations.clone()))
+        .exec(db)
+        .await?;
     invitation_token::Entity::delete_many()
         .filter(invitation_token::Column::InvitationId.in_subquery(old_invitations))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let result = invitation::Entity::delete_many()
         .filter(invitation::Column::RoundId.in_subquery(old_rounds))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(result.rows_affected)
 }

@@ -7,10 +7,7 @@ use sea_orm::{
     QuerySelect, sea_query::Expr,
 };
 
-use super::{
-    db_error,
-    entity::{account, session, sign_in_link},
-};
+use super::entity::{account, session, sign_in_link};
 use crate::domain::{Actor, Error, Role};
 
 /// Stores a sign-in link for `account_id` (the hash of its secret); returns its id.
@@ -30,8 +27,7 @@ pub async fn create_link(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id;
     Ok(id)
 }
@@ -51,15 +47,13 @@ pub async fn end_owner_sessions(
     let sessions = session::Entity::delete_many()
         .filter(session::Column::AccountId.in_subquery(accounts.clone()))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     let links = sign_in_link::Entity::delete_many()
         .filter(sign_in_link::Column::AccountId.in_subquery(accounts))
         .filter(sign_in_link::Column::UsedAt.is_null())
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     Ok((sessions, links))
 }
@@ -78,8 +72,7 @@ pub async fn spend_link(
         .filter(sign_in_link::Column::UsedAt.is_null())
         .filter(sign_in_link::Column::ExpiresAt.gt(now))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     if spent != 1 {
         return Ok(None);
@@ -87,8 +80,7 @@ pub async fn spend_link(
     let link = sign_in_link::Entity::find()
         .filter(sign_in_link::Column::TokenHash.eq(token_hash))
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::bug("a sign-in link vanished while being spent"))?;
     Ok(Some(link.account_id))
 }
@@ -110,8 +102,7 @@ pub async fn insert_session(
         ..Default::default()
     })
     .exec(db)
-    .await
-    .map_err(db_error)?
+    .await?
     .last_insert_id)
 }
 
@@ -139,8 +130,7 @@ pub async fn session_actor(
         .filter(session::Column::ExpiresAt.gt(now))
         .into_tuple()
         .one(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(found.and_then(|(session_id, account_id, role, owner_id)| {
         Some(Actor::of_session(
             session_id,
@@ -155,8 +145,7 @@ pub async fn end_session(db: &impl ConnectionTrait, session_hash: &str) -> Resul
     let ended = session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(session_hash))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     Ok(ended > 0)
 }
@@ -166,14 +155,12 @@ pub async fn purge_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
     let links = sign_in_link::Entity::delete_many()
         .filter(sign_in_link::Column::ExpiresAt.lte(now))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     let sessions = session::Entity::delete_many()
         .filter(session::Column::ExpiresAt.lte(now))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     Ok(links + sessions)
 }

@@ -28,6 +28,12 @@ pub(crate) async fn record(
     store::audit::insert(db, &actor.label, at, action, entity, entity_id, &summary).await
 }
 
+/// "create" or "update", as the audit log names a save of the record with `id`
+/// (`None`: a new record).
+pub(super) fn save_action(id: Option<i32>) -> &'static str {
+    if id.is_some() { "update" } else { "create" }
+}
+
 /// The entries matching `filter`, newest first.
 pub async fn list_audit(
     state: &AppState,

@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use super::{AppState, audit};
+use super::{
+    AppState,
+    audit::{self, save_action},
+};
 use crate::{
     domain::{
         Actor, Department, Email, Error, NewService, Owner, Page, PageRequest, Service,
@@ -15,11 +18,6 @@ use crate::{
     },
     store::{self, catalogue},
 };
-
-/// "create" or "update", as the audit log names a save.
-fn save_action(id: Option<i32>) -> &'static str {
-    if id.is_some() { "update" } else { "create" }
-}
 
 // ---- departments ----
 

@@ -39,7 +39,11 @@ pub async fn run_leased<T>(
     // Unique per run, so two runs in one process never renew each other's lease.
     let holder = format!("{}/{:08x}", state.instance_id, rand::random::<u32>());
     let give_up = Instant::now() + wait;
-    while !leases::try_acquire(db, name, &holder, ttl(), Utc::now()).await? {
+    loop {
+        let now = Utc::now();
+        if leases::try_acquire(db, name, &holder, now, now + ttl()).await? {
+            break;
+        }
         if Instant::now() >= give_up {
             return Ok(None);
         }
@@ -61,7 +65,7 @@ async fn keep_renewed(db: &DatabaseConnection, name: &str, holder: &str) -> Erro
     let mut renewed_at = Instant::now();
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
-        match leases::renew(db, name, holder, ttl(), Utc::now()).await {
+        match leases::renew(db, name, holder, Utc::now() + ttl()).await {
             Ok(true) => renewed_at = Instant::now(),
             Ok(false) => {
                 return Error::bug(format!(

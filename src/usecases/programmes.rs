@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{AppState, audit};
+use super::{
+    AppState,
+    audit::{self, save_action},
+};
 use crate::{
     domain::{
         Actor, CronSchedule, Error, Page, PageRequest,
@@ -38,9 +41,12 @@ pub async fn get_questionnaire(
     questionnaires::get(&state.db, id).await
 }
 
-pub async fn create_questionnaire(
+/// Creates a questionnaire (`id` is `None`) or edits one: in place while no round has
+/// used it, otherwise as a new version (the returned questionnaire then has a new id).
+pub async fn save_questionnaire(
     state: &AppState,
     actor: &Actor,
+    id: Option<i32>,
     name: &str,
     items: Vec<Item>,
 ) -> Result<Questionnaire, Error> {
@@ -48,56 +54,30 @@ pub async fn create_questionnaire(
     validate_items(name, &items)?;
     let now = state.clock.now();
     super::in_transaction(&state.db, async |txn| {
-        let id = questionnaires::insert(txn, name, 1, None, &items, now).await?;
-        audit::record(
-            txn,
-            actor,
-            now,
-            "create",
-            "questionnaire",
-            Some(id.to_string()),
-            json!({"name": name, "items": items.len()}),
-        )
-        .await?;
-        questionnaires::get(txn, id).await
-    })
-    .await
-}
-
-/// Edits a questionnaire: in place while no round has used it, otherwise as a new
-/// version (the returned questionnaire then has a new id).
-pub async fn update_questionnaire(
-    state: &AppState,
-    actor: &Actor,
-    id: i32,
-    name: &str,
-    items: Vec<Item>,
-) -> Result<Questionnaire, Error> {
-    actor.require_admin()?;
-    validate_items(name, &items)?;
-    let now = state.clock.now();
-    super::in_transaction(&state.db, async |txn| {
-        let current = questionnaires::get(txn, id).await?;
-        let (saved_id, action, previous_version_id) = match current.revision() {
-            Revision::InPlace => {
-                questionnaires::update_in_place(txn, id, name, &items).await?;
-                (id, "update", None)
+        let (saved_id, action, previous_version_id) = match id {
+            None => {
+                let new_id = questionnaires::insert(txn, name, 1, None, &items, now).await?;
+                (new_id, "create", None)
             }
-            Revision::NewVersion {
-                version,
-                previous_version_id,
-            } => {
-                let new_id = questionnaires::insert(
-                    txn,
-                    name,
+            Some(id) => match questionnaires::get(txn, id).await?.revision() {
+                Revision::InPlace => {
+                    questionnaires::update_in_place(txn, id, name, &items).await?;
+                    (id, "update", None)
+                }
+                Revision::NewVersion {
                     version,
-                    Some(previous_version_id),
-                    &items,
-                    now,
-                )
-                .await?;
-                (new_id, "new_version", Some(previous_version_id))
-            }
+                    previous_version_id,
+                } => {
+                    let previous = Some(previous_version_id);
+                    let new_id =
+                        questionnaires::insert(txn, name, version, previous, &items, now).await?;
+                    (new_id, "new_version", previous)
+                }
+            },
+        };
+        let summary = match id {
+            None => json!({"name": name, "items": items.len()}),
+            Some(_) => json!({"name": name, "previous_version_id": previous_version_id}),
         };
         audit::record(
             txn,
@@ -106,7 +86,7 @@ pub async fn update_questionnaire(
             action,
             "questionnaire",
             Some(saved_id.to_string()),
-            json!({"name": name, "previous_version_id": previous_version_id}),
+            summary,
         )
         .await?;
         questionnaires::get(txn, saved_id).await
@@ -129,7 +109,10 @@ pub async fn list_programmes(
 /// The schedule of every active programme, by programme id: the scheduler's timers.
 pub async fn active_schedules(state: &AppState) -> Result<HashMap<i32, CronSchedule>, Error> {
     let active = programmes::list(&state.db, true).await?;
-    Ok(active.into_iter().map(|p| (p.id, p.schedule)).collect())
+    Ok(active
+        .into_iter()
+        .map(|p| (p.id, p.settings.schedule))
+        .collect())
 }
 
 pub async fn get_programme(state: &AppState, _actor: &Actor, id: i32) -> Result<Programme, Error> {
@@ -172,7 +155,7 @@ pub async fn save_programme(
             txn,
             actor,
             now,
-            if id.is_some() { "update" } else { "create" },
+            save_action(id),
             "programme",
             Some(saved_id.to_string()),
             json!({"name": new.name, "schedule": new.schedule.as_str(),

@@ -5,7 +5,10 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{AppState, audit};
+use super::{
+    AppState,
+    audit::{self, save_action},
+};
 use crate::{
     domain::{
         Actor, Error, NewRespondent, Page, PageRequest, PersonalData, Respondent, RespondentFilter,
@@ -91,7 +94,7 @@ pub async fn save_respondent(
             txn,
             actor,
             now,
-            if id.is_some() { "update" } else { "create" },
+            save_action(id),
             "respondent",
             Some(saved_id.to_string()),
             json!({"services": new.services.iter().map(|s| s.as_str()).collect::<Vec<_>>()}),

@@ -15,7 +15,6 @@ pub async fn purge(state: &AppState) -> Result<Counts, Error> {
     let retention = &state.settings.retention;
     let invitations_before = now - Duration::days(i64::from(retention.invitation_days));
     let invitations = super::in_transaction(&state.db, async |txn| {
-        store::outbox::detach_invitations_closed_before(txn, invitations_before).await?;
         store::rounds::purge_invitations(txn, invitations_before).await
     })
     .await?;

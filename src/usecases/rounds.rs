@@ -11,7 +11,7 @@ use super::{AppState, Counts, audit};
 use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
-        programme::{Programme, RoundHistory},
+        programme::{NewProgramme, Programme, RoundHistory},
         release::{Release, plan_release},
         sealing::SealedAnswer,
         selection::choose_invitees,
@@ -23,11 +23,7 @@ use crate::{
         aggregate::{SegmentKey, round_aggregates},
         sampling::invitation_cap,
     },
-    store::{
-        self,
-        outbox::NewOutboxMessage,
-        rounds::{Addressee, NewRound},
-    },
+    store::{self, outbox::NewOutboxMessage, rounds::Addressee},
 };
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,7 +42,7 @@ pub async fn open_programme_rounds(
 ) -> Result<OpenOutcome, Error> {
     actor.require_admin()?;
     let programme = store::programmes::get(&state.db, programme_id).await?;
-    if !programme.active {
+    if !programme.settings.active {
         return Err(Error::Conflict(format!(
             "programme {programme_id} is not active"
         )));
@@ -72,10 +68,12 @@ pub async fn open_due_rounds(state: &AppState) -> Result<Counts, Error> {
 
 /// Due: the schedule fired since the programme was created, within the current period.
 fn is_due(programme: &Programme, now: DateTime<Utc>) -> bool {
-    programme
-        .schedule
+    let NewProgramme {
+        schedule, period, ..
+    } = &programme.settings;
+    schedule
         .last_fire_between(programme.created_at, now)
-        .is_some_and(|fired| programme.period.key_at(fired) == programme.period.key_at(now))
+        .is_some_and(|fired| period.key_at(fired) == period.key_at(now))
 }
 
 async fn open_rounds(
@@ -87,20 +85,17 @@ async fn open_rounds(
     let links = state.links();
     let min_days = state.settings.survey.min_days_between_invitations;
     let min_group_size = state.settings.survey.min_group_size as usize;
-    let period = programme.period.key_at(now);
-    let closes_at = now + Duration::days(i64::from(programme.open_days));
+    let settings = &programme.settings;
+    let period = settings.period.key_at(now);
+    let closes_at = now + Duration::days(i64::from(settings.open_days));
     super::in_transaction(&state.db, async |txn| {
         let mut opened: Vec<(i32, Service)> = Vec::new();
         for service in services {
-            let new = NewRound {
-                programme_id: programme.id,
-                service_id: service.id,
-                questionnaire_id: programme.questionnaire_id,
-                period: period.clone(),
-                opens_at: now,
-                closes_at,
-            };
-            if let Some(round_id) = store::rounds::insert_if_absent(txn, &new).await? {
+            let new_round = store::rounds::insert_if_absent(
+                txn, programme, service.id, &period, now, closes_at,
+            )
+            .await?;
+            if let Some(round_id) = new_round {
                 opened.push((round_id, service));
             }
         }
@@ -119,7 +114,7 @@ async fn open_rounds(
             let history = service_history(txn, service.id).await?;
             let population = reachable.get(&service.id).copied().unwrap_or(0);
             if let Some(needed) =
-                invitation_cap(programme.sampling, history, population, min_group_size)
+                invitation_cap(settings.sampling, history, population, min_group_size)
             {
                 capacity.insert(service.id, needed);
             }
