@@ -14,6 +14,7 @@ use super::{Cell, Num, SERVICE_COLUMNS};
 use crate::{
     domain::{Error, Language},
     stats::nyttoanalys::{GroupLine, Nyttoanalys, ProposalRule, ServiceLine},
+    wording,
 };
 
 /// Excel's limit on a sheet name, in UTF-16 code units (an emoji counts two).
@@ -193,8 +194,8 @@ fn proposals_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), 
                 vec![
                     Cell::Text(p.service.clone()),
                     Cell::Text(p.owner.clone().unwrap_or_default()),
-                    Cell::Text(p.text.clone()),
-                    Cell::Text(p.figure.clone()),
+                    Cell::Text(wording::rule(p.rule, Language::Sv).to_owned()),
+                    Cell::Text(wording::evidence(&p.evidence, Language::Sv)),
                 ]
             })
             .collect(),
@@ -247,7 +248,14 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
             crate::numbers::number(report.hourly_cost_sek, 0, Language::Sv)
         ),
     )?;
-    fact(sheet, "Signifikansnivå", "p < 0,05 (Welchs t-test)")?;
+    fact(
+        sheet,
+        "Signifikansnivå",
+        &format!(
+            "p < {} (Welchs t-test)",
+            wording::significance_level(Language::Sv)
+        ),
+    )?;
     fact(
         sheet,
         "Flaggor",
@@ -259,11 +267,11 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
     for rule in ProposalRule::ALL {
         fact(
             sheet,
-            &format!("Förslag: {}", rule.text(Language::Sv)),
+            &format!("Förslag: {}", wording::rule(rule, Language::Sv)),
             &format!(
                 "Föreslås när {}. Tyst när {}.",
-                rule.applies_when(Language::Sv),
-                rule.silent_when(Language::Sv)
+                wording::rule_applies_when(rule, Language::Sv),
+                wording::rule_silent_when(rule, Language::Sv)
             ),
         )?;
     }

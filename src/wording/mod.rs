@@ -1,5 +1,16 @@
-//! Words as readers read them, shared by pages, emails and reports: each metric's name
-//! and what its scale means, and the one word for a significant change.
+//! Words as readers read them, shared by pages, emails, charts and reports: each
+//! metric's name and what its scale means, the one word for a significant change, and
+//! (`nyttoanalys`) the flags and proposals that `stats` gives as codes. Longer texts are
+//! data files beside this module, `key = { sv = "…", en = "…" }`.
+
+mod nyttoanalys;
+mod words;
+
+pub use nyttoanalys::{
+    changed_metric, evidence, flag, line_status, p_value, proposal, rule, rule_applies_when,
+    rule_silent_when, signed,
+};
+pub use words::Words;
 
 use crate::{
     domain::Language,
@@ -7,15 +18,22 @@ use crate::{
     stats::{
         Metric,
         nyttoanalys::{SUS_AVERAGE, SUS_UNACCEPTABLE},
+        summary::SIGNIFICANCE_LEVEL,
     },
 };
 
-fn say(lang: Language, sv: &str, en: &str) -> String {
+/// `sv` or `en`, as `lang` reads.
+pub fn say(lang: Language, sv: &str, en: &str) -> String {
     if lang == Language::En { en } else { sv }.to_owned()
 }
 
-/// "statistiskt säkerställd" or not: the one word for a change's significance (Welch's
-/// test, p below `stats::summary::SIGNIFICANCE_LEVEL`).
+/// The significance level as `lang` writes it: `0,05`, `0.05`.
+pub fn significance_level(lang: Language) -> String {
+    number(SIGNIFICANCE_LEVEL, 2, lang)
+}
+
+/// "statistiskt säkerställd" or not: the one word for a change's significance (decided
+/// in `stats`: `Change::significant`).
 pub fn significance(significant: bool, lang: Language) -> String {
     if significant {
         say(lang, "statistiskt säkerställd", "statistically significant")
