@@ -14,6 +14,7 @@ use super::{
     auth::BearerAuth,
     codes::{Flag, LineStatus, ProposalRule},
     error::ApiResult,
+    params::Period,
 };
 use crate::{
     domain::{Actor, Error, Language},
@@ -346,15 +347,15 @@ enum XlsxFile {
 
 pub struct ReportsApi;
 
-/// The report of `period` (`2026-Q4` or `2026`; the last quarter that has ended when
-/// left out), stored or (`regenerate`) made again.
+/// The report of `period` (the last quarter that has ended when left out), stored or
+/// (`regenerate`) made again.
 async fn report_of(
     state: &AppState,
     actor: &Actor,
-    period: Option<String>,
+    period: Option<Period>,
     regenerate: bool,
 ) -> Result<usecases::reports::Report, Error> {
-    let period = usecases::reports::period_or_last(state, period.as_deref())?;
+    let period = usecases::reports::chosen_or_last(state, period.map(|p| p.0));
     usecases::reports::nyttoanalys_of(state, actor, period, regenerate).await
 }
 
@@ -362,7 +363,7 @@ async fn report_of(
 async fn file_of(
     state: &AppState,
     actor: &Actor,
-    period: Option<String>,
+    period: Option<Period>,
     format: Format,
     lang: Language,
 ) -> Result<Rendered, Error> {
@@ -379,10 +380,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
         let report = report_of(&state, &auth.0, period.0, false).await?;
         Ok(Json(dto(&report.report, report.generated_at)))
@@ -395,10 +393,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
         let report = report_of(&state, &auth.0, period.0, true).await?;
         Ok(Json(dto(&report.report, report.generated_at)))
@@ -410,10 +405,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
         /// `sv` (default) or `en`.
         #[oai(validator(pattern = "^(sv|en)$"))]
         lang: Query<Option<String>>,
@@ -435,10 +427,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<CsvFile> {
         let file = file_of(&state, &auth.0, period.0, Format::Csv, Language::Sv).await?;
         let disposition = file.disposition();
@@ -452,10 +441,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<XlsxFile> {
         let file = file_of(&state, &auth.0, period.0, Format::Xlsx, Language::Sv).await?;
         let disposition = file.disposition();

@@ -17,10 +17,11 @@ use super::{
     auth::BearerAuth,
     codes::{Language, Metric, RoundResults, RoundStatus},
     error::ApiResult,
+    params::ChartFile,
     rendered::{RenderedJson, Renderings},
 };
 use crate::{
-    charts::{ChartFormat, parse_chart_file},
+    charts::ChartFormat,
     domain::survey::{RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus},
     numbers::round_money,
     stats::{
@@ -495,18 +496,14 @@ impl ResultsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-        /// `sus.svg`, `nyttoindex.png`, …
-        #[oai(validator(
-            pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
-        ))]
-        file: Path<String>,
+        file: Path<ChartFile>,
         /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
         /// when left out.
         lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
-        let (metric, format) = parse_chart_file(&file.0)?;
+        let ChartFile { metric, format } = file.0;
         let bytes =
             usecases::charts::service_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
@@ -520,18 +517,14 @@ impl ResultsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-        /// `sus.svg`, `nyttoindex.png`, …
-        #[oai(validator(
-            pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
-        ))]
-        file: Path<String>,
+        file: Path<ChartFile>,
         /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
         /// when left out.
         lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
-        let (metric, format) = parse_chart_file(&file.0)?;
+        let ChartFile { metric, format } = file.0;
         let bytes =
             usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))

@@ -31,12 +31,18 @@ pub struct Report {
 
 /// The period `raw` names (`2026-Q4` or `2026`), or the last quarter that has ended.
 pub fn period_or_last(state: &AppState, raw: Option<&str>) -> Result<ReportPeriod, Error> {
-    match raw {
-        Some(raw) => raw
-            .parse::<ReportPeriod>()
-            .map_err(|problem| Error::invalid("period", problem)),
-        None => Ok(ReportPeriod::last_ended_quarter(state.clock.now())),
-    }
+    let chosen = raw
+        .map(|raw| {
+            raw.parse::<ReportPeriod>()
+                .map_err(|problem| Error::invalid("period", problem))
+        })
+        .transpose()?;
+    Ok(chosen_or_last(state, chosen))
+}
+
+/// `period`, or the last quarter that has ended.
+pub fn chosen_or_last(state: &AppState, period: Option<ReportPeriod>) -> ReportPeriod {
+    period.unwrap_or_else(|| ReportPeriod::last_ended_quarter(state.clock.now()))
 }
 
 /// The report of `period` (admin): the stored one, or (`regenerate`, or none stored)

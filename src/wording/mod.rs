@@ -1,7 +1,7 @@
 //! Words as readers read them, shared by pages, emails, charts and reports: each
 //! metric's name and what its scale means, the one word for a significant change, and
-//! (`nyttoanalys`) the flags and proposals that `stats` gives as codes. Longer texts are
-//! data files beside this module, `key = { sv = "…", en = "…" }`.
+//! (`nyttoanalys`) the flags and proposals that `stats` gives as codes. The words are
+//! data, `wording.toml` beside this module (`key = { sv = "…", en = "…" }`).
 
 mod nyttoanalys;
 mod words;
@@ -35,62 +35,56 @@ pub fn significance_level(lang: Language) -> String {
 /// "statistiskt säkerställd" or not: the one word for a change's significance (decided
 /// in `stats`: `Change::significant`).
 pub fn significance(significant: bool, lang: Language) -> String {
-    if significant {
-        say(lang, "statistiskt säkerställd", "statistically significant")
+    let key = if significant {
+        "significance.yes"
     } else {
-        say(
-            lang,
-            "inte statistiskt säkerställd",
-            "not statistically significant",
-        )
-    }
+        "significance.no"
+    };
+    words().get(key, lang).to_owned()
 }
 
 pub fn metric_name(metric: Metric, lang: Language) -> String {
-    match metric {
-        Metric::Sus => "SUS".into(),
-        Metric::UmuxLite => "UMUX-Lite".into(),
-        Metric::Nyttoindex => say(lang, "Nyttoindex", "Benefit index"),
-        Metric::Nps => "NPS".into(),
-        Metric::Tidsvinst => say(lang, "Tidsvinst", "Time saved"),
-    }
+    words()
+        .get(&format!("metric.{}.name", metric.as_str()), lang)
+        .to_owned()
 }
 
 /// What a metric's numbers mean: its scale and what to compare it with.
 pub fn metric_scale(metric: Metric, lang: Language) -> String {
-    let (average, unacceptable) = (
-        number(SUS_AVERAGE, 0, lang),
-        number(SUS_UNACCEPTABLE, 0, lang),
-    );
-    match metric {
-        Metric::Sus => say(
-            lang,
-            &format!(
-                "användbarhet, 0–100. {average} är genomsnittet för IT-system; under {unacceptable} är inte godtagbart."
-            ),
-            &format!(
-                "usability, 0–100. {average} is the average for IT systems; below {unacceptable} is not acceptable."
-            ),
-        ),
-        Metric::UmuxLite => say(
-            lang,
-            "användbarhet med två frågor, omräknad till SUS-skalan (0–100).",
-            "usability from two questions, converted to the SUS scale (0–100).",
-        ),
-        Metric::Nyttoindex => say(
-            lang,
-            "hur mycket tjänsten hjälper i arbetet, 0–100 (nyttofrågornas 1–7 omräknade); 50 är skalans mitt.",
-            "how much the service helps in the work, 0–100 (the benefit questions' 1–7 converted); 50 is the middle of the scale.",
-        ),
-        Metric::Nps => say(
-            lang,
-            "−100 till 100: andelen som svarar 9–10 minus andelen som svarar 0–6 på om de skulle rekommendera tjänsten.",
-            "−100 to 100: the share answering 9–10 minus the share answering 0–6 to whether they would recommend the service.",
-        ),
-        Metric::Tidsvinst => say(
-            lang,
-            "minuter per vecka och användare som tjänsten sparar (negativt: tid som går förlorad).",
-            "minutes a week per user that the service saves (negative: time lost).",
-        ),
+    words()
+        .get(&format!("metric.{}.scale", metric.as_str()), lang)
+        .replace("{average}", &number(SUS_AVERAGE, 0, lang))
+        .replace("{unacceptable}", &number(SUS_UNACCEPTABLE, 0, lang))
+}
+
+/// The words file, read once.
+fn words() -> &'static Words {
+    static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| Words::parse(include_str!("wording.toml")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_a_name_and_a_scale_in_both_languages() {
+        for metric in Metric::ALL {
+            for part in ["name", "scale"] {
+                assert!(words().has(&format!("metric.{}.{part}", metric.as_str())));
+            }
+        }
+        assert_eq!(
+            metric_name(Metric::Nyttoindex, Language::En),
+            "Benefit index"
+        );
+        assert_eq!(
+            metric_scale(Metric::Sus, Language::Sv),
+            "användbarhet, 0–100. 68 är genomsnittet för IT-system; under 50 är inte godtagbart."
+        );
+        assert_eq!(
+            significance(false, Language::Sv),
+            "inte statistiskt säkerställd"
+        );
     }
 }

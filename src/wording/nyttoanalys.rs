@@ -1,20 +1,13 @@
-//! The nyttoanalys in words: its flags and proposal rules (`nyttoanalys.toml`), the
+//! The nyttoanalys in words: its flags and proposal rules (`wording.toml`), the
 //! figures a proposal rests on, and a line's status. `stats::nyttoanalys` gives codes
 //! and numbers; pages, emails, reports and the API write them through here.
 
-use std::sync::OnceLock;
-
-use super::{Words, significance_level};
+use super::{significance_level, words};
 use crate::{
     domain::Language,
     numbers::{self, number, percent},
     stats::nyttoanalys::{ChangedMetric, Evidence, Flag, LineStatus, Proposal, ProposalRule},
 };
-
-fn words() -> &'static Words {
-    static WORDS: OnceLock<Words> = OnceLock::new();
-    WORDS.get_or_init(|| Words::parse(include_str!("nyttoanalys.toml")))
-}
 
 pub fn flag(flag: Flag, lang: Language) -> &'static str {
     words().get(&format!("flag.{}", flag.as_str()), lang)
