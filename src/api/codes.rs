@@ -133,13 +133,8 @@ mirror_enum!(
     /// A nyttoanalys flag: SUS below 50, a significant drop of SUS or nyttoindex, a low
     /// response rate, benefit below cost.
     Flag <=> DomainFlag {
-        #[oai(rename = "sus_below_50")]
-        #[serde(rename = "sus_below_50")]
-        SusBelow50,
-        SusDrop,
-        NyttoindexDrop,
-        LowResponseRate,
-        BenefitBelowCost,
+        #[oai(rename = "sus_below_50")] #[serde(rename = "sus_below_50")] SusBelow50,
+        SusDrop, NyttoindexDrop, LowResponseRate, BenefitBelowCost,
     }
 );
 

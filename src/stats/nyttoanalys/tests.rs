@@ -464,52 +464,42 @@ fn twice(figures: Vec<Aggregate>) -> Vec<Round> {
     ]
 }
 
+/// A service of 100 users costing 2,000,000 SEK a year, with the same figures two rounds
+/// running.
+fn costly(figures: Vec<Aggregate>) -> Assessment {
+    assess(100, 2_000_000, twice(figures))
+}
+
 #[test]
 fn the_future_of_a_service_is_questioned_only_when_the_data_support_it() {
     // Tidsvinst 30 min (SD 5, n 10: 26.4–33.6) × 44 / 60 × 100 users × 450 SEK =
     // 990,000 SEK against 2,000,000: 0.495 (0.44–0.55), wholly below 1 twice; SUS 60.
-    let poor = assess(
-        100,
-        2_000_000,
-        twice(vec![
-            figure(Sus, 10, 60.0, 5.0),
-            figure(Tidsvinst, 10, 30.0, 5.0),
-        ]),
-    );
+    let poor = costly(vec![
+        figure(Sus, 10, 60.0, 5.0),
+        figure(Tidsvinst, 10, 30.0, 5.0),
+    ]);
     assert_eq!(rules(&poor), [ProposalRule::ReviewFuture]);
     // Silent: a top service (SUS 85, nyttoindex 80) that saves 5 minutes, like an
     // alarm system: ratio 0.08 twice, flagged below cost, but its users rate it well.
-    let alarm = assess(
-        100,
-        2_000_000,
-        twice(vec![
-            figure(Sus, 10, 85.0, 5.0),
-            figure(Nyttoindex, 10, 80.0, 5.0),
-            figure(Tidsvinst, 10, 5.0, 2.0),
-        ]),
-    );
+    let alarm = costly(vec![
+        figure(Sus, 10, 85.0, 5.0),
+        figure(Nyttoindex, 10, 80.0, 5.0),
+        figure(Tidsvinst, 10, 5.0, 2.0),
+    ]);
     assert_eq!(alarm.flags(), [Flag::BenefitBelowCost]);
     assert!(alarm.proposals.is_empty(), "{:?}", alarm.proposals);
     // Silent: SUS exactly the average 68.
-    let average = assess(
-        100,
-        2_000_000,
-        twice(vec![
-            figure(Sus, 10, 68.0, 5.0),
-            figure(Tidsvinst, 10, 30.0, 5.0),
-        ]),
-    );
+    let average = costly(vec![
+        figure(Sus, 10, 68.0, 5.0),
+        figure(Tidsvinst, 10, 30.0, 5.0),
+    ]);
     assert!(average.proposals.is_empty());
     // Silent: SUS 60 but nyttoindex 70 (≥ 66.7: users agree it is useful).
-    let useful = assess(
-        100,
-        2_000_000,
-        twice(vec![
-            figure(Sus, 10, 60.0, 5.0),
-            figure(Nyttoindex, 10, 70.0, 5.0),
-            figure(Tidsvinst, 10, 30.0, 5.0),
-        ]),
-    );
+    let useful = costly(vec![
+        figure(Sus, 10, 60.0, 5.0),
+        figure(Nyttoindex, 10, 70.0, 5.0),
+        figure(Tidsvinst, 10, 30.0, 5.0),
+    ]);
     assert!(useful.proposals.is_empty());
     // Silent: 50 min of 5 answers, SD 40 (0.3–99.7 min): ratio 0.83 but its
     // interval 0.005–1.6 includes 1. Still flagged below cost.
