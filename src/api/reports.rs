@@ -217,7 +217,10 @@ fn change(change: &Option<analysis::ChangeLine>) -> Option<ReportChangeDto> {
 fn group(line: &analysis::GroupLine) -> GroupLineDto {
     GroupLineDto {
         id: line.id,
-        name: line.name.clone(),
+        name: line
+            .name
+            .clone()
+            .unwrap_or_else(|| wording::no_group(Language::Sv).to_owned()),
         services: line.services as u64,
         services_shown: line.services_shown as u64,
         sus: line.sus,

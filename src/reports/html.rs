@@ -216,10 +216,11 @@ struct GroupRow {
 }
 
 fn group_rows(groups: &[GroupLine], lang: Language, too_few: &str) -> Vec<GroupRow> {
+    let none = wording::no_group(lang);
     groups
         .iter()
         .map(|g| GroupRow {
-            name: g.name.clone(),
+            name: g.name.clone().unwrap_or_else(|| none.to_owned()),
             services: g.services,
             shown: g.services_shown,
             answers: g.answers,
@@ -340,7 +341,7 @@ pub fn html(report: &Nyttoanalys) -> Result<String, Error> {
 /// The report in `lang`.
 pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
     let t = labels(lang);
-    let none = t["none"];
+    let none = wording::no_group(lang);
     let rows: Vec<Row> = report.services.iter().map(|l| row(l, lang, none)).collect();
     // A column every row would leave empty is not shown.
     let has_umux = report.services.iter().any(|l| l.umux_lite.is_some());
@@ -557,7 +558,7 @@ mod tests {
             .filter(|(at, _)| !template[..*at].ends_with(word))
             .filter_map(|(at, _)| template[at + 2..].split(|c| !word(c)).next())
             .collect();
-        keys.extend(["none", "too_few", "not_significant"]);
+        keys.extend(["too_few", "not_significant"]);
         for key in keys {
             assert!(words().has(key), "{key}");
         }

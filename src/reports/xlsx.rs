@@ -165,7 +165,7 @@ fn groups_sheet(
             .iter()
             .map(|g| {
                 vec![
-                    Cell::Text(g.name.clone()),
+                    Cell::Text(group_name(g).to_owned()),
                     count(g.services),
                     count(g.services_shown),
                     count(g.answers),
@@ -179,6 +179,13 @@ fn groups_sheet(
             .collect(),
         1,
     )
+}
+
+fn group_name(group: &GroupLine) -> &str {
+    group
+        .name
+        .as_deref()
+        .unwrap_or_else(|| wording::no_group(Language::Sv))
 }
 
 fn proposals_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), XlsxError> {
@@ -378,7 +385,7 @@ fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
     groups_sheet(&mut workbook, "Objektägare", &report.owners)?;
     proposals_sheet(&mut workbook, report)?;
     for department in &report.departments {
-        let name = sheet_name(&department.name, &mut taken);
+        let name = sheet_name(group_name(department), &mut taken);
         services_sheet(
             &mut workbook,
             &name,
@@ -441,7 +448,7 @@ mod tests {
             .enumerate()
             .map(|(i, name)| crate::stats::nyttoanalys::GroupLine {
                 id: Some(100 + i as i32),
-                name: (*name).to_owned(),
+                name: Some((*name).to_owned()),
                 ..template.clone()
             })
             .collect();

@@ -173,7 +173,9 @@ impl Flag {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupLine {
     pub id: Option<i32>,
-    pub name: String,
+    /// `None` for the services without one (a report stored before this was said held
+    /// the Swedish word "(ingen)").
+    pub name: Option<String>,
     pub services: usize,
     /// Services with figures this period.
     pub services_shown: usize,
@@ -376,10 +378,9 @@ fn group_lines(
     key: fn(&ServiceLine) -> (Option<i32>, Option<String>),
     min_group_size: usize,
 ) -> Vec<GroupLine> {
-    let mut groups: BTreeMap<(String, Option<i32>), Vec<&ServiceLine>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Option<String>, Option<i32>), Vec<&ServiceLine>> = BTreeMap::new();
     for line in lines {
         let (id, name) = key(line);
-        let name = name.unwrap_or_else(|| "(ingen)".to_owned());
         groups.entry((name, id)).or_default().push(line);
     }
     groups

@@ -12,8 +12,9 @@ use super::{db_error, entity::report};
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
 /// The stored form: 2 keeps codes only. Format 1 (stored without a `format`) also kept
-/// each proposal's Swedish sentences (`text`, `figure`) beside the same codes; reading
-/// skips them, so a report stored then still reads, in either language.
+/// each proposal's Swedish sentences (`text`, `figure`) beside the same codes, and named
+/// a missing förvaltning or objektägare "(ingen)"; reading skips the sentences (the codes
+/// say the same) and shows that name as it was, so a report stored then still reads.
 const FORMAT: u64 = 2;
 
 /// A stored report and when it was made and sent.

@@ -57,6 +57,11 @@ pub fn metric_scale(metric: Metric, lang: Language) -> String {
         .replace("{unacceptable}", &number(SUS_UNACCEPTABLE, 0, lang))
 }
 
+/// The name of a group a service lacks (no förvaltning, no objektägare).
+pub fn no_group(lang: Language) -> &'static str {
+    words().get("group.none", lang)
+}
+
 /// The words file, read once.
 fn words() -> &'static Words {
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();

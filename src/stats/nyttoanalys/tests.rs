@@ -361,7 +361,7 @@ fn groups_weigh_their_services_by_answers_and_movers_are_the_largest_changes() {
     let klk = report
         .departments
         .iter()
-        .find(|d| d.name == "Kommunledningskontoret")
+        .find(|d| d.name.as_deref() == Some("Kommunledningskontoret"))
         .unwrap();
     // Lön 70 × 20, Ärende 60 × 10, Gis 65 × 10: 2,650 / 40 = 66.25.
     assert!((klk.sus.unwrap() - 66.25).abs() < 1e-9, "{klk:?}");
