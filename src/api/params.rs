@@ -15,6 +15,22 @@ use crate::{
     domain::ReportPeriod,
 };
 
+/// The two methods of poem-openapi's `Type` that every scalar type writes alike.
+macro_rules! scalar_raw_values {
+    () => {
+        fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+            Some(self)
+        }
+
+        fn raw_element_iter<'a>(
+            &'a self,
+        ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+            Box::new(self.as_raw_value().into_iter())
+        }
+    };
+}
+pub(super) use scalar_raw_values;
+
 /// `Type` for a parameter given as a string of the form `pattern`.
 macro_rules! string_parameter {
     ($name:ident, $type_name:literal, $pattern:expr, $description:literal) => {
@@ -35,15 +51,7 @@ macro_rules! string_parameter {
                 }))
             }
 
-            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-                Some(self)
-            }
-
-            fn raw_element_iter<'a>(
-                &'a self,
-            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-                Box::new(self.as_raw_value().into_iter())
-            }
+            scalar_raw_values!();
         }
     };
 }
