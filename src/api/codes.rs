@@ -12,18 +12,25 @@ use crate::domain::{
     },
 };
 
-use crate::stats::Metric as DomainMetric;
+use crate::stats::{
+    Metric as DomainMetric,
+    nyttoanalys::{
+        Flag as DomainFlag, LineStatus as DomainLineStatus, ProposalRule as DomainProposalRule,
+    },
+};
 use poem_openapi::types::{ToJSON, Type};
 
 /// An API enum with the same variants as a domain enum, converted both ways.
 macro_rules! mirror_enum {
-    ($(#[$meta:meta])* $name:ident <=> $domain:ident { $($variant:ident),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident <=> $domain:ident {
+        $($(#[$variant_meta:meta])* $variant:ident),+ $(,)?
+    }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize)]
         #[oai(rename_all = "snake_case")]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($variant),+
+            $($(#[$variant_meta])* $variant),+
         }
 
         impl From<$name> for $domain {
@@ -116,6 +123,28 @@ mirror_enum!(
     OutboxStatus <=> DomainOutboxStatus { Pending, Sent, Failed, Bounced }
 );
 
+mirror_enum!(
+    /// A service's line in the nyttoanalys: `shown` (figures this period),
+    /// `too_few_answers` or `no_round`.
+    LineStatus <=> DomainLineStatus { Shown, TooFewAnswers, NoRound }
+);
+
+mirror_enum!(
+    /// A nyttoanalys flag: SUS below 50, a significant drop of SUS or nyttoindex, a low
+    /// response rate, benefit below cost.
+    Flag <=> DomainFlag {
+        #[oai(rename = "sus_below_50")] #[serde(rename = "sus_below_50")] SusBelow50,
+        SusDrop, NyttoindexDrop, LowResponseRate, BenefitBelowCost,
+    }
+);
+
+mirror_enum!(
+    /// What a nyttoanalys proposal asks for.
+    ProposalRule <=> DomainProposalRule {
+        UsabilityReview, ReviewFuture, CheckUserList, InvestigateDrop, InviteMore
+    }
+);
+
 /// poem-openapi reports a value outside a set only as "Expect a valid enumeration
 /// value"; this adds the values, for the set the message names.
 pub fn with_allowed_values(message: String) -> String {
@@ -131,6 +160,9 @@ pub fn with_allowed_values(message: String) -> String {
         (EmailKind::name(), EmailKind::values()),
         (OutboxStatus::name(), OutboxStatus::values()),
         (Metric::name(), Metric::values()),
+        (LineStatus::name(), LineStatus::values()),
+        (Flag::name(), Flag::values()),
+        (ProposalRule::name(), ProposalRule::values()),
     ];
     match sets
         .iter()

@@ -10,6 +10,7 @@ mod dto;
 pub mod error;
 mod jobs;
 mod paging;
+mod params;
 mod rendered;
 mod reports;
 pub mod respondents;

@@ -4,15 +4,24 @@
 
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Enum, Object, OpenApi,
+    ApiResponse, Object, OpenApi,
     param::Query,
     payload::{Binary, Html, Json},
 };
 
-use super::{ApiTags, auth::BearerAuth, error::ApiResult};
+use super::{
+    ApiTags,
+    auth::BearerAuth,
+    codes::{Flag, LineStatus, ProposalRule},
+    error::ApiResult,
+    params::Period,
+};
 use crate::{
+    domain::{Actor, Error, Language},
+    reports::{Format, Rendered},
     stats::nyttoanalys::{self as analysis, Nyttoanalys},
     usecases::{self, AppState},
+    wording,
 };
 
 #[derive(Object)]
@@ -72,35 +81,6 @@ struct ReportNyttokalkylDto {
     benefit_cost_ci_low: Option<f64>,
     #[oai(nullable)]
     benefit_cost_ci_high: Option<f64>,
-}
-
-#[derive(Enum)]
-#[oai(rename_all = "snake_case")]
-enum LineStatus {
-    Shown,
-    TooFewAnswers,
-    NoRound,
-}
-
-#[derive(Enum)]
-#[oai(rename_all = "snake_case")]
-enum Flag {
-    #[oai(rename = "sus_below_50")]
-    SusBelow50,
-    SusDrop,
-    NyttoindexDrop,
-    LowResponseRate,
-    BenefitBelowCost,
-}
-
-#[derive(Enum)]
-#[oai(rename_all = "snake_case")]
-enum ProposalRule {
-    UsabilityReview,
-    ReviewFuture,
-    CheckUserList,
-    InvestigateDrop,
-    InviteMore,
 }
 
 /// One service in the period; figures only with `status` `shown`.
@@ -237,7 +217,10 @@ fn change(change: &Option<analysis::ChangeLine>) -> Option<ReportChangeDto> {
 fn group(line: &analysis::GroupLine) -> GroupLineDto {
     GroupLineDto {
         id: line.id,
-        name: line.name.clone(),
+        name: line
+            .name
+            .clone()
+            .unwrap_or_else(|| wording::no_group(Language::Sv).to_owned()),
         services: line.services as u64,
         services_shown: line.services_shown as u64,
         sus: line.sus,
@@ -260,11 +243,7 @@ fn service_line(line: &analysis::ServiceLine) -> ServiceLineDto {
         department: line.department.clone(),
         users: line.users,
         annual_cost_sek: line.annual_cost_sek,
-        status: match line.status {
-            analysis::LineStatus::Shown => LineStatus::Shown,
-            analysis::LineStatus::TooFewAnswers => LineStatus::TooFewAnswers,
-            analysis::LineStatus::NoRound => LineStatus::NoRound,
-        },
+        status: line.status.into(),
         round: line.round.clone(),
         invited: line.invited,
         answered: line.answered,
@@ -292,17 +271,7 @@ fn service_line(line: &analysis::ServiceLine) -> ServiceLineDto {
             benefit_cost_ci_low: k.benefit_cost_ci.map(|c| c.0),
             benefit_cost_ci_high: k.benefit_cost_ci.map(|c| c.1),
         }),
-        flags: line
-            .flags
-            .iter()
-            .map(|flag| match flag {
-                analysis::Flag::SusBelow50 => Flag::SusBelow50,
-                analysis::Flag::SusDrop => Flag::SusDrop,
-                analysis::Flag::NyttoindexDrop => Flag::NyttoindexDrop,
-                analysis::Flag::LowResponseRate => Flag::LowResponseRate,
-                analysis::Flag::BenefitBelowCost => Flag::BenefitBelowCost,
-            })
-            .collect(),
+        flags: line.flags.iter().map(|flag| (*flag).into()).collect(),
     }
 }
 
@@ -334,7 +303,7 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
             .map(|m| MoverDto {
                 service_id: m.service_id,
                 name: m.name.clone(),
-                metric: m.metric.clone(),
+                metric: m.metric.as_str().to_owned(),
                 difference: m.difference,
                 p: m.p,
                 significant: m.significant,
@@ -348,15 +317,9 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
                 service: p.service.clone(),
                 owner_id: p.owner_id,
                 owner: p.owner.clone(),
-                figure: p.figure.clone(),
-                rule: match p.rule {
-                    analysis::ProposalRule::UsabilityReview => ProposalRule::UsabilityReview,
-                    analysis::ProposalRule::ReviewFuture => ProposalRule::ReviewFuture,
-                    analysis::ProposalRule::CheckUserList => ProposalRule::CheckUserList,
-                    analysis::ProposalRule::InvestigateDrop => ProposalRule::InvestigateDrop,
-                    analysis::ProposalRule::InviteMore => ProposalRule::InviteMore,
-                },
-                text: p.text.clone(),
+                figure: wording::evidence(&p.evidence, Language::Sv),
+                rule: p.rule.into(),
+                text: wording::rule(p.rule, Language::Sv).to_owned(),
             })
             .collect(),
     }
@@ -385,22 +348,30 @@ enum XlsxFile {
     ),
 }
 
-fn attachment(period: &str, extension: &str) -> String {
-    format!("attachment; filename=\"nyttoanalys-{period}.{extension}\"")
-}
-
 pub struct ReportsApi;
 
-/// The report of `period` (`2026-Q4` or `2026`; the last quarter that has ended when
-/// left out), stored or (`regenerate`) made again.
+/// The report of `period` (the last quarter that has ended when left out), stored or
+/// (`regenerate`) made again.
 async fn report_of(
     state: &AppState,
-    actor: &crate::domain::Actor,
-    period: Option<String>,
+    actor: &Actor,
+    period: Option<Period>,
     regenerate: bool,
-) -> Result<usecases::reports::Report, crate::domain::Error> {
-    let period = usecases::reports::period_or_last(state, period.as_deref())?;
+) -> Result<usecases::reports::Report, Error> {
+    let period = usecases::reports::chosen_or_last(state, period.map(|p| p.0));
     usecases::reports::nyttoanalys_of(state, actor, period, regenerate).await
+}
+
+/// The stored report of `period` written in `format`.
+async fn file_of(
+    state: &AppState,
+    actor: &Actor,
+    period: Option<Period>,
+    format: Format,
+    lang: Language,
+) -> Result<Rendered, Error> {
+    let report = report_of(state, actor, period, false).await?;
+    crate::reports::render(&report.report, format, lang)
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Reports")]
@@ -412,10 +383,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
         let report = report_of(&state, &auth.0, period.0, false).await?;
         Ok(Json(dto(&report.report, report.generated_at)))
@@ -428,10 +396,7 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<Json<NyttoanalysDto>> {
         let report = report_of(&state, &auth.0, period.0, true).await?;
         Ok(Json(dto(&report.report, report.generated_at)))
@@ -443,20 +408,19 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
         /// `sv` (default) or `en`.
         #[oai(validator(pattern = "^(sv|en)$"))]
         lang: Query<Option<String>>,
     ) -> ApiResult<Html<String>> {
-        let report = report_of(&state, &auth.0, period.0, false).await?;
         let lang = match lang.0.as_deref() {
-            Some("en") => crate::domain::Language::En,
-            _ => crate::domain::Language::Sv,
+            Some("en") => Language::En,
+            _ => Language::Sv,
         };
-        Ok(Html(crate::reports::html_in(&report.report, lang)?))
+        let page = file_of(&state, &auth.0, period.0, Format::Html, lang).await?;
+        Ok(Html(
+            String::from_utf8(page.bytes).map_err(Error::internal)?,
+        ))
     }
 
     /// The ranked services as CSV for Swedish Excel: UTF-8 with BOM, `;`, decimal comma
@@ -466,16 +430,11 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<CsvFile> {
-        let report = report_of(&state, &auth.0, period.0, false).await?;
-        Ok(CsvFile::Csv(
-            Binary(crate::reports::csv(&report.report)?),
-            attachment(&report.report.period, "csv"),
-        ))
+        let file = file_of(&state, &auth.0, period.0, Format::Csv, Language::Sv).await?;
+        let disposition = file.disposition();
+        Ok(CsvFile::Csv(Binary(file.bytes), disposition))
     }
 
     /// The nyttoanalys as an Excel workbook: an overview sheet, the groups, the
@@ -485,15 +444,10 @@ impl ReportsApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// `2026-Q4` or `2026` (years 2000–2199); default: the last quarter that has
-        /// ended. A period that has not begun has no report (404).
-        #[oai(validator(pattern = "^2[01][0-9]{2}(-Q[1-4])?$"))]
-        period: Query<Option<String>>,
+        period: Query<Option<Period>>,
     ) -> ApiResult<XlsxFile> {
-        let report = report_of(&state, &auth.0, period.0, false).await?;
-        Ok(XlsxFile::Xlsx(
-            Binary(crate::reports::xlsx(&report.report)?),
-            attachment(&report.report.period, "xlsx"),
-        ))
+        let file = file_of(&state, &auth.0, period.0, Format::Xlsx, Language::Sv).await?;
+        let disposition = file.disposition();
+        Ok(XlsxFile::Xlsx(Binary(file.bytes), disposition))
     }
 }

@@ -17,9 +17,11 @@ use super::{
     auth::BearerAuth,
     codes::{Language, Metric, RoundResults, RoundStatus},
     error::ApiResult,
+    params::ChartFile,
     rendered::{RenderedJson, Renderings},
 };
 use crate::{
+    charts::ChartFormat,
     domain::survey::{RoundResults as DomainRoundResults, RoundStatus as DomainRoundStatus},
     numbers::round_money,
     stats::{
@@ -32,8 +34,6 @@ use crate::{
         results::{Comments, GroupResults, ServiceResults},
     },
 };
-
-/// Significance level for calling a change significant.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, Serialize)]
 #[oai(rename_all = "snake_case")]
@@ -82,7 +82,7 @@ impl FigureDto {
             promoters_share: None,
             detractors_share: None,
         };
-        let Figure::Shown(a) = figure else {
+        let Some(a) = figure.shown() else {
             return withheld;
         };
         let share = |count: Option<u64>| count.map(|c| c as f64 / a.n.max(1) as f64);
@@ -235,7 +235,7 @@ impl From<&Trend> for TrendDto {
                 to_round_id: to,
                 difference: change.difference,
                 p_value: change.p,
-                significant: change.is_significant(),
+                significant: change.significant,
             }),
             slope_per_round: trend.slope_per_round,
             rounds_in_slope: trend.rounds_in_slope as i32,
@@ -291,11 +291,11 @@ impl From<&ServiceResults> for ServiceResultsDto {
             service_name: results.service.name.clone(),
             rounds: results.rounds.iter().map(Into::into).collect(),
             trends: results.trends.iter().map(Into::into).collect(),
-            nyttokalkyl: results.nyttokalkyl.as_ref().map(|(round, k)| {
+            nyttokalkyl: results.nyttokalkyl().map(|(round, k)| {
                 let money = |(low, high): (f64, f64)| vec![round_money(low), round_money(high)];
                 let two = |(low, high): (f64, f64)| vec![low, high];
                 NyttokalkylDto {
-                    round: round.clone(),
+                    round: round.to_owned(),
                     minutes_per_week: k.minutes_per_week,
                     minutes_ci: k.minutes_ci.map(two),
                     working_weeks: k.working_weeks,
@@ -404,7 +404,7 @@ pub enum ChartResponse {
 /// The chart with an `ETag` from its bytes, or 304 when the client's copy is current.
 fn chart_reply(
     bytes: Vec<u8>,
-    format: usecases::charts::ChartFormat,
+    format: ChartFormat,
     if_none_match: Option<String>,
 ) -> ChartResponse {
     let digest = Sha256::digest(&bytes);
@@ -419,8 +419,8 @@ fn chart_reply(
         return ChartResponse::NotModified(etag);
     }
     let body = match format {
-        usecases::charts::ChartFormat::Svg => ChartBody::Svg(Binary(bytes)),
-        usecases::charts::ChartFormat::Png => ChartBody::Png(Binary(bytes)),
+        ChartFormat::Svg => ChartBody::Svg(Binary(bytes)),
+        ChartFormat::Png => ChartBody::Png(Binary(bytes)),
     };
     // Private: results are for their owner; revalidate after five minutes.
     ChartResponse::Chart(body, etag, "private, max-age=300".into())
@@ -496,18 +496,14 @@ impl ResultsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-        /// `sus.svg`, `nyttoindex.png`, …
-        #[oai(validator(
-            pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
-        ))]
-        file: Path<String>,
+        file: Path<ChartFile>,
         /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
         /// when left out.
         lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
-        let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
+        let ChartFile { metric, format } = file.0;
         let bytes =
             usecases::charts::service_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
@@ -521,18 +517,14 @@ impl ResultsApi {
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<i32>,
-        /// `sus.svg`, `nyttoindex.png`, …
-        #[oai(validator(
-            pattern = r"^(sus|umux_lite|nyttoindex|nps|tidsvinst|response_rate)\.(svg|png)$"
-        ))]
-        file: Path<String>,
+        file: Path<ChartFile>,
         /// The language of the chart's words (titles, axes, legend, `<desc>`); `sv`
         /// when left out.
         lang: Query<Option<Language>>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
-        let (metric, format) = usecases::charts::parse_chart_file(&file.0)?;
+        let ChartFile { metric, format } = file.0;
         let bytes =
             usecases::charts::owner_chart(&state, &auth.0, id.0, metric, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))
@@ -555,9 +547,9 @@ impl ResultsApi {
     ) -> ApiResult<ChartResponse> {
         let lang: crate::domain::Language = lang.0.map(Into::into).unwrap_or_default();
         let format = if file.0.ends_with(".png") {
-            usecases::charts::ChartFormat::Png
+            ChartFormat::Png
         } else {
-            usecases::charts::ChartFormat::Svg
+            ChartFormat::Svg
         };
         let bytes = usecases::charts::overview_chart(&state, &auth.0, format, lang).await?;
         Ok(chart_reply(bytes, format, if_none_match.0))

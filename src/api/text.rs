@@ -105,15 +105,7 @@ impl<const MIN: usize, const MAX: usize, const EMAIL: bool> Type for Text<MIN, M
         }))
     }
 
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
+    super::params::scalar_raw_values!();
 }
 
 impl<const MIN: usize, const MAX: usize, const EMAIL: bool> ParseFromJSON

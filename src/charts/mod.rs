@@ -3,10 +3,21 @@
 //! service, and a sparkline. `layout` decides every pixel as plain data (tested);
 //! this module paints it with plotters. Text is DejaVu Sans (Swedish letters render the
 //! same everywhere), colours Okabe–Ito (safe for colour-blind readers), and the SVG
-//! carries `<title>` and `<desc>` for screen readers.
+//! carries `<title>` and `<desc>` for screen readers. `content` builds what each chart
+//! shows from a service's series; `inline` and `files` draw it for a page or a file.
 
+mod content;
+mod files;
 mod glyphs;
+mod inline;
 pub mod layout;
+
+pub use content::{ChartMetric, ServiceRounds, overview_of, small_multiples_of, trend_of};
+pub use files::{ChartFormat, LARGE, SIZE, parse_chart_file, render};
+pub use inline::{
+    INLINE, INLINE_OVERVIEW, InlineChart, SPARKLINE, overview_inline_chart, service_inline_charts,
+    sus_sparkline,
+};
 
 use image::ImageEncoder;
 use plotters::{

@@ -36,13 +36,20 @@ pub enum Release {
     TooFewAnswers,
 }
 
+/// Whether `count` answers are too few to show anything of them: the anonymity
+/// threshold. Every reader asks this (a release, a figure, a group, a round's comments),
+/// so the comparison is written once.
+pub fn too_few(count: usize, min_group_size: usize) -> bool {
+    count < min_group_size.max(1)
+}
+
 /// Decides a closing round's release. The shuffle takes `rng` so tests can fix it.
 pub fn plan_release(
     sealed: Vec<SealedAnswer>,
     min_group_size: usize,
     rng: &mut impl Rng,
 ) -> Release {
-    if sealed.len() < min_group_size.max(1) {
+    if too_few(sealed.len(), min_group_size) {
         return Release::TooFewAnswers;
     }
     let mut segments: Vec<Segment> = sealed

@@ -8,7 +8,8 @@ use subtle::ConstantTimeEq;
 
 use super::token::sha256_hex;
 
-/// A sign-in link works this long after it was sent, and once.
+/// A sign-in link works this long after it was sent, and once. Every text that tells
+/// a reader how long (pages, emails, the command line) formats this value.
 pub fn link_lifetime() -> Duration {
     Duration::minutes(15)
 }

@@ -118,6 +118,9 @@ pub enum BuildError {
     Message(#[from] lettre::error::Error),
     #[error("content type {0}")]
     ContentType(String),
+    /// A chart or an attachment could not be made.
+    #[error("content: {0}")]
+    Content(String),
 }
 
 struct Rendered {

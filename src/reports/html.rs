@@ -14,9 +14,10 @@ use crate::{
     domain::{Error, Language},
     numbers::{self, kronor, kronor_range, number, percent},
     stats::nyttoanalys::{
-        GroupLine, LineStatus, Nyttoanalys, ProposalRule, SIGNIFICANCE, SUS_AVERAGE,
-        SUS_UNACCEPTABLE, ServiceLine,
+        GroupLine, LineStatus, Nyttoanalys, ProposalRule, SUS_AVERAGE, SUS_UNACCEPTABLE,
+        ServiceLine,
     },
+    wording::{self, Words},
 };
 
 fn templates() -> &'static Environment<'static> {
@@ -32,157 +33,14 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
-/// The page's words in both languages: (key, Swedish, English).
-const LABELS: &[(&str, &str, &str)] = &[
-    ("title", "Nyttoanalys", "Benefit analysis (nyttoanalys)"),
-    (
-        "intro",
-        "Kommunens IT-tjänster: användarnas bedömning av användbarhet och nytta, nyttokalkyl och förslag. Resultat visas bara för grupper med minst",
-        "The municipality's IT services: the users' view of usability and benefit, the nyttokalkyl and proposals. Results are shown only for groups with at least",
-    ),
-    ("answers_word", "svar", "answers"),
-    ("summary", "Sammanfattning", "Summary"),
-    ("services", "Tjänster", "Services"),
-    (
-        "with_results",
-        "Med resultat denna period",
-        "With results this period",
-    ),
-    ("too_few", "För få svar", "Too few answers"),
-    (
-        "no_round",
-        "Ingen omgång denna period",
-        "No round this period",
-    ),
-    ("flagged", "Flaggade tjänster", "Flagged services"),
-    ("hours", "Frigjorda timmar per år", "Hours freed a year"),
-    (
-        "redistribution",
-        "Omfördelningsnytta per år",
-        "Redistribution benefit a year",
-    ),
-    (
-        "redistribution_note",
-        "tid som frigörs för annat arbete, värderad i kronor – inte pengar som lämnar en budget",
-        "time freed for other work, valued in kronor – not money leaving a budget",
-    ),
-    (
-        "cost_costed",
-        "Kostnad per år (tjänster med nyttokalkyl)",
-        "Cost a year (services with a nyttokalkyl)",
-    ),
-    ("ratio", "Nytta/kostnad", "Benefit/cost"),
-    (
-        "overview",
-        "Användbarhet och nytta per tjänst",
-        "Usability and benefit per service",
-    ),
-    (
-        "overview_caption",
-        "Varje punkt är en tjänst med resultat denna period, placerad efter nyttoindex och SUS, storlek efter antal användare. Siffrorna finns i tabellen nedan.",
-        "Each point is a service with results this period, placed by nyttoindex and SUS, sized by its number of users. The figures are in the table below.",
-    ),
-    ("ranked", "Tjänster i rangordning", "Services ranked"),
-    (
-        "ranked_note",
-        "Rangordnade efter medelvärdet av SUS och nyttoindex (0–100). Tjänster utan resultat denna period står sist.",
-        "Ranked by the mean of SUS and nyttoindex (0–100). Services without results this period come last.",
-    ),
-    ("all_services", "Alla tjänster", "All services"),
-    ("rank", "Rang", "Rank"),
-    ("service", "Tjänst", "Service"),
-    (
-        "owner_department",
-        "Objektägare, förvaltning",
-        "Owner, department",
-    ),
-    (
-        "answered",
-        "Svar (svarsfrekvens)",
-        "Answers (response rate)",
-    ),
-    ("sus_ci", "SUS (95 % KI)", "SUS (95 % CI)"),
-    ("nyttoindex", "Nyttoindex", "Nyttoindex"),
-    ("umux", "UMUX-Lite", "UMUX-Lite"),
-    ("nps", "NPS", "NPS"),
-    (
-        "sus_change",
-        "SUS sedan förra omgången",
-        "SUS since the previous round",
-    ),
-    ("flags", "Flaggor", "Flags"),
-    ("proposals", "Förslag", "Proposals"),
-    (
-        "no_proposals",
-        "Inga förslag denna period.",
-        "No proposals this period.",
-    ),
-    ("owner", "Objektägare", "Owner"),
-    ("no_owner", "ingen objektägare", "no owner"),
-    ("evidence", "Underlag", "Evidence"),
-    (
-        "movers",
-        "Största förändringarna sedan förra omgången",
-        "Largest changes since the previous round",
-    ),
-    (
-        "no_movers",
-        "Ingen tjänst har två omgångar med resultat att jämföra.",
-        "No service has two rounds with results to compare.",
-    ),
-    ("points", "poäng", "points"),
-    ("significant", "signifikant", "significant"),
-    ("not_significant", "inte signifikant", "not significant"),
-    (
-        "kalkyl",
-        "Nyttokalkyl per tjänst",
-        "Nyttokalkyl per service",
-    ),
-    ("round", "Omgång", "Round"),
-    (
-        "minutes",
-        "Tidsvinst, min/vecka (95 % KI)",
-        "Time saved, min/week (95 % CI)",
-    ),
-    (
-        "value_ci",
-        "Omfördelningsnytta per år (95 % KI)",
-        "Redistribution benefit a year (95 % CI)",
-    ),
-    ("cost", "Kostnad per år", "Cost a year"),
-    (
-        "ratio_ci",
-        "Nytta/kostnad (95 % KI)",
-        "Benefit/cost (95 % CI)",
-    ),
-    ("users", "Användare", "Users"),
-    ("per_department", "Per förvaltning", "Per department"),
-    ("per_owner", "Per objektägare", "Per owner"),
-    (
-        "group_caption",
-        "SUS och nyttoindex viktade efter antal svar",
-        "SUS and nyttoindex weighted by number of answers",
-    ),
-    ("name", "Namn", "Name"),
-    ("shown", "Med resultat", "With results"),
-    ("answers", "Svar", "Answers"),
-    ("flagged_short", "Flaggade", "Flagged"),
-    ("method", "Metod och antaganden", "Method and assumptions"),
-    (
-        "rules_intro",
-        "Förslagen följer fasta regler. Varje regel är tyst när data inte räcker för att bära den:",
-        "The proposals follow fixed rules. Each rule is silent when the data cannot support it:",
-    ),
-    ("proposes_when", "föreslås när", "proposed when"),
-    ("silent_when", "tyst när", "silent when"),
-    ("none", "(ingen)", "(none)"),
-];
-
+/// The page's words (`nyttoanalys.toml`, beside the template), in `lang`.
 fn labels(lang: Language) -> std::collections::BTreeMap<&'static str, &'static str> {
-    LABELS
-        .iter()
-        .map(|(key, sv, en)| (*key, if lang == Language::Sv { *sv } else { *en }))
-        .collect()
+    words().all(lang)
+}
+
+fn words() -> &'static Words {
+    static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| Words::parse(include_str!("templates/nyttoanalys.toml")))
 }
 
 /// `value` to `digits` significant digits (hours, which rest on the same answers as
@@ -215,17 +73,6 @@ fn ratio_interval(ci: Option<(f64, f64)>, lang: Language) -> String {
             numbers::ratio(high, lang)
         )
     })
-}
-
-fn status_text(status: LineStatus, lang: Language) -> &'static str {
-    match (status, lang) {
-        (LineStatus::Shown, Language::Sv) => "Resultat",
-        (LineStatus::Shown, Language::En) => "Results",
-        (LineStatus::TooFewAnswers, Language::Sv) => "För få svar",
-        (LineStatus::TooFewAnswers, Language::En) => "Too few answers",
-        (LineStatus::NoRound, Language::Sv) => "Ingen omgång denna period",
-        (LineStatus::NoRound, Language::En) => "No round this period",
-    }
 }
 
 /// One row of the ranked table, every figure already written out.
@@ -264,18 +111,12 @@ fn row(line: &ServiceLine, lang: Language, none: &str) -> Row {
     let change = line.sus_change.map_or_else(
         || "–".to_owned(),
         |c| {
-            let signed = if c.difference > 0.0 {
-                format!("+{}", number(c.difference, 1, lang))
+            let verdict = if c.significant {
+                wording::p_value(c.p, lang)
             } else {
-                number(c.difference, 1, lang)
+                words().get("not_significant", lang).to_owned()
             };
-            let verdict = match (c.significant, lang) {
-                (true, _) if c.p < 0.001 => format!("p < {}", number(0.001, 3, lang)),
-                (true, _) => format!("p = {}", number(c.p, 3, lang)),
-                (false, Language::Sv) => "inte signifikant".to_owned(),
-                (false, Language::En) => "not significant".to_owned(),
-            };
-            format!("{signed} ({verdict})")
+            format!("{} ({verdict})", wording::signed(c.difference, lang))
         },
     );
     Row {
@@ -283,7 +124,7 @@ fn row(line: &ServiceLine, lang: Language, none: &str) -> Row {
         name: line.name.clone(),
         owner: line.owner.clone().unwrap_or_else(|| none.to_owned()),
         department: line.department.clone().unwrap_or_else(|| none.to_owned()),
-        status: status_text(line.status, lang),
+        status: wording::line_status(line.status, lang),
         kind: match line.status {
             LineStatus::Shown => "shown",
             LineStatus::TooFewAnswers => "too_few_answers",
@@ -301,7 +142,7 @@ fn row(line: &ServiceLine, lang: Language, none: &str) -> Row {
         umux: score(line.umux_lite, 1),
         nps: score(line.nps, 0),
         change,
-        flags: line.flags.iter().map(|f| f.text(lang)).collect(),
+        flags: line.flags.iter().map(|f| wording::flag(*f, lang)).collect(),
     }
 }
 
@@ -375,10 +216,11 @@ struct GroupRow {
 }
 
 fn group_rows(groups: &[GroupLine], lang: Language, too_few: &str) -> Vec<GroupRow> {
+    let none = wording::no_group(lang);
     groups
         .iter()
         .map(|g| GroupRow {
-            name: g.name.clone(),
+            name: g.name.clone().unwrap_or_else(|| none.to_owned()),
             services: g.services,
             shown: g.services_shown,
             answers: g.answers,
@@ -416,9 +258,10 @@ fn grouped_proposals(report: &Nyttoanalys, lang: Language) -> Vec<ServiceProposa
             last = Some(proposal.service_id);
         }
         if let Some(group) = groups.last_mut() {
-            group
-                .items
-                .push((proposal.rule.text(lang), proposal.figure_in(lang)));
+            group.items.push((
+                wording::rule(proposal.rule, lang),
+                wording::evidence(&proposal.evidence, lang),
+            ));
         }
     }
     groups
@@ -498,7 +341,7 @@ pub fn html(report: &Nyttoanalys) -> Result<String, Error> {
 /// The report in `lang`.
 pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
     let t = labels(lang);
-    let none = t["none"];
+    let none = wording::no_group(lang);
     let rows: Vec<Row> = report.services.iter().map(|l| row(l, lang, none)).collect();
     // A column every row would leave empty is not shown.
     let has_umux = report.services.iter().any(|l| l.umux_lite.is_some());
@@ -506,13 +349,13 @@ pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
     // The cells between the owner and the flags: answers, SUS, nyttoindex, the optional
     // UMUX-Lite and NPS, the change. A withheld row spans them.
     let data_columns = 4 + usize::from(has_umux) + usize::from(has_nps);
-    let rules: Vec<(&str, &str, &str)> = ProposalRule::ALL
-        .iter()
+    let rules: Vec<(&str, String, &str)> = ProposalRule::ALL
+        .into_iter()
         .map(|rule| {
             (
-                rule.text(lang),
-                rule.applies_when(lang),
-                rule.silent_when(lang),
+                wording::rule(rule, lang),
+                wording::rule_applies_when(rule, lang),
+                wording::rule_silent_when(rule, lang),
             )
         })
         .collect();
@@ -544,8 +387,8 @@ pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
                 proposals => grouped_proposals(report, lang),
                 movers => report.movers.iter().map(|m| context! {
                     name => m.name.clone(),
-                    metric => if m.metric == "sus" { "SUS" } else { "Nyttoindex" },
-                    difference => if m.difference > 0.0 { format!("+{}", number(m.difference, 1, lang)) } else { number(m.difference, 1, lang) },
+                    metric => wording::changed_metric(m.metric),
+                    difference => wording::signed(m.difference, lang),
                     significant => m.significant,
                     p => number(m.p, 3, lang),
                 }).collect::<Vec<_>>(),
@@ -577,7 +420,7 @@ fn method(report: &Nyttoanalys, lang: Language) -> Vec<String> {
     let weeks = report.working_weeks;
     let hourly = number(report.hourly_cost_sek, 0, lang);
     let min = report.min_group_size;
-    let alpha = number(SIGNIFICANCE, 2, lang);
+    let alpha = wording::significance_level(lang);
     let (sus_avg, sus_low) = (
         number(SUS_AVERAGE, 0, lang),
         number(SUS_UNACCEPTABLE, 0, lang),
@@ -703,6 +546,21 @@ mod tests {
             let path =
                 std::path::Path::new(&dir).join(format!("nyttoanalys-{}.html", lang.as_str()));
             std::fs::write(path, html_in(&report, lang).unwrap()).unwrap();
+        }
+    }
+
+    #[test]
+    fn every_word_the_template_reads_is_in_its_words_file() {
+        let template = include_str!("templates/nyttoanalys.html");
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut keys: Vec<&str> = template
+            .match_indices("t.")
+            .filter(|(at, _)| !template[..*at].ends_with(word))
+            .filter_map(|(at, _)| template[at + 2..].split(|c| !word(c)).next())
+            .collect();
+        keys.extend(["too_few", "not_significant"]);
+        for key in keys {
+            assert!(words().has(key), "{key}");
         }
     }
 

@@ -4,7 +4,8 @@
 //! comma, formula injection neutralised) and XLSX (a sheet about the report, an overview
 //! sheet, the groups, the proposals and one sheet per förvaltning; numbers as numbers
 //! with number formats, headers frozen, filters on). Money is rounded the same way in
-//! all four (`numbers::round_money`).
+//! all four (`numbers::round_money`). [`render`] writes one format with its content
+//! type and file name, for every reader (API, dashboard, email, command line).
 
 mod csv_format;
 mod html;
@@ -15,9 +16,87 @@ pub use html::{html, html_in, overview_chart};
 pub use xlsx::xlsx;
 
 use crate::{
+    domain::{Error, Language},
     numbers,
-    stats::nyttoanalys::{LineStatus, ServiceLine},
+    stats::nyttoanalys::{LineStatus, Nyttoanalys, ServiceLine},
+    wording,
 };
+
+/// A format the report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The analysis itself, as stored (codes and numbers).
+    Json,
+    Html,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub const ALL: [Self; 4] = [Self::Json, Self::Html, Self::Csv, Self::Xlsx];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Html => "html",
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.extension() == extension)
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Html => "text/html; charset=utf-8",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// A report written out in one format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    /// `nyttoanalys-2026-Q4.xlsx`.
+    pub file_name: String,
+    pub format: Format,
+}
+
+impl Rendered {
+    /// Its `Content-Disposition`: the HTML page is shown in the browser, every other
+    /// format saved as a file; either way under its file name.
+    pub fn disposition(&self) -> String {
+        let how = if self.format == Format::Html {
+            "inline"
+        } else {
+            "attachment"
+        };
+        format!("{how}; filename=\"{}\"", self.file_name)
+    }
+}
+
+/// The report in `format`; the HTML page's words in `lang` (the other formats are
+/// Swedish, or codes).
+pub fn render(report: &Nyttoanalys, format: Format, lang: Language) -> Result<Rendered, Error> {
+    let bytes = match format {
+        Format::Json => serde_json::to_vec_pretty(report).map_err(Error::internal)?,
+        Format::Html => html_in(report, lang)?.into_bytes(),
+        Format::Csv => csv(report)?,
+        Format::Xlsx => xlsx(report)?,
+    };
+    Ok(Rendered {
+        bytes,
+        content_type: format.content_type(),
+        file_name: format!("nyttoanalys-{}.{}", report.period, format.extension()),
+        format,
+    })
+}
 
 /// A cell of a table, typed, so that each format writes numbers as numbers, and the
 /// workbook gives each its number format.
@@ -204,7 +283,7 @@ pub(crate) const SERVICE_COLUMNS: [Column; 34] = [
         text(
             l.flags
                 .iter()
-                .map(|f| f.swedish())
+                .map(|f| wording::flag(*f, Language::Sv))
                 .collect::<Vec<_>>()
                 .join("; "),
         )

@@ -14,6 +14,7 @@ use super::{Cell, Num, SERVICE_COLUMNS};
 use crate::{
     domain::{Error, Language},
     stats::nyttoanalys::{GroupLine, Nyttoanalys, ProposalRule, ServiceLine},
+    wording,
 };
 
 /// Excel's limit on a sheet name, in UTF-16 code units (an emoji counts two).
@@ -164,7 +165,7 @@ fn groups_sheet(
             .iter()
             .map(|g| {
                 vec![
-                    Cell::Text(g.name.clone()),
+                    Cell::Text(group_name(g).to_owned()),
                     count(g.services),
                     count(g.services_shown),
                     count(g.answers),
@@ -180,6 +181,13 @@ fn groups_sheet(
     )
 }
 
+fn group_name(group: &GroupLine) -> &str {
+    group
+        .name
+        .as_deref()
+        .unwrap_or_else(|| wording::no_group(Language::Sv))
+}
+
 fn proposals_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name("Förslag")?;
@@ -193,8 +201,8 @@ fn proposals_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), 
                 vec![
                     Cell::Text(p.service.clone()),
                     Cell::Text(p.owner.clone().unwrap_or_default()),
-                    Cell::Text(p.text.clone()),
-                    Cell::Text(p.figure.clone()),
+                    Cell::Text(wording::rule(p.rule, Language::Sv).to_owned()),
+                    Cell::Text(wording::evidence(&p.evidence, Language::Sv)),
                 ]
             })
             .collect(),
@@ -247,7 +255,14 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
             crate::numbers::number(report.hourly_cost_sek, 0, Language::Sv)
         ),
     )?;
-    fact(sheet, "Signifikansnivå", "p < 0,05 (Welchs t-test)")?;
+    fact(
+        sheet,
+        "Signifikansnivå",
+        &format!(
+            "p < {} (Welchs t-test)",
+            wording::significance_level(Language::Sv)
+        ),
+    )?;
     fact(
         sheet,
         "Flaggor",
@@ -259,11 +274,11 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
     for rule in ProposalRule::ALL {
         fact(
             sheet,
-            &format!("Förslag: {}", rule.text(Language::Sv)),
+            &format!("Förslag: {}", wording::rule(rule, Language::Sv)),
             &format!(
                 "Föreslås när {}. Tyst när {}.",
-                rule.applies_when(Language::Sv),
-                rule.silent_when(Language::Sv)
+                wording::rule_applies_when(rule, Language::Sv),
+                wording::rule_silent_when(rule, Language::Sv)
             ),
         )?;
     }
@@ -370,7 +385,7 @@ fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
     groups_sheet(&mut workbook, "Objektägare", &report.owners)?;
     proposals_sheet(&mut workbook, report)?;
     for department in &report.departments {
-        let name = sheet_name(&department.name, &mut taken);
+        let name = sheet_name(group_name(department), &mut taken);
         services_sheet(
             &mut workbook,
             &name,
@@ -433,7 +448,7 @@ mod tests {
             .enumerate()
             .map(|(i, name)| crate::stats::nyttoanalys::GroupLine {
                 id: Some(100 + i as i32),
-                name: (*name).to_owned(),
+                name: Some((*name).to_owned()),
                 ..template.clone()
             })
             .collect();

@@ -8,8 +8,12 @@ use std::collections::BTreeMap;
 use super::{
     aggregate::{Aggregate, SegmentKey},
     scores::Metric,
-    summary::{Change, MeanSummary, Proportion, ols_slope, proportion, welch},
+    summary::{
+        Change, MeanSummary, Nyttokalkyl, Proportion, Valuation, nyttokalkyl, ols_slope,
+        proportion, welch,
+    },
 };
+use crate::domain::release::too_few;
 
 /// A round as the series needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,15 +39,61 @@ pub enum Figure {
     TooFewAnswers,
 }
 
+impl Figure {
+    /// The figures, unless withheld.
+    pub fn shown(&self) -> Option<&Aggregate> {
+        match self {
+            Self::Shown(aggregate) => Some(aggregate),
+            Self::TooFewAnswers => None,
+        }
+    }
+
+    pub fn is_shown(&self) -> bool {
+        self.shown().is_some()
+    }
+
+    /// The mean (for NPS the score), unless withheld.
+    pub fn mean(&self) -> Option<f64> {
+        self.shown()?.mean
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundSeriesEntry {
     pub round: RoundFacts,
     /// Answered ÷ delivered, with its Wilson interval.
     pub response_rate: Option<Proportion>,
+    /// Closed, but released fewer answers than the threshold: nothing of the round is
+    /// shown but its counts.
+    pub withheld: bool,
     /// Whole-round figures (closed rounds that released answers only).
     pub figures: BTreeMap<Metric, Figure>,
     /// Figures per segment; only segments whose every shown figure passes the threshold.
     pub segments: BTreeMap<SegmentKey, BTreeMap<Metric, Figure>>,
+    /// The round's tidsvinst valued against the service's cost, when tidsvinst is shown
+    /// (and the series was given the costing): computed here once per round.
+    pub nyttokalkyl: Option<Nyttokalkyl>,
+}
+
+impl RoundSeriesEntry {
+    /// `metric`'s whole-round figures, unless withheld or not measured.
+    pub fn shown(&self, metric: Metric) -> Option<&Aggregate> {
+        self.figures.get(&metric)?.shown()
+    }
+
+    /// Closed and released enough answers to show its figures.
+    pub fn has_results(&self) -> bool {
+        self.round.released.is_some() && !self.withheld
+    }
+
+    /// Whether a closed round withholds `metric`: its figure is below the threshold, or
+    /// the round released nothing at all (too few answers to release any).
+    pub fn withholds(&self, metric: Metric) -> bool {
+        match self.figures.get(&metric) {
+            Some(figure) => !figure.is_shown(),
+            None => self.round.released == Some(0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,14 +106,35 @@ pub struct Trend {
     pub rounds_in_slope: usize,
 }
 
+impl Trend {
+    /// The change into round `round_id` from the one before it, if that is the latest.
+    pub fn change_into(&self, round_id: i32) -> Option<&Change> {
+        self.change
+            .as_ref()
+            .filter(|(_, later, _)| *later == round_id)
+            .map(|(_, _, change)| change)
+    }
+}
+
 /// Rounds the slope looks back over.
 pub const TREND_ROUNDS: usize = 8;
 
-/// The series, oldest round first.
+/// What a service's saved time is worth: the valuation (settings) and the service's
+/// users and annual cost (the catalogue).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceCosting {
+    pub valuation: Valuation,
+    pub users: u32,
+    pub annual_cost_sek: f64,
+}
+
+/// The series, oldest round first; with `costing`, each round with a shown tidsvinst
+/// carries its nyttokalkyl.
 pub fn service_series(
     rounds: &[RoundFacts],
     aggregates: &[(i32, Aggregate)],
     min_group_size: usize,
+    costing: Option<ServiceCosting>,
 ) -> (Vec<RoundSeriesEntry>, Vec<Trend>) {
     let mut by_round: BTreeMap<i32, Vec<&Aggregate>> = BTreeMap::new();
     for (round_id, aggregate) in aggregates {
@@ -76,16 +147,16 @@ pub fn service_series(
             let mut segments: BTreeMap<SegmentKey, BTreeMap<Metric, Figure>> = BTreeMap::new();
             if round.closed {
                 for aggregate in by_round.get(&round.round_id).into_iter().flatten() {
-                    let figure = if aggregate.n >= min_group_size {
-                        Figure::Shown((*aggregate).clone())
-                    } else {
+                    let figure = if too_few(aggregate.n, min_group_size) {
                         Figure::TooFewAnswers
+                    } else {
+                        Figure::Shown((*aggregate).clone())
                     };
                     match &aggregate.segment {
                         SegmentKey::All => {
                             figures.insert(aggregate.metric, figure);
                         }
-                        segment if aggregate.responses >= min_group_size => {
+                        segment if !too_few(aggregate.responses, min_group_size) => {
                             segments
                                 .entry(segment.clone())
                                 .or_default()
@@ -95,11 +166,25 @@ pub fn service_series(
                     }
                 }
             }
+            let nyttokalkyl = costing.and_then(|costing| {
+                let minutes = figures.get(&Metric::Tidsvinst)?.shown()?;
+                Some(nyttokalkyl(
+                    minutes.mean?,
+                    minutes.ci,
+                    costing.valuation,
+                    costing.users,
+                    costing.annual_cost_sek,
+                ))
+            });
             RoundSeriesEntry {
                 response_rate: proportion(round.answered, round.delivered),
+                withheld: round
+                    .released
+                    .is_some_and(|released| too_few(released as usize, min_group_size)),
                 round: round.clone(),
                 figures,
                 segments,
+                nyttokalkyl,
             }
         })
         .collect();
@@ -114,11 +199,13 @@ pub fn service_series(
     (entries, trends)
 }
 
-fn shown(entry: &RoundSeriesEntry, metric: Metric) -> Option<&Aggregate> {
-    match entry.figures.get(&metric)? {
-        Figure::Shown(aggregate) => Some(aggregate),
-        Figure::TooFewAnswers => None,
-    }
+/// The nyttokalkyl of the latest round that has one, with that round's period (it may
+/// be older than the latest closed round, and readers are told so).
+pub fn latest_nyttokalkyl(entries: &[RoundSeriesEntry]) -> Option<(&str, &Nyttokalkyl)> {
+    entries
+        .iter()
+        .rev()
+        .find_map(|e| Some((e.round.period.as_str(), e.nyttokalkyl.as_ref()?)))
 }
 
 fn as_summary(aggregate: &Aggregate) -> Option<MeanSummary> {
@@ -134,7 +221,7 @@ fn as_summary(aggregate: &Aggregate) -> Option<MeanSummary> {
 fn trend(metric: Metric, entries: &[RoundSeriesEntry]) -> Trend {
     let points: Vec<(i32, &Aggregate)> = entries
         .iter()
-        .filter_map(|e| shown(e, metric).map(|a| (e.round.round_id, a)))
+        .filter_map(|e| e.shown(metric).map(|a| (e.round.round_id, a)))
         .collect();
     // NPS is a difference of shares, not a mean: no Welch test for it.
     let change = match points.as_slice() {
@@ -187,7 +274,7 @@ pub fn combine_latest<'a>(
     let mut sums: BTreeMap<Metric, (usize, f64, usize)> = BTreeMap::new();
     for series in services {
         for metric in Metric::ALL {
-            if let Some(latest) = series.iter().rev().find_map(|e| shown(e, metric))
+            if let Some(latest) = series.iter().rev().find_map(|e| e.shown(metric))
                 && let Some(mean) = latest.mean
             {
                 let entry = sums.entry(metric).or_default();
@@ -199,7 +286,7 @@ pub fn combine_latest<'a>(
     }
     sums.into_iter()
         .map(|(metric, (n, weighted, services))| {
-            let combined = if n >= min_group_size && n > 0 {
+            let combined = if !too_few(n, min_group_size) {
                 Combined::Shown {
                     n,
                     mean: weighted / n as f64,
@@ -264,11 +351,16 @@ mod tests {
                 sus(SegmentKey::Kind(RespondentKind::External), 4, 67.0, 9.0),
             ),
         ];
-        let (entries, _) = service_series(&rounds, &aggregates, 5);
+        let (entries, _) = service_series(&rounds, &aggregates, 5, None);
         assert!(matches!(entries[0].figures[&Metric::Sus], Figure::Shown(_)));
         // Internal (6) is shown; external (4 responses) is not listed at all.
         assert_eq!(entries[0].segments.len(), 1);
         assert!(entries[1].figures.is_empty());
+        assert_eq!(
+            entries.iter().map(|e| e.withheld).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        assert!(entries[1].withholds(Metric::Sus) && !entries[0].withholds(Metric::Sus));
         // Open: 12 of 40 answered, Wilson interval, and no figures.
         let rate = entries[2].response_rate.unwrap();
         assert_eq!((rate.successes, rate.n, rate.share), (12, 40, 0.3));
@@ -280,8 +372,9 @@ mod tests {
         let rounds = [round(1, true, 6, Some(6))];
         let mut incomplete = sus(SegmentKey::All, 4, 70.0, 10.0);
         incomplete.responses = 6;
-        let (entries, trends) = service_series(&rounds, &[(1, incomplete)], 5);
+        let (entries, trends) = service_series(&rounds, &[(1, incomplete)], 5, None);
         assert_eq!(entries[0].figures[&Metric::Sus], Figure::TooFewAnswers);
+        assert!(entries[0].withholds(Metric::Sus) && entries[0].has_results());
         assert_eq!(trends[0].change, None);
     }
 
@@ -296,7 +389,7 @@ mod tests {
             .enumerate()
             .map(|(i, mean)| (i as i32 + 1, sus(SegmentKey::All, 20, *mean, 10.0)))
             .collect();
-        let (_, trends) = service_series(&rounds, &aggregates, 5);
+        let (_, trends) = service_series(&rounds, &aggregates, 5, None);
         let sus_trend = &trends[0];
         assert!((sus_trend.slope_per_round.unwrap() - 3.4).abs() < 1e-12);
         assert_eq!(sus_trend.rounds_in_slope, 4);
@@ -304,8 +397,38 @@ mod tests {
         let (from, to, change) = sus_trend.change.unwrap();
         assert_eq!((from, to, change.difference), (3, 4, 4.0));
         assert!((change.p - 0.2136).abs() < 1e-3, "{}", change.p);
-        let (_, two) = service_series(&rounds[..2], &aggregates[..2], 5);
+        assert!(!change.significant);
+        assert_eq!(sus_trend.change_into(4), Some(&change));
+        assert_eq!(sus_trend.change_into(3), None);
+        let (_, two) = service_series(&rounds[..2], &aggregates[..2], 5, None);
         assert_eq!(two[0].slope_per_round, None);
+    }
+
+    #[test]
+    fn each_round_with_a_shown_tidsvinst_carries_its_nyttokalkyl() {
+        let rounds = [round(1, true, 10, Some(10)), round(2, true, 4, Some(0))];
+        let mut minutes = sus(SegmentKey::All, 10, 30.0, 5.0);
+        minutes.metric = Metric::Tidsvinst;
+        let costing = ServiceCosting {
+            valuation: Valuation {
+                working_weeks: 44,
+                hourly_cost_sek: 450.0,
+            },
+            users: 500,
+            annual_cost_sek: 100_000.0,
+        };
+        let (entries, _) = service_series(&rounds, &[(1, minutes)], 5, Some(costing));
+        // 30 min × 44 weeks × 500 users / 60 = 11,000 h, × 450 SEK = 4,950,000 SEK.
+        let kalkyl = entries[0].nyttokalkyl.unwrap();
+        assert_eq!(
+            (kalkyl.annual_hours, kalkyl.value_sek),
+            (11_000.0, 4_950_000.0)
+        );
+        assert_eq!(entries[1].nyttokalkyl, None);
+        let (period, latest) = latest_nyttokalkyl(&entries).unwrap();
+        assert_eq!((period, latest), ("2026-Q1", &kalkyl));
+        let (uncosted, _) = service_series(&rounds, &[], 5, None);
+        assert_eq!(latest_nyttokalkyl(&uncosted), None);
     }
 
     #[test]
@@ -315,6 +438,7 @@ mod tests {
                 &[round(1, true, n as u64, Some(n as u64))],
                 &[(1, sus(SegmentKey::All, n, mean, 10.0))],
                 5,
+                None,
             )
             .0
         };

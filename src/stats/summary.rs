@@ -92,17 +92,14 @@ pub struct Change {
     pub df: f64,
     /// Two-sided p-value.
     pub p: f64,
+    /// `p` below [`SIGNIFICANCE_LEVEL`]: decided here once, so every reader (pages,
+    /// digests, reports, flags, the API) only shows it.
+    pub significant: bool,
 }
 
 /// A change is called statistically significant ("statistiskt säkerställd") below this
 /// two-sided p-value, everywhere: pages, digests, reports and flags.
 pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
-
-impl Change {
-    pub fn is_significant(&self) -> bool {
-        self.p < SIGNIFICANCE_LEVEL
-    }
-}
 
 /// `None` unless both sides have an SD (two values or more) and some variance.
 pub fn welch(earlier: &MeanSummary, later: &MeanSummary) -> Option<Change> {
@@ -123,6 +120,7 @@ pub fn welch(earlier: &MeanSummary, later: &MeanSummary) -> Option<Change> {
         t,
         df,
         p,
+        significant: p < SIGNIFICANCE_LEVEL,
     })
 }
 
@@ -279,6 +277,7 @@ mod tests {
         let change = welch(&a, &b).unwrap();
         assert_eq!((change.difference, change.t, change.df), (2.0, 2.0, 8.0));
         assert!(close(change.p, 0.080_52, 1e-4), "{}", change.p);
+        assert!(!change.significant);
         assert_eq!(welch(&a, &summarize(&[4.0]).unwrap()), None);
     }
 

@@ -1,5 +1,6 @@
 //! The nyttoanalys stored per period, as JSON: what every format is rendered from, so a
-//! period's report reads the same until it is regenerated.
+//! period's report reads the same until it is regenerated. It keeps codes and numbers
+//! (flags, proposal rules and their evidence), never sentences, under a `format` number.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,6 +10,12 @@ use sea_orm::{
 
 use super::{db_error, entity::report};
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
+
+/// The stored form: 2 keeps codes only. Format 1 (stored without a `format`) also kept
+/// each proposal's Swedish sentences (`text`, `figure`) beside the same codes, and named
+/// a missing förvaltning or objektägare "(ingen)"; reading skips the sentences (the codes
+/// say the same) and shows that name as it was, so a report stored then still reads.
+const FORMAT: u64 = 2;
 
 /// A stored report and when it was made and sent.
 pub struct StoredReport {
@@ -25,9 +32,9 @@ pub async fn get(db: &impl ConnectionTrait, period: &str) -> Result<Option<Store
     else {
         return Ok(None);
     };
-    let report = serde_json::from_str(&row.content).map_err(|e| {
+    let report = decode(&row.content).map_err(|problem| {
         Error::bug(format!(
-            "the stored nyttoanalys of {period} does not decode: {e}"
+            "the stored nyttoanalys of {period} does not decode: {problem}"
         ))
     })?;
     Ok(Some(StoredReport {
@@ -43,7 +50,11 @@ pub async fn save(
     report: &Nyttoanalys,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let content = serde_json::to_string(report).map_err(Error::internal)?;
+    let mut content = serde_json::to_value(report).map_err(Error::internal)?;
+    if let Some(fields) = content.as_object_mut() {
+        fields.insert("format".into(), FORMAT.into());
+    }
+    let content = content.to_string();
     report::Entity::insert(report::ActiveModel {
         period: Set(report.period.clone()),
         content: Set(content),
@@ -61,6 +72,20 @@ pub async fn save(
     Ok(())
 }
 
+fn decode(content: &str) -> Result<Nyttoanalys, String> {
+    let mut value: serde_json::Value = serde_json::from_str(content).map_err(|e| e.to_string())?;
+    let format = value
+        .as_object_mut()
+        .and_then(|fields| fields.remove("format"))
+        .map_or(Some(1), |format| format.as_u64());
+    match format {
+        Some(1..=FORMAT) => serde_json::from_value(value).map_err(|e| e.to_string()),
+        _ => Err(format!(
+            "its format is not one this version reads (1 to {FORMAT}); generate it again"
+        )),
+    }
+}
+
 /// Marks a period's report as sent; false if it was already.
 pub async fn mark_sent(
     db: &impl ConnectionTrait,
@@ -75,4 +100,40 @@ pub async fn mark_sent(
         .await
         .map_err(db_error)?;
     Ok(updated.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::nyttoanalys::{ProposalRule, sample_report};
+
+    #[test]
+    fn a_report_stored_with_sentences_reads_as_its_codes() {
+        let report = sample_report();
+        let mut current = serde_json::to_value(&report).unwrap();
+        current["format"] = FORMAT.into();
+        let read = decode(&current.to_string()).unwrap();
+        assert_eq!(read.proposals, report.proposals);
+        // Format 1: no `format`, each proposal with its Swedish sentences.
+        let mut first = serde_json::to_value(&report).unwrap();
+        for proposal in first["proposals"].as_array_mut().unwrap() {
+            proposal["text"] = "Genomför en användbarhetsgranskning".into();
+            proposal["figure"] = "SUS 60,0 (n = 10)".into();
+        }
+        assert_eq!(decode(&first.to_string()), Ok(read));
+        assert!(
+            report
+                .proposals
+                .iter()
+                .any(|p| p.rule == ProposalRule::UsabilityReview)
+        );
+        let mut later = serde_json::to_value(&report).unwrap();
+        later["format"] = (FORMAT + 1).into();
+        assert!(
+            decode(&later.to_string())
+                .unwrap_err()
+                .contains("generate it again")
+        );
+        assert!(decode("{}").is_err());
+    }
 }

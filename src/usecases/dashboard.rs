@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 
 use super::{
     AppState,
-    charts::{self, InlineChart},
     reports::{self, Report},
     results::{self, Breakdown, Comments, GroupResults, ServiceResults},
 };
 use crate::{
+    charts::{self, InlineChart},
     domain::{Actor, Error, Language, Owner, ReportPeriod, ServiceFilter},
-    stats::nyttoanalys::{Assessment, Costing, ServiceHistory, assess_service},
+    stats::nyttoanalys::{Assessment, ServiceHistory, assess_service},
     store,
 };
 
@@ -35,10 +35,6 @@ pub fn assess_latest(
     owner: (i32, &str),
     services: &[ServiceResults],
 ) -> Vec<Assessment> {
-    let costing = Costing {
-        working_weeks: state.settings.survey.working_weeks,
-        hourly_cost_sek: state.settings.survey.hourly_cost_sek,
-    };
     services
         .iter()
         .filter_map(|results| {
@@ -59,11 +55,8 @@ pub fn assess_latest(
                 trends: &results.trends,
                 last_in_period: !closed.is_empty(),
             };
-            let assessment = assess_service(
-                &history,
-                state.settings.survey.min_group_size as usize,
-                costing,
-            );
+            let assessment =
+                assess_service(&history, state.settings.survey.min_group_size as usize);
             (!assessment.flags().is_empty() || !assessment.proposals.is_empty())
                 .then_some(assessment)
         })
@@ -80,7 +73,9 @@ pub async fn owner_page(
     let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
     let mut sparklines = BTreeMap::new();
     for results in &group.services {
-        if let Some(sparkline) = charts::sus_sparkline(results, lang)? {
+        if let Some(sparkline) =
+            charts::sus_sparkline(results.for_charts(), lang).map_err(Error::internal)?
+        {
             sparklines.insert(results.service.id, sparkline);
         }
     }
@@ -117,7 +112,8 @@ pub async fn admin_home(
         Breakdown::WholeRounds,
     )
     .await?;
-    let overview = charts::overview_inline_chart(&group.services, lang)?;
+    let overview =
+        charts::overview_inline_chart(&group.for_charts(), lang).map_err(Error::internal)?;
     Ok(AdminHome {
         owners,
         group,
@@ -145,7 +141,8 @@ pub async fn service_page(
         Some(id) => Some(store::catalogue::get_owner(&state.db, id).await?),
         None => None,
     };
-    let charts = charts::service_inline_charts(&results, lang)?;
+    let charts =
+        charts::service_inline_charts(results.for_charts(), lang).map_err(Error::internal)?;
     let mut comments = Vec::new();
     for entry in results.rounds.iter().rev().filter(|e| e.round.closed) {
         let shown = results::round_comments(state, actor, service_id, entry.round.round_id).await?;

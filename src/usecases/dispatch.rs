@@ -186,7 +186,7 @@ async fn deliver(
             if email.link_expires_at <= state.clock.now() {
                 return Ok(Delivery::Withdrawn);
             }
-            super::sign_in::sign_in_message(from, &message.recipient, email)
+            crate::mail::sign_in_message(from, &message.recipient, email).map_err(Error::internal)
         }
     };
     let settings = &state.settings.mail;

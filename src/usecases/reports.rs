@@ -7,24 +7,20 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use lettre::{Message, message::Mailbox};
-use minijinja::context;
 use serde_json::json;
 
-use super::{AppState, Counts, charts, results::Breakdown};
+use super::{AppState, Counts, results::Breakdown};
 use crate::{
     domain::{
-        Actor, Error, Language, ReportPeriod, ServiceFilter,
+        Actor, Error, ReportPeriod, ServiceFilter,
         survey::{DigestEmail, OutboxEmail, ReportEmail},
     },
-    mail::{FileAttachment, InlineImage, build_rich_message},
-    numbers::number,
+    mail,
     stats::{
-        Metric,
-        nyttoanalys::{Costing, Nyttoanalys, SUS_UNACCEPTABLE, ServiceHistory, nyttoanalys},
-        series::Figure,
+        Valuation,
+        nyttoanalys::{Nyttoanalys, ServiceHistory, nyttoanalys},
     },
     store::{self, outbox::NewOutboxMessage},
-    wording,
 };
 
 /// A period's report and when it was generated.
@@ -35,12 +31,18 @@ pub struct Report {
 
 /// The period `raw` names (`2026-Q4` or `2026`), or the last quarter that has ended.
 pub fn period_or_last(state: &AppState, raw: Option<&str>) -> Result<ReportPeriod, Error> {
-    match raw {
-        Some(raw) => raw
-            .parse::<ReportPeriod>()
-            .map_err(|problem| Error::invalid("period", problem)),
-        None => Ok(ReportPeriod::last_ended_quarter(state.clock.now())),
-    }
+    let chosen = raw
+        .map(|raw| {
+            raw.parse::<ReportPeriod>()
+                .map_err(|problem| Error::invalid("period", problem))
+        })
+        .transpose()?;
+    Ok(chosen_or_last(state, chosen))
+}
+
+/// `period`, or the last quarter that has ended.
+pub fn chosen_or_last(state: &AppState, period: Option<ReportPeriod>) -> ReportPeriod {
+    period.unwrap_or_else(|| ReportPeriod::last_ended_quarter(state.clock.now()))
 }
 
 /// The report of `period` (admin): the stored one, or (`regenerate`, or none stored)
@@ -147,15 +149,14 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
         &period.key(),
         &histories,
         survey.min_group_size,
-        Costing {
+        Valuation {
             working_weeks: survey.working_weeks,
             hourly_cost_sek: survey.hourly_cost_sek,
         },
     ))
 }
 
-/// The nyttoanalys email of a period, built when it is sent: a summary with the
-/// overview chart inline and the workbook attached.
+/// The nyttoanalys email of a period, built when it is sent from its stored report.
 pub async fn report_message(
     state: &AppState,
     from: &Mailbox,
@@ -165,77 +166,17 @@ pub async fn report_message(
     let stored = store::reports::get(&state.db, &email.report_period)
         .await?
         .ok_or_else(|| Error::bug(format!("no stored report for {}", email.report_period)))?;
-    let report = stored.report;
-    let period = report.period.clone();
-    let image = crate::reports::overview_chart(&report)
-        .map(|chart| crate::charts::png(&chart, (1200, 675)))
-        .transpose()
-        .map_err(Error::internal)?
-        .map(|png| InlineImage {
-            cid: "overview".into(),
-            png,
-        });
-    let totals = &report.totals;
-    let values = context! {
-        period,
-        services => totals.services,
-        shown => totals.shown,
-        flagged => totals.flagged,
-        hours => number(crate::numbers::round_money(totals.annual_hours * 1000.0) / 1000.0, 0, Language::Sv),
-        value => crate::numbers::kronor(totals.value_sek, Language::Sv),
-        ratio => totals.benefit_cost_ratio.map_or_else(|| "–".to_owned(), |r| crate::numbers::ratio(r, Language::Sv)),
-        hourly_cost => number(report.hourly_cost_sek, 0, Language::Sv),
-        working_weeks => report.working_weeks,
-        lang => Language::Sv.as_str(),
-        proposals => proposals_per_service(&report),
-        report_link => format!(
-            "{}/dashboard/reports?period={period}",
-            state.settings.server.public_url.trim_end_matches('/')
-        ),
-        image => image.as_ref().map(|i| i.cid.clone()),
-    };
-    let attachment = FileAttachment {
-        name: format!("nyttoanalys-{period}.xlsx"),
-        content_type: XLSX,
-        bytes: crate::reports::xlsx(&report)?,
-    };
-    build_rich_message(
+    mail::report_message(
         from,
         recipient,
-        &format!("Nyttoanalys {period}"),
-        "report",
-        values,
-        image,
-        Some(attachment),
+        &stored.report,
+        &state.settings.server.public_url,
     )
     .map_err(Error::internal)
 }
 
-/// The proposals per service, in the report's order: service, owner, and each
-/// proposal with the figure behind it.
-fn proposals_per_service(report: &Nyttoanalys) -> Vec<minijinja::Value> {
-    let mut groups: Vec<(i32, String, Option<String>, Vec<minijinja::Value>)> = Vec::new();
-    for p in &report.proposals {
-        if groups.last().is_none_or(|g| g.0 != p.service_id) {
-            groups.push((p.service_id, p.service.clone(), p.owner.clone(), Vec::new()));
-        }
-        if let Some(group) = groups.last_mut() {
-            group
-                .3
-                .push(context! { text => p.text.clone(), figure => p.figure.clone() });
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(_, service, owner, items)| context! { service, owner, items })
-        .collect()
-}
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// An objektägare's digest of a closed round, built when it is sent: the round's
-/// figures (or "too few answers"), their change, the response rate and the service's
-/// SUS chart inline.
+/// An objektägare's digest of a closed round, built when it is sent from the service's
+/// results and what the nyttoanalys's rules say of them.
 pub async fn digest_message(
     state: &AppState,
     from: &Mailbox,
@@ -250,113 +191,28 @@ pub async fn digest_message(
         .iter()
         .find(|e| e.round.round_id == round.id)
         .ok_or_else(|| Error::bug(format!("round {} is not in its service's series", round.id)))?;
-    let min_group = state.settings.survey.min_group_size;
-    let too_few = entry
-        .round
-        .released
-        .is_none_or(|released| released < u64::from(min_group));
-    let sv = Language::Sv;
-    let figures: Vec<minijinja::Value> = [
-        Metric::Sus,
-        Metric::UmuxLite,
-        Metric::Nyttoindex,
-        Metric::Nps,
-        Metric::Tidsvinst,
-    ]
-    .into_iter()
-    .filter_map(|metric| {
-        let Figure::Shown(aggregate) = entry.figures.get(&metric)? else {
-            return None;
-        };
-        let mean = aggregate.mean?;
-        let change = results
-            .trends
-            .iter()
-            .find(|t| t.metric == metric)
-            .and_then(|t| t.change.as_ref())
-            .filter(|(_, later, _)| *later == round.id)
-            .map(|(_, _, change)| {
-                format!(
-                    "{}{} sedan förra omgången, {}",
-                    if change.difference >= 0.0 { "+" } else { "" },
-                    number(change.difference, 1, sv),
-                    wording::significance(change.is_significant(), sv)
-                )
-            });
-        Some(context! {
-            name => wording::metric_name(metric, sv),
-            value => number(mean, 1, sv),
-            flag => (metric == Metric::Sus && mean < SUS_UNACCEPTABLE).then_some("inte godtagbart"),
-            scale => wording::metric_scale(metric, sv),
-            change,
-        })
-    })
-    .collect();
-    let attention: Vec<minijinja::Value> = match results.service.owner_id {
+    let attention = match results.service.owner_id {
         Some(owner_id) => super::dashboard::assess_latest(
             state,
             (owner_id, &email.owner_name),
             std::slice::from_ref(&results),
-        )
-        .iter()
-        .flat_map(|a| {
-            let flags = a.flags().iter().map(|f| f.text(sv).to_owned());
-            let proposals = a.proposals.iter().map(|p| {
-                let figures: Vec<String> = p.evidence.iter().map(|e| e.text(sv)).collect();
-                if figures.is_empty() {
-                    p.rule.text(sv).to_owned()
-                } else {
-                    format!("{} ({})", p.rule.text(sv), figures.join("; "))
-                }
-            });
-            flags.chain(proposals).collect::<Vec<_>>()
-        })
-        .map(minijinja::Value::from)
-        .collect(),
-        _ => Vec::new(),
+        ),
+        None => Vec::new(),
     };
-    let image = if too_few {
-        None
-    } else {
-        charts::chart_of(&results, charts::ChartMetric::Metric(Metric::Sus))
-            .map(|chart| crate::charts::png(&crate::charts::Chart::Trend(chart), (1200, 675)))
-            .transpose()
-            .map_err(Error::internal)?
-            .map(|png| InlineImage {
-                cid: "sus".into(),
-                png,
-            })
-    };
-    let service = results.service.name.clone();
-    let values = context! {
-        lang => sv.as_str(),
-        attention,
-        owner => email.owner_name.clone(),
-        service => service.clone(),
-        period => entry.round.period.clone(),
-        answered => entry.round.answered,
-        invited => entry.round.invited,
-        rate => entry.response_rate.map_or_else(|| "–".to_owned(), |r| crate::numbers::percent(r.share, sv)),
-        too_few,
-        min_group,
-        figures,
-        image => image.as_ref().map(|i| i.cid.clone()),
-        link => format!(
+    let digest = mail::Digest {
+        owner: &email.owner_name,
+        service: results.for_charts(),
+        trends: &results.trends,
+        round: entry,
+        attention: &attention,
+        min_group_size: state.settings.survey.min_group_size,
+        link: format!(
             "{}/dashboard/services/{}",
             state.settings.server.public_url.trim_end_matches('/'),
             results.service.id
         ),
     };
-    build_rich_message(
-        from,
-        recipient,
-        &format!("Resultat för {service}, {}", entry.round.period),
-        "digest",
-        values,
-        image,
-        None,
-    )
-    .map_err(Error::internal)
+    mail::digest_message(from, recipient, &digest).map_err(Error::internal)
 }
 
 /// Rounds closed this long ago or less get a digest (not older ones, e.g. when the

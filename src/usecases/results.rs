@@ -1,7 +1,8 @@
 //! Results: a service's series of rounds, an owner's and a förvaltning's services with
 //! their combined figures, a round's comments, and `recompute`. Every figure passes the
-//! anonymity threshold (`survey.min_group_size`) in `stats::series`; an owner reaches
-//! only their own services, an admin everything.
+//! anonymity threshold (`survey.min_group_size`) in `stats::series`, which also values
+//! each round's tidsvinst (its nyttokalkyl) once; an owner reaches only their own
+//! services, an admin everything.
 
 use chrono::{DateTime, Utc};
 use std::{
@@ -11,28 +12,44 @@ use std::{
 
 use super::{AppState, Counts};
 use crate::{
+    charts::ServiceRounds,
     domain::{
-        Actor, Error, RoundStatus, Service, ServiceFilter, questionnaire::ItemKind, survey::Round,
+        Actor, Error, RoundStatus, Service, ServiceFilter, questionnaire::ItemKind,
+        release::too_few, survey::Round,
     },
     stats::{
-        self, Metric, Nyttokalkyl,
+        Metric, Nyttokalkyl, Valuation,
         aggregate::{Aggregate, round_aggregates},
         series::{
-            Combined, Figure, RoundFacts, RoundSeriesEntry, Trend, combine_latest, service_series,
+            Combined, RoundFacts, RoundSeriesEntry, ServiceCosting, Trend, combine_latest,
+            latest_nyttokalkyl, service_series,
         },
     },
     store,
 };
 
-/// One service's rounds (oldest first) and trends.
+/// One service's rounds (oldest first, each with its nyttokalkyl) and trends.
 #[derive(Debug, Clone)]
 pub struct ServiceResults {
     pub service: Service,
     pub rounds: Vec<RoundSeriesEntry>,
     pub trends: Vec<Trend>,
-    /// From the latest round whose tidsvinst is shown, with that round's period (it may
-    /// be older than the latest closed round, and readers are told so).
-    pub nyttokalkyl: Option<(String, Nyttokalkyl)>,
+}
+
+impl ServiceResults {
+    /// The nyttokalkyl of the latest round whose tidsvinst is shown, with that round's
+    /// period (it may be older than the latest closed round, and readers are told so).
+    pub fn nyttokalkyl(&self) -> Option<(&str, &Nyttokalkyl)> {
+        latest_nyttokalkyl(&self.rounds)
+    }
+
+    /// The service and its rounds, as `charts` reads them.
+    pub fn for_charts(&self) -> ServiceRounds<'_> {
+        ServiceRounds {
+            service: &self.service,
+            rounds: &self.rounds,
+        }
+    }
 }
 
 /// Several services (an owner's, a förvaltning's) and their combined latest figures.
@@ -40,6 +57,15 @@ pub struct ServiceResults {
 pub struct GroupResults {
     pub services: Vec<ServiceResults>,
     pub combined: BTreeMap<Metric, Combined>,
+}
+
+impl GroupResults {
+    pub fn for_charts(&self) -> Vec<ServiceRounds<'_>> {
+        self.services
+            .iter()
+            .map(ServiceResults::for_charts)
+            .collect()
+    }
 }
 
 fn min_group_size(state: &AppState) -> usize {
@@ -329,34 +355,20 @@ async fn series_from_rounds(
                 .map(|r| r.facts)
                 .collect();
             let figures = aggregates_of.remove(&service.id).unwrap_or_default();
-            let (rounds, trends) = service_series(&facts, &figures, min_group_size(state));
-            let nyttokalkyl = rounds
-                .iter()
-                .rev()
-                .find_map(|entry| match entry.figures.get(&Metric::Tidsvinst)? {
-                    Figure::Shown(tidsvinst) => {
-                        Some((&entry.round.period, tidsvinst.mean?, tidsvinst.ci))
-                    }
-                    Figure::TooFewAnswers => None,
-                })
-                .map(|(period, minutes, ci)| {
-                    let kalkyl = stats::nyttokalkyl(
-                        minutes,
-                        ci,
-                        stats::Valuation {
-                            working_weeks: survey.working_weeks,
-                            hourly_cost_sek: survey.hourly_cost_sek,
-                        },
-                        service.users_count.max(0) as u32,
-                        service.annual_cost_sek as f64,
-                    );
-                    (period.clone(), kalkyl)
-                });
+            let costing = ServiceCosting {
+                valuation: Valuation {
+                    working_weeks: survey.working_weeks,
+                    hourly_cost_sek: survey.hourly_cost_sek,
+                },
+                users: service.users_count.max(0) as u32,
+                annual_cost_sek: service.annual_cost_sek as f64,
+            };
+            let (rounds, trends) =
+                service_series(&facts, &figures, min_group_size(state), Some(costing));
             ServiceResults {
                 service,
                 rounds,
                 trends,
-                nyttokalkyl,
             }
         })
         .collect())
@@ -454,7 +466,7 @@ pub async fn round_comments(
     let Some(released) = round.released_answers else {
         return Ok(Comments::Pending);
     };
-    if (released as usize) < min_group_size(state) {
+    if too_few(released as usize, min_group_size(state)) {
         return Ok(Comments::TooFewAnswers);
     }
     let questionnaire = state

@@ -10,8 +10,6 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Stockholm;
-use lettre::{Message, message::Mailbox};
 use serde_json::json;
 
 use super::{AppState, audit};
@@ -23,7 +21,6 @@ use crate::{
         survey::{OutboxEmail, SignInEmail},
         token::SecretToken,
     },
-    mail::build_rich_message,
     store::{self, outbox::NewOutboxMessage},
 };
 
@@ -167,35 +164,6 @@ async fn send_link(state: &AppState, email: &Email) -> Result<(), Error> {
         return Ok(());
     };
     super::dispatch::dispatch_now(state, &key).await
-}
-
-/// The sign-in email of an outbox row, in Swedish and English: the address says
-/// nothing of the reader's language.
-pub(super) fn sign_in_message(
-    from: &Mailbox,
-    recipient: &str,
-    email: &SignInEmail,
-) -> Result<Message, Error> {
-    let valid_until = email
-        .link_expires_at
-        .with_timezone(&Stockholm)
-        .format("%H:%M")
-        .to_string();
-    build_rich_message(
-        from,
-        recipient,
-        "Logga in på Nyttopuls / Sign in to Nyttopuls",
-        "sign_in",
-        minijinja::context! {
-            lang => "sv",
-            name => email.sign_in_name,
-            link => email.sign_in_link,
-            valid_until,
-        },
-        None,
-        None,
-    )
-    .map_err(Error::internal)
 }
 
 /// A sign-in link for `email`, printed rather than emailed (the command line, the

@@ -19,7 +19,7 @@
 //!   interval lies wholly below 20 %. Silent when the interval reaches 20 % (too few
 //!   invitations to tell a poor list from chance) or no invitation was delivered.
 //! - **Investigate the drop**: SUS or nyttoindex fell by at least 5 points since the
-//!   previous round with results, significantly (Welch, p < 0.05). Silent for a smaller or
+//!   previous round with results, significantly (Welch's test, `SIGNIFICANCE_LEVEL`). Silent for a smaller or
 //!   not significant change, and when there is no earlier round with results to compare.
 //! - **Invite more / get more to answer**: too few answers to show results although the
 //!   delivered invitations could have reached the threshold (at least `min_group_size`
@@ -29,12 +29,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    LineStatus, NYTTOINDEX_AGREE, SIGNIFICANCE, SUS_AVERAGE, SUS_UNACCEPTABLE, ServiceLine,
-};
+use super::{LineStatus, NYTTOINDEX_AGREE, SUS_AVERAGE, SUS_UNACCEPTABLE, ServiceLine};
 use crate::{
-    domain::Language,
-    numbers::{self, number, percent},
+    domain::release::too_few,
     stats::{Nyttokalkyl, Proportion},
 };
 
@@ -73,108 +70,6 @@ impl ProposalRule {
             Self::InviteMore => "invite_more",
         }
     }
-
-    /// What to do.
-    pub fn text(self, lang: Language) -> &'static str {
-        match (self, lang) {
-            (Self::UsabilityReview, Language::Sv) => "Genomför en användbarhetsgranskning",
-            (Self::UsabilityReview, Language::En) => "Carry out a usability review",
-            (Self::ReviewFuture, Language::Sv) => {
-                "Pröva tjänstens framtid: tidsvinsten är värd mindre än tjänsten kostar, två omgångar i rad, och användarna ger den inte gott betyg"
-            }
-            (Self::ReviewFuture, Language::En) => {
-                "Review the service's future: the time it saves is worth less than it costs, two rounds running, and its users do not rate it well"
-            }
-            (Self::CheckUserList, Language::Sv) => {
-                "Kontrollera användarlistan: få av de inbjudna svarar"
-            }
-            (Self::CheckUserList, Language::En) => {
-                "Check the user list: few of those invited answer"
-            }
-            (Self::InvestigateDrop, Language::Sv) => {
-                "Utred försämringen tillsammans med objektägaren"
-            }
-            (Self::InvestigateDrop, Language::En) => "Investigate the drop with the owner",
-            (Self::InviteMore, Language::Sv) => {
-                "Få fler att svara (påminn, bjud in fler): för få svar för att visa resultat"
-            }
-            (Self::InviteMore, Language::En) => {
-                "Get more people to answer (remind, invite more): too few answers to show results"
-            }
-        }
-    }
-
-    /// When the rule proposes (for the report's method section).
-    pub fn applies_when(self, lang: Language) -> &'static str {
-        match (self, lang) {
-            (Self::UsabilityReview, Language::Sv) => {
-                "SUS under 50, eller under 68 (genomsnittet) för en tjänst med minst 500 användare, med hela 95 %-konfidensintervallet under gränsen"
-            }
-            (Self::UsabilityReview, Language::En) => {
-                "SUS below 50, or below 68 (the average) for a service with at least 500 users, with the whole 95 % confidence interval below that line"
-            }
-            (Self::ReviewFuture, Language::Sv) => {
-                "nytta/kostnad under 1 denna omgång och den föregående med nyttokalkyl, båda gångerna med hela 95 %-konfidensintervallet under 1"
-            }
-            (Self::ReviewFuture, Language::En) => {
-                "benefit/cost below 1 this round and in the previous one with a nyttokalkyl, each time with the whole 95 % confidence interval below 1"
-            }
-            (Self::CheckUserList, Language::Sv) => {
-                "svarsfrekvens under 20 %, med hela 95 %-intervallet (Wilson) under 20 %"
-            }
-            (Self::CheckUserList, Language::En) => {
-                "a response rate below 20 %, with the whole 95 % (Wilson) interval below 20 %"
-            }
-            (Self::InvestigateDrop, Language::Sv) => {
-                "SUS eller nyttoindex har sjunkit med minst 5 poäng sedan förra omgången med resultat, signifikant (p < 0,05)"
-            }
-            (Self::InvestigateDrop, Language::En) => {
-                "SUS or nyttoindex fell by at least 5 points since the previous round with results, significantly (p < 0.05)"
-            }
-            (Self::InviteMore, Language::Sv) => {
-                "för få svar för att visa resultat, fast tillräckligt många inbjudningar levererades för att nå gränsen"
-            }
-            (Self::InviteMore, Language::En) => {
-                "too few answers to show results although enough invitations were delivered to reach the threshold"
-            }
-        }
-    }
-
-    /// When the rule is silent (for the report's method section).
-    pub fn silent_when(self, lang: Language) -> &'static str {
-        match (self, lang) {
-            (Self::UsabilityReview, Language::Sv) => {
-                "intervallet når gränsen (svaren skiljer inte tjänsten från en godtagbar eller genomsnittlig), eller SUS saknas"
-            }
-            (Self::UsabilityReview, Language::En) => {
-                "the interval reaches the line (the answers cannot tell the service from an acceptable or average one), or there is no SUS"
-            }
-            (Self::ReviewFuture, Language::Sv) => {
-                "något av intervallen når 1, tjänsten saknar kostnad eller tidigare nyttokalkyl, eller användarna ger den gott betyg (SUS minst 68 eller nyttoindex minst 67): tidsvinsten mäter bara minuter, inte säkerhet, kvalitet eller lagkrav"
-            }
-            (Self::ReviewFuture, Language::En) => {
-                "either interval reaches 1, the service has no cost or no earlier nyttokalkyl, or its users rate it well (SUS 68 or more, or nyttoindex 67 or more): tidsvinst measures minutes only, not safety, quality or legal duty"
-            }
-            (Self::CheckUserList, Language::Sv) => {
-                "intervallet når 20 % (för få inbjudningar för att skilja en dålig lista från slumpen)"
-            }
-            (Self::CheckUserList, Language::En) => {
-                "the interval reaches 20 % (too few invitations to tell a poor list from chance)"
-            }
-            (Self::InvestigateDrop, Language::Sv) => {
-                "förändringen är mindre eller inte signifikant, eller det finns ingen tidigare omgång med resultat"
-            }
-            (Self::InvestigateDrop, Language::En) => {
-                "the change is smaller or not significant, or there is no earlier round with results"
-            }
-            (Self::InviteMore, Language::Sv) => {
-                "färre inbjudningar än gränsen levererades, till exempel när 2 av 2 svarade: då begränsade karensregeln, urvalet eller användarlistan inbjudningarna, inte svaren"
-            }
-            (Self::InviteMore, Language::En) => {
-                "fewer invitations than the threshold were delivered, as when 2 of 2 answered: then the fatigue rule, sampling or the user list limited the invitations, not the answers"
-            }
-        }
-    }
 }
 
 /// Which score changed.
@@ -183,6 +78,15 @@ impl ProposalRule {
 pub enum ChangedMetric {
     Sus,
     Nyttoindex,
+}
+
+impl ChangedMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sus => "sus",
+            Self::Nyttoindex => "nyttoindex",
+        }
+    }
 }
 
 /// The figure a proposal rests on, so the reader can weigh it.
@@ -220,102 +124,6 @@ pub enum Evidence {
     },
 }
 
-impl Evidence {
-    /// "SUS 42,5 (n = 31; 95 % KI 38,0–47,0)".
-    pub fn text(&self, lang: Language) -> String {
-        let sv = lang == Language::Sv;
-        let ci_word = if sv { "KI" } else { "CI" };
-        match self {
-            Self::Sus { mean, n, ci } => {
-                let interval = ci.map_or_else(String::new, |(low, high)| {
-                    format!(
-                        "; 95\u{a0}% {ci_word} {}–{}",
-                        number(low, 1, lang),
-                        number(high, 1, lang)
-                    )
-                });
-                format!("SUS {} (n = {n}{interval})", number(*mean, 1, lang))
-            }
-            Self::Users { users } => format!(
-                "{} {}",
-                number(f64::from(*users), 0, lang),
-                if sv { "användare" } else { "users" }
-            ),
-            Self::BenefitCost { round, ratio, ci } => {
-                let interval = ci.map_or_else(String::new, |(low, high)| {
-                    format!(
-                        " (95\u{a0}% {ci_word} {}–{})",
-                        numbers::ratio(low, lang),
-                        numbers::ratio(high, lang)
-                    )
-                });
-                format!(
-                    "{} {}{interval} {round}",
-                    if sv { "nytta/kostnad" } else { "benefit/cost" },
-                    numbers::ratio(*ratio, lang)
-                )
-            }
-            Self::ResponseRate {
-                answered,
-                delivered,
-                share,
-            } => {
-                if sv {
-                    format!(
-                        "svarsfrekvens {} ({answered} av {delivered})",
-                        percent(*share, lang)
-                    )
-                } else {
-                    format!(
-                        "response rate {} ({answered} of {delivered})",
-                        percent(*share, lang)
-                    )
-                }
-            }
-            Self::Change {
-                metric,
-                difference,
-                p,
-            } => {
-                let name = match metric {
-                    ChangedMetric::Sus => "SUS",
-                    ChangedMetric::Nyttoindex => "Nyttoindex",
-                };
-                let signed = if *difference > 0.0 {
-                    format!("+{}", number(*difference, 1, lang))
-                } else {
-                    number(*difference, 1, lang)
-                };
-                let p = if *p < 0.001 {
-                    format!("p < {}", number(0.001, 3, lang))
-                } else {
-                    format!("p = {}", number(*p, 3, lang))
-                };
-                if sv {
-                    format!("{name} {signed} poäng sedan förra omgången ({p})")
-                } else {
-                    format!("{name} {signed} points since the previous round ({p})")
-                }
-            }
-            Self::TooFewAnswers {
-                answered,
-                delivered,
-                min_group_size,
-            } => {
-                if sv {
-                    format!(
-                        "{answered} svar av {delivered} inbjudna; minst {min_group_size} behövs"
-                    )
-                } else {
-                    format!(
-                        "{answered} answers of {delivered} invited; at least {min_group_size} are needed"
-                    )
-                }
-            }
-        }
-    }
-}
-
 /// One proposal for one service, with its owner and the figures that triggered it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
@@ -325,14 +133,12 @@ pub struct Proposal {
     pub owner_id: Option<i32>,
     #[serde(default)]
     pub owner: Option<String>,
+    /// What to do: the words are `wording`'s.
     pub rule: ProposalRule,
-    /// What to do, in Swedish.
-    pub text: String,
+    /// The figures that triggered it (a report stored before proposals named them has
+    /// none).
     #[serde(default)]
     pub evidence: Vec<Evidence>,
-    /// The evidence in Swedish, e.g. "SUS 42,5 (n = 31; 95 % KI 38,0–47,0)".
-    #[serde(default)]
-    pub figure: String,
 }
 
 impl Proposal {
@@ -343,24 +149,9 @@ impl Proposal {
             owner_id: line.owner_id,
             owner: line.owner.clone(),
             rule,
-            text: rule.text(Language::Sv).to_owned(),
-            figure: evidence_text(&evidence, Language::Sv),
             evidence,
         }
     }
-
-    /// The evidence in `lang`.
-    pub fn figure_in(&self, lang: Language) -> String {
-        evidence_text(&self.evidence, lang)
-    }
-}
-
-fn evidence_text(evidence: &[Evidence], lang: Language) -> String {
-    evidence
-        .iter()
-        .map(|e| e.text(lang))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// What the rules read besides the service's line.
@@ -438,7 +229,7 @@ fn check_user_list(line: &ServiceLine, inputs: &RuleInputs) -> Option<Vec<Eviden
 
 /// A significant drop of at least `DROP_POINTS`.
 pub(super) fn dropped(change: Option<super::ChangeLine>) -> bool {
-    change.is_some_and(|c| c.p < SIGNIFICANCE && c.difference <= -DROP_POINTS)
+    change.is_some_and(|c| c.significant && c.difference <= -DROP_POINTS)
 }
 
 fn investigate_drop(line: &ServiceLine) -> Option<Vec<Evidence>> {
@@ -465,7 +256,7 @@ fn invite_more(line: &ServiceLine, inputs: &RuleInputs) -> Option<Vec<Evidence>>
         return None;
     }
     let delivered = inputs.delivered?;
-    (delivered as usize >= inputs.min_group_size).then(|| {
+    (!too_few(delivered as usize, inputs.min_group_size)).then(|| {
         vec![Evidence::TooFewAnswers {
             answered: line.answered.unwrap_or_default(),
             delivered,

@@ -28,7 +28,7 @@ use super::{
 use crate::{
     domain::{
         Actor, Error, Language,
-        sign_in::{csrf_token, tokens_match},
+        sign_in::{csrf_token, link_lifetime, tokens_match},
         token::SecretToken,
     },
     usecases::{
@@ -59,10 +59,7 @@ impl LangQuery {
     }
 }
 
-/// Swedish or English text.
-fn say(lang: Language, sv: &str, en: &str) -> String {
-    if lang == Language::En { en } else { sv }.to_owned()
-}
+use crate::wording::say;
 
 fn see_other(location: &str) -> Response {
     Response::builder()
@@ -250,6 +247,7 @@ async fn request_link(
             )),
         );
     }
+    let minutes = link_lifetime().num_minutes();
     match sign_in::request_link(&state, &email, &client.rate_key()) {
         Ok(LinkRequest::Accepted) => message(
             lang,
@@ -260,11 +258,11 @@ async fn request_link(
                     lang,
                     &format!(
                         "Om {email} hör till en objektägare eller till Kommunledningskontoret \
-                         har vi skickat en inloggningslänk dit. Den fungerar en gång, i 15 minuter."
+                         har vi skickat en inloggningslänk dit. Den fungerar en gång, i {minutes} minuter."
                     ),
                     &format!(
                         "If {email} belongs to a service owner or to Kommunledningskontoret, \
-                         a sign-in link is on its way there. It works once, for 15 minutes."
+                         a sign-in link is on its way there. It works once, for {minutes} minutes."
                     ),
                 ),
                 say(
@@ -313,6 +311,7 @@ async fn request_link(
 }
 
 fn link_spent(lang: Language) -> Response {
+    let minutes = link_lifetime().num_minutes();
     message(
         lang,
         StatusCode::GONE,
@@ -323,8 +322,12 @@ fn link_spent(lang: Language) -> Response {
         ),
         &[say(
             lang,
-            "En inloggningslänk fungerar en gång, i 15 minuter. Begär en ny på inloggningssidan.",
-            "A sign-in link works once, for 15 minutes. Ask for a new one on the sign-in page.",
+            &format!(
+                "En inloggningslänk fungerar en gång, i {minutes} minuter. Begär en ny på inloggningssidan."
+            ),
+            &format!(
+                "A sign-in link works once, for {minutes} minutes. Ask for a new one on the sign-in page."
+            ),
         )],
     )
 }
@@ -346,6 +349,7 @@ async fn confirm_link(
             title => say(lang, "Logga in på Nyttopuls", "Sign in to Nyttopuls"),
             action => format!("/dashboard/login/{token}{}", lang_query(lang)),
             form_token => form_token(&state, jar),
+            link_minutes => link_lifetime().num_minutes(),
             signed_in => false,
         },
         StatusCode::OK,

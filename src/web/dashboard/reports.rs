@@ -14,6 +14,7 @@ use super::{SignedIn, say, see_other};
 use crate::{
     domain::{Error, Language, ReportPeriod, sign_in::tokens_match},
     numbers::{kronor, number},
+    reports::Format,
     usecases::{AppState, dashboard},
     web::pages::{lang_query, page},
 };
@@ -24,24 +25,10 @@ pub(super) struct PeriodQuery {
 }
 
 /// A report file: `2026-Q3.html`, `2026.csv`, `2026-Q3.xlsx`.
-#[derive(Debug, Clone, Copy)]
-enum ReportFile {
-    Html,
-    Csv,
-    Xlsx,
-}
-
-impl ReportFile {
-    fn parse(name: &str) -> Option<(ReportPeriod, Self)> {
-        let (period, extension) = name.rsplit_once('.')?;
-        let format = match extension {
-            "html" => Self::Html,
-            "csv" => Self::Csv,
-            "xlsx" => Self::Xlsx,
-            _ => return None,
-        };
-        Some((period.parse().ok()?, format))
-    }
+fn parse_file(name: &str) -> Option<(ReportPeriod, Format)> {
+    let (period, extension) = name.rsplit_once('.')?;
+    let format = Format::from_extension(extension).filter(|f| *f != Format::Json)?;
+    Some((period.parse().ok()?, format))
 }
 
 fn parse_period(raw: Option<&str>) -> Result<Option<ReportPeriod>, Error> {
@@ -130,45 +117,22 @@ pub(super) async fn report_file(
     Path(name): Path<String>,
     signed: SignedIn,
 ) -> Response {
-    let Some((period, format)) = ReportFile::parse(&name) else {
+    let Some((period, format)) = parse_file(&name) else {
         return signed.fail(Error::not_found("report", format!("`{name}`")));
     };
-    let report = match dashboard::report_of(&state, &signed.actor, period, false).await {
-        Ok(report) => report,
+    let file = match dashboard::report_of(&state, &signed.actor, period, false)
+        .await
+        .and_then(|report| crate::reports::render(&report.report, format, Language::Sv))
+    {
+        Ok(file) => file,
         Err(error) => return signed.fail(error),
     };
-    let key = period.key();
-    let built = match format {
-        ReportFile::Html => crate::reports::html(&report.report)
-            .map(|html| (html.into_bytes(), "text/html; charset=utf-8", None)),
-        ReportFile::Csv => crate::reports::csv(&report.report)
-            .map(|bytes| (bytes, "text/csv; charset=utf-8", Some("csv"))),
-        ReportFile::Xlsx => crate::reports::xlsx(&report.report).map(|bytes| {
-            (
-                bytes,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                Some("xlsx"),
-            )
-        }),
-    };
-    match built {
-        Ok((bytes, content_type, download)) => {
-            let mut response = bytes
-                .with_content_type(content_type)
-                .with_header(header::CACHE_CONTROL, "no-store")
-                .into_response();
-            if let Some(extension) = download {
-                response.headers_mut().insert(
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"nyttoanalys-{key}.{extension}\"")
-                        .parse()
-                        .expect("a period key is a valid header value"),
-                );
-            }
-            response
-        }
-        Err(error) => signed.fail(error),
-    }
+    let disposition = file.disposition();
+    file.bytes
+        .with_content_type(file.content_type)
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .with_header(header::CONTENT_DISPOSITION, disposition)
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,17 +11,16 @@ use poem::{
 
 use super::{SignedIn, say, tables};
 use crate::{
-    charts::Point,
+    charts::{InlineChart, Point},
     domain::{Language, Role},
     numbers::{kronor, kronor_range, number, ratio},
     stats::nyttoanalys::Assessment,
     usecases::{
-        AppState,
-        charts::InlineChart,
-        dashboard,
+        AppState, dashboard,
         results::{Comments, ServiceResults},
     },
     web::pages::{lang_query, page},
+    wording,
 };
 
 #[handler]
@@ -73,9 +72,9 @@ async fn admin_view(state: &AppState, signed: &SignedIn) -> Response {
             lang => lang.as_str(),
             title => say(lang, "Alla tjänster", "All services"),
             owners,
-            services => tables::service_rows(&services, &columns, lang, min_group),
+            services => tables::service_rows(&services, &columns, lang),
             headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
-            scales => tables::scales(&columns, lang),
+            legend => tables::legend(&columns, lang, min_group),
             overview => admin.overview.map(|c| chart_view(&c, lang)),
             min_group,
             ..signed.context()
@@ -113,10 +112,10 @@ async fn owner_view(state: &AppState, signed: &SignedIn, owner_id: i32) -> Respo
             lang => lang.as_str(),
             title,
             owner => owner.owner.name.clone(),
-            services => tables::service_rows(&services, &columns, lang, min_group),
+            services => tables::service_rows(&services, &columns, lang),
             sparklines => owner.sparklines.iter().map(|(id, c)| (id.to_string(), inline_svg(c))).collect::<std::collections::BTreeMap<_, _>>(),
             headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
-            scales => tables::scales(&columns, lang),
+            legend => tables::legend(&columns, lang, min_group),
             attention => attention(&owner.attention, lang),
             min_group,
             ..signed.context()
@@ -133,15 +132,8 @@ fn attention(assessments: &[Assessment], lang: Language) -> Vec<Value> {
             context! {
                 service => a.line.name.clone(),
                 href => format!("/dashboard/services/{}{}", a.line.service_id, lang_query(lang)),
-                flags => a.flags().iter().map(|f| f.text(lang).to_owned()).collect::<Vec<_>>(),
-                proposals => a.proposals.iter().map(|p| {
-                    let figures = p.evidence.iter().map(|e| e.text(lang)).collect::<Vec<_>>().join("; ");
-                    if figures.is_empty() {
-                        p.rule.text(lang).to_owned()
-                    } else {
-                        format!("{} ({figures})", p.rule.text(lang))
-                    }
-                }).collect::<Vec<_>>(),
+                flags => a.flags().iter().map(|f| wording::flag(*f, lang)).collect::<Vec<_>>(),
+                proposals => a.proposals.iter().map(|p| wording::proposal(p, lang)).collect::<Vec<_>>(),
             }
         })
         .collect()
@@ -184,14 +176,14 @@ fn comment_rounds(comments: &[(String, Comments)], lang: Language, min_group: u3
 /// the latest closed one), the value rounded with its interval, the assumptions, and
 /// time freed called what it is (redistribution, not cash).
 fn nyttokalkyl_view(results: &ServiceResults, lang: Language) -> Option<Value> {
-    let (period, k) = results.nyttokalkyl.as_ref()?;
+    let (period, k) = results.nyttokalkyl()?;
     let latest = results
         .rounds
         .iter()
         .rev()
         .find(|e| e.round.closed)
-        .map(|e| e.round.period.clone());
-    let stale = latest.as_ref().filter(|latest| *latest != period);
+        .map(|e| e.round.period.as_str());
+    let stale = latest.filter(|latest| *latest != period);
     Some(context! {
         period,
         stale_latest => stale,
@@ -252,9 +244,9 @@ pub(super) async fn service_page(
             owner => service.owner.as_ref().map(|o| o.name.clone()),
             back_href,
             back_text,
-            rounds => tables::round_rows(&service.results, &columns, lang, min_group),
+            rounds => tables::round_rows(&service.results, &columns, lang),
             headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
-            scales => tables::scales(&columns, lang),
+            legend => tables::legend(&columns, lang, min_group),
             charts => service.charts.iter().map(|c| chart_view(c, lang)).collect::<Vec<_>>(),
             comments => comment_rounds(&service.comments, lang, min_group),
             nyttokalkyl => nyttokalkyl_view(&service.results, lang),

@@ -7,17 +7,12 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::say;
-use crate::wording::significance;
 pub(super) use crate::wording::{metric_name, metric_scale};
+use crate::wording::{significance, significance_level};
 use crate::{
     domain::Language,
     numbers::{number, percent},
-    stats::{
-        Metric,
-        nyttoanalys::SUS_UNACCEPTABLE,
-        series::{Figure, RoundSeriesEntry},
-        summary::Proportion,
-    },
+    stats::{Metric, nyttoanalys::SUS_UNACCEPTABLE, series::RoundSeriesEntry, summary::Proportion},
     usecases::results::ServiceResults,
 };
 
@@ -43,12 +38,14 @@ pub(super) fn columns(services: &[&ServiceResults]) -> Vec<Metric> {
         .collect()
 }
 
-/// The scale of each shown column, for the legend under a table.
-pub(super) fn scales(columns: &[Metric], lang: Language) -> Vec<Value> {
-    columns
+/// The legend under a table: the scale of each shown column, the threshold and the
+/// significance level.
+pub(super) fn legend(columns: &[Metric], lang: Language, min_group: u32) -> Value {
+    let scales: Vec<Value> = columns
         .iter()
         .map(|m| context! { name => metric_name(*m, lang), scale => metric_scale(*m, lang) })
-        .collect()
+        .collect();
+    context! { scales, min_group, alpha => significance_level(lang) }
 }
 
 #[derive(Serialize)]
@@ -83,14 +80,6 @@ fn blank(label: String) -> Cell {
     }
 }
 
-/// Whether the round released too few answers to show anything.
-pub(super) fn withheld(entry: &RoundSeriesEntry, min_group: u32) -> bool {
-    entry
-        .round
-        .released
-        .is_some_and(|released| released < u64::from(min_group))
-}
-
 pub(super) fn too_few_text(lang: Language) -> String {
     say(lang, "För få svar", "Too few answers")
 }
@@ -98,23 +87,25 @@ pub(super) fn too_few_text(lang: Language) -> String {
 /// A closed round's figure of `metric`: the number, withheld, or none asked.
 pub(super) fn figure_cell(entry: &RoundSeriesEntry, metric: Metric, lang: Language) -> Cell {
     let label = metric_name(metric, lang);
-    match entry.figures.get(&metric) {
-        Some(Figure::Shown(aggregate)) => match aggregate.mean {
-            Some(mean) => Cell {
-                flag: (metric == Metric::Sus && mean < SUS_UNACCEPTABLE)
-                    .then(|| say(lang, "inte godtagbart", "not acceptable")),
-                label,
-                text: number(mean, 1, lang),
-                withheld: false,
-                change: None,
-            },
-            None => blank(label),
-        },
-        Some(Figure::TooFewAnswers) => Cell {
+    let Some(figure) = entry.figures.get(&metric) else {
+        return blank(label);
+    };
+    if !figure.is_shown() {
+        return Cell {
             label,
             text: too_few_text(lang),
             withheld: true,
             flag: None,
+            change: None,
+        };
+    }
+    match figure.mean() {
+        Some(mean) => Cell {
+            flag: (metric == Metric::Sus && mean < SUS_UNACCEPTABLE)
+                .then(|| say(lang, "inte godtagbart", "not acceptable")),
+            label,
+            text: number(mean, 1, lang),
+            withheld: false,
             change: None,
         },
         None => blank(label),
@@ -142,7 +133,7 @@ fn change_into(
         .iter()
         .find(|e| e.round.round_id == *earlier)
         .map_or_else(String::new, |e| e.round.period.clone());
-    let significant = change.is_significant();
+    let significant = change.significant;
     let by = number(change.difference.abs(), 1, lang);
     let p = number(change.p, 3, lang);
     let sign = if change.difference > 0.0 {
@@ -153,7 +144,8 @@ fn change_into(
         "±"
     };
     let verdict = significance(significant, lang);
-    let unchanged = change.difference.abs() < 0.05;
+    // Unchanged as written: the difference reads 0,0.
+    let unchanged = by == number(0.0, 1, lang);
     let description = match (unchanged, change.difference > 0.0, lang) {
         (true, _, Language::Sv) => format!("oförändrat sedan {before}, {verdict} (p = {p})"),
         (true, _, Language::En) => format!("unchanged since {before}, {verdict} (p = {p})"),
@@ -208,7 +200,6 @@ pub(super) fn service_rows(
     services: &[&ServiceResults],
     columns: &[Metric],
     lang: Language,
-    min_group: u32,
 ) -> Vec<Value> {
     services
         .iter()
@@ -216,7 +207,7 @@ pub(super) fn service_rows(
             let latest = results.rounds.iter().rev().find(|e| e.round.closed);
             let open = results.rounds.iter().rev().find(|e| !e.round.closed);
             let cells: Option<Vec<Cell>> = latest
-                .filter(|entry| !withheld(entry, min_group))
+                .filter(|entry| !entry.withheld)
                 .map(|entry| {
                     columns
                         .iter()
@@ -234,7 +225,7 @@ pub(super) fn service_rows(
                     &format!("Pågår ({}): {} av {} har svarat", e.round.period, e.round.answered, e.round.invited),
                     &format!("Open ({}): {} of {} have answered", e.round.period, e.round.answered, e.round.invited),
                 )),
-                too_few => latest.is_some_and(|e| withheld(e, min_group)).then(|| too_few_text(lang)),
+                too_few => latest.is_some_and(|e| e.withheld).then(|| too_few_text(lang)),
                 cells,
             }
         })
@@ -246,7 +237,6 @@ pub(super) fn round_rows(
     results: &ServiceResults,
     columns: &[Metric],
     lang: Language,
-    min_group: u32,
 ) -> Vec<Value> {
     results
         .rounds
@@ -256,23 +246,22 @@ pub(super) fn round_rows(
             let round = &entry.round;
             let status = match round.released {
                 None => say(lang, "Pågår", "Open"),
-                Some(_) if withheld(entry, min_group) => too_few_text(lang),
+                Some(_) if entry.withheld => too_few_text(lang),
                 Some(_) => say(lang, "Klar", "Closed"),
             };
-            let cells: Option<Vec<Cell>> =
-                (round.closed && !withheld(entry, min_group)).then(|| {
-                    columns
-                        .iter()
-                        .map(|m| cell_with_change(results, entry, *m, lang))
-                        .collect()
-                });
+            let cells: Option<Vec<Cell>> = (round.closed && !entry.withheld).then(|| {
+                columns
+                    .iter()
+                    .map(|m| cell_with_change(results, entry, *m, lang))
+                    .collect()
+            });
             context! {
                 period => round.period.clone(),
                 status,
                 invited => round.invited,
                 answered => round.answered,
                 rate => rate_text(entry.response_rate.as_ref(), lang),
-                withheld => withheld(entry, min_group),
+                withheld => entry.withheld,
                 open => !round.closed,
                 cells,
             }

@@ -1,0 +1,242 @@
+//! Chart content from hand-made series: withheld rounds, periods, both languages.
+
+use super::*;
+use crate::{
+    charts::{Chart, ChartFormat, INLINE, INLINE_OVERVIEW, parse_chart_file, svg_in},
+    domain::Slug,
+    stats::{
+        aggregate::{Aggregate, SegmentKey},
+        series::{RoundFacts, service_series},
+    },
+};
+
+/// A service and its series.
+type Results = (Service, Vec<RoundSeriesEntry>);
+
+fn rounds_of(results: &Results) -> ServiceRounds<'_> {
+    ServiceRounds {
+        service: &results.0,
+        rounds: &results.1,
+    }
+}
+
+/// A closed round: its period, how many answers it released, and its SUS and
+/// nyttoindex means (each with a ±5 interval) when it released any.
+type Closed<'a> = (&'a str, u64, Option<(f64, f64)>);
+
+fn results(id: i32, rounds: &[Closed]) -> Results {
+    let facts: Vec<RoundFacts> = rounds
+        .iter()
+        .enumerate()
+        .map(|(i, (period, released, _))| RoundFacts {
+            round_id: i as i32 + 1,
+            period: (*period).to_owned(),
+            opens_at: chrono::DateTime::UNIX_EPOCH,
+            closed: true,
+            invited: 20,
+            delivered: 20,
+            answered: *released,
+            released: Some(*released),
+        })
+        .collect();
+    let aggregate = |metric, n: u64, mean: f64| Aggregate {
+        metric,
+        segment: SegmentKey::All,
+        responses: n as usize,
+        n: n as usize,
+        mean: Some(mean),
+        sd: Some(10.0),
+        ci: Some((mean - 5.0, mean + 5.0)),
+        median: None,
+        promoters: None,
+        detractors: None,
+    };
+    let aggregates: Vec<(i32, Aggregate)> = rounds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, released, means))| {
+            let (sus, nytto) = (*means)?;
+            Some([
+                (i as i32 + 1, aggregate(Metric::Sus, *released, sus)),
+                (
+                    i as i32 + 1,
+                    aggregate(Metric::Nyttoindex, *released, nytto),
+                ),
+            ])
+        })
+        .flatten()
+        .collect();
+    let (rounds, _) = service_series(&facts, &aggregates, 5, None);
+    (
+        Service {
+            id,
+            name: format!("Tjänst {id}"),
+            slug: Slug::from_stored(format!("tjanst-{id}")),
+            description: String::new(),
+            owner_id: None,
+            department_id: None,
+            users_count: 100 * id,
+            annual_cost_sek: 0,
+            active: true,
+        },
+        rounds,
+    )
+}
+
+fn overview(services: &[Results], lang: Language) -> OverviewChart {
+    let services: Vec<ServiceRounds> = services.iter().map(rounds_of).collect();
+    overview_of(&services, lang).expect("an overview")
+}
+
+/// Tjänst 2's latest round released nothing: it is not plotted with its older
+/// figure (SUS 40 in 2026-Q3), and the chart says which period it shows.
+#[test]
+fn the_overview_shows_the_tables_period_and_leaves_out_a_withheld_service() {
+    let services = [
+        results(
+            1,
+            &[
+                ("2026-Q3", 8, Some((70.0, 55.0))),
+                ("2026-Q4", 9, Some((72.5, 60.4))),
+            ],
+        ),
+        results(
+            2,
+            &[("2026-Q3", 8, Some((40.0, 30.0))), ("2026-Q4", 0, None)],
+        ),
+    ];
+    let chart = overview(&services, Language::Sv);
+    assert_eq!(chart.services.len(), 1);
+    assert_eq!(
+        (chart.services[0].sus, chart.services[0].nyttoindex),
+        (72.5, 60.4)
+    );
+    assert_eq!(
+        chart.title,
+        "IT-tjänsterna: användbarhet och nytta, 2026-Q4"
+    );
+    assert_eq!(
+        chart.description,
+        "SUS mot nyttoindex per tjänst, 2026-Q4. Tjänst 1: SUS 72,5, nyttoindex 60,4. \
+         För få svar, visas inte: Tjänst 2."
+    );
+    let chart = overview(&services, Language::En);
+    assert_eq!(chart.title, "IT services: usability and benefit, 2026-Q4");
+    assert_eq!(
+        chart.description,
+        "SUS against benefit index per service, 2026-Q4. Tjänst 1: SUS 72.5, benefit \
+         index 60.4. Too few answers, not shown: Tjänst 2."
+    );
+    // Drawn: one circle, and no trace of the withheld service in the SVG's text.
+    let svg = svg_in(&Chart::Overview(chart), INLINE_OVERVIEW, "o", Language::En).unwrap();
+    let document = roxmltree::Document::parse(&svg).unwrap();
+    let circles = document
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert_eq!(circles, 2, "the service's circle and the legend's");
+    let texts: String = document
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        texts.contains("Tjänst 1") && !texts.contains("Tjänst 2"),
+        "{texts}"
+    );
+}
+
+#[test]
+fn services_whose_latest_rounds_differ_say_each_period() {
+    let services = [
+        results(1, &[("2026-Q4", 9, Some((72.5, 60.4)))]),
+        results(3, &[("2026-Q2", 9, Some((50.0, 45.0)))]),
+    ];
+    let chart = overview(&services, Language::Sv);
+    assert_eq!(
+        chart.title,
+        "IT-tjänsterna: användbarhet och nytta, senaste omgången per tjänst, 2026-Q2–2026-Q4"
+    );
+    assert!(
+        chart
+            .description
+            .contains("Tjänst 3 (2026-Q2): SUS 50,0, nyttoindex 45,0")
+    );
+}
+
+#[test]
+fn a_trend_keeps_a_withheld_round_as_a_gap_and_speaks_either_language() {
+    let service = results(
+        1,
+        &[
+            ("2026-Q1", 8, Some((70.0, 55.0))),
+            ("2026-Q2", 0, None),
+            ("2026-Q3", 9, Some((74.3, 60.0))),
+        ],
+    );
+    let chart = trend_of(
+        rounds_of(&service),
+        ChartMetric::Metric(Metric::Sus),
+        Language::Sv,
+    )
+    .unwrap();
+    assert_eq!(
+        chart.rounds[1],
+        Round::TooFewAnswers {
+            label: "2026-Q2".into()
+        }
+    );
+    assert_eq!(
+        chart.description,
+        "SUS (0–100) per omgång: 2026-Q1 70,0 (95\u{a0}% KI 65,0–75,0), 2026-Q2 för få svar, \
+         2026-Q3 74,3 (95\u{a0}% KI 69,3–79,3)."
+    );
+    let chart = trend_of(
+        rounds_of(&service),
+        ChartMetric::Metric(Metric::Sus),
+        Language::En,
+    )
+    .unwrap();
+    assert_eq!(chart.title, "Usability (SUS) – Tjänst 1");
+    assert_eq!(
+        chart.description,
+        "SUS (0–100) per round: 2026-Q1 70.0 (95\u{a0}% CI 65.0–75.0), 2026-Q2 too few \
+         answers, 2026-Q3 74.3 (95\u{a0}% CI 69.3–79.3)."
+    );
+    assert_eq!(chart.reference, Some((68.0, "SUS average: 68".into())));
+}
+
+#[test]
+fn the_response_rate_has_its_twenty_percent_line() {
+    let service = results(1, &[("2026-Q1", 8, Some((70.0, 55.0)))]);
+    let chart = trend_of(rounds_of(&service), ChartMetric::ResponseRate, Language::Sv).unwrap();
+    assert_eq!(
+        chart.reference,
+        Some((20.0, "Flaggas under 20\u{a0}%".into()))
+    );
+    // 8 of 20 answered: 40 %, Wilson interval 21,9–61,3 %.
+    assert!(
+        chart
+            .description
+            .starts_with("Svarsfrekvens (%) per omgång: 2026-Q1 40\u{a0}%"),
+        "{}",
+        chart.description
+    );
+    let svg = svg_in(&Chart::Trend(chart), INLINE, "r", Language::Sv).unwrap();
+    assert!(svg.contains("Flaggas under 20"));
+}
+
+#[test]
+fn chart_files_name_a_chart_and_a_format() {
+    assert_eq!(
+        parse_chart_file("sus.svg").unwrap(),
+        (ChartMetric::Metric(Metric::Sus), ChartFormat::Svg)
+    );
+    assert_eq!(
+        parse_chart_file("response_rate.png").unwrap(),
+        (ChartMetric::ResponseRate, ChartFormat::Png)
+    );
+    assert!(parse_chart_file("sus.gif").is_err());
+    assert!(parse_chart_file("lycka.svg").is_err());
+    assert!(parse_chart_file("sus").is_err());
+}
