@@ -6,6 +6,7 @@ use crate::{
     stats::{
         aggregate::{Aggregate, SegmentKey},
         series::{RoundFacts, ServiceCosting, service_series},
+        summary::Valuation,
     },
     wording::evidence,
 };
