@@ -23,9 +23,8 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
-    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
+    PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr,
 };
 
 use crate::{
@@ -232,24 +231,6 @@ pub async fn holds_data(db: &impl ConnectionTrait) -> Result<bool, Error> {
         .await
         .map_err(db_error)?;
     Ok(services + people + accounts > 0)
-}
-
-/// Commits a transaction begun with [`begin_write`].
-pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), Error> {
-    txn.commit().await.map_err(db_error)
-}
-
-/// Begins a write transaction, for `usecases::in_transaction` only: store functions
-/// never begin one, they run in the caller's. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
-/// with SQLITE_BUSY when another writer committed in between, whatever the busy timeout.
-pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, Error> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-    .map_err(db_error)
 }
 
 /// One page of `query` (already filtered and ordered), with the total across pages.

@@ -95,12 +95,22 @@ pub(crate) async fn empty_log(db: &DatabaseConnection) -> Result<(), Error> {
 }
 
 /// Runs `work` inside one write transaction: committed if it succeeds, rolled back if not.
+/// The only place a transaction begins: store functions run in the caller's. On SQLite it
+/// takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads
+/// first and writes later fails with SQLITE_BUSY when another writer committed in
+/// between, whatever the busy timeout.
 pub(crate) async fn in_transaction<T>(
     db: &DatabaseConnection,
     work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let txn = store::begin_write(db).await?;
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
     let value = work(&txn).await?;
-    store::commit(txn).await?;
+    txn.commit().await?;
     Ok(value)
 }
