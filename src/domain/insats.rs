@@ -1,0 +1,578 @@
+//! Insatser (initiatives, projects, changes) and the KF goals they serve (SPEC
+//! "Insatser"): what an insats is, the status flow it moves through, and who may change
+//! it. Its planned benefit, the nyttokalkyl, is [`nyttokalkyl`].
+
+pub mod nyttokalkyl;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Actor, Error, FieldProblem, Role, catalogue::required_name};
+
+/// A goal set by kommunfullmäktige (mål), kept by Kommunledningskontoret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    pub id: i32,
+    pub title: String,
+    pub description: String,
+    pub valid_from: NaiveDate,
+    /// `None`: until further notice.
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// A goal as created or replaced: every field checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewGoal {
+    pub title: String,
+    pub description: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl NewGoal {
+    pub fn parse(
+        title: &str,
+        description: Option<String>,
+        valid_from: NaiveDate,
+        valid_to: Option<NaiveDate>,
+    ) -> Result<Self, Error> {
+        let title = required_name("title", title)?;
+        if valid_to.is_some_and(|to| to < valid_from) {
+            return Err(Error::invalid("valid_to", "must be on or after valid_from"));
+        }
+        Ok(Self {
+            title,
+            description: description.unwrap_or_default().trim().to_owned(),
+            valid_from,
+            valid_to,
+        })
+    }
+}
+
+/// Where an insats stands. `Proposal` → `Assessed` → `Decided` → `InProgress` → `Live`
+/// → `FollowedUp`; `Rejected` from a proposal or an assessed insats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InsatsStatus {
+    Proposal,
+    Assessed,
+    Decided,
+    InProgress,
+    Live,
+    FollowedUp,
+    Rejected,
+}
+
+impl InsatsStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Proposal,
+        Self::Assessed,
+        Self::Decided,
+        Self::InProgress,
+        Self::Live,
+        Self::FollowedUp,
+        Self::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposal => "proposal",
+            Self::Assessed => "assessed",
+            Self::Decided => "decided",
+            Self::InProgress => "in_progress",
+            Self::Live => "live",
+            Self::FollowedUp => "followed_up",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    /// The statuses this one may move to.
+    pub fn next(self) -> &'static [Self] {
+        match self {
+            Self::Proposal => &[Self::Assessed, Self::Rejected],
+            Self::Assessed => &[Self::Decided, Self::Rejected],
+            Self::Decided => &[Self::InProgress],
+            Self::InProgress => &[Self::Live],
+            Self::Live => &[Self::FollowedUp],
+            Self::FollowedUp | Self::Rejected => &[],
+        }
+    }
+
+    /// Waiting for a decision: what the prioritisation ranks.
+    pub fn awaits_decision(self) -> bool {
+        matches!(self, Self::Proposal | Self::Assessed)
+    }
+
+    /// Decided (or further along, not rejected): its nyttokalkyl has a frozen version.
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            Self::Decided | Self::InProgress | Self::Live | Self::FollowedUp
+        )
+    }
+
+    /// Live or followed up: its benefits are being measured.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Live | Self::FollowedUp)
+    }
+
+    /// Moves that are decisions about the portfolio, Kommunledningskontoret's to make;
+    /// the nyttoägare reports the delivery (started, live).
+    fn is_portfolio_decision(self) -> bool {
+        matches!(
+            self,
+            Self::Assessed | Self::Decided | Self::Rejected | Self::FollowedUp
+        )
+    }
+}
+
+impl std::str::FromStr for InsatsStatus {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not a status: use one of {}", names(&Self::ALL)))
+    }
+}
+
+fn names(statuses: &[InsatsStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An insats as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insats {
+    pub id: i32,
+    pub name: String,
+    pub description: String,
+    pub department_id: Option<i32>,
+    /// The nyttoägare: the objektägare answerable for the benefit.
+    pub owner_id: Option<i32>,
+    /// Beställare, as text (a person or a body).
+    pub sponsor: String,
+    pub service_ids: Vec<i32>,
+    pub goal_ids: Vec<i32>,
+    pub status: InsatsStatus,
+    /// 0–3; `None` until assessed.
+    pub urgency: Option<u8>,
+    /// 0–3; `None` until assessed.
+    pub risk: Option<u8>,
+    pub decided_on: Option<NaiveDate>,
+    pub planned_live_on: Option<NaiveDate>,
+    pub live_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a caller gives for an insats, before checking.
+#[derive(Debug, Clone, Default)]
+pub struct InsatsInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub department_id: Option<i32>,
+    pub owner_id: Option<i32>,
+    pub sponsor: Option<String>,
+    pub service_ids: Vec<i32>,
+    pub goal_ids: Vec<i32>,
+    pub urgency: Option<i64>,
+    pub risk: Option<i64>,
+    pub planned_live_on: Option<NaiveDate>,
+}
+
+/// The editable fields of an insats, every one checked (status and its dates move
+/// through [`change_status`] only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewInsats {
+    pub name: String,
+    pub description: String,
+    pub department_id: Option<i32>,
+    pub owner_id: Option<i32>,
+    pub sponsor: String,
+    /// Sorted, each once.
+    pub service_ids: Vec<i32>,
+    /// Sorted, each once.
+    pub goal_ids: Vec<i32>,
+    pub urgency: Option<u8>,
+    pub risk: Option<u8>,
+    pub planned_live_on: Option<NaiveDate>,
+}
+
+impl NewInsats {
+    /// Checks every field and reports all problems at once.
+    pub fn parse(input: InsatsInput) -> Result<Self, Error> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &str, message: &str| {
+            problems.push(FieldProblem {
+                line: None,
+                field: field.into(),
+                message: message.into(),
+            })
+        };
+        let name = required_name("name", &input.name)
+            .map_err(|e| problem("name", &first_message(e)))
+            .ok();
+        let sponsor = input.sponsor.unwrap_or_default().trim().to_owned();
+        if sponsor.chars().count() > 200 {
+            problem("sponsor", "must be at most 200 characters");
+        }
+        let mut scale = |field: &str, value: Option<i64>| match value {
+            Some(v @ 0..=3) => Some(v as u8),
+            Some(_) => {
+                problem(field, "must be between 0 and 3");
+                None
+            }
+            None => None,
+        };
+        let urgency = scale("urgency", input.urgency);
+        let risk = scale("risk", input.risk);
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let sorted = |mut ids: Vec<i32>| {
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        Ok(Self {
+            name: name.unwrap_or_default(),
+            description: input.description.unwrap_or_default().trim().to_owned(),
+            department_id: input.department_id,
+            owner_id: input.owner_id,
+            sponsor,
+            service_ids: sorted(input.service_ids),
+            goal_ids: sorted(input.goal_ids),
+            urgency,
+            risk,
+            planned_live_on: input.planned_live_on,
+        })
+    }
+}
+
+fn first_message(error: Error) -> String {
+    match error {
+        Error::Invalid(problems) => problems
+            .into_iter()
+            .next()
+            .map(|p| p.message)
+            .unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+/// An insats after a status change: the new status and the dates it sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: InsatsStatus,
+    pub decided_on: Option<NaiveDate>,
+    pub live_on: Option<NaiveDate>,
+    /// A decision freezes the nyttokalkyl's current version.
+    pub freezes_kalkyl: bool,
+}
+
+/// Moves `insats` to `to` on day `on` (the decision day, the go-live day), by `actor`.
+/// Refused: a move the flow does not have, a portfolio decision by an objektägare, and
+/// assessing or deciding an insats without a nyttokalkyl ("Nyttokalkyler ska finnas för
+/// alla projekt", §5).
+pub fn change_status(
+    actor: &Actor,
+    insats: &Insats,
+    to: InsatsStatus,
+    on: NaiveDate,
+    has_kalkyl: bool,
+) -> Result<StatusChange, Error> {
+    may_edit(actor, insats.owner_id)?;
+    let from = insats.status;
+    if !from.next().contains(&to) {
+        let allowed = match from.next() {
+            [] => format!("`{}` is final", from.as_str()),
+            next => format!("from `{}` it may go to {}", from.as_str(), names(next)),
+        };
+        return Err(Error::invalid(
+            "status",
+            format!(
+                "cannot go from `{}` to `{}`: {allowed}",
+                from.as_str(),
+                to.as_str()
+            ),
+        ));
+    }
+    if to.is_portfolio_decision() && !actor.is_admin() {
+        return Err(Error::Forbidden(format!(
+            "only Kommunledningskontoret (admin) may set an insats to `{}`",
+            to.as_str()
+        )));
+    }
+    if matches!(to, InsatsStatus::Assessed | InsatsStatus::Decided) && !has_kalkyl {
+        return Err(Error::invalid(
+            "nyttokalkyl",
+            "an insats is assessed and decided on its nyttokalkyl: give one first",
+        ));
+    }
+    Ok(StatusChange {
+        status: to,
+        decided_on: if to == InsatsStatus::Decided {
+            Some(on)
+        } else {
+            insats.decided_on
+        },
+        live_on: if to == InsatsStatus::Live {
+            Some(on)
+        } else {
+            insats.live_on
+        },
+        freezes_kalkyl: to == InsatsStatus::Decided,
+    })
+}
+
+/// Kommunledningskontoret edits every insats; an objektägare only those where they are
+/// the nyttoägare.
+pub fn may_edit(actor: &Actor, owner_id: Option<i32>) -> Result<(), Error> {
+    if actor.may_read_owned_by(owner_id) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "an objektägare may change only the insatser where they are nyttoägare".into(),
+        ))
+    }
+}
+
+/// Whether `actor` may save `new` over an insats now owned by `current_owner` (`None`:
+/// a new insats). An objektägare keeps the insats their own: they may propose one with
+/// themselves as nyttoägare, not hand one to someone else.
+pub fn may_save(
+    actor: &Actor,
+    current_owner: Option<Option<i32>>,
+    new: &NewInsats,
+) -> Result<(), Error> {
+    if let Some(owner) = current_owner {
+        may_edit(actor, owner)?;
+    }
+    match actor.role {
+        Role::Admin => Ok(()),
+        Role::Owner { owner_id } if new.owner_id == Some(owner_id) => Ok(()),
+        Role::Owner { .. } => Err(Error::invalid(
+            "owner_id",
+            "an objektägare's insats has them as nyttoägare: set owner_id to your own",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(raw: &str) -> NaiveDate {
+        raw.parse().unwrap()
+    }
+
+    fn owner(owner_id: i32) -> Actor {
+        Actor {
+            account_id: Some(owner_id),
+            role: Role::Owner { owner_id },
+            label: format!("owner {owner_id}"),
+        }
+    }
+
+    fn insats(status: InsatsStatus, owner_id: Option<i32>) -> Insats {
+        let now = "2026-01-01T00:00:00Z".parse().unwrap();
+        Insats {
+            id: 1,
+            name: "E-arkiv".into(),
+            description: String::new(),
+            department_id: None,
+            owner_id,
+            sponsor: String::new(),
+            service_ids: vec![],
+            goal_ids: vec![],
+            status,
+            urgency: None,
+            risk: None,
+            decided_on: None,
+            planned_live_on: None,
+            live_on: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn field_of(error: Error) -> String {
+        match error {
+            Error::Invalid(problems) => problems[0].field.clone(),
+            other => panic!("not invalid: {other}"),
+        }
+    }
+
+    #[test]
+    fn the_status_flow_goes_one_step_at_a_time_and_rejects_only_undecided() {
+        use InsatsStatus::*;
+        let admin = Actor::cli();
+        let on = day("2026-03-02");
+        let walk = [Proposal, Assessed, Decided, InProgress, Live, FollowedUp];
+        for pair in walk.windows(2) {
+            let change = change_status(&admin, &insats(pair[0], None), pair[1], on, true);
+            assert_eq!(change.unwrap().status, pair[1], "{:?}", pair);
+        }
+        for from in [Proposal, Assessed] {
+            assert!(change_status(&admin, &insats(from, None), Rejected, on, true).is_ok());
+        }
+        for (from, to) in [
+            (Proposal, Decided),
+            (Decided, Rejected),
+            (Live, Proposal),
+            (Rejected, Proposal),
+            (FollowedUp, Live),
+            (Proposal, Proposal),
+        ] {
+            let refused = change_status(&admin, &insats(from, None), to, on, true).unwrap_err();
+            assert_eq!(field_of(refused), "status", "{from:?} → {to:?}");
+        }
+    }
+
+    #[test]
+    fn a_decision_sets_its_day_and_freezes_the_kalkyl_and_go_live_sets_live_on() {
+        use InsatsStatus::*;
+        let admin = Actor::cli();
+        let decided = change_status(
+            &admin,
+            &insats(Assessed, None),
+            Decided,
+            day("2026-03-02"),
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            decided,
+            StatusChange {
+                status: Decided,
+                decided_on: Some(day("2026-03-02")),
+                live_on: None,
+                freezes_kalkyl: true,
+            }
+        );
+        let mut started = insats(InProgress, None);
+        started.decided_on = Some(day("2026-03-02"));
+        let live = change_status(&admin, &started, Live, day("2026-09-01"), true).unwrap();
+        assert_eq!(
+            (live.decided_on, live.live_on, live.freezes_kalkyl),
+            (Some(day("2026-03-02")), Some(day("2026-09-01")), false)
+        );
+    }
+
+    #[test]
+    fn no_assessment_or_decision_without_a_nyttokalkyl() {
+        use InsatsStatus::*;
+        let on = day("2026-03-02");
+        for (from, to) in [(Proposal, Assessed), (Assessed, Decided)] {
+            let refused = change_status(&Actor::cli(), &insats(from, None), to, on, false);
+            assert_eq!(field_of(refused.unwrap_err()), "nyttokalkyl");
+        }
+        assert!(change_status(&Actor::cli(), &insats(Proposal, None), Rejected, on, false).is_ok());
+    }
+
+    #[test]
+    fn an_objektagare_reports_delivery_of_their_own_insatser_only() {
+        use InsatsStatus::*;
+        let on = day("2026-03-02");
+        let mine = owner(7);
+        assert!(change_status(&mine, &insats(Decided, Some(7)), InProgress, on, true).is_ok());
+        assert!(change_status(&mine, &insats(InProgress, Some(7)), Live, on, true).is_ok());
+        for (from, to) in [
+            (Proposal, Assessed),
+            (Assessed, Decided),
+            (Live, FollowedUp),
+        ] {
+            assert!(matches!(
+                change_status(&mine, &insats(from, Some(7)), to, on, true),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        assert!(matches!(
+            change_status(&mine, &insats(Decided, Some(8)), InProgress, on, true),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    fn input() -> InsatsInput {
+        InsatsInput {
+            name: " E-arkiv ".into(),
+            owner_id: Some(7),
+            service_ids: vec![3, 1, 3],
+            goal_ids: vec![2, 2],
+            urgency: Some(2),
+            risk: Some(0),
+            ..InsatsInput::default()
+        }
+    }
+
+    #[test]
+    fn an_insats_is_checked_field_by_field() {
+        let new = NewInsats::parse(input()).unwrap();
+        assert_eq!(new.name, "E-arkiv");
+        assert_eq!((new.service_ids, new.goal_ids), (vec![1, 3], vec![2]));
+        assert_eq!((new.urgency, new.risk), (Some(2), Some(0)));
+        let wrong = NewInsats::parse(InsatsInput {
+            name: "  ".into(),
+            urgency: Some(4),
+            risk: Some(-1),
+            ..input()
+        });
+        let Err(Error::Invalid(problems)) = wrong else {
+            panic!("accepted");
+        };
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["name", "urgency", "risk"]);
+    }
+
+    #[test]
+    fn an_objektagare_saves_only_insatser_they_own_and_keeps_them_theirs() {
+        let new = NewInsats::parse(input()).unwrap();
+        assert!(may_save(&owner(7), None, &new).is_ok());
+        assert!(may_save(&owner(7), Some(Some(7)), &new).is_ok());
+        assert!(matches!(
+            may_save(&owner(7), Some(Some(8)), &new),
+            Err(Error::Forbidden(_))
+        ));
+        let given_away = NewInsats {
+            owner_id: Some(8),
+            ..new.clone()
+        };
+        assert_eq!(
+            field_of(may_save(&owner(7), Some(Some(7)), &given_away).unwrap_err()),
+            "owner_id"
+        );
+        assert!(may_save(&Actor::cli(), Some(Some(8)), &given_away).is_ok());
+    }
+
+    #[test]
+    fn a_goal_ends_no_earlier_than_it_starts() {
+        let goal = NewGoal::parse(" Digital först ", None, day("2026-01-01"), None).unwrap();
+        assert_eq!(goal.title, "Digital först");
+        let backwards = NewGoal::parse(
+            "Digital först",
+            None,
+            day("2026-01-01"),
+            Some(day("2025-12-31")),
+        );
+        assert_eq!(field_of(backwards.unwrap_err()), "valid_to");
+        assert_eq!(
+            field_of(NewGoal::parse("", None, day("2026-01-01"), None).unwrap_err()),
+            "title"
+        );
+    }
+
+    #[test]
+    fn statuses_read_back_from_their_names() {
+        for status in InsatsStatus::ALL {
+            assert_eq!(status.as_str().parse::<InsatsStatus>(), Ok(status));
+        }
+        assert!("done".parse::<InsatsStatus>().is_err());
+        assert!(InsatsStatus::Assessed.awaits_decision());
+        assert!(!InsatsStatus::Decided.awaits_decision());
+        assert!(InsatsStatus::FollowedUp.is_live() && InsatsStatus::FollowedUp.is_decided());
+        assert!(!InsatsStatus::Rejected.is_decided());
+    }
+}
