@@ -168,6 +168,17 @@ pub struct Insats {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Which insatser a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct InsatsFilter {
+    /// Only this nyttoägare's (what an objektägare sees).
+    pub owner_id: Option<i32>,
+    /// Only these statuses; empty: every status.
+    pub statuses: Vec<InsatsStatus>,
+    /// Only those touching this service.
+    pub service_id: Option<i32>,
+}
+
 /// What a caller gives for an insats, before checking.
 #[derive(Debug, Clone, Default)]
 pub struct InsatsInput {

@@ -17,6 +17,7 @@ mod charts;
 mod cli;
 mod dashboard;
 mod demo;
+mod insatser;
 mod mail_relay;
 mod ops;
 mod readers;

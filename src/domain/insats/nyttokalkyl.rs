@@ -133,6 +133,20 @@ pub struct KalkylVersion {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
+/// The newest of `versions`: what the insats plans now.
+pub fn current_version(versions: &[KalkylVersion]) -> Option<&KalkylVersion> {
+    versions.iter().max_by_key(|v| v.version)
+}
+
+/// The newest decided of `versions`: what the decision promised, which realisation is
+/// measured against.
+pub fn decided_version(versions: &[KalkylVersion]) -> Option<&KalkylVersion> {
+    versions
+        .iter()
+        .filter(|v| v.decided_at.is_some())
+        .max_by_key(|v| v.version)
+}
+
 /// Where an edited kalkyl goes: over a draft, or (the latest is decided) into a new
 /// version, so the decided one stays readable beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

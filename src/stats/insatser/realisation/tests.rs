@@ -136,13 +136,15 @@ fn too_few_answers_is_a_status_with_no_number_and_no_round_is_pending() {
     // The latest share is the latest round that has one: Q3's 0.5.
     assert_eq!(r.latest_share(), Some(0.5));
 
-    // Go-live at the end of the year: no round's period begins after it yet.
+    // Go-live at the end of the year: no round's period begins after it yet. The last
+    // round closed before it, Q4, is the baseline, withheld as it is.
     let later = realise(&sus_plan(70.0, None), day("2026-12-31"), &rounds, VALUATION);
     assert_eq!((later.status, later.rounds.len()), (Pending, 0));
     assert!(matches!(
         later.baseline,
-        BaselineFigure::Round { round_id: 4, .. }
+        BaselineFigure::TooFewAnswers { round_id: 4, .. }
     ));
+    assert_eq!(later.baseline.value(), None);
 }
 
 #[test]
