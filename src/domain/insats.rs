@@ -48,6 +48,18 @@ impl NewGoal {
     }
 }
 
+/// A goal that insatser serve stays: deleting it would silently drop their link to
+/// kommunfullmäktige's goals. End it with `valid_to` instead.
+pub fn ensure_goal_unused(id: i32, serving_insatser: u64) -> Result<(), Error> {
+    if serving_insatser == 0 {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "goal {id} is served by {serving_insatser} insats(er): set valid_to to end it instead"
+        )))
+    }
+}
+
 /// Where an insats stands. `Proposal` → `Assessed` → `Decided` → `InProgress` → `Live`
 /// → `FollowedUp`; `Rejected` from a proposal or an assessed insats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -573,6 +585,12 @@ mod tests {
             field_of(NewGoal::parse("", None, day("2026-01-01"), None).unwrap_err()),
             "title"
         );
+    }
+
+    #[test]
+    fn a_goal_in_use_is_not_deleted() {
+        assert!(ensure_goal_unused(3, 0).is_ok());
+        assert!(matches!(ensure_goal_unused(3, 2), Err(Error::Conflict(_))));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub use priority::{
     reference_class,
 };
 pub use realisation::{
-    IndicatorPlan, IndicatorRealisation, Measure, Measured, MeasuredRound, RealisationStatus,
-    RealisedSek, RoundRealisation, insats_realised_share, nps_summary, realise,
+    BaselineFigure, IndicatorPlan, IndicatorRealisation, Measure, Measured, MeasuredRound,
+    RealisationStatus, RealisedSek, RoundRealisation, insats_realised_share, measure_of,
+    nps_summary, realise,
 };

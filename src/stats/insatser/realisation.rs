@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::{Metric, insats::nyttokalkyl::Baseline},
+    stats::aggregate::Aggregate,
     stats::summary::{
         MeanSummary, SIGNIFICANCE_LEVEL, Valuation, nyttokalkyl as time_value, t_95, welch,
     },
@@ -292,6 +293,30 @@ pub fn insats_realised_share(indicators: &[IndicatorRealisation]) -> Option<f64>
         .filter_map(IndicatorRealisation::latest_share)
         .collect();
     (!shares.is_empty()).then(|| shares.iter().sum::<f64>() / shares.len() as f64)
+}
+
+/// A round's stored figure of one metric as realisation reads it: withheld below the
+/// anonymity threshold (as every reader withholds it), NPS as [`nps_summary`].
+pub fn measure_of(aggregate: &Aggregate, min_group_size: usize) -> Option<Measure> {
+    if aggregate.n < min_group_size.max(1) {
+        return Some(Measure::TooFewAnswers);
+    }
+    let summary = if aggregate.metric == Metric::Nps {
+        nps_summary(
+            aggregate.n as u64,
+            aggregate.promoters?,
+            aggregate.detractors?,
+        )?
+    } else {
+        MeanSummary {
+            n: aggregate.n,
+            mean: aggregate.mean?,
+            sd: aggregate.sd,
+            ci: aggregate.ci,
+            median: aggregate.median.unwrap_or(aggregate.mean?),
+        }
+    };
+    Some(Measure::Shown(summary))
 }
 
 /// NPS as a mean, so it has an SD, an interval and a Welch test like the other metrics:

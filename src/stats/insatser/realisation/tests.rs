@@ -361,3 +361,39 @@ fn nps_as_a_mean_of_plus_and_minus_hundreds() {
     assert_eq!(nps_summary(0, 0, 0), None);
     assert_eq!(nps_summary(2, 2, 1), None);
 }
+
+#[test]
+fn a_stored_figure_is_withheld_below_the_threshold_and_nps_becomes_a_mean() {
+    use crate::stats::aggregate::SegmentKey;
+    let figure = |metric, n, promoters: Option<u64>, detractors: Option<u64>| Aggregate {
+        metric,
+        segment: SegmentKey::All,
+        responses: n,
+        n,
+        mean: Some(40.0),
+        sd: Some(9.0),
+        ci: Some((30.0, 50.0)),
+        median: Some(41.0),
+        promoters,
+        detractors,
+    };
+    assert_eq!(
+        measure_of(&figure(Metric::Sus, 4, None, None), 5),
+        Some(Measure::TooFewAnswers)
+    );
+    assert_eq!(
+        measure_of(&figure(Metric::Sus, 5, None, None), 5),
+        Some(Measure::Shown(MeanSummary {
+            n: 5,
+            mean: 40.0,
+            sd: Some(9.0),
+            ci: Some((30.0, 50.0)),
+            median: 41.0,
+        }))
+    );
+    // NPS of 3 promoters and 1 detractor among 5: the summary worked out above.
+    assert_eq!(
+        measure_of(&figure(Metric::Nps, 5, Some(3), Some(1)), 5),
+        Some(Measure::Shown(nps_summary(5, 3, 1).unwrap()))
+    );
+}
