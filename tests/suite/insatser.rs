@@ -867,3 +867,134 @@ async fn proposals_rank_by_their_weighted_score_with_every_component() {
     );
     assert_eq!(realised.realised_share, None);
 }
+
+#[tokio::test]
+async fn a_live_insats_is_measured_by_its_services_closed_rounds_by_hand() {
+    use crate::{
+        results::{ALL_THREES, closed_round},
+        survey_loop::{COMPLETE_ANSWER, spawn_with_sink},
+    };
+    let (app, sink) = spawn_with_sink(|_| {}).await;
+    // Five answers scoring SUS 82.5 and tid 30, one SUS 50 and tid −30 (the results
+    // suite's round: SUS mean 77.0833 with 95 % CI 77.0833 ± 13.9241); 500 users.
+    let forms = [
+        COMPLETE_ANSWER,
+        COMPLETE_ANSWER,
+        COMPLETE_ANSWER,
+        COMPLETE_ANSWER,
+        COMPLETE_ANSWER,
+        ALL_THREES,
+    ];
+    let (service, owner, _) = closed_round(&app, &sink, "bygglov", 8, &forms, true).await;
+    // Four answers: fewer than min_group_size 5, so the round released none.
+    let (small, _, _) = closed_round(&app, &sink, "arkiv", 5, &[COMPLETE_ANSWER; 4], true).await;
+    let (service, small, owner) = (service as i32, small as i32, owner as i32);
+    let indicator = |service_id, metric: &str, baseline: f64, target: f64| IndicatorInput {
+        service_id,
+        metric: metric.into(),
+        baseline: Some(BaselineInput {
+            value: baseline,
+            period: "2020-Q1".into(),
+            n: 30,
+        }),
+        target,
+        target_period: None,
+    };
+    let benefit = |category: &str, sek: Option<f64>, indicator| BenefitInput {
+        description: "Nytta".into(),
+        category: category.into(),
+        annual_value_sek: sek,
+        indicator: Some(indicator),
+        ..BenefitInput::default()
+    };
+    let kalkyl = NyttokalkylInput {
+        investment_sek: 500_000.0,
+        benefits: vec![
+            benefit("unvalued", None, indicator(service, "sus", 60.0, 80.0)),
+            benefit(
+                "redistribution",
+                Some(1_000_000.0),
+                indicator(service, "tidsvinst", 0.0, 30.0),
+            ),
+            benefit("unvalued", None, indicator(small, "sus", 60.0, 80.0)),
+        ],
+        ..NyttokalkylInput::default()
+    };
+    let admin = Actor::cli();
+    let created = usecases::save_insats(
+        &app.state,
+        &admin,
+        None,
+        input(owner, vec![service, small]),
+        Some(kalkyl),
+    )
+    .await
+    .unwrap();
+    let id = created.insats.id;
+    for to in [
+        InsatsStatus::Assessed,
+        InsatsStatus::Decided,
+        InsatsStatus::InProgress,
+    ] {
+        usecases::change_status(&app.state, &admin, id, to, Some(day("2020-01-01")))
+            .await
+            .unwrap();
+    }
+    // Live since 1 January 2020: every round since lies wholly after go-live.
+    usecases::change_status(
+        &app.state,
+        &owner_actor(owner),
+        id,
+        InsatsStatus::Live,
+        Some(day("2020-01-01")),
+    )
+    .await
+    .unwrap();
+
+    let realised = portfolio::realisation(&app.state, &owner_actor(owner), id)
+        .await
+        .unwrap();
+    assert_eq!(realised.version, Some(1));
+    let [sus, tid, too_few] = realised.benefits.as_slice() else {
+        panic!("three measured benefits: {:?}", realised.benefits);
+    };
+    // SUS against the baseline value 60, target 80: the CI (63.1592, 91.0074) excludes
+    // 60 and the mean is below 80: progressing; share (77.0833 − 60)/(80 − 60) = 0.854167.
+    assert_eq!(sus.realisation.status, RealisationStatus::Progressing);
+    let measured = sus.realisation.rounds[0].measured.unwrap();
+    assert_eq!(measured.n, 6);
+    assert!((measured.mean - 77.083_333).abs() < 1e-4);
+    let (low, high) = measured.ci.unwrap();
+    assert!(
+        (low - 63.1592).abs() < 1e-3 && (high - 91.0074).abs() < 1e-3,
+        "{low} {high}"
+    );
+    assert!((measured.realised_share.unwrap() - 0.854_167).abs() < 1e-5);
+    assert_eq!(measured.realised_sek, None);
+    // Tidsvinst 30 (×5) and −30: mean 20, s = √(3000/5) = 24.4949, se = 10, t(5) = 2.570582:
+    // CI (−5.7058, 45.7058) holds the baseline 0: not realised; share 20/30 = 0.666667.
+    // Realised SEK (planned in SEK, so the service's 500 users): 20/60 × 44 × 500 × 450 =
+    // 3,300,000 against the planned 1,000,000; one minute is 165,000 SEK, so the interval
+    // is −941,460 to 7,541,460.
+    assert_eq!(tid.realisation.status, RealisationStatus::NotRealised);
+    let measured = tid.realisation.rounds[0].measured.unwrap();
+    assert!((measured.realised_share.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    let sek = measured.realised_sek.unwrap();
+    assert!(
+        (sek.value_sek - 3_300_000.0).abs() < 1e-3,
+        "{}",
+        sek.value_sek
+    );
+    let (low, high) = sek.ci_sek.unwrap();
+    assert!(
+        (low + 941_460.0).abs() < 5.0 && (high - 7_541_460.0).abs() < 5.0,
+        "{low} {high}"
+    );
+    assert_eq!(sek.planned_sek, Some(1_000_000.0));
+    // Four answers: too few answers, and no number of any kind.
+    assert_eq!(too_few.realisation.status, RealisationStatus::TooFewAnswers);
+    assert_eq!(too_few.realisation.rounds.len(), 1);
+    assert_eq!(too_few.realisation.rounds[0].measured, None);
+    // The insats's share: (0.854167 + 0.666667)/2 = 0.760417.
+    assert!((realised.realised_share.unwrap() - 0.760_417).abs() < 1e-5);
+}

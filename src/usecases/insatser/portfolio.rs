@@ -1,7 +1,8 @@
 //! The portfolio view of insatser: each insats's benefits as the surveys measured them
 //! after go-live, against the kalkyl its decision froze, and the ranking of those
 //! awaiting a decision with the optimism correction from the followed-up ones. Computed
-//! on request from the released rounds' stored figures.
+//! on request from the closed rounds' stored figures (a round closed with too few
+//! answers released none: it counts as too few answers).
 
 use std::collections::BTreeMap;
 
@@ -18,14 +19,14 @@ use crate::{
             nyttokalkyl::{current_version, decided_version},
         },
         period_first_day,
-        survey::Round,
+        survey::{Round, RoundResults},
     },
     stats::{
         aggregate::Aggregate,
         insatser::{
-            Candidate, IndicatorPlan, IndicatorRealisation, KalkylFigures, MeasuredRound, Priority,
-            ReferenceClass, Weights, insats_realised_share, kalkyl_figures, measure_of, prioritise,
-            realise, reference_class,
+            Candidate, IndicatorPlan, IndicatorRealisation, KalkylFigures, Measure, MeasuredRound,
+            Priority, ReferenceClass, Weights, insats_realised_share, kalkyl_figures, measure_of,
+            prioritise, realise, reference_class,
         },
     },
     store::{self, insatser},
@@ -95,12 +96,18 @@ pub(crate) async fn realisations_of(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Closed rounds only: one that closed with too few answers released none, and
+    // counts as too few answers, never as a number.
     let rounds: Vec<Round> = store::rounds::of_services(db, &measured)
         .await?
         .into_iter()
-        .filter(|r| r.status == RoundStatus::Closed && r.released_answers.unwrap_or(0) > 0)
+        .filter(|r| r.status == RoundStatus::Closed)
         .collect();
-    let round_ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
+    let round_ids: Vec<i32> = rounds
+        .iter()
+        .filter(|r| r.results() == RoundResults::Released)
+        .map(|r| r.id)
+        .collect();
     let figures: BTreeMap<(i32, crate::domain::Metric), Aggregate> =
         store::results::aggregates_of(db, &round_ids, true)
             .await?
@@ -141,14 +148,21 @@ pub(crate) async fn realisations_of(
                         .iter()
                         .filter(|r| r.service_id == indicator.service_id)
                         .filter_map(|r| {
-                            let figure = figures.get(&(r.id, indicator.metric))?;
+                            let measure = match r.results() {
+                                RoundResults::Released => measure_of(
+                                    figures.get(&(r.id, indicator.metric))?,
+                                    min_group_size,
+                                )?,
+                                RoundResults::TooFewAnswers => Measure::TooFewAnswers,
+                                RoundResults::Pending => return None,
+                            };
                             Some(MeasuredRound {
                                 round_id: r.id,
                                 period: r.period.clone(),
                                 period_start: period_first_day(&r.period)
                                     .unwrap_or_else(|| local_day(r.opens_at)),
                                 closed_on: local_day(r.closes_at),
-                                measure: measure_of(figure, min_group_size)?,
+                                measure,
                             })
                         })
                         .collect();
