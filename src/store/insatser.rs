@@ -105,19 +105,7 @@ pub async fn delete_goal(db: &impl ConnectionTrait, id: i32) -> Result<(), Error
 
 /// Those of `ids` that name no goal.
 pub async fn unknown_goal_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<i32>, Error> {
-    let found: Vec<i32> = goal::Entity::find()
-        .select_only()
-        .column(goal::Column::Id)
-        .filter(goal::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(db_error)?;
-    Ok(ids
-        .iter()
-        .copied()
-        .filter(|id| !found.contains(id))
-        .collect())
+    unknown_ids::<goal::Entity>(db, goal::Column::Id, ids).await
 }
 
 /// Those of `ids` that name no service.
@@ -125,19 +113,24 @@ pub async fn unknown_service_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> Result<Vec<i32>, Error> {
-    let found: Vec<i32> = service::Entity::find()
+    unknown_ids::<service::Entity>(db, service::Column::Id, ids).await
+}
+
+/// Those of `ids` that no row of `E` has as its `id`.
+async fn unknown_ids<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    ids: &[i32],
+) -> Result<Vec<i32>, Error> {
+    let found: Vec<i32> = E::find()
         .select_only()
-        .column(service::Column::Id)
-        .filter(service::Column::Id.is_in(ids.iter().copied()))
+        .column(id)
+        .filter(id.is_in(ids.iter().copied()))
         .into_tuple()
         .all(db)
         .await
         .map_err(db_error)?;
-    Ok(ids
-        .iter()
-        .copied()
-        .filter(|id| !found.contains(id))
-        .collect())
+    Ok(ids.iter().copied().filter(|i| !found.contains(i)).collect())
 }
 
 fn to_domain(row: insats::Model, service_ids: Vec<i32>, goal_ids: Vec<i32>) -> Insats {
