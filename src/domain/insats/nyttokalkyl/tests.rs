@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::Error;
 
 /// The fields of every problem, in order.
 fn fields(result: Result<Nyttokalkyl, Error>) -> Vec<String> {
