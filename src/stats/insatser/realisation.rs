@@ -6,16 +6,16 @@
 //! away from it (Welch p < 0.05 against a baseline round; against a baseline given as a
 //! value, the round's 95 % CI excludes it); `not_realised`: no significant change;
 //! `too_few_answers`: withheld by the anonymity threshold (never a number); `pending`: no
-//! released round yet. The threshold itself is applied before this module (the caller
-//! passes a withheld figure as [`Measure::TooFewAnswers`]).
+//! released round yet. A stored figure becomes a [`Measure`] in [`measure_of`], which
+//! asks the one anonymity threshold (`domain::release::too_few`).
 
 use chrono::NaiveDate;
 
 use crate::{
-    domain::{Metric, insats::nyttokalkyl::Baseline},
-    stats::aggregate::Aggregate,
-    stats::summary::{
-        MeanSummary, SIGNIFICANCE_LEVEL, Valuation, nyttokalkyl as time_value, t_95, welch,
+    domain::{Metric, insats::nyttokalkyl::Baseline, release::too_few},
+    stats::{
+        aggregate::Aggregate,
+        summary::{MeanSummary, Valuation, nyttokalkyl as time_value, t_95, welch},
     },
 };
 
@@ -242,7 +242,7 @@ fn round_realisation(
         BaselineFigure::Round {
             summary: before, ..
         } => match welch(before, &summary) {
-            Some(change) => (change.p < SIGNIFICANCE_LEVEL, Some(change.p)),
+            Some(change) => (change.significant, Some(change.p)),
             None => (false, None),
         },
         BaselineFigure::Value { value, .. } => (
@@ -298,7 +298,7 @@ pub fn insats_realised_share(indicators: &[IndicatorRealisation]) -> Option<f64>
 /// A round's stored figure of one metric as realisation reads it: withheld below the
 /// anonymity threshold (as every reader withholds it), NPS as [`nps_summary`].
 pub fn measure_of(aggregate: &Aggregate, min_group_size: usize) -> Option<Measure> {
-    if aggregate.n < min_group_size.max(1) {
+    if too_few(aggregate.n, min_group_size) {
         return Some(Measure::TooFewAnswers);
     }
     let summary = if aggregate.metric == Metric::Nps {
