@@ -363,25 +363,36 @@ pub fn may_edit(actor: &Actor, owner_id: Option<i32>) -> Result<(), Error> {
     }
 }
 
-/// Whether `actor` may save `new` over an insats now owned by `current_owner` (`None`:
-/// a new insats). An objektägare keeps the insats their own: they may propose one with
-/// themselves as nyttoägare, not hand one to someone else.
-pub fn may_save(
-    actor: &Actor,
-    current_owner: Option<Option<i32>>,
-    new: &NewInsats,
-) -> Result<(), Error> {
-    if let Some(owner) = current_owner {
-        may_edit(actor, owner)?;
+/// Whether `actor` may save `new` over `current` (`None`: a new insats). An objektägare
+/// keeps the insats their own: they may propose one with themselves as nyttoägare, not
+/// hand one to someone else; and urgency and risk are Kommunledningskontoret's
+/// assessment, which an objektägare leaves as it is (nobody ranks their own proposal).
+pub fn may_save(actor: &Actor, current: Option<&Insats>, new: &NewInsats) -> Result<(), Error> {
+    if let Some(current) = current {
+        may_edit(actor, current.owner_id)?;
     }
-    match actor.role {
-        Role::Admin => Ok(()),
-        Role::Owner { owner_id } if new.owner_id == Some(owner_id) => Ok(()),
-        Role::Owner { .. } => Err(Error::invalid(
+    let Role::Owner { owner_id } = actor.role else {
+        return Ok(());
+    };
+    if new.owner_id != Some(owner_id) {
+        return Err(Error::invalid(
             "owner_id",
             "an objektägare's insats has them as nyttoägare: set owner_id to your own",
-        )),
+        ));
     }
+    let assessed = current.map_or((None, None), |c| (c.urgency, c.risk));
+    for (field, given, kept) in [
+        ("urgency", new.urgency, assessed.0),
+        ("risk", new.risk, assessed.1),
+    ] {
+        if given != kept {
+            return Err(Error::invalid(
+                field,
+                "is assessed by Kommunledningskontoret: leave it as it is",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -195,7 +195,7 @@ pub async fn save_insats(
             Some(id) => Some(insatser::get(txn, id).await?),
             None => None,
         };
-        may_save(actor, current.as_ref().map(|c| c.owner_id), &new)?;
+        may_save(actor, current.as_ref(), &new)?;
         check_references(txn, &new).await?;
         if let (Some(id), None) = (id, &kalkyl) {
             let versions = insatser::versions_of(txn, &[id]).await?;

@@ -164,22 +164,49 @@ fn an_insats_is_checked_field_by_field() {
 
 #[test]
 fn an_objektagare_saves_only_insatser_they_own_and_keeps_them_theirs() {
-    let new = NewInsats::parse(input()).unwrap();
-    assert!(may_save(&owner(7), None, &new).is_ok());
-    assert!(may_save(&owner(7), Some(Some(7)), &new).is_ok());
+    let unassessed = NewInsats::parse(InsatsInput {
+        urgency: None,
+        risk: None,
+        ..input()
+    })
+    .unwrap();
+    let theirs = |owner_id| insats(InsatsStatus::Proposal, Some(owner_id));
+    assert!(may_save(&owner(7), None, &unassessed).is_ok());
+    assert!(may_save(&owner(7), Some(&theirs(7)), &unassessed).is_ok());
     assert!(matches!(
-        may_save(&owner(7), Some(Some(8)), &new),
+        may_save(&owner(7), Some(&theirs(8)), &unassessed),
         Err(Error::Forbidden(_))
     ));
     let given_away = NewInsats {
         owner_id: Some(8),
-        ..new.clone()
+        ..unassessed.clone()
     };
     assert_eq!(
-        field_of(may_save(&owner(7), Some(Some(7)), &given_away).unwrap_err()),
+        field_of(may_save(&owner(7), Some(&theirs(7)), &given_away).unwrap_err()),
         "owner_id"
     );
-    assert!(may_save(&Actor::cli(), Some(Some(8)), &given_away).is_ok());
+    assert!(may_save(&Actor::cli(), Some(&theirs(8)), &given_away).is_ok());
+}
+
+#[test]
+fn urgency_and_risk_are_kommunledningskontorets_to_assess() {
+    // The input urgency 2, risk 0: an objektägare may not set them on a new insats,
+    // nor change them once assessed; keeping them as assessed is fine.
+    let ranked = NewInsats::parse(input()).unwrap();
+    assert_eq!(
+        field_of(may_save(&owner(7), None, &ranked).unwrap_err()),
+        "urgency"
+    );
+    let mut assessed = insats(InsatsStatus::Assessed, Some(7));
+    assessed.urgency = Some(2);
+    assessed.risk = Some(1);
+    assert_eq!(
+        field_of(may_save(&owner(7), Some(&assessed), &ranked).unwrap_err()),
+        "risk"
+    );
+    assessed.risk = Some(0);
+    assert!(may_save(&owner(7), Some(&assessed), &ranked).is_ok());
+    assert!(may_save(&Actor::cli(), None, &ranked).is_ok());
 }
 
 #[test]
