@@ -73,6 +73,7 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub report: ReportSettings,
     pub dashboard: DashboardSettings,
+    pub insatser: InsatserSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
 }
@@ -257,6 +258,23 @@ pub struct DashboardSettings {
     pub sign_in_per_client: u32,
 }
 
+/// The nyttokalkyl and prioritisation of insatser (SPEC "Insatser").
+#[derive(Debug, Clone, Deserialize)]
+pub struct InsatserSettings {
+    /// The real discount rate of a nyttokalkyl that names none.
+    pub discount_rate: f64,
+    pub weights: PriorityWeights,
+}
+
+/// The weight of each prioritisation criterion.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PriorityWeights {
+    pub npv_per_krona: f64,
+    pub goals: f64,
+    pub urgency: f64,
+    pub risk: f64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportSettings {
     pub recipients: Vec<String>,
@@ -406,6 +424,32 @@ impl Settings {
         if !(self.survey.hourly_cost_sek.is_finite() && self.survey.hourly_cost_sek >= 0.0) {
             return Err(invalid("survey.hourly_cost_sek", "must be zero or more"));
         }
+        if !(self.insatser.discount_rate.is_finite()
+            && (0.0..=0.2).contains(&self.insatser.discount_rate))
+        {
+            return Err(invalid(
+                "insatser.discount_rate",
+                "must be between 0 and 0.2 (a real rate: 0.03 is 3 %)",
+            ));
+        }
+        let weights = self.insatser.weights;
+        let named_weights = [
+            ("insatser.weights.npv_per_krona", weights.npv_per_krona),
+            ("insatser.weights.goals", weights.goals),
+            ("insatser.weights.urgency", weights.urgency),
+            ("insatser.weights.risk", weights.risk),
+        ];
+        for (key, weight) in named_weights {
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(invalid(key, "must be zero or more"));
+            }
+        }
+        if named_weights.iter().all(|(_, weight)| *weight == 0.0) {
+            return Err(invalid(
+                "insatser.weights",
+                "at least one weight must be above 0, or every insats scores the same",
+            ));
+        }
         if !(1..=256).contains(&self.mail.concurrent_sends) {
             return Err(invalid(
                 "mail.concurrent_sends",
@@ -502,7 +546,8 @@ pub fn unexpected_env_variables() -> Vec<String> {
     std::env::vars()
         .filter_map(|(name, _)| {
             let rest = name.strip_prefix(&format!("{ENV_PREFIX}__"))?;
-            let key = rest.to_lowercase().replacen("__", ".", 1);
+            // Every `__` is a level: `INSATSER__WEIGHTS__GOALS` is `insatser.weights.goals`.
+            let key = rest.to_lowercase().replace("__", ".");
             let known_key = known.get_string(&key).is_ok()
                 || known.get_array(&key).is_ok()
                 || extra.contains(&key.as_str());
@@ -564,6 +609,44 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "configuration key `mail.smtp_port` (NYTTOPULS__MAIL__SMTP_PORT): expected an integer"
+        );
+    }
+
+    #[test]
+    fn insatser_settings_default_to_three_percent_and_bad_ones_name_their_key() {
+        let defaults = Settings::load(None).unwrap();
+        assert_eq!(defaults.insatser.discount_rate, 0.03);
+        assert_eq!(defaults.insatser.weights.goals, 1.0);
+        let refused = |change: fn(&mut Settings)| {
+            let mut settings = defaults.clone();
+            change(&mut settings);
+            match settings.validated() {
+                Err(ConfigError::Invalid { key, .. }) => key,
+                other => panic!("not refused: {other:?}"),
+            }
+        };
+        assert_eq!(
+            refused(|s| s.insatser.discount_rate = 0.25),
+            "insatser.discount_rate"
+        );
+        assert_eq!(
+            refused(|s| s.insatser.discount_rate = -0.01),
+            "insatser.discount_rate"
+        );
+        assert_eq!(
+            refused(|s| s.insatser.weights.risk = -1.0),
+            "insatser.weights.risk"
+        );
+        assert_eq!(
+            refused(|s| {
+                s.insatser.weights = PriorityWeights {
+                    npv_per_krona: 0.0,
+                    goals: 0.0,
+                    urgency: 0.0,
+                    risk: 0.0,
+                }
+            }),
+            "insatser.weights"
         );
     }
 }

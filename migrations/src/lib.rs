@@ -13,6 +13,7 @@ mod m20261201_000040_dashboard_sign_in;
 mod m20261201_000050_figures_generation;
 mod m20261201_000060_reports;
 mod m20261204_000070_round_figures_version;
+mod m20261207_000080_create_insatser;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000050_figures_generation::Migration),
             Box::new(m20261201_000060_reports::Migration),
             Box::new(m20261204_000070_round_figures_version::Migration),
+            Box::new(m20261207_000080_create_insatser::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@ pub mod catalogue;
 mod email;
 mod error;
 pub mod import;
+pub mod insats;
+mod metric;
 mod period;
 pub mod programme;
 pub mod questionnaire;
@@ -26,7 +28,8 @@ pub use actor::{Actor, Role};
 pub use catalogue::{Department, NewService, Owner, Service, ServiceFilter};
 pub use email::Email;
 pub use error::{Error, FieldProblem};
-pub use period::{PeriodKind, ReportPeriod};
+pub use metric::Metric;
+pub use period::{PeriodKind, ReportPeriod, period_first_day};
 pub use respondent::{
     EmailRecord, InvitationRecord, Language, NewRespondent, PersonalData, Respondent,
     RespondentFilter, RespondentKind,

@@ -3,7 +3,7 @@
 
 use std::{fmt, str::FromStr};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::Stockholm;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -163,6 +163,39 @@ fn local_midnight(year: i32, month: u32) -> DateTime<Utc> {
         )
 }
 
+/// The first day of the period a key names, whatever its kind: `2026-11`, `2026-Q4`,
+/// `2026-H2` or `2026` (years 2000–2199). `None` for anything else.
+pub fn period_first_day(key: &str) -> Option<NaiveDate> {
+    let (year, rest) = match key.split_once('-') {
+        Some((year, rest)) => (year, Some(rest)),
+        None => (key, None),
+    };
+    let year = year
+        .parse::<i32>()
+        .ok()
+        .filter(|y| year.len() == 4 && (2000..=2199).contains(y))?;
+    let single_digit = |text: &str, range: std::ops::RangeInclusive<u32>| {
+        text.parse::<u32>()
+            .ok()
+            .filter(|n| text.len() == 1 && range.contains(n))
+    };
+    let month = match rest {
+        None => 1,
+        Some(rest) => {
+            if let Some(quarter) = rest.strip_prefix('Q') {
+                (single_digit(quarter, 1..=4)? - 1) * 3 + 1
+            } else if let Some(half) = rest.strip_prefix('H') {
+                (single_digit(half, 1..=2)? - 1) * 6 + 1
+            } else {
+                rest.parse::<u32>()
+                    .ok()
+                    .filter(|m| rest.len() == 2 && (1..=12).contains(m))?
+            }
+        }
+    };
+    NaiveDate::from_ymd_opt(year, month, 1)
+}
+
 impl FromStr for ReportPeriod {
     type Err = String;
 
@@ -247,5 +280,30 @@ mod tests {
         let november = "2026-11-29T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(ReportPeriod::last_ended_quarter(november).key(), "2026-Q3");
         assert!(!q4.has_ended(november) && q4.previous().has_ended(november));
+    }
+
+    #[test]
+    fn every_kind_of_period_key_names_its_first_day() {
+        let day = |y, m| NaiveDate::from_ymd_opt(y, m, 1);
+        assert_eq!(period_first_day("2026-11"), day(2026, 11));
+        assert_eq!(period_first_day("2026-Q4"), day(2026, 10));
+        assert_eq!(period_first_day("2026-Q1"), day(2026, 1));
+        assert_eq!(period_first_day("2026-H2"), day(2026, 7));
+        assert_eq!(period_first_day("2026"), day(2026, 1));
+        for key in [
+            PeriodKind::Month,
+            PeriodKind::Quarter,
+            PeriodKind::Half,
+            PeriodKind::Year,
+        ]
+        .map(|kind| kind.key_at("2026-11-29T10:00:00Z".parse().unwrap()))
+        {
+            assert!(period_first_day(&key).is_some(), "{key}");
+        }
+        for wrong in [
+            "2026-13", "2026-1", "2026-Q5", "2026-H3", "2026-Q12", "26", "1999", "2026-", "Q4",
+        ] {
+            assert_eq!(period_first_day(wrong), None, "{wrong}");
+        }
     }
 }

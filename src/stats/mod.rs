@@ -3,6 +3,7 @@
 //! trend, and the sample size for a target precision.
 
 pub mod aggregate;
+pub mod insatser;
 pub mod nyttoanalys;
 pub mod sampling;
 pub mod scores;

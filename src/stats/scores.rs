@@ -5,40 +5,9 @@
 
 use crate::domain::questionnaire::{AnswerValue, Answers, Item, ScaleTag};
 
-/// The metrics a questionnaire can measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Metric {
-    /// System Usability Scale, 0–100.
-    Sus,
-    /// UMUX-Lite raw score, 0–100 (SUS-equivalent: 0.65 × raw + 22.9).
-    UmuxLite,
-    /// Mean of the benefit items, mapped to 0–100.
-    Nyttoindex,
-    /// Net Promoter Score, −100…100 (a share, not a mean).
-    Nps,
-    /// Minutes a week gained (negative: lost).
-    Tidsvinst,
-}
+pub use crate::domain::Metric;
 
 impl Metric {
-    pub const ALL: [Self; 5] = [
-        Self::Sus,
-        Self::UmuxLite,
-        Self::Nyttoindex,
-        Self::Nps,
-        Self::Tidsvinst,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sus => "sus",
-            Self::UmuxLite => "umux_lite",
-            Self::Nyttoindex => "nyttoindex",
-            Self::Nps => "nps",
-            Self::Tidsvinst => "tidsvinst",
-        }
-    }
-
     /// Whether a questionnaire with these items measures this metric.
     pub fn measured_by(self, items: &[Item]) -> bool {
         let tagged = |scale| items.iter().any(|item| item.scale == scale);
@@ -49,17 +18,6 @@ impl Metric {
             Self::Nps => tagged(ScaleTag::Nps),
             Self::Tidsvinst => tagged(ScaleTag::Time),
         }
-    }
-}
-
-impl std::str::FromStr for Metric {
-    type Err = String;
-
-    fn from_str(raw: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.as_str() == raw)
-            .ok_or_else(|| format!("`{raw}` is not a metric"))
     }
 }
 

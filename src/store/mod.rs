@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod entity;
+pub mod insatser;
 pub mod invitations;
 pub mod leases;
 pub mod outbox;

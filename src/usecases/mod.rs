@@ -15,6 +15,7 @@ mod clock;
 pub mod dashboard;
 pub mod demo;
 pub mod dispatch;
+pub mod insatser;
 pub mod leases;
 mod link_lookup;
 pub mod operations;

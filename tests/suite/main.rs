@@ -17,6 +17,8 @@ mod charts;
 mod cli;
 mod dashboard;
 mod demo;
+mod insatser;
+mod insatser_store;
 mod mail_relay;
 mod ops;
 mod readers;

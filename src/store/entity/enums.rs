@@ -5,6 +5,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::domain::{
     EmailKind, InvitationStatus, Language, OutboxStatus, RespondentKind, RoundStatus,
+    insats::InsatsStatus,
 };
 
 /// A stored twin of a domain enum (same variants), with conversions both ways.
@@ -59,3 +60,13 @@ stored_enum!(StoredEmailKind => EmailKind {
 stored_enum!(StoredLanguage => Language { Sv = "sv", En = "en" });
 
 stored_enum!(StoredRespondentKind => RespondentKind { Internal = "internal", External = "external" });
+
+stored_enum!(StoredInsatsStatus => InsatsStatus {
+    Proposal = "proposal",
+    Assessed = "assessed",
+    Decided = "decided",
+    InProgress = "in_progress",
+    Live = "live",
+    FollowedUp = "followed_up",
+    Rejected = "rejected",
+});

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub db: DatabaseConnection,
+    /// What the server runs on, for calling use cases the API does not reach yet.
+    pub state: nyttopuls::usecases::AppState,
     pub admin_token: String,
     pub client: reqwest::Client,
     /// Holds the SQLite file and the mail outbox; removed when the test ends.
@@ -81,7 +83,8 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
         .await
         .expect("the application starts");
     let port = app.port;
-    let db = app.state().db.clone();
+    let state = app.state().clone();
+    let db = state.db.clone();
     tokio::spawn(app.run_until(std::future::pending()));
 
     let admin_token = issue_token(
@@ -102,6 +105,7 @@ pub async fn spawn_app_at(clock: Clock, configure: impl FnOnce(&mut Settings)) -
         address: format!("http://127.0.0.1:{port}"),
         port,
         db,
+        state,
         admin_token,
         client,
         tempdir,
