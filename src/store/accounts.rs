@@ -6,11 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, SimpleExpr},
 };
 
-use super::entity::{account, api_token};
+use super::{
+    InnerJoinOn,
+    entity::{account, api_token},
+};
 use crate::domain::{
     Email, Error, Page, PageRequest, Role,
     token::{ApiToken, StoredToken, TokenSummary},
@@ -134,13 +137,7 @@ pub async fn token_by_selector(
         .column_as(account::Column::Id, "account_id")
         .column_as(account::Column::Role, "role")
         .column_as(account::Column::OwnerId, "owner_id")
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<api_token::Entity, account::Entity>(
-                api_token::Column::AccountId,
-                account::Column::Id,
-            ),
-        )
+        .inner_join_on(api_token::Column::AccountId, account::Column::Id)
         .filter(api_token::Column::Selector.eq(selector))
         .into_tuple()
         .one(db)

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::{
-    db_error,
+    InnerJoinOn,
     entity::{
         invitation, invitation_token, programme, respondent, respondent_service, round,
         sealed_answer, service,
@@ -91,41 +91,14 @@ pub async fn by_token_hashes(
         .column_as(respondent::Column::Kind, "kind")
         .column_as(respondent::Column::OptedOutAll, "opted_out_all")
         .column_as(respondent_service::Column::OptedOut, "opted_out_of_service")
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<invitation_token::Entity, invitation::Entity>(
-                invitation_token::Column::InvitationId,
-                invitation::Column::Id,
-            ),
+        .inner_join_on(
+            invitation_token::Column::InvitationId,
+            invitation::Column::Id,
         )
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<invitation::Entity, round::Entity>(
-                invitation::Column::RoundId,
-                round::Column::Id,
-            ),
-        )
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<invitation::Entity, respondent::Entity>(
-                invitation::Column::RespondentId,
-                respondent::Column::Id,
-            ),
-        )
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<round::Entity, service::Entity>(
-                round::Column::ServiceId,
-                service::Column::Id,
-            ),
-        )
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<round::Entity, programme::Entity>(
-                round::Column::ProgrammeId,
-                programme::Column::Id,
-            ),
-        )
+        .inner_join_on(invitation::Column::RoundId, round::Column::Id)
+        .inner_join_on(invitation::Column::RespondentId, respondent::Column::Id)
+        .inner_join_on(round::Column::ServiceId, service::Column::Id)
+        .inner_join_on(round::Column::ProgrammeId, programme::Column::Id)
         .join(
             JoinType::LeftJoin,
             respondent::Entity::belongs_to(respondent_service::Entity)
@@ -143,8 +116,7 @@ pub async fn by_token_hashes(
         // statement on every execution (it reads the bound limit when planning); on the
         // answer page's hot path that was about half the server's CPU per answer.
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows.into_iter().map(InvitationLink::from_row).collect())
 }
 
@@ -192,8 +164,7 @@ pub async fn answer_windows(
         .filter(round::Column::Id.is_in(round_ids.iter().copied()))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, status, opens_at, closes_at)| {
@@ -225,8 +196,7 @@ pub async fn claim_for_answers(
             .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
             .filter(invitation::Column::Status.is_in(waiting.clone()))
             .exec_with_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
         claimed.extend(moved.into_iter().map(|row| row.id));
     }
     Ok(claimed)
@@ -261,8 +231,7 @@ pub async fn insert_sealed_answers(
         }
         sealed_answer::Entity::insert_many(chunk)
             .exec_without_returning(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
 }
 
@@ -279,8 +248,7 @@ pub async fn count_answers(
         )
         .filter(round::Column::Id.eq(round_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }
 
@@ -302,16 +270,14 @@ pub async fn opt_out(
             .col_expr(respondent::Column::OptedOutAll, true.into())
             .filter(respondent::Column::Id.eq(respondent_id))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     respondent_service::Entity::update_many()
         .col_expr(respondent_service::Column::OptedOut, true.into())
         .filter(respondent_service::Column::RespondentId.eq(respondent_id))
         .filter(respondent_service::Column::ServiceId.eq(service_id))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     let mut waiting = Query::select()
         .column(invitation::Column::Id)
         .from(invitation::Entity)
@@ -339,8 +305,7 @@ pub async fn opt_out(
         .filter(invitation::Column::Id.in_subquery(waiting))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     for chunk in withdrawn.chunks(1_000) {
         invitation::Entity::update_many()
             .col_expr(
@@ -349,8 +314,7 @@ pub async fn opt_out(
             )
             .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
             .exec(db)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(withdrawn)
 }
@@ -389,27 +353,14 @@ pub async fn open_rounds_for_reminders(
         .column(round::Column::ClosesAt)
         .column(programme::Column::ReminderDays)
         .column(round::Column::RemindersDone)
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<round::Entity, programme::Entity>(
-                round::Column::ProgrammeId,
-                programme::Column::Id,
-            ),
-        )
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<round::Entity, service::Entity>(
-                round::Column::ServiceId,
-                service::Column::Id,
-            ),
-        )
+        .inner_join_on(round::Column::ProgrammeId, programme::Column::Id)
+        .inner_join_on(round::Column::ServiceId, service::Column::Id)
         // Closed rounds pile up over the years and never get a reminder: this filter only
         // keeps them out of the read (and their reminder days out of the decoding).
         .filter(round::Column::Status.eq(round::Status::Open))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     rows.into_iter()
         .map(
             |(round_id, service_name, status, opens_at, closes_at, days, done)| {
@@ -449,8 +400,7 @@ pub async fn claim_reminder_steps(
         .filter(round::Column::Id.eq(round_id))
         .filter(round::Column::RemindersDone.eq(seen as i32))
         .exec(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected;
     Ok(claimed == 1)
 }
@@ -468,13 +418,7 @@ pub async fn awaiting_reminder(
         .column(respondent::Column::Email)
         .column(respondent::Column::Name)
         .column(respondent::Column::Language)
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<invitation::Entity, respondent::Entity>(
-                invitation::Column::RespondentId,
-                respondent::Column::Id,
-            ),
-        )
+        .inner_join_on(invitation::Column::RespondentId, respondent::Column::Id)
         .filter(invitation::Column::RoundId.eq(round_id))
         .filter(
             invitation::Column::Status
@@ -486,8 +430,7 @@ pub async fn awaiting_reminder(
         .filter(respondent::Column::OptedOutAll.eq(false))
         .into_tuple()
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, email, name, language)| {
@@ -512,7 +455,6 @@ pub async fn purge_former_users(db: &impl ConnectionTrait) -> Result<u64, Error>
     let result = respondent::Entity::delete_many()
         .filter(respondent::Column::Id.not_in_subquery(users))
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(result.rows_affected)
 }

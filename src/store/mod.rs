@@ -24,7 +24,7 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, JoinType, PaginatorTrait,
     PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr,
 };
 
@@ -145,10 +145,9 @@ pub async fn checkpoint(db: &impl ConnectionTrait) -> Result<Checkpoint, Error> 
             DbBackend::Sqlite,
             "PRAGMA wal_checkpoint(TRUNCATE)",
         ))
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(|| Error::bug("PRAGMA wal_checkpoint returned no row"))?;
-    let busy: i32 = row.try_get_by_index(0).map_err(db_error)?;
+    let busy: i32 = row.try_get_by_index(0)?;
     Ok(if busy == 0 {
         Checkpoint::Done
     } else {
@@ -174,6 +173,13 @@ pub(crate) fn db_error(error: DbErr) -> Error {
     }
 }
 
+/// So that store queries end in `?`.
+impl From<DbErr> for Error {
+    fn from(error: DbErr) -> Self {
+        db_error(error)
+    }
+}
+
 /// Open and idle connections of the pool, for the metrics.
 pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
     match db.get_database_backend() {
@@ -192,8 +198,7 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
 pub async fn is_demo(db: &impl ConnectionTrait) -> Result<bool, Error> {
     Ok(entity::generation::Entity::find_by_id(DEMO)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .is_some())
 }
 
@@ -209,8 +214,7 @@ pub async fn mark_demo(db: &impl ConnectionTrait) -> Result<(), Error> {
             .to_owned(),
     )
     .exec_without_returning(db)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(())
 }
 
@@ -219,18 +223,9 @@ const DEMO: &str = "demo";
 /// Whether the database holds anything someone made: a service, a person or an
 /// account (a fresh database holds only what the migrations put there).
 pub async fn holds_data(db: &impl ConnectionTrait) -> Result<bool, Error> {
-    let services = entity::service::Entity::find()
-        .count(db)
-        .await
-        .map_err(db_error)?;
-    let people = entity::respondent::Entity::find()
-        .count(db)
-        .await
-        .map_err(db_error)?;
-    let accounts = entity::account::Entity::find()
-        .count(db)
-        .await
-        .map_err(db_error)?;
+    let services = entity::service::Entity::find().count(db).await?;
+    let people = entity::respondent::Entity::find().count(db).await?;
+    let accounts = entity::account::Entity::find().count(db).await?;
     Ok(services + people + accounts > 0)
 }
 
@@ -245,13 +240,12 @@ where
     E::Model: Sync,
     T: From<E::Model>,
 {
-    let total = query.clone().count(db).await.map_err(db_error)?;
+    let total = query.clone().count(db).await?;
     let rows = query
         .offset((page.page - 1) * page.per_page)
         .limit(page.per_page)
         .all(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Page {
         items: rows.into_iter().map(Into::into).collect(),
         total,
@@ -273,8 +267,7 @@ where
 {
     E::find_by_id(id)
         .one(db)
-        .await
-        .map_err(db_error)?
+        .await?
         .map(Into::into)
         .ok_or_else(|| Error::not_found(entity, id))
 }
@@ -298,7 +291,7 @@ where
     if let Some(id) = except {
         others = others.filter(id_column.ne(id));
     }
-    let taken = others.count(db).await.map_err(db_error)?;
+    let taken = others.count(db).await?;
     if taken > 0 {
         return Err(Error::Conflict(format!("{} already exists", what())));
     }
@@ -322,14 +315,24 @@ where
     } else {
         model.insert(db).await
     };
-    row.map(Into::into).map_err(db_error)
+    Ok(row?.into())
 }
 
-/// `from` = `to` as a join condition (the entities declare no relations).
-pub(crate) fn join_on<A, B>(from: A::Column, to: B::Column) -> sea_orm::RelationDef
-where
-    A: EntityTrait,
-    B: EntityTrait,
-{
-    A::belongs_to(B::default()).from(from).to(to).into()
+/// Inner joins on `from` = `to`, the two tables named by their columns (the entities
+/// declare no relations, so a query says what it joins on where it joins).
+pub(crate) trait InnerJoinOn: QuerySelect {
+    fn inner_join_on<F, T>(self, from: F, to: T) -> Self
+    where
+        F: ColumnTrait,
+        T: ColumnTrait,
+        F::EntityName: EntityTrait<Column = F>,
+        T::EntityName: EntityTrait<Column = T>,
+    {
+        let on = F::EntityName::belongs_to(T::EntityName::default())
+            .from(from)
+            .to(to);
+        self.join(JoinType::InnerJoin, on.into())
+    }
 }
+
+impl<Q: QuerySelect> InnerJoinOn for Q {}

@@ -8,7 +8,7 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 
-use super::{db_error, entity::report};
+use super::entity::report;
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
 /// The stored form: 2 keeps codes only. Format 1 (stored without a `format`) also kept
@@ -25,11 +25,7 @@ pub struct StoredReport {
 }
 
 pub async fn get(db: &impl ConnectionTrait, period: &str) -> Result<Option<StoredReport>, Error> {
-    let Some(row) = report::Entity::find_by_id(period)
-        .one(db)
-        .await
-        .map_err(db_error)?
-    else {
+    let Some(row) = report::Entity::find_by_id(period).one(db).await? else {
         return Ok(None);
     };
     let report = decode(&row.content).map_err(|problem| {
@@ -67,8 +63,7 @@ pub async fn save(
             .to_owned(),
     )
     .exec_without_returning(db)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(())
 }
 
@@ -97,8 +92,7 @@ pub async fn mark_sent(
         .filter(report::Column::Period.eq(period))
         .filter(report::Column::SentAt.is_null())
         .exec(db)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(updated.rows_affected == 1)
 }
 

@@ -9,7 +9,10 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::entity::{invitation, respondent, respondent_service, round, service};
+use super::{
+    InnerJoinOn,
+    entity::{invitation, respondent, respondent_service, round, service},
+};
 use crate::domain::{
     Email, Error, InvitationRecord, NewRespondent, Page, PageRequest, Respondent, RespondentFilter,
     import::{ImportPlan, RegisteredPerson},
@@ -339,20 +342,8 @@ pub async fn invitations_of(
         .column(service::Column::Name)
         .column(round::Column::Period)
         .column(invitation::Column::Status)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            super::join_on::<invitation::Entity, round::Entity>(
-                invitation::Column::RoundId,
-                round::Column::Id,
-            ),
-        )
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            super::join_on::<round::Entity, service::Entity>(
-                round::Column::ServiceId,
-                service::Column::Id,
-            ),
-        )
+        .inner_join_on(invitation::Column::RoundId, round::Column::Id)
+        .inner_join_on(round::Column::ServiceId, service::Column::Id)
         .filter(invitation::Column::RespondentId.eq(id))
         .order_by_asc(invitation::Column::Id)
         .into_tuple()

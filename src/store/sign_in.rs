@@ -3,11 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 
-use super::entity::{account, session, sign_in_link};
+use super::{
+    InnerJoinOn,
+    entity::{account, session, sign_in_link},
+};
 use crate::domain::{Actor, Error, Role};
 
 /// Stores a sign-in link for `account_id` (the hash of its secret); returns its id.
@@ -119,13 +122,7 @@ pub async fn session_actor(
         .column_as(account::Column::Id, "account_id")
         .column_as(account::Column::Role, "role")
         .column_as(account::Column::OwnerId, "owner_id")
-        .join(
-            JoinType::InnerJoin,
-            super::join_on::<session::Entity, account::Entity>(
-                session::Column::AccountId,
-                account::Column::Id,
-            ),
-        )
+        .inner_join_on(session::Column::AccountId, account::Column::Id)
         .filter(session::Column::TokenHash.eq(session_hash))
         .filter(session::Column::ExpiresAt.gt(now))
         .into_tuple()

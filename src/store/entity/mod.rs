@@ -1,6 +1,6 @@
 //! sea-orm entities, one per table; the rest of the crate sees domain types instead,
-//! and domain errors: a sea-orm error converts through [`super::db_error`], so store
-//! queries end in `?`.
+//! and domain errors: a sea-orm error converts through [`super::db_error`] (the `From`
+//! impl beside it), so store queries end in `?`.
 
 pub mod account;
 pub mod api_token;
@@ -31,9 +31,3 @@ pub mod sealed_answer;
 pub mod service;
 pub mod session;
 pub mod sign_in_link;
-
-impl From<sea_orm::DbErr> for crate::domain::Error {
-    fn from(error: sea_orm::DbErr) -> Self {
-        super::db_error(error)
-    }
-}
