@@ -26,6 +26,7 @@ use crate::{
         token::SecretToken,
     },
     jobs::{self, JobName},
+    reports::Format,
     usecases::{
         self, AppState, Clock,
         answers::Submitted,
@@ -670,14 +671,10 @@ async fn welcome(state: &AppState, summary: String) -> Result<Welcome, Error> {
         .report;
     std::fs::create_dir_all(REPORTS_DIR).map_err(Error::internal)?;
     let mut report_files = Vec::new();
-    for (extension, bytes) in [
-        ("html", crate::reports::html(&report)?.into_bytes()),
-        ("csv", crate::reports::csv(&report)?),
-        ("xlsx", crate::reports::xlsx(&report)?),
-    ] {
-        let path =
-            PathBuf::from(REPORTS_DIR).join(format!("nyttoanalys-{}.{extension}", report.period));
-        std::fs::write(&path, bytes).map_err(Error::internal)?;
+    for format in [Format::Html, Format::Csv, Format::Xlsx] {
+        let rendered = crate::reports::render(&report, format, crate::domain::Language::Sv)?;
+        let path = PathBuf::from(REPORTS_DIR).join(&rendered.file_name);
+        std::fs::write(&path, rendered.bytes).map_err(Error::internal)?;
         report_files.push(path);
     }
     Ok(Welcome {

@@ -14,8 +14,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nyttopuls::{
     app::{self, Application, ConnectError, shutdown_signal},
     config::{Settings, unexpected_env_variables},
-    domain::{Actor, Error, PageRequest, Role, token::TokenSummary},
+    domain::{
+        Actor, Error, Language, PageRequest, Role, sign_in::link_lifetime, token::TokenSummary,
+    },
     jobs::JobName,
+    reports::Format,
     usecases::{AppState, Clock, answer_keys, sign_in, tokens},
 };
 
@@ -109,8 +112,13 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
     },
-    /// Print a one-time dashboard sign-in link (valid 15 minutes) for an objektägare's
-    /// or an admin's address, instead of emailing it.
+    /// Print a one-time dashboard sign-in link for an objektägare's or an admin's
+    /// address, instead of emailing it.
+    #[command(about = format!(
+        "Print a one-time dashboard sign-in link (valid {} minutes) for an objektägare's \
+         or an admin's address, instead of emailing it",
+        link_lifetime().num_minutes()
+    ))]
     SignInLink {
         /// An objektägare's address (as in the owner record) or an admin account's.
         email: String,
@@ -165,6 +173,17 @@ enum ReportFormat {
     Csv,
     /// A workbook: overview, groups, proposals, one sheet per förvaltning.
     Xlsx,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(format: ReportFormat) -> Self {
+        match format {
+            ReportFormat::Json => Self::Json,
+            ReportFormat::Html => Self::Html,
+            ReportFormat::Csv => Self::Csv,
+            ReportFormat::Xlsx => Self::Xlsx,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -438,7 +457,7 @@ fn print_welcome(state: &AppState, welcome: &nyttopuls::demo::Welcome) {
         .collect();
     println!(
         "{summary}\n\n\
-         Dashboard sign-in links (each works once, for 15 minutes; ask for more at {base}/dashboard/login):\n\
+         Dashboard sign-in links (each works once, for {minutes} minutes; ask for more at {base}/dashboard/login):\n\
          \x20 {owner} (objektägare): {owner_link}\n\
          \x20 Kommunledningskontoret (admin): {admin_link}\n\n\
          Admin API token (30 days): {token}\n\
@@ -448,6 +467,7 @@ fn print_welcome(state: &AppState, welcome: &nyttopuls::demo::Welcome) {
          Emails (invitations, digests, reports): {outbox}/*.eml; charts: {charts}/\n\
          API docs: {base}/api/docs",
         summary = welcome.summary,
+        minutes = link_lifetime().num_minutes(),
         owner = welcome.owner_name,
         owner_link = welcome.owner_sign_in,
         admin_link = welcome.admin_sign_in,
@@ -482,26 +502,17 @@ async fn write_report(
         nyttopuls::usecases::reports::nyttoanalys_of(&state, &Actor::cli(), period, regenerate)
             .await?
             .report;
-    let formats = if formats.is_empty() {
-        vec![
-            ReportFormat::Json,
-            ReportFormat::Html,
-            ReportFormat::Csv,
-            ReportFormat::Xlsx,
-        ]
+    let formats: Vec<Format> = if formats.is_empty() {
+        Format::ALL.to_vec()
     } else {
-        formats
+        formats.into_iter().map(Into::into).collect()
     };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for format in formats {
-        let (extension, bytes) = match format {
-            ReportFormat::Json => ("json", serde_json::to_vec_pretty(&report)?),
-            ReportFormat::Html => ("html", nyttopuls::reports::html(&report)?.into_bytes()),
-            ReportFormat::Csv => ("csv", nyttopuls::reports::csv(&report)?),
-            ReportFormat::Xlsx => ("xlsx", nyttopuls::reports::xlsx(&report)?),
-        };
-        let path = dir.join(format!("nyttoanalys-{}.{extension}", report.period));
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        let rendered = nyttopuls::reports::render(&report, format, Language::Sv)?;
+        let path = dir.join(&rendered.file_name);
+        std::fs::write(&path, rendered.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         println!("{}", path.display());
     }
     Ok(())
