@@ -228,115 +228,106 @@ mod tests {
         );
     }
 
+    /// Each case is a phase, the reply (`None`: no reply) and, where the case needs one,
+    /// why it gets the verdict.
+    type Case = (SmtpPhase, Option<SmtpReply>, &'static str);
+
+    fn assert_verdict(expected: Verdict, cases: &[Case]) {
+        for &(phase, reply, why) in cases {
+            assert_eq!(
+                classify(phase, reply),
+                expected,
+                "{phase}, {reply:?}: {why}"
+            );
+        }
+    }
+
     #[test]
     fn a_refused_recipient_bounces() {
-        assert_eq!(classify(RcptTo, reply(550, "5.1.1 User unknown")), Bounced);
-        assert_eq!(classify(RcptTo, reply(550, "Mailbox unavailable")), Bounced);
-        assert_eq!(classify(RcptTo, reply(551, "User not local")), Bounced);
-        assert_eq!(
-            classify(RcptTo, reply(553, "Mailbox name not allowed")),
-            Bounced
+        assert_verdict(
+            Bounced,
+            &[
+                (RcptTo, reply(550, "5.1.1 User unknown"), ""),
+                (RcptTo, reply(550, "Mailbox unavailable"), ""),
+                (RcptTo, reply(551, "User not local"), ""),
+                (RcptTo, reply(553, "Mailbox name not allowed"), ""),
+                (RcptTo, reply(554, "5.1.10 Null MX"), ""),
+                (RcptTo, reply(552, "5.2.2 Mailbox full"), ""),
+                (
+                    Data,
+                    reply(550, "5.1.1 User unknown"),
+                    "servers that check recipients only after the content",
+                ),
+            ],
         );
-        assert_eq!(classify(RcptTo, reply(554, "5.1.10 Null MX")), Bounced);
-        assert_eq!(classify(RcptTo, reply(552, "5.2.2 Mailbox full")), Bounced);
-        // Servers that check recipients only after the content.
-        assert_eq!(classify(Data, reply(550, "5.1.1 User unknown")), Bounced);
     }
 
     #[test]
     fn authentication_failures_stop_the_run() {
-        assert_eq!(
-            classify(Auth, reply(535, "5.7.8 Invalid credentials")),
-            StopRun(RelayFailure::Auth)
-        );
-        assert_eq!(
-            classify(Auth, reply(454, "4.7.0 Try later")),
-            StopRun(RelayFailure::Auth)
-        );
-        assert_eq!(
-            classify(Auth, None),
+        assert_verdict(
             StopRun(RelayFailure::Auth),
-            "no common mechanism"
-        );
-        assert_eq!(
-            classify(MailFrom, reply(530, "5.7.0 Authentication required")),
-            StopRun(RelayFailure::Auth)
-        );
-        assert_eq!(
-            classify(RcptTo, reply(530, "Authentication required")),
-            StopRun(RelayFailure::Auth)
+            &[
+                (Auth, reply(535, "5.7.8 Invalid credentials"), ""),
+                (Auth, reply(454, "4.7.0 Try later"), ""),
+                (Auth, None, "no common mechanism"),
+                (MailFrom, reply(530, "5.7.0 Authentication required"), ""),
+                (RcptTo, reply(530, "Authentication required"), ""),
+            ],
         );
     }
 
     #[test]
     fn connection_failures_stop_the_run() {
-        assert_eq!(
-            classify(Connect, None),
+        assert_verdict(
             StopRun(RelayFailure::Connection),
-            "refused or TLS"
+            &[
+                (Connect, None, "refused or TLS"),
+                (Connect, reply(421, "4.3.2 Service not available"), ""),
+                (Connect, reply(554, "No SMTP service here"), ""),
+                (
+                    Connect,
+                    reply(550, "IP address on blocklists"),
+                    "a 550 to the greeting is not about any recipient",
+                ),
+                (RcptTo, None, "link dropped"),
+                (Data, None, ""),
+            ],
         );
-        assert_eq!(
-            classify(Connect, reply(421, "4.3.2 Service not available")),
-            StopRun(RelayFailure::Connection)
-        );
-        assert_eq!(
-            classify(Connect, reply(554, "No SMTP service here")),
-            StopRun(RelayFailure::Connection)
-        );
-        assert_eq!(
-            classify(Connect, reply(550, "IP address on blocklists")),
-            StopRun(RelayFailure::Connection),
-            "a 550 to the greeting is not about any recipient"
-        );
-        assert_eq!(
-            classify(RcptTo, None),
-            StopRun(RelayFailure::Connection),
-            "link dropped"
-        );
-        assert_eq!(classify(Data, None), StopRun(RelayFailure::Connection));
     }
 
     #[test]
     fn a_refused_sender_stops_the_run() {
-        assert_eq!(
-            classify(MailFrom, reply(550, "Sender rejected")),
-            StopRun(RelayFailure::Sender)
-        );
-        assert_eq!(
-            classify(MailFrom, reply(553, "5.1.8 Sender domain unknown")),
-            StopRun(RelayFailure::Sender)
-        );
-        assert_eq!(
-            classify(RcptTo, reply(550, "5.1.7 Bad sender address syntax")),
-            StopRun(RelayFailure::Sender)
+        assert_verdict(
+            StopRun(RelayFailure::Sender),
+            &[
+                (MailFrom, reply(550, "Sender rejected"), ""),
+                (MailFrom, reply(553, "5.1.8 Sender domain unknown"), ""),
+                (RcptTo, reply(550, "5.1.7 Bad sender address syntax"), ""),
+            ],
         );
     }
 
     #[test]
     fn other_refusals_are_retried_and_bounce_nobody() {
-        assert_eq!(classify(MailFrom, reply(451, "Local error")), RetryLater);
-        assert_eq!(classify(RcptTo, reply(450, "4.2.1 Try later")), RetryLater);
-        assert_eq!(
-            classify(RcptTo, reply(452, "Too many recipients")),
-            RetryLater
-        );
-        assert_eq!(
-            classify(RcptTo, reply(550, "5.7.54 Unable to relay")),
+        assert_verdict(
             RetryLater,
-            "policy, not the mailbox"
-        );
-        assert_eq!(
-            classify(RcptTo, reply(554, "Transaction failed")),
-            RetryLater
-        );
-        assert_eq!(
-            classify(Data, reply(550, "Message rejected as spam")),
-            RetryLater,
-            "a bare 550 only bounces in reply to RCPT"
-        );
-        assert_eq!(
-            classify(Data, reply(554, "5.6.0 Content rejected")),
-            RetryLater
+            &[
+                (MailFrom, reply(451, "Local error"), ""),
+                (RcptTo, reply(450, "4.2.1 Try later"), ""),
+                (RcptTo, reply(452, "Too many recipients"), ""),
+                (
+                    RcptTo,
+                    reply(550, "5.7.54 Unable to relay"),
+                    "policy, not the mailbox",
+                ),
+                (RcptTo, reply(554, "Transaction failed"), ""),
+                (
+                    Data,
+                    reply(550, "Message rejected as spam"),
+                    "a bare 550 only bounces in reply to RCPT",
+                ),
+                (Data, reply(554, "5.6.0 Content rejected"), ""),
+            ],
         );
     }
 }
