@@ -148,11 +148,7 @@ impl TryFrom<String> for MailTransportKind {
     type Error = String;
 
     fn try_from(value: String) -> Result<Self, String> {
-        match value.as_str() {
-            "file" => Ok(Self::File),
-            "smtp" => Ok(Self::Smtp),
-            _ => Err(not_one_of(&value, &["file", "smtp"])),
-        }
+        one_of(&value, &[("file", Self::File), ("smtp", Self::Smtp)])
     }
 }
 
@@ -168,22 +164,30 @@ impl TryFrom<String> for SmtpTls {
     type Error = String;
 
     fn try_from(value: String) -> Result<Self, String> {
-        match value.as_str() {
-            "none" => Ok(Self::None),
-            "starttls" => Ok(Self::Starttls),
-            "tls" => Ok(Self::Tls),
-            _ => Err(not_one_of(&value, &["none", "starttls", "tls"])),
-        }
+        one_of(
+            &value,
+            &[
+                ("none", Self::None),
+                ("starttls", Self::Starttls),
+                ("tls", Self::Tls),
+            ],
+        )
     }
 }
 
-/// Said in place of serde's "enum X does not have variant constructor y", which names
-/// a Rust type and not what to write.
-fn not_one_of(value: &str, allowed: &[&str]) -> String {
-    format!(
-        "`{value}` is not allowed: use one of {}",
-        allowed.join(", ")
-    )
+/// The choice whose word `value` is. The error is said in place of serde's "enum X does
+/// not have variant constructor y", which names a Rust type and not what to write.
+fn one_of<T: Copy>(value: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    match choices.iter().find(|(word, _)| *word == value) {
+        Some(&(_, choice)) => Ok(choice),
+        None => {
+            let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+            Err(format!(
+                "`{value}` is not allowed: use one of {}",
+                words.join(", ")
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

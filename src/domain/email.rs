@@ -1,5 +1,3 @@
-use std::fmt;
-
 use super::Error;
 
 /// An email address, trimmed and lower-cased (addresses are compared case-insensitively).
@@ -41,22 +39,9 @@ impl Email {
     pub fn parse_field(field: &str, raw: &str) -> Result<Self, Error> {
         Self::parse(raw).map_err(|problem| Error::invalid(field, problem))
     }
-
-    /// A value read back from storage, where only parsed addresses are ever written.
-    pub fn from_stored(value: String) -> Self {
-        Self(value)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+parsed_text!(Email);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,29 @@
 //! The nouns and rules of Nyttopuls, free of HTTP and SQL: values that can only be built
 //! valid (parse, don't validate), who may do what, and the errors the product can report.
 
+/// What every text newtype built by a `parse` shares: read back from storage as written
+/// (only parsed values ever are), borrowed as `&str`, shown as itself.
+macro_rules! parsed_text {
+    ($name:ident) => {
+        impl $name {
+            /// A value read back from storage, where only parsed values are ever written.
+            pub fn from_stored(value: String) -> Self {
+                Self(value)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 mod actor;
 pub mod answering;
 pub mod audit;

@@ -1,5 +1,3 @@
-use std::fmt;
-
 /// A service's URL-friendly key: lower-case ASCII letters, digits and single hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slug(String);
@@ -21,22 +19,9 @@ impl Slug {
             ))
         }
     }
-
-    /// A value read back from storage, where only parsed slugs are ever written.
-    pub fn from_stored(value: String) -> Self {
-        Self(value)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+parsed_text!(Slug);
 
 #[cfg(test)]
 mod tests {
