@@ -13,6 +13,7 @@ fn templates() -> &'static Environment<'static> {
     TEMPLATES.get_or_init(|| {
         let mut env = Environment::new();
         for (name, source) in [
+            ("base.html", include_str!("templates/base.html")),
             ("layout.html", include_str!("templates/layout.html")),
             ("message.html", include_str!("templates/message.html")),
             ("answer.html", include_str!("templates/answer.html")),
