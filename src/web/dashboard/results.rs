@@ -63,21 +63,14 @@ async fn admin_view(state: &AppState, signed: &SignedIn) -> Response {
             }
         })
         .collect();
-    let services: Vec<&ServiceResults> = admin.group.services.iter().collect();
-    let columns = tables::columns(&services);
-    let min_group = state.settings.survey.min_group_size;
     page(
         "dashboard/admin.html",
         context! {
             lang => lang.as_str(),
             title => say(lang, "Alla tjänster", "All services"),
             owners,
-            services => tables::service_rows(&services, &columns, lang),
-            headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
-            legend => tables::legend(&columns, lang, min_group),
             overview => admin.overview.map(|c| chart_view(&c, lang)),
-            min_group,
-            ..signed.context()
+            ..overview_context(state, signed, &admin.group.services)
         },
         StatusCode::OK,
     )
@@ -103,25 +96,35 @@ async fn owner_view(state: &AppState, signed: &SignedIn, owner_id: i32) -> Respo
     } else {
         say(lang, "Dina tjänster", "Your services")
     };
-    let services: Vec<&ServiceResults> = owner.group.services.iter().collect();
-    let columns = tables::columns(&services);
-    let min_group = state.settings.survey.min_group_size;
     page(
         "dashboard/owner.html",
         context! {
             lang => lang.as_str(),
             title,
             owner => owner.owner.name.clone(),
-            services => tables::service_rows(&services, &columns, lang),
             sparklines => owner.sparklines.iter().map(|(id, c)| (id.to_string(), inline_svg(c))).collect::<std::collections::BTreeMap<_, _>>(),
-            headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
-            legend => tables::legend(&columns, lang, min_group),
             attention => attention(&owner.attention, lang),
-            min_group,
-            ..signed.context()
+            ..overview_context(state, signed, &owner.group.services)
         },
         StatusCode::OK,
     )
+}
+
+/// What the admin's and an owner's overview share: the session's header and the services
+/// table (a row per service, a column per metric shown, the legend, and the anonymity
+/// threshold the page names).
+fn overview_context(state: &AppState, signed: &SignedIn, services: &[ServiceResults]) -> Value {
+    let lang = signed.lang;
+    let services: Vec<&ServiceResults> = services.iter().collect();
+    let columns = tables::columns(&services);
+    let min_group = state.settings.survey.min_group_size;
+    context! {
+        services => tables::service_rows(&services, &columns, lang),
+        headers => columns.iter().map(|m| tables::metric_name(*m, lang)).collect::<Vec<_>>(),
+        legend => tables::legend(&columns, lang, min_group),
+        min_group,
+        ..signed.context()
+    }
 }
 
 /// Flags and proposals per service, each with the figure behind it.
