@@ -220,10 +220,7 @@ pub async fn list_tokens(
 
 /// Token `id` as stored (never shown: it holds the secret's hash).
 pub async fn get_token(db: &impl ConnectionTrait, id: i32) -> Result<api_token::Model, Error> {
-    api_token::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("api token", id))
+    super::fetch_by_id::<api_token::Entity, _>(db, "api token", id).await
 }
 
 /// Marks token `id` revoked at `now`.

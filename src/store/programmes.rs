@@ -66,10 +66,7 @@ pub async fn list(db: &impl ConnectionTrait, only_active: bool) -> Result<Vec<Pr
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Programme, Error> {
-    let row = programme::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("programme", id))?;
+    let row = super::fetch_by_id::<programme::Entity, _>(db, "programme", id).await?;
     to_domain(db, row).await
 }
 

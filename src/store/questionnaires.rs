@@ -57,10 +57,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Questionnaire>, Error
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Questionnaire, Error> {
-    let row = questionnaire::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("questionnaire", id))?;
+    let row = super::fetch_by_id::<questionnaire::Entity, _>(db, "questionnaire", id).await?;
     let frozen = !used_by_rounds(db, vec![id]).await?.is_empty();
     to_domain(row, frozen)
 }

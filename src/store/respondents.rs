@@ -94,10 +94,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error> {
-    let row = respondent::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("respondent", id))?;
+    let row = super::fetch_by_id::<respondent::Entity, _>(db, "respondent", id).await?;
     let services = slugs_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     Ok(to_domain(row, services))
 }

@@ -368,11 +368,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Round, Error> {
-    round::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Into::into)
-        .ok_or_else(|| Error::not_found("round", id))
+    super::fetch_by_id::<round::Entity, _>(db, "round", id).await
 }
 
 /// Closes one open round as of `closes_at`; false if it was not open.
