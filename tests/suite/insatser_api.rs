@@ -298,10 +298,11 @@ async fn a_live_insats_reports_its_realisation_from_rounds_answered_through_the_
     assert_figure(&sus["baseline"]["value"], 60.0, "baseline");
     let round = &sus["rounds"][0];
     assert_eq!(round["n"], 6);
-    assert_figure(&round["mean"], 77.083_333, "SUS mean");
+    let sus_mean = (5.0 * 82.5 + 50.0) / 6.0; // 77.0833
+    assert_figure(&round["mean"], sus_mean, "SUS mean");
     assert_figure(
         &round["realised_share"],
-        (77.083_333 - 60.0) / 15.0,
+        (sus_mean - 60.0) / 15.0,
         "SUS share",
     );
     assert!(round["p_value"].is_null() && round["realised_sek"].is_null());
@@ -346,7 +347,7 @@ async fn a_live_insats_reports_its_realisation_from_rounds_answered_through_the_
     // 0.736111.
     assert_figure(
         &realised["realised_share"],
-        (17.083_333 / 15.0 + 1.0 / 3.0) / 2.0,
+        ((sus_mean - 60.0) / 15.0 + 1.0 / 3.0) / 2.0,
         "insats share",
     );
 }
@@ -429,7 +430,8 @@ async fn the_reference_class_and_adjusted_npv_come_from_three_followed_up_insats
     move_through(&app, &admin, c, &["followed_up"], "2026-12-01").await;
     let (_, three) = get(&app, &admin, "/api/v1/insatser/priorities").await;
     // Sorted 0.427083, 0.708333, 0.854167: median 0.708333, n 3.
-    let median = (77.083_333 - 70.0) / 10.0;
+    let sus_mean = (5.0 * 82.5 + 50.0) / 6.0;
+    let median = (sus_mean - 70.0) / 10.0;
     assert_eq!(three["reference_class"]["n"], 3);
     assert_figure(&three["reference_class"]["median_share"], median, "median");
     let ranked = three["ranked"].as_array().unwrap();
