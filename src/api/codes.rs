@@ -12,8 +12,12 @@ use crate::domain::{
     },
 };
 
+use crate::domain::insats::{
+    InsatsStatus as DomainInsatsStatus, nyttokalkyl::BenefitCategory as DomainBenefitCategory,
+};
 use crate::stats::{
     Metric as DomainMetric,
+    insatser::RealisationStatus as DomainRealisationStatus,
     nyttoanalys::{
         Flag as DomainFlag, LineStatus as DomainLineStatus, ProposalRule as DomainProposalRule,
     },
@@ -145,6 +149,30 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Where an insats stands: `proposal` → `assessed` → `decided` → `in_progress` →
+    /// `live` → `followed_up`; `rejected` from a proposal or an assessed insats.
+    InsatsStatus <=> DomainInsatsStatus {
+        Proposal, Assessed, Decided, InProgress, Live, FollowedUp, Rejected
+    }
+);
+
+mirror_enum!(
+    /// A benefit's kind: `financial` (money that leaves a budget), `redistribution`
+    /// (time freed, valued in SEK but not cash) or `unvalued` (real, but no SEK).
+    BenefitCategory <=> DomainBenefitCategory { Financial, Redistribution, Unvalued }
+);
+
+mirror_enum!(
+    /// A measured benefit after go-live: `achieved` (the mean reaches the target),
+    /// `progressing` / `worse` (a significant change towards / away from it),
+    /// `not_realised` (no significant change), `too_few_answers` (below the anonymity
+    /// threshold: no number), `pending` (no released round since go-live yet).
+    RealisationStatus <=> DomainRealisationStatus {
+        Achieved, Progressing, NotRealised, Worse, TooFewAnswers, Pending
+    }
+);
+
 /// poem-openapi reports a value outside a set only as "Expect a valid enumeration
 /// value"; this adds the values, for the set the message names.
 pub fn with_allowed_values(message: String) -> String {
@@ -163,6 +191,9 @@ pub fn with_allowed_values(message: String) -> String {
         (LineStatus::name(), LineStatus::values()),
         (Flag::name(), Flag::values()),
         (ProposalRule::name(), ProposalRule::values()),
+        (InsatsStatus::name(), InsatsStatus::values()),
+        (BenefitCategory::name(), BenefitCategory::values()),
+        (RealisationStatus::name(), RealisationStatus::values()),
     ];
     match sets
         .iter()

@@ -8,6 +8,7 @@ pub mod catalogue;
 mod codes;
 mod dto;
 pub mod error;
+mod insatser;
 mod jobs;
 mod paging;
 mod params;
@@ -42,6 +43,8 @@ pub enum ApiTags {
     Audit,
     /// The API tokens that give access to this API
     Tokens,
+    /// KF goals, insatser with their nyttokalkyl, benefit realisation and prioritisation
+    Insatser,
 }
 
 type Apis = (
@@ -53,6 +56,7 @@ type Apis = (
     jobs::JobsApi,
     audit::AuditApi,
     tokens::TokensApi,
+    insatser::InsatserApi,
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
@@ -66,6 +70,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             jobs::JobsApi,
             audit::AuditApi,
             tokens::TokensApi,
+            insatser::InsatserApi,
         ),
         "Nyttopuls",
         env!("CARGO_PKG_VERSION"),
@@ -74,7 +79,8 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
         "Benefit evaluation of a municipality's IT services: the service catalogue, \
          the users who are surveyed, the survey programmes and rounds that ask them, and \
          the results per service, objektägare and förvaltning (figures for groups below \
-         the anonymity threshold say `too_few_answers`). \
+         the anonymity threshold say `too_few_answers`), and the insatser with their \
+         nyttokalkyl, benefit realisation and prioritisation. \
          Every route needs `Authorization: Bearer <token>` (create one with \
          `nyttopuls token create`). Every list is paged the same way: `page` (from 1) \
          and `per_page` (1–500, default 50) in, `{items, page, per_page, total}` out.",

@@ -16,10 +16,13 @@ pub const YEARS: std::ops::RangeInclusive<u32> = 1..=15;
 pub const DEFAULT_YEARS: u32 = 5;
 /// The highest real discount rate accepted (0.2: beyond any public-sector practice).
 pub const MAX_DISCOUNT_RATE: f64 = 0.2;
+/// The largest sum of money a kalkyl takes (a trillion SEK, beyond any municipality's
+/// budget): every figure stays finite.
+pub const MAX_SEK: f64 = 1e12;
 /// Benefits a kalkyl may list: a kalkyl with more is not read by anyone.
 pub const MAX_BENEFITS: usize = 30;
 /// Minutes in a week: no time benefit per person can exceed it.
-const MINUTES_A_WEEK: f64 = 10_080.0;
+pub const MINUTES_A_WEEK: f64 = 10_080.0;
 
 /// What kind of benefit, in Inera's and DIGG's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

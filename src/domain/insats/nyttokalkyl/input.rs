@@ -3,7 +3,7 @@
 
 use super::{
     Baseline, Benefit, BenefitCategory, BenefitValue, DEFAULT_YEARS, Indicator, MAX_BENEFITS,
-    MAX_DISCOUNT_RATE, MINUTES_A_WEEK, Nyttokalkyl, YEARS,
+    MAX_DISCOUNT_RATE, MAX_SEK, MINUTES_A_WEEK, Nyttokalkyl, YEARS,
 };
 use crate::domain::{Error, FieldProblem, Metric, catalogue::required_name, period_first_day};
 
@@ -59,12 +59,16 @@ impl Problems {
         });
     }
 
-    /// A sum of money: finite and not negative.
+    /// A sum of money: not negative, at most [`MAX_SEK`], kept to the öre (a fraction
+    /// of an öre would make NPV per invested krona and benefit/cost overflow).
     fn sek(&mut self, field: impl Into<String>, value: f64) -> f64 {
-        if !(value.is_finite() && value >= 0.0) {
-            self.add(field, "must be zero or more (SEK)");
+        if !(value.is_finite() && (0.0..=MAX_SEK).contains(&value)) {
+            self.add(
+                field,
+                "must be zero or more (SEK), at most 1 000 000 000 000",
+            );
         }
-        value
+        (value * 100.0).round() / 100.0
     }
 
     fn period(&mut self, field: String, key: &str) {

@@ -332,3 +332,38 @@ fn categories_read_back_from_their_names() {
     }
     assert!("cash".parse::<BenefitCategory>().is_err());
 }
+
+#[test]
+fn money_is_kept_to_the_ore_and_capped_so_every_figure_stays_finite() {
+    // 1 234,567 SEK is kept as 1 234,57; a fraction of an öre (5e-324) as 0, so NPV per
+    // invested krona never divides by it.
+    let kalkyl = Nyttokalkyl::parse(
+        NyttokalkylInput {
+            investment_sek: 5e-324,
+            benefits: vec![sek("Färre utskick", "financial", 1_234.567)],
+            ..NyttokalkylInput::default()
+        },
+        &[],
+        0.03,
+    )
+    .unwrap();
+    assert_eq!(kalkyl.investment_sek, 0.0);
+    assert_eq!(kalkyl.benefits[0].value, BenefitValue::Sek(1_234.57));
+    // A trillion SEK is the most; above it (and the largest double) is refused.
+    let capped = NyttokalkylInput {
+        investment_sek: 1e12,
+        ..input(vec![sek("Färre utskick", "financial", 1e12 + 1.0)])
+    };
+    assert_eq!(
+        fields(Nyttokalkyl::parse(capped, &[], 0.03)),
+        ["nyttokalkyl.benefits[0].annual_value_sek"]
+    );
+    let huge = NyttokalkylInput {
+        investment_sek: f64::MAX,
+        ..input(vec![])
+    };
+    assert_eq!(
+        fields(Nyttokalkyl::parse(huge, &[], 0.03)),
+        ["nyttokalkyl.investment_sek"]
+    );
+}
