@@ -49,9 +49,11 @@ struct SendFailureLabels {
     class: &'static str,
 }
 
+/// `job_name`, not `job`: Prometheus sets `job` on every series it scrapes (the scrape
+/// job), and would rename ours to `exported_job`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct JobLabels {
-    job: &'static str,
+    job_name: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -260,7 +262,7 @@ impl Metrics {
         succeeded: bool,
         finished: SystemTime,
     ) {
-        let labels = JobLabels { job };
+        let labels = JobLabels { job_name: job };
         self.job_runs.get_or_create(&labels).inc();
         self.job_duration.get_or_create(&labels).observe(seconds);
         if succeeded {
@@ -276,7 +278,7 @@ impl Metrics {
     /// How long the scheduled `job` may go between runs.
     pub fn set_job_interval(&self, job: &'static str, seconds: f64) {
         self.job_interval
-            .get_or_create(&JobLabels { job })
+            .get_or_create(&JobLabels { job_name: job })
             .set(seconds);
     }
 

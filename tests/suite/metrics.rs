@@ -104,7 +104,7 @@ async fn invite(app: &TestApp, people: &[&str]) {
 const OUTBOX: &str = "nyttopuls_outbox_messages";
 const PENDING_INVITATIONS: [(&str, &str); 2] = [("status", "pending"), ("kind", "invitation")];
 const SENT_INVITATIONS: [(&str, &str); 2] = [("status", "sent"), ("kind", "invitation")];
-const DISPATCH: [(&str, &str); 1] = [("job", "dispatch_outbox")];
+const DISPATCH: [(&str, &str); 1] = [("job_name", "dispatch_outbox")];
 
 #[tokio::test]
 async fn outbox_depth_rises_when_people_are_invited_and_falls_when_the_emails_are_sent() {
