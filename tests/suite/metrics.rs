@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::common::{METRICS_TOKEN, TestApp, spawn_app, spawn_app_with, status_and_json};
+use crate::mail_relay::three_invitations;
 use crate::mail_sink::MailSink;
 use crate::survey_loop::{
     COMPLETE_ANSWER, answer, email_to, emails, run_job, run_programme, send_through,
@@ -80,27 +81,6 @@ fn parse_sample(line: &str) -> Option<(Series, f64)> {
     Some(((name.to_owned(), labels), value))
 }
 
-/// A service used by `people`, in a programme that has just opened its round: one
-/// invitation each waits in the outbox.
-async fn invite(app: &TestApp, people: &[&str]) {
-    let service = app.create_service("e-arkiv", None).await;
-    for email in people {
-        app.create(
-            "/api/v1/respondents",
-            json!({"email": email, "name": "Person", "services": ["e-arkiv"]}),
-        )
-        .await;
-    }
-    let programme = app
-        .create(
-            "/api/v1/programmes",
-            json!({"name": "Uppföljning", "schedule": "0 0 8 1 */3 *", "service_ids": [service]}),
-        )
-        .await;
-    let opened = run_programme(app, programme["id"].as_i64().unwrap()).await;
-    assert_eq!(opened["invitations"], json!(people.len()), "{opened}");
-}
-
 const OUTBOX: &str = "nyttopuls_outbox_messages";
 const PENDING_INVITATIONS: [(&str, &str); 2] = [("status", "pending"), ("kind", "invitation")];
 const SENT_INVITATIONS: [(&str, &str); 2] = [("status", "sent"), ("kind", "invitation")];
@@ -114,7 +94,7 @@ async fn outbox_depth_rises_when_people_are_invited_and_falls_when_the_emails_ar
     assert_eq!(before.value("nyttopuls_rounds_open", &[]), 0.0);
     assert_eq!(before.value("nyttopuls_database_up", &[]), 1.0);
 
-    invite(&app, &["anna@x.se", "bo@x.se", "cecilia@x.se"]).await;
+    three_invitations(&app).await;
     let queued = Scrape::of(&app).await;
     // Three users of the service, one invitation each.
     assert_eq!(queued.value(OUTBOX, &PENDING_INVITATIONS), 3.0);
@@ -152,7 +132,7 @@ async fn a_failed_job_counts_as_a_failure_and_not_as_a_success() {
     // A relay that is down: nothing listens on the port until the sink starts on it.
     let port = MailSink::reserve_port();
     let app = spawn_app_with(send_through(port)).await;
-    invite(&app, &["anna@x.se"]).await;
+    three_invitations(&app).await;
 
     let (status, body) = status_and_json(
         app.post_json("/api/v1/jobs/dispatch_outbox/run", &json!({}))
@@ -173,7 +153,8 @@ async fn a_failed_job_counts_as_a_failure_and_not_as_a_success() {
             "nyttopuls_mail_send_failures_total",
             &[("kind", "invitation"), ("class", "relay_refused")]
         ),
-        1.0
+        3.0,
+        "each of the three sends found no relay"
     );
     assert_eq!(
         failed.value("nyttopuls_mail_failures_total", &[("kind", "connection")]),
@@ -181,14 +162,14 @@ async fn a_failed_job_counts_as_a_failure_and_not_as_a_success() {
     );
     assert_eq!(
         failed.value(OUTBOX, &PENDING_INVITATIONS),
-        1.0,
-        "still queued"
+        3.0,
+        "all three still queued"
     );
 
     // The relay is back: the next run succeeds, and the failure stays counted.
     let sink = MailSink::start_on(port);
     run_job(&app, "dispatch_outbox").await;
-    assert_eq!(sink.count(), 1);
+    assert_eq!(sink.count(), 3);
     let recovered = Scrape::of(&app).await;
     assert_eq!(recovered.value("nyttopuls_job_runs_total", &DISPATCH), 2.0);
     assert_eq!(
@@ -206,26 +187,21 @@ async fn a_failed_job_counts_as_a_failure_and_not_as_a_success() {
 #[tokio::test]
 async fn answers_stored_and_sealed_answers_move_with_answers_and_the_close() {
     let (app, sink) = spawn_with_sink(|_| {}).await;
-    invite(&app, &["anna@x.se", "bo@x.se"]).await;
+    three_invitations(&app).await;
     run_job(&app, "dispatch_outbox").await;
     let mails = emails(&sink);
     let before = Scrape::of(&app).await;
     assert_eq!(before.value("nyttopuls_answers_stored_total", &[]), 0.0);
     assert_eq!(before.value("nyttopuls_sealed_answers", &[]), 0.0);
 
-    for person in ["anna@x.se", "bo@x.se"] {
+    for person in ["a@x.se", "b@x.se"] {
         let (status, html) = answer(&app, &email_to(&mails, person).token(), COMPLETE_ANSWER).await;
         assert_eq!(status, StatusCode::OK, "{html}");
     }
-    // A second answer on Anna's link stores nothing.
-    answer(
-        &app,
-        &email_to(&mails, "anna@x.se").token(),
-        COMPLETE_ANSWER,
-    )
-    .await;
+    // A second answer on the first link stores nothing.
+    answer(&app, &email_to(&mails, "a@x.se").token(), COMPLETE_ANSWER).await;
     let answered = Scrape::of(&app).await;
-    // Two people answered once each: 2 stored, 2 sealed until the round closes.
+    // Two of the three answered once each: 2 stored, 2 sealed until the round closes.
     assert_eq!(answered.value("nyttopuls_answers_stored_total", &[]), 2.0);
     assert_eq!(answered.value("nyttopuls_sealed_answers", &[]), 2.0);
 
