@@ -9,8 +9,7 @@ use crate::common::{METRICS_TOKEN, TestApp, spawn_app, spawn_app_with, status_an
 use crate::mail_relay::three_invitations;
 use crate::mail_sink::MailSink;
 use crate::survey_loop::{
-    COMPLETE_ANSWER, answer, email_to, emails, run_job, run_programme, send_through,
-    spawn_with_sink,
+    COMPLETE_ANSWER, answer, email_to, emails, run_job, send_through, spawn_with_sink,
 };
 use reqwest::StatusCode;
 use serde_json::json;
