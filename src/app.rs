@@ -45,17 +45,18 @@ pub async fn connect(settings: Settings, clock: Clock) -> Result<AppState, Conne
     answer_keys::check_sealed_rows_open(&db, &answer_keys)
         .await
         .map_err(ConnectError::AnswerKey)?;
+    let metrics = Arc::<crate::metrics::Metrics>::default();
     Ok(AppState {
         answer_keys: Arc::new(answer_keys),
         figures: Arc::default(),
         sign_in_limits: Arc::new(SignInLimits::new(&settings.dashboard)),
-        answers: AnswerWriter::start(db.clone(), clock.clone()),
+        answers: AnswerWriter::start(db.clone(), clock.clone(), metrics.clone()),
         links_lookup: LinkLookup::start(db.clone()),
         questionnaires: QuestionnaireCache::default(),
         settings: Arc::new(settings),
         db,
         clock,
-        metrics: Arc::default(),
+        metrics,
         mailer,
         instance_id: instance_id(),
         programmes_changed: Arc::default(),

@@ -64,6 +64,19 @@ impl CronSchedule {
             .map(|fire| fire.with_timezone(&Utc))
     }
 
+    /// The longest gap between consecutive firings among the next `firings` after
+    /// `from`: how long a healthy job may go without a run (a weekday job's weekend).
+    pub fn longest_gap(&self, from: DateTime<Utc>, firings: usize) -> Option<chrono::Duration> {
+        let mut previous = self.next_after(from)?;
+        let mut longest = None;
+        for _ in 1..firings {
+            let next = self.next_after(previous)?;
+            longest = longest.max(Some(next - previous));
+            previous = next;
+        }
+        longest
+    }
+
     /// The latest firing at or before `now`, if it came after `since`.
     pub fn last_fire_between(
         &self,
@@ -225,6 +238,30 @@ mod tests {
         assert_eq!(
             schedule.last_fire_between(at("2026-11-02T00:00:00Z"), now),
             None
+        );
+    }
+
+    #[test]
+    fn the_longest_gap_covers_a_weekend_and_an_irregular_day() {
+        // Weekdays at 08:00, seen from a Wednesday: Friday 08:00 to Monday 08:00 is
+        // 3 days = 259 200 s, the longest gap among the next eight firings.
+        let weekdays = CronSchedule::parse("0 0 8 * * 1-5").unwrap();
+        let from = at("2026-12-09T12:00:00Z");
+        assert_eq!(
+            weekdays.longest_gap(from, 8).map(|gap| gap.num_seconds()),
+            Some(259_200)
+        );
+        // 00:15 and 12:15: the gaps are 12 h each (43 200 s).
+        let twice = CronSchedule::parse("0 15 0,12 * * *").unwrap();
+        assert_eq!(
+            twice.longest_gap(from, 8).map(|gap| gap.num_seconds()),
+            Some(43_200)
+        );
+        // Every 30 s.
+        let often = CronSchedule::parse("*/30 * * * * *").unwrap();
+        assert_eq!(
+            often.longest_gap(from, 8).map(|gap| gap.num_seconds()),
+            Some(30)
         );
     }
 }

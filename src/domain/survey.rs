@@ -263,6 +263,27 @@ pub enum EmailKind {
     SignIn,
 }
 
+impl EmailKind {
+    pub const ALL: [Self; 5] = [
+        Self::Invitation,
+        Self::Reminder,
+        Self::Report,
+        Self::Digest,
+        Self::SignIn,
+    ];
+
+    /// The name stored in the outbox and used as the `kind` label of the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::Reminder => "reminder",
+            Self::Report => "report",
+            Self::Digest => "digest",
+            Self::SignIn => "sign_in",
+        }
+    }
+}
+
 /// The outbox key that keeps one survey email from being queued twice: one invitation
 /// per invitation, one reminder per invitation and reminder step.
 pub fn idempotency_key(kind: EmailKind, invitation_id: i64, reminder_step: usize) -> String {

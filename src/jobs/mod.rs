@@ -116,7 +116,17 @@ async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<Jo
             JobName::SendReports => crate::usecases::reports::send_reports(state).await,
         }
     };
-    let counts = leases::run_leased(state, job.as_str(), wait, work).await?;
+    let counted = async {
+        let started = std::time::Instant::now();
+        let result = work.await;
+        let seconds = started.elapsed().as_secs_f64();
+        let finished = std::time::SystemTime::now();
+        state
+            .metrics
+            .count_job_run(job.as_str(), seconds, result.is_ok(), finished);
+        result
+    };
+    let counts = leases::run_leased(state, job.as_str(), wait, counted).await?;
     Ok(JobReport {
         job: job.to_string(),
         ran: counts.is_some(),

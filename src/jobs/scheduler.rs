@@ -67,6 +67,12 @@ impl Scheduler {
         for (job, raw) in system_jobs(&state.settings.scheduler) {
             let schedule = CronSchedule::parse(raw)
                 .map_err(|problem| Error::invalid(format!("scheduler.{job}"), problem))?;
+            // Sixteen firings span a weekday schedule's weekend.
+            if let Some(gap) = schedule.longest_gap(Utc::now(), 16) {
+                state
+                    .metrics
+                    .set_job_interval(job.as_str(), gap.as_seconds_f64());
+            }
             let state = state.clone();
             system_timers.push(Timer::start(jobs.clone(), schedule, move || {
                 let state = state.clone();

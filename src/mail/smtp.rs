@@ -108,6 +108,19 @@ impl SmtpRelay {
         })
     }
 
+    /// Whether the relay accepts a TCP connection within a few seconds.
+    pub async fn check_reachable(&self) -> Result<(), String> {
+        let address = format!("{}:{}", self.host, self.port);
+        let connect = tokio::net::TcpStream::connect((self.host.as_str(), self.port));
+        match tokio::time::timeout(Duration::from_secs(3), connect).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("the mail relay {address} refuses connections: {e}")),
+            Err(_) => Err(format!(
+                "the mail relay {address} did not answer within 3 s"
+            )),
+        }
+    }
+
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         let envelope = message.envelope();
         let content = message.formatted();

@@ -76,6 +76,28 @@ impl Mailer {
 }
 
 impl Mailer {
+    /// Readiness: the relay accepts a connection (no session, no login: probes come
+    /// often), or the outbox folder takes a file.
+    pub async fn check_reachable(&self) -> Result<(), String> {
+        match self {
+            Self::Smtp(relay) => relay.check_reachable().await,
+            Self::File { dir, .. } => {
+                let probe = dir.join(".nyttopuls-ready");
+                let name = || format!("mail.outbox_dir `{}`", dir.display());
+                tokio::fs::write(&probe, b"")
+                    .await
+                    .map_err(|e| format!("cannot write into {}: {e}", name()))?;
+                match tokio::fs::remove_file(&probe).await {
+                    // A probe running beside this one removed it first.
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(format!("cannot remove a file from {}: {e}", name()))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
     /// Deletes the written `.eml` files addressed to any of `addresses` (GDPR erasure:
     /// each holds a name, the address and personal links); returns how many. Nothing
     /// to do for SMTP, which keeps no copies.

@@ -17,7 +17,7 @@ use super::{
     is_postgres,
 };
 use crate::domain::{
-    Delivery, EmailRecord, Error, InvitationEvent, InvitationStatus, OutboxStatus,
+    Delivery, EmailKind, EmailRecord, Error, InvitationEvent, InvitationStatus, OutboxStatus,
     survey::{OutboxEmail, SurveyEmail},
 };
 
@@ -472,15 +472,23 @@ pub async fn still_awaiting(
     Ok(still)
 }
 
-/// Counts by status, for tests and operations.
-pub async fn count_by_status(db: &impl ConnectionTrait) -> Result<Vec<(OutboxStatus, i64)>, Error> {
-    let counts: Vec<(outbox_message::Status, i64)> = outbox_message::Entity::find()
-        .select_only()
-        .column(outbox_message::Column::Status)
-        .column_as(outbox_message::Column::Id.count(), "n")
-        .group_by(outbox_message::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(counts.into_iter().map(|(s, n)| (s.into(), n)).collect())
+/// Messages by status and kind, in one grouped query (the metrics' outbox depth).
+pub async fn count_by_status_and_kind(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(OutboxStatus, EmailKind, u64)>, Error> {
+    let counts: Vec<(outbox_message::Status, outbox_message::Kind, i64)> =
+        outbox_message::Entity::find()
+            .select_only()
+            .column(outbox_message::Column::Status)
+            .column(outbox_message::Column::Kind)
+            .column_as(outbox_message::Column::Id.count(), "n")
+            .group_by(outbox_message::Column::Status)
+            .group_by(outbox_message::Column::Kind)
+            .into_tuple()
+            .all(db)
+            .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(status, kind, n)| (status.into(), kind.into(), n.unsigned_abs()))
+        .collect())
 }

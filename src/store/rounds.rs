@@ -514,3 +514,15 @@ pub async fn purge_invitations(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// How many rounds are open, and how many answers wait sealed for their round to close
+/// (the metrics' gauges).
+pub async fn count_open_and_sealed(db: &impl ConnectionTrait) -> Result<(u64, u64), Error> {
+    use sea_orm::PaginatorTrait;
+    let open = round::Entity::find()
+        .filter(round::Column::Status.eq(round::Status::Open))
+        .count(db)
+        .await?;
+    let sealed = sealed_answer::Entity::find().count(db).await?;
+    Ok((open, sealed))
+}

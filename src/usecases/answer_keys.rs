@@ -84,6 +84,28 @@ pub async fn check_sealed_rows_open(
     ))
 }
 
+/// Readiness: the keys this instance seals with can still be had on a restart. From
+/// `survey.answer_key` they always can; a key file must still exist and still hold the
+/// key sealing now (a rotation keeps it, below the new one).
+pub fn check_still_present(settings: &SurveySettings, keys: &AnswerKeys) -> Result<(), String> {
+    if settings.answer_key.is_some() {
+        return Ok(());
+    }
+    let path = Path::new(&settings.answer_key_file);
+    let name = format!("survey.answer_key_file `{}`", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let on_disk = parse(&text).map_err(|e| format!("{name}: {e}"))?;
+    if on_disk.knows(keys.current_id()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} no longer holds key {}, which seals this instance's answers: \
+             put it back before a restart, or the open rounds cannot be released",
+            keys.current_id()
+        ))
+    }
+}
+
 /// A fresh key as a key file line.
 pub fn new_key_line() -> String {
     STANDARD.encode(AnswerKey::generate_bytes())

@@ -15,6 +15,7 @@ use tokio::sync::RwLock;
 use super::{Clock, batcher::Batcher};
 use crate::{
     domain::{Error, questionnaire::Questionnaire},
+    metrics::Metrics,
     store::{self, invitations::NewSealedAnswer},
 };
 
@@ -47,10 +48,16 @@ pub enum Written {
 pub struct AnswerWriter(Batcher<Submission, Written>);
 
 impl AnswerWriter {
-    pub fn start(db: DatabaseConnection, clock: Clock) -> Self {
+    /// Counts what it stored into `metrics`: one atomic add per batch.
+    pub fn start(db: DatabaseConnection, clock: Clock, metrics: Arc<Metrics>) -> Self {
         Self(Batcher::start("storing answers", MAX_BATCH, move |batch| {
-            let (db, now) = (db.clone(), clock.now());
-            async move { store_batch(&db, batch, now).await }
+            let (db, now, metrics) = (db.clone(), clock.now(), metrics.clone());
+            async move {
+                let written = store_batch(&db, batch, now).await?;
+                let stored = written.iter().filter(|w| **w == Written::Stored).count();
+                metrics.count_answers_stored(stored as u64);
+                Ok(written)
+            }
         }))
     }
 

@@ -21,6 +21,7 @@ use crate::{
         survey::{OutboxEmail, retry_at},
     },
     mail::{RelayFailure, SendError, build_survey_message, without_addresses},
+    metrics::{Metrics, SendFailure},
     store::outbox::{self, ClaimedMessage},
 };
 
@@ -78,7 +79,13 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
             }
             while refused.is_none() && sending.len() >= settings.concurrent_sends {
                 if let Some(Ok(done)) = sending.join_next().await {
-                    record(done, &mut outcomes, &mut unsent, &mut refused);
+                    record(
+                        done,
+                        &mut outcomes,
+                        &mut unsent,
+                        &mut refused,
+                        &state.metrics,
+                    );
                 }
             }
             if refused.is_some() {
@@ -93,26 +100,33 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         }
         while let Some(done) = sending.join_next().await {
             if let Ok(done) = done {
-                record(done, &mut outcomes, &mut unsent, &mut refused);
+                record(
+                    done,
+                    &mut outcomes,
+                    &mut unsent,
+                    &mut refused,
+                    &state.metrics,
+                );
             }
         }
         for (message, delivery) in &outcomes {
-            let key = match delivery {
-                Delivery::Transient { error, .. } if error.starts_with(NOT_BUILT) => {
-                    tracing::error!(
-                        outbox_id = message.id,
-                        kind = ?message.email.kind(),
-                        "{error}; the message stays queued and is retried"
-                    );
-                    "not_built"
-                }
-                Delivery::Sent => "sent",
-                Delivery::Withdrawn => "withdrawn",
-                Delivery::Transient {
-                    retry_at: Some(_), ..
-                } => "retry_later",
-                Delivery::Transient { retry_at: None, .. } => "failed",
-                Delivery::Permanent { .. } => "bounced",
+            let kind = message.email.kind();
+            let failure = failure_class(delivery);
+            if let (Some(SendFailure::NotBuilt), Delivery::Transient { error, .. }) =
+                (failure, delivery)
+            {
+                tracing::error!(
+                    outbox_id = message.id,
+                    ?kind,
+                    "{error}; the message stays queued and is retried"
+                );
+            }
+            count_attempt(&state.metrics, kind, delivery);
+            let key = match failure {
+                None if matches!(delivery, Delivery::Sent) => "sent",
+                None => "withdrawn",
+                Some(SendFailure::GaveUp) => "failed",
+                Some(class) => class.as_str(),
             };
             *counts.entry(key).or_default() += 1;
         }
@@ -145,10 +159,12 @@ fn record(
     outcomes: &mut Vec<(ClaimedMessage, Delivery)>,
     unsent: &mut Vec<i64>,
     refused: &mut Option<(RelayFailure, String)>,
+    metrics: &Metrics,
 ) {
     match delivery {
         Ok(delivery) => outcomes.push((message, delivery)),
         Err((kind, error)) => {
+            metrics.count_send_failure(message.email.kind(), SendFailure::RelayRefused);
             unsent.push(message.id);
             // The outbox id, not the recipient: this ends in the log.
             refused.get_or_insert_with(|| {
@@ -162,6 +178,30 @@ fn record(
                 )
             });
         }
+    }
+}
+
+/// Why an attempt did not send its message; `None` when it was sent or withdrawn.
+fn failure_class(delivery: &Delivery) -> Option<SendFailure> {
+    match delivery {
+        Delivery::Sent | Delivery::Withdrawn => None,
+        Delivery::Transient { error, .. } if error.starts_with(NOT_BUILT) => {
+            Some(SendFailure::NotBuilt)
+        }
+        Delivery::Transient {
+            retry_at: Some(_), ..
+        } => Some(SendFailure::RetryLater),
+        Delivery::Transient { retry_at: None, .. } => Some(SendFailure::GaveUp),
+        Delivery::Permanent { .. } => Some(SendFailure::Bounced),
+    }
+}
+
+/// Counts one attempt into the metrics: sent, or failed by class (withdrawn: neither).
+fn count_attempt(metrics: &Metrics, kind: EmailKind, delivery: &Delivery) {
+    match failure_class(delivery) {
+        Some(class) => metrics.count_send_failure(kind, class),
+        None if matches!(delivery, Delivery::Sent) => metrics.count_sent(kind),
+        None => {}
     }
 }
 
@@ -266,11 +306,15 @@ pub async fn dispatch_now(state: &AppState, idempotency_key: &str) -> Result<(),
                         "email not sent at once; the dispatcher tries again"
                     );
                 }
+                count_attempt(&state.metrics, message.email.kind(), &delivery);
                 mark(state, &[(message, delivery)]).await?;
             }
             Err((kind, error)) => {
                 outbox::release(&state.db, &[message.id]).await?;
                 state.metrics.count_mail_failure(kind);
+                state
+                    .metrics
+                    .count_send_failure(message.email.kind(), SendFailure::RelayRefused);
                 tracing::warn!(
                     outbox_id = message.id,
                     "the mail relay refused us ({kind}): {}; the dispatcher tries again",

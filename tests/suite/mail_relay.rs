@@ -77,7 +77,7 @@ fn through_relay(port: u16, ca_file: &str, password: &str) -> impl FnOnce(&mut S
 }
 
 /// Three users of one service, invited: three emails wait in the outbox.
-async fn three_invitations(app: &TestApp) {
+pub(crate) async fn three_invitations(app: &TestApp) {
     let service = app.create_service("e-tjanst", None).await;
     for email in ["a@x.se", "b@x.se", "c@x.se"] {
         app.create(

@@ -21,6 +21,7 @@ mod insatser;
 mod insatser_api;
 mod insatser_store;
 mod mail_relay;
+mod metrics;
 mod ops;
 mod readers;
 mod reports;
