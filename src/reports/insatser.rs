@@ -24,7 +24,9 @@ pub(crate) const DECIDED_COLUMNS: Columns<DecidedInsats> = &[
     ("Kalkylversion", |d| {
         whole(d.kalkyl.map(|k| f64::from(k.version)))
     }),
-    ("Investering (kr)", |d| money(d.kalkyl.map(|k| k.investment_sek))),
+    ("Investering (kr)", |d| {
+        money(d.kalkyl.map(|k| k.investment_sek))
+    }),
     ("Nettonuvärde (kr)", |d| money(d.kalkyl.map(|k| k.npv_sek))),
     ("Nuvärde nyttor (kr)", |d| {
         money(d.kalkyl.map(|k| k.pv_benefits_sek))
@@ -45,7 +47,9 @@ pub(crate) const REALISATION_COLUMNS: Columns<RealisationLine> = &[
     ("Nyttoägare", |l| owner(&l.name.owner)),
     ("Nytta", |l| text(&l.benefit)),
     ("Tjänst", |l| text(&l.service)),
-    ("Mått", |l| text(wording::metric_name(l.metric, Language::Sv))),
+    ("Mått", |l| {
+        text(wording::metric_name(l.metric, Language::Sv))
+    }),
     ("Omgång", |l| text(&l.round)),
     ("Status", |l| {
         text(wording::realisation_status(l.status, Language::Sv))
@@ -53,7 +57,9 @@ pub(crate) const REALISATION_COLUMNS: Columns<RealisationLine> = &[
     ("Utgångsvärde", |l| rounded(l.baseline, 1)),
     ("Mål", |l| rounded(Some(l.target), 1)),
     ("Svar", |l| whole(l.measured.map(|m| m.n as f64))),
-    ("Uppmätt medelvärde", |l| rounded(l.measured.map(|m| m.mean), 1)),
+    ("Uppmätt medelvärde", |l| {
+        rounded(l.measured.map(|m| m.mean), 1)
+    }),
     ("95 % KI låg", |l| {
         rounded(l.measured.and_then(|m| m.ci).map(|c| c.0), 1)
     }),

@@ -409,7 +409,10 @@ fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
                 INSATSER_SHEETS[1],
                 table(REALISATION_COLUMNS, &section.realisation),
             ),
-            (INSATSER_SHEETS[2], table(PROPOSAL_COLUMNS, &section.proposals)),
+            (
+                INSATSER_SHEETS[2],
+                table(PROPOSAL_COLUMNS, &section.proposals),
+            ),
         ] {
             let sheet = workbook.add_worksheet();
             sheet.set_name(name)?;
