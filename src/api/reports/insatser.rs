@@ -7,8 +7,7 @@ use poem_openapi::Object;
 use crate::{
     domain::Language,
     stats::nyttoanalys::insatser::{
-        DecidedInsats, InsatsProposal, InsatserSection, MeasuredLine, NotRealised,
-        RealisationLine,
+        DecidedInsats, InsatsProposal, InsatserSection, MeasuredLine, NotRealised, RealisationLine,
     },
     wording,
 };
