@@ -121,17 +121,88 @@ struct Plan {
     sponsor: &'static str,
     /// Indexes into `KF_GOALS`.
     goals: &'static [usize],
-    metric: Metric,
-    /// Points above the figure the planner saw.
+    /// SUS points above the figure the planner saw.
     ambition: f64,
     investment_sek: f64,
     running_sek: f64,
     benefits: &'static [BenefitPlan],
     /// (urgency, risk) as Kommunledningskontoret assesses them.
     assessment: (i64, i64),
-    /// Quarters after now that it is planned to go live (an insats not yet live).
-    live_in_quarters: Option<u32>,
-    steps: &'static [(When, Step)],
+    schedule: Schedule,
+}
+
+/// Every benefit is measured by SUS, the figure every demo round has.
+const METRIC: Metric = Metric::Sus;
+
+/// An insats's story, in the full demo's quarters.
+#[derive(Debug, Clone, Copy)]
+enum Schedule {
+    /// Proposed, assessed and decided after the round of `decided` closed; live from the
+    /// first day of `live`; followed up after the round of `followed_up` closed.
+    Live {
+        decided: usize,
+        live: usize,
+        followed_up: Option<usize>,
+    },
+    /// Proposed, then assessed and decided: under way, planned to go live
+    /// `live_in_quarters` after now.
+    Underway {
+        proposed: usize,
+        decided: usize,
+        live_in_quarters: u32,
+    },
+    /// Waiting for a decision: proposed (by the objektägare or Kommunledningskontoret),
+    /// perhaps assessed.
+    Waiting {
+        proposed: usize,
+        by_owner: bool,
+        assessed: Option<usize>,
+    },
+}
+
+impl Schedule {
+    fn steps(self) -> Vec<(When, Step)> {
+        let decided = |q| [(Close(q), Assess), (Close(q), Decide)];
+        let mut steps = Vec::new();
+        match self {
+            Self::Live {
+                decided: q,
+                live,
+                followed_up,
+            } => {
+                steps.push((Close(q), Propose { by_owner: false }));
+                steps.extend(decided(q));
+                steps.push((Start(live), Live));
+                steps.extend(followed_up.map(|f| (Close(f), FollowUp)));
+            }
+            Self::Underway {
+                proposed,
+                decided: q,
+                ..
+            } => {
+                steps.push((Close(proposed), Propose { by_owner: false }));
+                steps.extend(decided(q));
+            }
+            Self::Waiting {
+                proposed,
+                by_owner,
+                assessed,
+            } => {
+                steps.push((Close(proposed), Propose { by_owner }));
+                steps.extend(assessed.map(|a| (Close(a), Assess)));
+            }
+        }
+        steps
+    }
+
+    fn live_in_quarters(self) -> Option<u32> {
+        match self {
+            Self::Underway {
+                live_in_quarters, ..
+            } => Some(live_in_quarters),
+            _ => None,
+        }
+    }
 }
 
 use Step::{Assess, Decide, FollowUp, Live, Propose};
@@ -144,7 +215,6 @@ const PLANS: [Plan; 11] = [
         service: "Lönesystemet",
         sponsor: "HR-direktören",
         goals: &[1, 2],
-        metric: Metric::Sus,
         ambition: 10.0,
         investment_sek: 1_800_000.0,
         running_sek: 200_000.0,
@@ -154,14 +224,11 @@ const PLANS: [Plan; 11] = [
             measured("Enklare att göra rätt i Lönesystemet"),
         ],
         assessment: (2, 1),
-        live_in_quarters: None,
-        steps: &[
-            (Close(0), Propose { by_owner: false }),
-            (Close(0), Assess),
-            (Close(0), Decide),
-            (Start(2), Live),
-            (Close(6), FollowUp),
-        ],
+        schedule: Schedule::Live {
+            decided: 0,
+            live: 2,
+            followed_up: Some(6),
+        },
     },
     Plan {
         name: "Mobil schemaläggning för vikarier",
@@ -169,7 +236,6 @@ const PLANS: [Plan; 11] = [
         service: "Schemaläggningen",
         sponsor: "Förvaltningschef, barn och unga",
         goals: &[0, 1],
-        metric: Metric::Sus,
         ambition: 9.0,
         investment_sek: 900_000.0,
         running_sek: 150_000.0,
@@ -178,14 +244,11 @@ const PLANS: [Plan; 11] = [
             measured("Bättre överblick för vikarier och bemanning"),
         ],
         assessment: (2, 1),
-        live_in_quarters: None,
-        steps: &[
-            (Close(1), Propose { by_owner: false }),
-            (Close(1), Assess),
-            (Close(1), Decide),
-            (Start(3), Live),
-            (Close(7), FollowUp),
-        ],
+        schedule: Schedule::Live {
+            decided: 1,
+            live: 3,
+            followed_up: Some(7),
+        },
     },
     Plan {
         name: "Ny medarbetarwebb i HR-portalen",
@@ -193,7 +256,6 @@ const PLANS: [Plan; 11] = [
         service: "HR-portalen",
         sponsor: "HR-direktören",
         goals: &[2],
-        metric: Metric::Sus,
         ambition: 6.0,
         investment_sek: 600_000.0,
         running_sek: 80_000.0,
@@ -202,14 +264,11 @@ const PLANS: [Plan; 11] = [
             measured("Lättare att hitta rätt"),
         ],
         assessment: (1, 0),
-        live_in_quarters: None,
-        steps: &[
-            (Close(2), Propose { by_owner: false }),
-            (Close(2), Assess),
-            (Close(2), Decide),
-            (Start(4), Live),
-            (Close(7), FollowUp),
-        ],
+        schedule: Schedule::Live {
+            decided: 2,
+            live: 4,
+            followed_up: Some(7),
+        },
     },
     Plan {
         name: "Ny inloggning och startsida i Skolplattformen",
@@ -217,7 +276,6 @@ const PLANS: [Plan; 11] = [
         service: "Skolplattformen",
         sponsor: "Förvaltningschef, barn och unga",
         goals: &[0, 3],
-        metric: Metric::Sus,
         ambition: 8.0,
         investment_sek: 3_200_000.0,
         running_sek: 600_000.0,
@@ -227,13 +285,11 @@ const PLANS: [Plan; 11] = [
             measured("Enklare för vårdnadshavare och lärare"),
         ],
         assessment: (3, 2),
-        live_in_quarters: None,
-        steps: &[
-            (Close(2), Propose { by_owner: false }),
-            (Close(2), Assess),
-            (Close(2), Decide),
-            (Start(4), Live),
-        ],
+        schedule: Schedule::Live {
+            decided: 2,
+            live: 4,
+            followed_up: None,
+        },
     },
     Plan {
         name: "Ruttoptimering i hemtjänsten",
@@ -241,7 +297,6 @@ const PLANS: [Plan; 11] = [
         service: "Hemtjänstplaneringen",
         sponsor: "Förvaltningschef, vård och omsorg",
         goals: &[1],
-        metric: Metric::Sus,
         ambition: 4.0,
         investment_sek: 2_500_000.0,
         running_sek: 400_000.0,
@@ -251,13 +306,11 @@ const PLANS: [Plan; 11] = [
             measured("Planeringen blir enklare"),
         ],
         assessment: (2, 2),
-        live_in_quarters: None,
-        steps: &[
-            (Close(3), Propose { by_owner: false }),
-            (Close(3), Assess),
-            (Close(3), Decide),
-            (Start(5), Live),
-        ],
+        schedule: Schedule::Live {
+            decided: 3,
+            live: 5,
+            followed_up: None,
+        },
     },
     Plan {
         name: "Automatiska påminnelser i Frånvarosystemet",
@@ -265,7 +318,6 @@ const PLANS: [Plan; 11] = [
         service: "Frånvarosystemet",
         sponsor: "Förvaltningschef, barn och unga",
         goals: &[1, 3],
-        metric: Metric::Sus,
         ambition: 5.0,
         investment_sek: 300_000.0,
         running_sek: 50_000.0,
@@ -274,13 +326,11 @@ const PLANS: [Plan; 11] = [
             measured("Enklare att följa frånvaron"),
         ],
         assessment: (1, 1),
-        live_in_quarters: None,
-        steps: &[
-            (Close(3), Propose { by_owner: false }),
-            (Close(3), Assess),
-            (Close(3), Decide),
-            (Start(5), Live),
-        ],
+        schedule: Schedule::Live {
+            decided: 3,
+            live: 5,
+            followed_up: None,
+        },
     },
     Plan {
         name: "Nya ledningsrapporter i Beslutsstödet",
@@ -288,7 +338,6 @@ const PLANS: [Plan; 11] = [
         service: "Beslutsstödet",
         sponsor: "Ekonomidirektören",
         goals: &[1],
-        metric: Metric::Sus,
         ambition: 10.0,
         investment_sek: 400_000.0,
         running_sek: 60_000.0,
@@ -297,13 +346,11 @@ const PLANS: [Plan; 11] = [
             measured("Rapporterna går att använda direkt"),
         ],
         assessment: (1, 1),
-        live_in_quarters: None,
-        steps: &[
-            (Close(3), Propose { by_owner: false }),
-            (Close(3), Assess),
-            (Close(3), Decide),
-            (Start(5), Live),
-        ],
+        schedule: Schedule::Live {
+            decided: 3,
+            live: 5,
+            followed_up: None,
+        },
     },
     Plan {
         name: "Ny sökfunktion på intranätet",
@@ -311,7 +358,6 @@ const PLANS: [Plan; 11] = [
         service: "Intranätet",
         sponsor: "Kommunikationschefen",
         goals: &[0, 2],
-        metric: Metric::Sus,
         ambition: 8.0,
         investment_sek: 500_000.0,
         running_sek: 70_000.0,
@@ -320,12 +366,11 @@ const PLANS: [Plan; 11] = [
             measured("Lättare att hitta"),
         ],
         assessment: (2, 1),
-        live_in_quarters: Some(1),
-        steps: &[
-            (Close(5), Propose { by_owner: false }),
-            (Close(6), Assess),
-            (Close(6), Decide),
-        ],
+        schedule: Schedule::Underway {
+            proposed: 5,
+            decided: 6,
+            live_in_quarters: 1,
+        },
     },
     Plan {
         name: "Automatisk gallring i E-arkivet",
@@ -333,7 +378,6 @@ const PLANS: [Plan; 11] = [
         service: "E-arkivet",
         sponsor: "Kommundirektören",
         goals: &[0, 1],
-        metric: Metric::Sus,
         ambition: 5.0,
         investment_sek: 700_000.0,
         running_sek: 90_000.0,
@@ -343,12 +387,11 @@ const PLANS: [Plan; 11] = [
             measured("Enklare arkivering"),
         ],
         assessment: (2, 1),
-        live_in_quarters: Some(2),
-        steps: &[
-            (Close(6), Propose { by_owner: false }),
-            (Close(7), Assess),
-            (Close(7), Decide),
-        ],
+        schedule: Schedule::Underway {
+            proposed: 6,
+            decided: 7,
+            live_in_quarters: 2,
+        },
     },
     Plan {
         name: "Ny kartmotor i Kartportalen",
@@ -356,7 +399,6 @@ const PLANS: [Plan; 11] = [
         service: "Kartportalen",
         sponsor: "Samhällsbyggnadschefen",
         goals: &[3],
-        metric: Metric::Sus,
         ambition: 8.0,
         investment_sek: 900_000.0,
         running_sek: 120_000.0,
@@ -365,8 +407,11 @@ const PLANS: [Plan; 11] = [
             measured("Kartorna går att använda"),
         ],
         assessment: (2, 1),
-        live_in_quarters: None,
-        steps: &[(Close(6), Propose { by_owner: true }), (Close(7), Assess)],
+        schedule: Schedule::Waiting {
+            proposed: 6,
+            by_owner: true,
+            assessed: Some(7),
+        },
     },
     Plan {
         name: "Digital bygglovsansökan med e-legitimation",
@@ -374,7 +419,6 @@ const PLANS: [Plan; 11] = [
         service: "Bygglovshanteringen",
         sponsor: "Samhällsbyggnadschefen",
         goals: &[0, 3],
-        metric: Metric::Sus,
         ambition: 5.0,
         investment_sek: 1_200_000.0,
         running_sek: 150_000.0,
@@ -384,8 +428,11 @@ const PLANS: [Plan; 11] = [
             measured("Enklare handläggning"),
         ],
         assessment: (0, 0),
-        live_in_quarters: None,
-        steps: &[(Close(7), Propose { by_owner: true })],
+        schedule: Schedule::Waiting {
+            proposed: 7,
+            by_owner: true,
+            assessed: None,
+        },
     },
 ];
 
@@ -462,16 +509,14 @@ impl Portfolio {
                 continue;
             };
             // An insats whose proposal would come before the history began is left out.
-            let first = plan.steps.first().map(|(w, _)| *w);
-            if first.is_some_and(|w| {
-                let q = match w {
-                    Start(q) | Close(q) => q,
-                };
-                (q as isize) + self.shift < 0
-            }) {
+            let steps = plan.schedule.steps();
+            let first = steps.first().map(|(w, _)| match w {
+                Start(q) | Close(q) => *q,
+            });
+            if first.is_some_and(|q| (q as isize) + self.shift < 0) {
                 continue;
             }
-            for (_, step) in plan.steps.iter().filter(|(w, _)| *w == full) {
+            for (_, step) in steps.iter().filter(|(w, _)| *w == full) {
                 self.take(state, plan, service, *step).await?;
             }
         }
@@ -548,7 +593,10 @@ impl Portfolio {
                 .collect(),
             urgency: assessment.map(|a| a.0),
             risk: assessment.map(|a| a.1),
-            planned_live_on: plan.live_in_quarters.map(|q| quarter_after(self.now, q)),
+            planned_live_on: plan
+                .schedule
+                .live_in_quarters()
+                .map(|q| quarter_after(self.now, q)),
         }
     }
 
@@ -566,8 +614,8 @@ impl Portfolio {
             .rounds
             .iter()
             .rev()
-            .find_map(|entry| entry.shown(plan.metric)?.mean);
-        let (low, high) = plan.metric.range();
+            .find_map(|entry| entry.shown(METRIC)?.mean);
+        let (low, high) = METRIC.range();
         Ok(seen
             .map_or(70.0, |figure| (figure + plan.ambition).round())
             .clamp(low, high))
@@ -601,7 +649,7 @@ fn kalkyl(plan: &Plan, service: DemoService, target: f64) -> NyttokalkylInput {
                 users: b.minutes.map(|m| m.1),
                 indicator: b.measured.then(|| IndicatorInput {
                     service_id: service.id,
-                    metric: plan.metric.as_str().into(),
+                    metric: METRIC.as_str().into(),
                     baseline: None,
                     target,
                     target_period: None,
