@@ -5,11 +5,15 @@
 //! the answer use case by the people the invitations went to (services that improve,
 //! decline or stay flat; response rates from 15 to 70 %), closed and released by
 //! `close_rounds`, followed by digests and the nyttoanalys by `send_reports`; then the
-//! charts, the report files, and one round open now. A time machine (a manual clock)
+//! charts, the report files, and one round open now. Along the way Kommunledningskontoret
+//! sets kommunfullmäktige's goals and proposes, decides and follows up about ten insatser
+//! (`insatser`), whose benefit the same rounds measure. A time machine (a manual clock)
 //! moves through the quarters; the server afterwards runs on the real clock.
 //!
 //! The database is marked as the demo's: a second run serves what the first made, and
 //! `--fresh` starts over; a database without the mark is never touched.
+
+mod insatser;
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
@@ -435,6 +439,7 @@ async fn seed(
     };
     let mut profiles: HashMap<String, Profile> = HashMap::new();
     let mut slugs = Vec::new();
+    let mut made_services = HashMap::new();
     for (position, index) in chosen.iter().enumerate() {
         let (name, department, users, cost) = SERVICES[*index];
         let service = NewService::parse(
@@ -447,7 +452,15 @@ async fn seed(
             Some(cost),
             Some(true),
         )?;
-        catalogue::save_service(state, &actor, None, service).await?;
+        let saved = catalogue::save_service(state, &actor, None, service).await?;
+        made_services.insert(
+            name,
+            insatser::DemoService {
+                id: saved.id,
+                owner_id: saved.owner_id,
+                department_id: saved.department_id,
+            },
+        );
         profiles.insert(name.to_owned(), profile(*index, &mut rng));
         slugs.push((slug(name), department, users));
     }
@@ -469,11 +482,22 @@ async fn seed(
     })
     .await?;
 
+    let mut portfolio = insatser::Portfolio::start(
+        state,
+        size.quarters,
+        made_services,
+        insatser::local_day(quarter_start(now, size.quarters)),
+        insatser::local_day(now),
+    )
+    .await?;
     let mut answered = 0;
     let mut invited = 0;
     for quarter in 0..size.quarters {
         progress("kvartal", quarter as u64, size.quarters as u64);
         clock.set(quarter_start(now, size.quarters - quarter));
+        portfolio
+            .steps(state, insatser::When::Start(quarter))
+            .await?;
         let opened = jobs::run_programme(state, &Actor::system(), programme.id).await?;
         invited += opened.invitations;
         let links = invitations_waiting(state).await?;
@@ -487,6 +511,9 @@ async fn seed(
         jobs::run(state, JobName::CloseRounds).await?;
         jobs::run(state, JobName::SendReports).await?;
         jobs::run(state, JobName::DispatchOutbox).await?;
+        portfolio
+            .steps(state, insatser::When::Close(quarter))
+            .await?;
     }
     progress("kvartal", size.quarters as u64, size.quarters as u64);
     // Now: the last quarter's report goes out, this quarter's round opens (its
@@ -500,12 +527,14 @@ async fn seed(
     Ok(format!(
         "Demo municipality made: {} förvaltningar, {} objektägare, {} IT services, {} users; \
          {} quarterly rounds of history ({invited} invitations, {answered} answers) and one \
-         round open now.",
+         round open now; {} KF goals and {} insatser.",
         DEPARTMENTS.len(),
         owners.len(),
         chosen.len(),
         size.respondents,
-        size.quarters
+        size.quarters,
+        portfolio.goals(),
+        portfolio.insatser(),
     ))
 }
 

@@ -2,6 +2,8 @@
 //! of one period. The first request for a period generates and stores its report; later
 //! ones read the stored one, until `POST …/generate` makes it again.
 
+mod insatser;
+
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -204,6 +206,10 @@ struct NyttoanalysDto {
     totals: TotalsDto,
     movers: Vec<MoverDto>,
     proposals: Vec<ProposalDto>,
+    /// The insatser decided, measured and not realised in the period; null for a report
+    /// stored before the section was.
+    #[oai(nullable)]
+    insatser: Option<insatser::InsatserSectionDto>,
 }
 
 fn change(change: &Option<analysis::ChangeLine>) -> Option<ReportChangeDto> {
@@ -322,6 +328,7 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
                 text: wording::rule(p.rule, Language::Sv).to_owned(),
             })
             .collect(),
+        insatser: report.insatser.as_ref().map(insatser::section),
     }
 }
 

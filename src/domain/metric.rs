@@ -1,8 +1,12 @@
 //! The metrics a questionnaire can measure, by name. The name is a noun of the domain (a
 //! benefit's indicator names one); how a response scores on it is `stats::scores`.
 
-/// The metrics a questionnaire can measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The metrics a questionnaire can measure (serialised by their names, as a stored
+/// report keeps them).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// System Usability Scale, 0–100.
     Sus,

@@ -1,6 +1,7 @@
 //! An objektägare's digest of a closed round: the round's figures (or "too few
 //! answers"), their change, the response rate, what the nyttoanalys's rules say of the
-//! service, and its SUS chart inline. In Swedish.
+//! service, the realisation of the owner's insatser the round measured (a status alone
+//! when too few answered), and its SUS chart inline. In Swedish.
 
 use lettre::{Message, message::Mailbox};
 use minijinja::context;
@@ -12,7 +13,7 @@ use crate::{
     numbers::{number, percent},
     stats::{
         Metric,
-        nyttoanalys::{Assessment, SUS_UNACCEPTABLE},
+        nyttoanalys::{Assessment, SUS_UNACCEPTABLE, insatser::RealisationLine},
         series::{RoundSeriesEntry, Trend},
     },
     wording,
@@ -27,6 +28,8 @@ pub struct Digest<'a> {
     /// The closed round, one of `service.rounds`.
     pub round: &'a RoundSeriesEntry,
     pub attention: &'a [Assessment],
+    /// The benefits of the owner's live insatser that this round measured.
+    pub insatser: &'a [RealisationLine],
     pub min_group_size: u32,
     /// The service's dashboard page.
     pub link: String,
@@ -75,6 +78,17 @@ pub fn digest_message(
             flags.chain(proposals).collect::<Vec<_>>()
         })
         .collect();
+    let insatser: Vec<String> = digest
+        .insatser
+        .iter()
+        .map(|line| {
+            format!(
+                "{}: {}",
+                line.name.insats,
+                wording::realisation_line(line, sv)
+            )
+        })
+        .collect();
     let image = if too_few {
         None
     } else {
@@ -91,6 +105,7 @@ pub fn digest_message(
     let values = context! {
         lang => sv.as_str(),
         attention,
+        insatser,
         owner => digest.owner,
         service => service.clone(),
         period => entry.round.period.clone(),

@@ -1,9 +1,14 @@
 //! CSV as Swedish Excel opens it: UTF-8 with a byte-order mark, `;` between fields, a
 //! decimal comma. A text cell that a spreadsheet would take for a formula (starting with
 //! `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so a service named
-//! `=HYPERLINK(…)` stays text (OWASP's advice on CSV injection).
+//! `=HYPERLINK(…)` stays text (OWASP's advice on CSV injection). The ranked services come
+//! first; when the period has insatser, their three tables follow, each under a row with
+//! its title (a spreadsheet shows them one below the other).
 
-use super::{Cell, Num, SERVICE_COLUMNS};
+use super::{
+    Cell, Num, SERVICE_COLUMNS,
+    insatser::{DECIDED_COLUMNS, PROPOSAL_COLUMNS, REALISATION_COLUMNS, table},
+};
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
 fn neutralised(text: &str) -> String {
@@ -27,12 +32,13 @@ fn field(cell: &Cell) -> String {
     }
 }
 
-/// The ranked services, one row each.
+/// The ranked services, one row each, then the insatser's tables.
 pub fn csv(report: &Nyttoanalys) -> Result<Vec<u8>, Error> {
     let mut bytes = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
             .delimiter(b';')
+            .flexible(true)
             .from_writer(&mut bytes);
         writer
             .write_record(SERVICE_COLUMNS.iter().map(|(header, _)| *header))
@@ -41,6 +47,33 @@ pub fn csv(report: &Nyttoanalys) -> Result<Vec<u8>, Error> {
             writer
                 .write_record(SERVICE_COLUMNS.iter().map(|(_, cell)| field(&cell(line))))
                 .map_err(Error::internal)?;
+        }
+        if let Some(section) = report.insatser.as_ref().filter(|s| !s.is_empty()) {
+            let period = &report.period;
+            for (title, (headers, rows)) in [
+                (
+                    format!("Insatser beslutade {period}"),
+                    table(DECIDED_COLUMNS, &section.decided),
+                ),
+                (
+                    format!("Nyttorealisering {period}"),
+                    table(REALISATION_COLUMNS, &section.realisation),
+                ),
+                (
+                    "Insatser att pröva: nyttan realiseras inte".to_owned(),
+                    table(PROPOSAL_COLUMNS, &section.proposals),
+                ),
+            ] {
+                writer
+                    .write_record([neutralised(&title)])
+                    .map_err(Error::internal)?;
+                writer.write_record(&headers).map_err(Error::internal)?;
+                for row in rows {
+                    writer
+                        .write_record(row.iter().map(field))
+                        .map_err(Error::internal)?;
+                }
+            }
         }
         writer.flush().map_err(Error::internal)?;
     }

@@ -14,8 +14,8 @@ use crate::{
     domain::{Error, Language},
     numbers::{self, kronor, kronor_range, number, percent},
     stats::nyttoanalys::{
-        GroupLine, LineStatus, Nyttoanalys, ProposalRule, SUS_AVERAGE, SUS_UNACCEPTABLE,
-        ServiceLine,
+        GroupLine, InsatsRule, LineStatus, Nyttoanalys, ProposalRule, SUS_AVERAGE,
+        SUS_UNACCEPTABLE, ServiceLine,
     },
     wording::{self, Words},
 };
@@ -267,6 +267,72 @@ fn grouped_proposals(report: &Nyttoanalys, lang: Language) -> Vec<ServiceProposa
     groups
 }
 
+/// The Insatser section, every figure written out; `None` for a report stored before
+/// it had one.
+fn insatser_view(report: &Nyttoanalys, lang: Language) -> Option<minijinja::Value> {
+    let section = report.insatser.as_ref()?;
+    let none = wording::no_group(lang);
+    let owner = |o: &Option<String>| o.clone().unwrap_or_else(|| none.to_owned());
+    let dash = || "–".to_owned();
+    let decided: Vec<minijinja::Value> = section
+        .decided
+        .iter()
+        .map(|d| {
+            let k = d.kalkyl;
+            context! {
+                name => d.name.insats.clone(),
+                owner => owner(&d.name.owner),
+                decided_on => d.decided_on.to_string(),
+                version => k.map_or_else(dash, |k| k.version.to_string()),
+                investment => k.map_or_else(dash, |k| kronor(k.investment_sek, lang)),
+                npv => k.map_or_else(dash, |k| kronor(k.npv_sek, lang)),
+                ratio => k.and_then(|k| k.benefit_cost_ratio).map_or_else(dash, |r| numbers::ratio(r, lang)),
+                payback => k.and_then(|k| k.payback_year).map_or_else(dash, |y| y.to_string()),
+            }
+        })
+        .collect();
+    let realisation: Vec<minijinja::Value> = section
+        .realisation
+        .iter()
+        .map(|l| {
+            let decimals = if l.metric == crate::domain::Metric::Nps { 0 } else { 1 };
+            context! {
+                insats => l.name.insats.clone(),
+                benefit => l.benefit.clone(),
+                service => l.service.clone(),
+                metric => wording::metric_name(l.metric, lang),
+                round => l.round.clone(),
+                status => wording::realisation_status(l.status, lang),
+                plan => format!(
+                    "{} → {}",
+                    l.baseline.map_or_else(dash, |b| number(b, decimals, lang)),
+                    number(l.target, decimals, lang)
+                ),
+                measured => l.measured.map(|m| format!(
+                    "{}{}",
+                    number(m.mean, decimals, lang),
+                    interval(m.ci, decimals, lang)
+                )),
+                n => l.measured.map(|m| m.n),
+                share => l.measured.and_then(|m| m.realised_share).map_or_else(dash, |s| percent(s, lang)),
+            }
+        })
+        .collect();
+    let proposals: Vec<minijinja::Value> = section
+        .proposals
+        .iter()
+        .map(|p| {
+            context! {
+                insats => p.name.insats.clone(),
+                owner => owner(&p.name.owner),
+                action => wording::insats_rule(p.rule, lang),
+                evidence => wording::not_realised_evidence(&p.evidence, lang),
+            }
+        })
+        .collect();
+    Some(context! { decided, realisation, proposals })
+}
+
 /// The overview chart of the period: each service with SUS and nyttoindex this period.
 pub fn overview_chart(report: &Nyttoanalys) -> Option<Chart> {
     overview_chart_in(report, Language::Sv)
@@ -359,6 +425,16 @@ pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
             )
         })
         .collect();
+    let insats_rules: Vec<(&str, &str, &str)> = InsatsRule::ALL
+        .into_iter()
+        .map(|rule| {
+            (
+                wording::insats_rule(rule, lang),
+                wording::insats_rule_applies_when(rule, lang),
+                wording::insats_rule_silent_when(rule, lang),
+            )
+        })
+        .collect();
     let totals = &report.totals;
     templates()
         .get_template("nyttoanalys.html")
@@ -396,6 +472,8 @@ pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
                 departments => group_rows(&report.departments, lang, t["too_few"]),
                 owners => group_rows(&report.owners, lang, t["too_few"]),
                 rules,
+                insats_rules,
+                insatser => insatser_view(report, lang),
                 method => method(report, lang),
             })
         })

@@ -9,6 +9,7 @@
 
 mod csv_format;
 mod html;
+mod insatser;
 mod xlsx;
 
 pub use csv_format::csv;

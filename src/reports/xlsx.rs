@@ -1,7 +1,8 @@
 //! XLSX (rust_xlsxwriter), a workbook an analyst hands on without reformatting: "Om
 //! rapporten" (title, period, method, thresholds and assumptions), "Översikt" with every
 //! service ranked, "Förvaltningar" and "Objektägare" with the groups, "Förslag" with the
-//! proposals per service, then one sheet per förvaltning. Every number carries a number
+//! proposals per service, then (when the period has insatser) "Insatser",
+//! "Nyttorealisering" and "Insatser att pröva", then one sheet per förvaltning. Every number carries a number
 //! format (thousands separators, one decimal for scores, shares as percentages), columns
 //! are as wide as their content, headers (and the service name) stay in view, and every
 //! table has a filter. Sheet names are made valid for any name an admin can save.
@@ -10,10 +11,13 @@ use std::collections::HashMap;
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::{Cell, Num, SERVICE_COLUMNS};
+use super::{
+    Cell, Num, SERVICE_COLUMNS,
+    insatser::{DECIDED_COLUMNS, PROPOSAL_COLUMNS, REALISATION_COLUMNS, table},
+};
 use crate::{
     domain::{Error, Language},
-    stats::nyttoanalys::{GroupLine, Nyttoanalys, ProposalRule, ServiceLine},
+    stats::nyttoanalys::{GroupLine, InsatsRule, Nyttoanalys, ProposalRule, ServiceLine},
     wording,
 };
 
@@ -271,6 +275,17 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
     for point in super::html::method_points(report, Language::Sv) {
         fact(sheet, "Metod", &point)?;
     }
+    for rule in InsatsRule::ALL {
+        fact(
+            sheet,
+            &format!("Förslag: {}", wording::insats_rule(rule, Language::Sv)),
+            &format!(
+                "Föreslås när {}. Tyst när {}.",
+                wording::insats_rule_applies_when(rule, Language::Sv),
+                wording::insats_rule_silent_when(rule, Language::Sv)
+            ),
+        )?;
+    }
     for rule in ProposalRule::ALL {
         fact(
             sheet,
@@ -285,7 +300,7 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
     fact(
         sheet,
         "Bladen",
-        "Översikt: alla tjänster i rangordning. Förvaltningar och Objektägare: SUS och nyttoindex viktade efter antal svar. Förslag: per tjänst med underlag. Därefter ett blad per förvaltning.",
+        "Översikt: alla tjänster i rangordning. Förvaltningar och Objektägare: SUS och nyttoindex viktade efter antal svar. Förslag: per tjänst med underlag. Insatser, Nyttorealisering och Insatser att pröva (när perioden har insatser): beslutade insatser med sin beslutade nyttokalkyl, den uppmätta nyttan per omgång efter driftstart (för få svar visas som status, aldrig som siffra) och insatser vars nytta inte realiseras. Därefter ett blad per förvaltning.",
     )?;
     Ok(())
 }
@@ -364,6 +379,9 @@ fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
     name
 }
 
+/// The Insatser section's sheets: decided this period, realisation, reviews proposed.
+const INSATSER_SHEETS: [&str; 3] = ["Insatser", "Nyttorealisering", "Insatser att pröva"];
+
 pub fn xlsx(report: &Nyttoanalys) -> Result<Vec<u8>, Error> {
     build(report).map_err(Error::internal)
 }
@@ -384,6 +402,24 @@ fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
     groups_sheet(&mut workbook, "Förvaltningar", &report.departments)?;
     groups_sheet(&mut workbook, "Objektägare", &report.owners)?;
     proposals_sheet(&mut workbook, report)?;
+    if let Some(section) = report.insatser.as_ref().filter(|s| !s.is_empty()) {
+        for (name, (headers, rows)) in [
+            (INSATSER_SHEETS[0], table(DECIDED_COLUMNS, &section.decided)),
+            (
+                INSATSER_SHEETS[1],
+                table(REALISATION_COLUMNS, &section.realisation),
+            ),
+            (
+                INSATSER_SHEETS[2],
+                table(PROPOSAL_COLUMNS, &section.proposals),
+            ),
+        ] {
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(name)?;
+            write_table(sheet, &headers, rows, 1)?;
+        }
+        taken.extend(INSATSER_SHEETS.map(str::to_owned));
+    }
     for department in &report.departments {
         let name = sheet_name(group_name(department), &mut taken);
         services_sheet(

@@ -19,6 +19,7 @@
 //! dashboard and the digest all judge a service by it, so they cannot disagree. The
 //! output is codes and numbers; `wording` writes them in Swedish or English.
 
+pub mod insatser;
 mod period;
 mod proposals;
 
@@ -30,6 +31,7 @@ use super::{
     summary::Nyttokalkyl,
 };
 
+pub use insatser::{InsatsRule, InsatserSection};
 pub use period::nyttoanalys;
 pub use proposals::{
     ChangedMetric, DROP_POINTS, Evidence, LOW_RESPONSE_RATE, MANY_USERS, Proposal, ProposalRule,
@@ -78,6 +80,10 @@ pub struct Nyttoanalys {
     pub totals: Totals,
     pub movers: Vec<Mover>,
     pub proposals: Vec<Proposal>,
+    /// The insatser decided, measured and not realised in the period (`insatser`);
+    /// `None` in a report stored before the section was (format 2 and earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insatser: Option<InsatserSection>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,11 +11,12 @@ use sea_orm::{
 use super::entity::report;
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
-/// The stored form: 2 keeps codes only. Format 1 (stored without a `format`) also kept
+/// The stored form: 3 adds the Insatser section (`insatser`); a format 2 report has
+/// none and reads without it. 2 keeps codes only. Format 1 (stored without a `format`) also kept
 /// each proposal's Swedish sentences (`text`, `figure`) beside the same codes, and named
 /// a missing förvaltning or objektägare "(ingen)"; reading skips the sentences (the codes
 /// say the same) and shows that name as it was, so a report stored then still reads.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 
 /// A stored report and when it was made and sent.
 pub struct StoredReport {
@@ -129,5 +130,20 @@ mod tests {
                 .contains("generate it again")
         );
         assert!(decode("{}").is_err());
+    }
+
+    #[test]
+    fn a_format_2_report_reads_without_an_insatser_section() {
+        let mut report = sample_report();
+        report.insatser = Some(Default::default());
+        let mut current = serde_json::to_value(&report).unwrap();
+        current["format"] = FORMAT.into();
+        assert_eq!(decode(&current.to_string()), Ok(report.clone()));
+        let mut second = serde_json::to_value(&report).unwrap();
+        second.as_object_mut().unwrap().remove("insatser");
+        second["format"] = 2.into();
+        let read = decode(&second.to_string()).unwrap();
+        assert_eq!(read.insatser, None);
+        assert_eq!(read.services, report.services);
     }
 }

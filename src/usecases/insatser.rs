@@ -5,6 +5,7 @@
 //! and how proposals rank is [`portfolio`].
 
 pub mod portfolio;
+pub mod report;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Stockholm;

@@ -145,7 +145,7 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
         })
         .collect();
     let survey = &state.settings.survey;
-    Ok(nyttoanalys(
+    let mut report = nyttoanalys(
         &period.key(),
         &histories,
         survey.min_group_size,
@@ -153,7 +153,9 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
             working_weeks: survey.working_weeks,
             hourly_cost_sek: survey.hourly_cost_sek,
         },
-    ))
+    );
+    report.insatser = Some(super::insatser::report::nyttoanalys_section(state, period).await?);
+    Ok(report)
 }
 
 /// The nyttoanalys email of a period, built when it is sent from its stored report.
@@ -199,8 +201,21 @@ pub async fn digest_message(
         ),
         None => Vec::new(),
     };
+    let insatser = match results.service.owner_id {
+        Some(owner_id) => {
+            super::insatser::report::realisation_in_round(
+                state,
+                owner_id,
+                round.service_id,
+                round.id,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     let digest = mail::Digest {
         owner: &email.owner_name,
+        insatser: &insatser,
         service: results.for_charts(),
         trends: &results.trends,
         round: entry,

@@ -3,9 +3,14 @@
 //! (`nyttoanalys`) the flags and proposals that `stats` gives as codes. The words are
 //! data, `wording.toml` beside this module (`key = { sv = "…", en = "…" }`).
 
+mod insatser;
 mod nyttoanalys;
 mod words;
 
+pub use insatser::{
+    insats_rule, insats_rule_applies_when, insats_rule_silent_when,
+    measured as realisation_measured, not_realised_evidence, realisation_line, realisation_status,
+};
 pub use nyttoanalys::{
     changed_metric, evidence, flag, line_status, p_value, proposal, rule, rule_applies_when,
     rule_silent_when, signed,

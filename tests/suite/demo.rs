@@ -174,3 +174,137 @@ async fn the_demo_sends_nothing_through_a_configured_relay() {
         .count();
     assert!(files > 500, "history written as files instead: {files}");
 }
+
+/// The full demo, as the README's first command makes it: its insatser stand where their
+/// story puts them, and the rounds after go-live realise, miss or worsen their benefit
+/// as the simulated answers say (see `src/demo/insatser.rs` for which service does what).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_full_demo_has_insatser_realised_not_realised_and_worse() {
+    use nyttopuls::{
+        config::{Secret, Settings},
+        domain::{
+            Actor, ReportPeriod,
+            insats::{InsatsFilter, InsatsStatus},
+        },
+        stats::insatser::RealisationStatus,
+        usecases::{Clock, insatser, reports},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, mut server) = start(dir.path(), &[]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let text = lines.join("\n");
+    assert!(text.contains("4 KF goals and 11 insatser"), "{text}");
+
+    let mut settings = Settings::load(None).unwrap();
+    let data = dir.path().join("data");
+    settings.database.url = Secret::new(format!(
+        "sqlite://{}?mode=rw",
+        data.join("nyttopuls.db").display()
+    ));
+    settings.survey.answer_key_file = data.join("answer.key").display().to_string();
+    settings.mail.outbox_dir = data.join("outbox").display().to_string();
+    let state = nyttopuls::app::connect(settings, Clock::system())
+        .await
+        .unwrap();
+    let admin = Actor::cli();
+    let all = insatser::list_insatser(&state, &admin, InsatsFilter::default())
+        .await
+        .unwrap();
+    let status_of = |name: &str| {
+        all.iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("no insats {name}"))
+    };
+    use InsatsStatus::*;
+    use RealisationStatus as R;
+    // (name, status, the latest round's realisation of its measured benefit)
+    let expected = [
+        (
+            "Självservice för lön och ledighet",
+            FollowedUp,
+            Some(R::Achieved),
+        ),
+        (
+            "Mobil schemaläggning för vikarier",
+            FollowedUp,
+            Some(R::Achieved),
+        ),
+        (
+            "Ny medarbetarwebb i HR-portalen",
+            FollowedUp,
+            Some(R::Achieved),
+        ),
+        ("Ruttoptimering i hemtjänsten", Live, Some(R::Achieved)),
+        (
+            "Automatiska påminnelser i Frånvarosystemet",
+            Live,
+            Some(R::NotRealised),
+        ),
+        (
+            "Ny inloggning och startsida i Skolplattformen",
+            Live,
+            Some(R::Worse),
+        ),
+        (
+            "Nya ledningsrapporter i Beslutsstödet",
+            Live,
+            Some(R::TooFewAnswers),
+        ),
+        ("Ny sökfunktion på intranätet", InProgress, Some(R::Pending)),
+        (
+            "Automatisk gallring i E-arkivet",
+            InProgress,
+            Some(R::Pending),
+        ),
+        ("Ny kartmotor i Kartportalen", Assessed, None),
+        ("Digital bygglovsansökan med e-legitimation", Proposal, None),
+    ];
+    assert_eq!(all.len(), expected.len());
+    for (name, status, realised) in expected {
+        let insats = status_of(name);
+        assert_eq!(insats.status, status, "{name}");
+        let Some(realised) = realised else {
+            continue;
+        };
+        let measured = insatser::portfolio::realisation(&state, &admin, insats.id)
+            .await
+            .unwrap();
+        assert_eq!(measured.benefits.len(), 1, "{name}");
+        assert_eq!(measured.benefits[0].realisation.status, realised, "{name}");
+    }
+    // The awaiting two are ranked; the three followed up give the reference class.
+    let priorities = insatser::portfolio::priorities(&state, &admin)
+        .await
+        .unwrap();
+    assert_eq!(priorities.ranked.len(), 2);
+    assert_eq!(priorities.reference.n, 3);
+
+    // The last quarter's nyttoanalys: the one decided then, and a review proposed for
+    // exactly the two live insatser whose benefit stayed away two rounds running.
+    let period = ReportPeriod::last_ended_quarter(chrono::Utc::now());
+    let report = reports::nyttoanalys_of(&state, &admin, period, false)
+        .await
+        .unwrap()
+        .report;
+    let section = report.insatser.expect("an Insatser section");
+    let decided: Vec<&str> = section
+        .decided
+        .iter()
+        .map(|d| d.name.insats.as_str())
+        .collect();
+    assert_eq!(decided, ["Automatisk gallring i E-arkivet"]);
+    let reviewed: Vec<&str> = section
+        .proposals
+        .iter()
+        .map(|p| p.name.insats.as_str())
+        .collect();
+    assert_eq!(
+        reviewed,
+        [
+            "Automatiska påminnelser i Frånvarosystemet",
+            "Ny inloggning och startsida i Skolplattformen"
+        ]
+    );
+    assert_eq!(section.realisation.len(), 7, "{:#?}", section.realisation);
+}

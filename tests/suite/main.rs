@@ -19,6 +19,7 @@ mod dashboard;
 mod demo;
 mod insatser;
 mod insatser_api;
+mod insatser_report;
 mod insatser_store;
 mod mail_relay;
 mod metrics;
