@@ -19,7 +19,7 @@ use crate::{
     domain::{
         Actor, Error, Language, Owner, ServiceFilter,
         insats::{
-            Goal, Insats, InsatsFilter, InsatsStatus,
+            Goal, Insats, InsatsFilter, InsatsStatus, change_status,
             nyttokalkyl::{current_version, decided_version},
         },
     },
@@ -125,6 +125,9 @@ pub struct InsatsPage {
     pub service_names: BTreeMap<i32, String>,
     /// By the benefit's index in the kalkyl; a benefit with nothing to draw has none.
     pub charts: BTreeMap<usize, InlineChart>,
+    /// The statuses `actor` may move the insats to now (the flow's rule, asked in
+    /// advance, so a form offers only what will be accepted).
+    pub status_choices: Vec<InsatsStatus>,
 }
 
 pub async fn insats_page(
@@ -171,7 +174,18 @@ pub async fn insats_page(
             charts.insert(benefit.index, chart);
         }
     }
+    let today = super::today(state.clock.now());
+    let has_kalkyl = !detail.versions.is_empty();
+    let status_choices = detail
+        .insats
+        .status
+        .next()
+        .iter()
+        .copied()
+        .filter(|to| change_status(actor, &detail.insats, *to, today, has_kalkyl).is_ok())
+        .collect();
     Ok(InsatsPage {
+        status_choices,
         detail,
         line,
         goals,
