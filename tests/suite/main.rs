@@ -18,6 +18,7 @@ mod cli;
 mod dashboard;
 mod demo;
 mod insatser;
+mod insatser_pages;
 mod insatser_store;
 mod mail_relay;
 mod ops;

@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use super::{SignedIn, lang_query, say, see_other, stale_form};
 use crate::{
+    domain::sign_in::tokens_match,
     domain::{
         Error, Language,
         insats::{InsatsStatus, nyttokalkyl::KalkylVersion},
     },
-    domain::sign_in::tokens_match,
     stats::insatser::KalkylFigures,
     usecases::{
         AppState,

@@ -37,10 +37,10 @@ use crate::{
     },
 };
 
+mod insatser;
 mod reports;
 mod results;
 mod tables;
-mod insatser;
 
 const SESSION_COOKIE: &str = "np_session";
 /// The pre-sign-in form token (double submit).

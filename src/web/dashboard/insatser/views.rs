@@ -42,7 +42,10 @@ fn realisation_status(status: RealisationStatus, lang: Language) -> String {
         RealisationStatus::NotRealised => ("Ingen säkerställd förändring", "No significant change"),
         RealisationStatus::Worse => ("Försämrad", "Worse"),
         RealisationStatus::TooFewAnswers => ("För få svar", "Too few answers"),
-        RealisationStatus::Pending => ("Ingen mätning efter driftstart ännu", "Not measured after go-live yet"),
+        RealisationStatus::Pending => (
+            "Ingen mätning efter driftstart ännu",
+            "Not measured after go-live yet",
+        ),
     };
     say(lang, sv, en)
 }
