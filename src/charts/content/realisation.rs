@@ -191,3 +191,114 @@ pub fn realisation_of(
         rounds,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{
+        insatser::{Measured, RealisationStatus, RoundRealisation},
+        summary::MeanSummary,
+    };
+
+    fn round(period: &str, measured: Option<(f64, (f64, f64))>) -> RoundRealisation {
+        RoundRealisation {
+            round_id: 0,
+            period: period.into(),
+            status: if measured.is_some() {
+                RealisationStatus::Progressing
+            } else {
+                RealisationStatus::TooFewAnswers
+            },
+            measured: measured.map(|(mean, ci)| Measured {
+                n: 12,
+                mean,
+                ci: Some(ci),
+                realised_share: None,
+                p_value: None,
+                realised_sek: None,
+            }),
+        }
+    }
+
+    fn sus(baseline: BaselineFigure, rounds: Vec<RoundRealisation>) -> IndicatorRealisation {
+        IndicatorRealisation {
+            metric: Metric::Sus,
+            target: 75.0,
+            baseline,
+            rounds,
+            status: RealisationStatus::Pending,
+        }
+    }
+
+    #[test]
+    fn the_baseline_round_comes_before_go_live_and_a_withheld_round_is_a_gap_in_words() {
+        let baseline = BaselineFigure::Round {
+            round_id: 1,
+            period: "2026-Q1".into(),
+            summary: MeanSummary {
+                n: 20,
+                mean: 61.5,
+                sd: Some(10.0),
+                ci: Some((56.8, 66.2)),
+                median: 62.0,
+            },
+        };
+        let measured = sus(
+            baseline,
+            vec![
+                round("2026-Q3", Some((70.25, (65.0, 75.5)))),
+                round("2026-Q4", None),
+            ],
+        );
+        let chart = realisation_of(
+            "Färre fel",
+            "Lönesystemet",
+            &measured,
+            Some("2026-04-01".parse().unwrap()),
+            Language::Sv,
+        )
+        .unwrap();
+        assert_eq!(chart.title, "Färre fel: SUS – Lönesystemet");
+        assert_eq!(chart.go_live, Some((1, "Driftstart 2026-04-01".into())));
+        assert_eq!(chart.rounds.len(), 3);
+        assert_eq!(chart.rounds[0].point().unwrap().band, Some((56.8, 66.2)));
+        assert_eq!(
+            chart.rounds[2],
+            Round::TooFewAnswers {
+                label: "2026-Q4".into()
+            }
+        );
+        assert_eq!(chart.baseline, Some((61.5, "Utgångsläge 61,5".into())));
+        assert_eq!(chart.target, (75.0, "Mål 75,0".into()));
+        assert_eq!(chart.y_range, (0.0, 100.0));
+        assert_eq!(
+            chart.description,
+            "SUS (0–100). utgångsläge 2026-Q1 61,5 (95\u{a0}% KI 56,8–66,2); mål 75,0; \
+             efter driftstart 2026-04-01: 2026-Q3 70,3 (95\u{a0}% KI 65,0–75,5), \
+             2026-Q4 för få svar."
+        );
+    }
+
+    #[test]
+    fn before_go_live_only_the_baseline_and_without_one_nothing_to_draw() {
+        let given = BaselineFigure::Value {
+            value: 12.0,
+            period: "2025".into(),
+            n: 40,
+        };
+        let mut waiting = sus(given, Vec::new());
+        waiting.metric = Metric::Tidsvinst;
+        waiting.target = 30.0;
+        let chart = realisation_of("Tid", "Arkivet", &waiting, None, Language::En).unwrap();
+        assert_eq!(chart.go_live, None);
+        // Time saved: ±(30 × 1.1) = ±33.
+        assert_eq!(chart.y_range, (-33.0, 33.0));
+        assert!(
+            chart.description.ends_with("target 30.0; not live yet."),
+            "{}",
+            chart.description
+        );
+        let nothing = sus(BaselineFigure::Missing, Vec::new());
+        assert!(realisation_of("Tid", "Arkivet", &nothing, None, Language::Sv).is_none());
+    }
+}

@@ -179,3 +179,106 @@ pub fn realisation(
         shapes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::{Chart, Point, svg_in};
+
+    fn chart() -> RealisationChart {
+        let shown = |label: &str, value: f64, band| {
+            Round::Shown(Point {
+                label: label.into(),
+                value,
+                band,
+            })
+        };
+        RealisationChart {
+            title: "Färre fel: SUS – Lönesystemet".into(),
+            description: "SUS (0–100).".into(),
+            y_label: "SUS (0–100)".into(),
+            y_range: (0.0, 100.0),
+            rounds: vec![
+                shown("2026-Q1", 60.0, Some((55.0, 65.0))),
+                shown("2026-Q3", 70.0, Some((64.0, 76.0))),
+                shown("2026-Q4", 74.0, Some((69.0, 79.0))),
+                Round::TooFewAnswers {
+                    label: "2027-Q1".into(),
+                },
+                shown("2027-Q2", 78.0, Some((73.0, 83.0))),
+            ],
+            go_live: Some((1, "Driftstart 2026-04-01".into())),
+            baseline: Some((60.0, "Utgångsläge 60,0".into())),
+            target: (75.0, "Mål 75,0".into()),
+        }
+    }
+
+    #[test]
+    fn go_live_stands_between_the_baseline_and_the_first_round_after_it() {
+        let laid = realisation(&chart(), (540, 380), Language::Sv);
+        // Four dots: the withheld round has none.
+        assert_eq!(laid.dots.len(), 4);
+        let x = laid.go_live_x.unwrap();
+        assert!(
+            laid.dots[0].0 < x && x < laid.dots[1].0,
+            "{x} {:?}",
+            laid.dots
+        );
+        // Higher values stand higher: the last round (78) above the baseline (60).
+        assert!(laid.dots[3].1 < laid.dots[0].1);
+        assert!(
+            laid.legend.top >= laid.plot.bottom,
+            "the legend is below the plot"
+        );
+        assert!(laid.legend.within(&Rect::of_size((540, 380))));
+        // Every word stays inside the canvas.
+        let canvas = Rect::of_size((540, 380));
+        for shape in &laid.shapes {
+            if let Shape::Text(label) = shape
+                && label.upright
+            {
+                assert!(label.bounds().within(&canvas), "{label:?}");
+            }
+        }
+        // The rounds after go-live are joined (2026-Q3 to 2026-Q4, a gap at the withheld
+        // 2027-Q1), never to the baseline across the marker.
+        let sloping: Vec<&Vec<(f64, f64)>> = laid
+            .shapes
+            .iter()
+            .filter_map(|shape| match shape {
+                Shape::Line { points, .. }
+                    if points
+                        .windows(2)
+                        .any(|w| w[0].0 != w[1].0 && w[0].1 != w[1].1) =>
+                {
+                    Some(points)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sloping, [&vec![laid.dots[1], laid.dots[2]]]);
+    }
+
+    #[test]
+    fn the_svg_carries_its_title_description_and_legend_words() {
+        let svg = svg_in(
+            &Chart::Realisation(chart()),
+            (540, 380),
+            "benefit-0",
+            Language::Sv,
+        )
+        .unwrap();
+        assert!(
+            svg.contains("<title id=\"benefit-0-title\">Färre fel: SUS – Lönesystemet</title>")
+        );
+        assert!(svg.contains("aria-labelledby=\"benefit-0-title benefit-0-desc\""));
+        for words in [
+            "Driftstart 2026-04-01",
+            "Mål 75,0",
+            "Utgångsläge 60,0",
+            "för få svar",
+        ] {
+            assert!(svg.contains(words), "{words}");
+        }
+    }
+}
