@@ -505,6 +505,27 @@ fn round_slots(
     slots
 }
 
+/// What a chart of rounds stands on: the y axis, the plot's base line and the rounds'
+/// slots with their periods.
+fn rounds_plot(
+    (rounds, y_range, y_label): (&[Round], (f64, f64), &str),
+    frame: &Rect,
+    (top, bottom): (f64, f64),
+    t: Typography,
+    lang: Language,
+    shapes: &mut Vec<Shape>,
+) -> (YAxis, Slots) {
+    let axis = y_axis(y_range, y_label, frame, (top, bottom), t, lang, shapes);
+    let plot = axis.plot;
+    shapes.push(line(
+        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
+        GRID_DARK,
+        1.0,
+    ));
+    let slots = round_slots(rounds, &plot, frame, t, lang, shapes);
+    (axis, slots)
+}
+
 pub fn trend(
     chart: &TrendChart,
     frame: Rect,
@@ -532,9 +553,8 @@ pub fn trend(
     };
     let x_labels = t.text * 1.5;
     let bottom = frame.bottom - margin - legend_height - x_labels;
-    let axis = y_axis(
-        chart.y_range,
-        &chart.y_label,
+    let (axis, slots) = rounds_plot(
+        (&chart.rounds, chart.y_range, &chart.y_label),
         &frame,
         (top + t.text * 0.5, bottom),
         t,
@@ -542,12 +562,6 @@ pub fn trend(
         &mut shapes,
     );
     let plot = axis.plot;
-    shapes.push(line(
-        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
-        GRID_DARK,
-        1.0,
-    ));
-    let slots = round_slots(&chart.rounds, &plot, &frame, t, lang, &mut shapes);
     let x = |i: usize| slots.x(i);
     let bands = unbroken(&chart.rounds, |i, r| {
         let (low, high) = r.point()?.band?;

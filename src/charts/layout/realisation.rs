@@ -4,8 +4,8 @@
 //! the plot, so its words never cover a measurement.
 
 use super::{
-    GRID_DARK, Horizontal, INK, Label, MUTED, Rect, Shape, Swatch, Typography, dashes, legend,
-    line, round_slots, solid, title, unbroken, y_axis,
+    Horizontal, INK, Label, MUTED, Rect, Shape, Swatch, Typography, dashes, legend, line,
+    rounds_plot, solid, title, unbroken,
 };
 use crate::{
     charts::{REFERENCE, RealisationChart, Round, SERIES, glyphs::Vertical},
@@ -32,7 +32,15 @@ fn entries(chart: &RealisationChart, lang: Language) -> Vec<(Swatch, String)> {
         Language::Sv => "Uppmätt medelvärde",
         Language::En => "Measured mean",
     };
-    entries.push((Swatch::Dot(solid(SERIES)), measured.to_owned()));
+    let before = chart.go_live.as_ref().map_or(chart.rounds.len(), |g| g.0);
+    if chart
+        .rounds
+        .iter()
+        .skip(before)
+        .any(|r| r.point().is_some())
+    {
+        entries.push((Swatch::Dot(solid(SERIES)), measured.to_owned()));
+    }
     if chart
         .rounds
         .iter()
@@ -68,9 +76,8 @@ pub fn realisation(
         0.0
     };
     let bottom = frame.bottom - margin - legend_height - t.text * 0.3 - t.text * 1.5;
-    let axis = y_axis(
-        chart.y_range,
-        &chart.y_label,
+    let (axis, slots) = rounds_plot(
+        (&chart.rounds, chart.y_range, &chart.y_label),
         &frame,
         (top + marker_row + t.text * 0.5, bottom),
         t,
@@ -78,12 +85,6 @@ pub fn realisation(
         &mut shapes,
     );
     let plot = axis.plot;
-    shapes.push(line(
-        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
-        GRID_DARK,
-        1.0,
-    ));
-    let slots = round_slots(&chart.rounds, &plot, &frame, t, lang, &mut shapes);
     let thin = (t.text / 8.5).max(1.0);
     let target_y = axis.y(chart.target.0);
     shapes.push(line(

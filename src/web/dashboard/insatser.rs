@@ -17,10 +17,10 @@ use serde::Deserialize;
 
 use super::{SignedIn, lang_query, say, see_other, stale_form};
 use crate::{
-    domain::sign_in::tokens_match,
     domain::{
         Error, Language,
         insats::{InsatsStatus, nyttokalkyl::KalkylVersion},
+        sign_in::tokens_match,
     },
     stats::insatser::KalkylFigures,
     usecases::{
@@ -46,9 +46,9 @@ pub(super) async fn list(state: Data<&AppState>, signed: SignedIn) -> Response {
         .map(|line| views::line(line, &shown.service_names, lang))
         .collect();
     let title = if signed.actor.is_admin() {
-        say(lang, "Alla insatser", "All insatser")
+        say(lang, "Alla insatser", "All initiatives (insatser)")
     } else {
-        say(lang, "Dina insatser", "Your insatser")
+        say(lang, "Dina insatser", "Your initiatives (insatser)")
     };
     page(
         "dashboard/insatser.html",
@@ -70,7 +70,7 @@ fn version(version: &KalkylVersion, figures: &KalkylFigures, lang: Language) -> 
         version => version.version,
         decided_at => version.decided_at.map(|at| at.with_timezone(&chrono_tz::Europe::Stockholm).date_naive().to_string()),
         years => kalkyl.calculation_years,
-        rate => number_exact(100.0 * kalkyl.discount_rate, lang),
+        rate => views::short_number(100.0 * kalkyl.discount_rate, lang),
         investment => views::planned_kronor(kalkyl.investment_sek, lang),
         running => views::planned_kronor(kalkyl.annual_running_cost_sek, lang),
         benefits => kalkyl.benefits.iter().zip(&figures.benefits).map(|(b, priced)| context! {
@@ -81,14 +81,6 @@ fn version(version: &KalkylVersion, figures: &KalkylFigures, lang: Language) -> 
         }).collect::<Vec<_>>(),
         ..views::figures(figures, lang)
     }
-}
-
-/// A rate in per cent as written: 3, 3,5.
-fn number_exact(value: f64, lang: Language) -> String {
-    let text = crate::numbers::number(value, 2, lang);
-    text.trim_end_matches('0')
-        .trim_end_matches([',', '.'])
-        .to_owned()
 }
 
 fn category(
@@ -264,12 +256,12 @@ pub(super) async fn portfolio(state: Data<&AppState>, signed: SignedIn) -> Respo
         .map(|line| views::line(line, &shown.service_names, lang))
         .collect();
     let weights = state.settings.insatser.weights;
-    let weight = |w: f64| crate::numbers::number(w, 1, lang);
+    let weight = |w: f64| views::short_number(w, lang);
     page(
         "dashboard/portfolio.html",
         context! {
             lang => lang.as_str(),
-            title => say(lang, "Portfölj av insatser", "Portfolio of insatser"),
+            title => say(lang, "Portfölj av insatser", "Portfolio of initiatives (insatser)"),
             ranked,
             measured,
             reference => views::reference(&shown.priorities.reference, lang),

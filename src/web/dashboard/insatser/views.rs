@@ -186,8 +186,16 @@ pub(super) fn line(
     }
 }
 
-fn number_or_dash(value: Option<f64>, decimals: usize, lang: Language) -> String {
-    value.map_or_else(|| "–".to_owned(), |v| number(v, decimals, lang))
+/// A number to at most two decimals, trailing zeros dropped: `1`, `0,05`, `3,5`.
+pub(super) fn short_number(value: f64, lang: Language) -> String {
+    let text = number(value, 2, lang);
+    if text.contains([',', '.']) {
+        text.trim_end_matches('0')
+            .trim_end_matches([',', '.'])
+            .to_owned()
+    } else {
+        text
+    }
 }
 
 /// A ranked insats's score, every component as value, criterion × weight = points.
@@ -196,22 +204,22 @@ pub(super) fn priority(
     figures: Option<&KalkylFigures>,
     lang: Language,
 ) -> Value {
-    let component = |c: &crate::stats::insatser::Component, decimals: usize| {
+    let component = |c: &crate::stats::insatser::Component| {
         context! {
-            value => number_or_dash(c.value, decimals, lang),
-            criterion => number(c.criterion, decimals.max(1), lang),
-            weight => number(c.weight, 1, lang),
-            points => number(c.points, 2, lang),
+            value => c.value.map_or_else(|| "–".to_owned(), |v| short_number(v, lang)),
+            criterion => short_number(c.criterion, lang),
+            weight => short_number(c.weight, lang),
+            points => short_number(c.points, lang),
         }
     };
     context! {
         rank => priority.rank,
         score => number(priority.score, 2, lang),
         npv => figures.map(|f| planned_kronor(f.npv_sek, lang)),
-        npv_per_krona => component(&priority.npv_per_krona, 2),
-        goals => component(&priority.goals, 0),
-        urgency => component(&priority.urgency, 0),
-        risk => component(&priority.risk, 0),
+        npv_per_krona => component(&priority.npv_per_krona),
+        goals => component(&priority.goals),
+        urgency => component(&priority.urgency),
+        risk => component(&priority.risk),
         adjusted_npv => priority.adjusted_npv_sek.map(|v| planned_kronor(v, lang)),
     }
 }
