@@ -246,7 +246,7 @@ mod tests {
         let measured = sus(
             baseline,
             vec![
-                round("2026-Q3", Some((70.25, (65.0, 75.5)))),
+                round("2026-Q3", Some((70.3, (65.0, 75.5)))),
                 round("2026-Q4", None),
             ],
         );
