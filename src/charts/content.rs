@@ -3,6 +3,10 @@
 //! services overview, and an owner's services side by side; their words in Swedish or
 //! English. Pure: series in, chart content out (drawn by this module's parent).
 
+mod realisation;
+
+pub use realisation::realisation_of;
+
 use super::{OverviewChart, Point, Round, ServicePoint, SmallMultiples, TrendChart};
 use crate::{
     domain::{Language, Service},

@@ -2,8 +2,8 @@
 //! caption and the points beside them (for the table a screen reader or phone reads).
 
 use super::{
-    Chart, ChartError, ChartMetric, Point, ServiceRounds, overview_layout, overview_of, svg_in,
-    trend_of,
+    Chart, ChartError, ChartMetric, Point, RealisationChart, ServiceRounds, overview_layout,
+    overview_of, svg_in, trend_of,
 };
 use crate::{domain::Language, stats::Metric, wording::say};
 
@@ -92,4 +92,20 @@ pub fn overview_inline_chart(
         svg: svg_in(&Chart::Overview(content), INLINE_OVERVIEW, "overview", lang)?,
         rows: Vec::new(),
     }))
+}
+
+/// An insats's benefit around go-live, for the insats's page; its numbers are the
+/// page's table of rounds, so the chart carries none of its own.
+pub fn realisation_inline_chart(
+    chart: RealisationChart,
+    id: &str,
+    lang: Language,
+) -> Result<InlineChart, ChartError> {
+    let chart = Chart::Realisation(chart);
+    Ok(InlineChart {
+        id: id.to_owned(),
+        title: chart.title().to_owned(),
+        svg: svg_in(&chart, INLINE, id, lang)?,
+        rows: Vec::new(),
+    })
 }

@@ -179,10 +179,23 @@ fn line(points: Vec<(f64, f64)>, color: RGBColor, width: f64) -> Shape {
     }
 }
 
+/// A horizontal dashed line from `left` to `right` at `y`, dashes and gaps `dash` long.
+fn dashes((left, right): (f64, f64), y: f64, color: RGBColor, width: f64, dash: f64) -> Vec<Shape> {
+    let mut shapes = Vec::new();
+    let mut x = left;
+    while x < right {
+        shapes.push(line(vec![(x, y), ((x + dash).min(right), y)], color, width));
+        x += 2.0 * dash;
+    }
+    shapes
+}
+
 /// What a legend entry shows beside its text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Swatch {
     Line(RGBColor, f64),
+    /// A dashed line: told apart from a solid one without its colour.
+    Dashes(RGBColor, f64),
     Area(RGBAColor),
     Dot(RGBAColor),
 }
@@ -212,11 +225,16 @@ fn legend(
             y += row;
         }
         let middle = y + row / 2.0;
-        shapes.push(match kind {
-            Swatch::Line(color, width) => {
-                line(vec![(x, middle), (x + swatch, middle)], *color, *width)
+        match kind {
+            Swatch::Line(color, width) => shapes.push(line(
+                vec![(x, middle), (x + swatch, middle)],
+                *color,
+                *width,
+            )),
+            Swatch::Dashes(color, width) => {
+                shapes.extend(dashes((x, x + swatch), middle, *color, *width, em * 0.3))
             }
-            Swatch::Area(color) => Shape::Area {
+            Swatch::Area(color) => shapes.push(Shape::Area {
                 points: vec![
                     (x, middle - em * 0.35),
                     (x + swatch, middle - em * 0.35),
@@ -224,13 +242,13 @@ fn legend(
                     (x, middle + em * 0.35),
                 ],
                 color: *color,
-            },
-            Swatch::Dot(color) => Shape::Dot {
+            }),
+            Swatch::Dot(color) => shapes.push(Shape::Dot {
                 at: (x + swatch / 2.0, middle),
                 radius: em * 0.35,
                 color: *color,
-            },
-        });
+            }),
+        }
         shapes.push(Shape::Text(Label {
             at: (x + swatch + em * 0.4, middle),
             ..label
@@ -420,6 +438,94 @@ fn unbroken<T: Copy>(rounds: &[Round], pick: impl Fn(usize, &Round) -> Option<T>
     runs
 }
 
+/// Where each round of a chart's x axis stands: one slot per round, side by side.
+#[derive(Debug, Clone, Copy)]
+struct Slots {
+    left: f64,
+    width: f64,
+}
+
+impl Slots {
+    fn x(&self, i: usize) -> f64 {
+        self.left + (i as f64 + 0.5) * self.width
+    }
+}
+
+/// The rounds' slots across `plot`, their periods written under it and a withheld
+/// round's gap saying why it is empty.
+fn round_slots(
+    rounds: &[Round],
+    plot: &Rect,
+    frame: &Rect,
+    t: Typography,
+    lang: Language,
+    shapes: &mut Vec<Shape>,
+) -> Slots {
+    let count = rounds.len().max(1);
+    let slot = plot.width() / count as f64;
+    let slots = Slots {
+        left: plot.left,
+        width: slot,
+    };
+    let x = |i: usize| slots.x(i);
+    // Every round's period if they fit side by side, else every second (third…),
+    // counted back from the latest, which is always named.
+    let widest = rounds
+        .iter()
+        .map(|r| glyphs::width(r.label(), t.text, false))
+        .fold(0.0, f64::max);
+    let step = ((widest + t.text) / slot).ceil().max(1.0) as usize;
+    for (i, round) in rounds.iter().enumerate() {
+        if !(count - 1 - i).is_multiple_of(step) {
+            continue;
+        }
+        let half = glyphs::width(round.label(), t.text, false) / 2.0;
+        let at = x(i).clamp(frame.left + half + 1.0, frame.right - half - 1.0);
+        shapes.push(Shape::Text(
+            Label::new(round.label(), (at, plot.bottom + t.text * 0.35), t.text)
+                .anchored(Horizontal::Center, Vertical::Top),
+        ));
+    }
+    // A withheld round's slot says why it is empty, turned upright along the gap.
+    let withheld = match lang {
+        Language::Sv => "för få svar",
+        Language::En => "too few answers",
+    };
+    let fits = glyphs::width(withheld, t.text, false) < plot.height() - t.text;
+    for (i, round) in rounds.iter().enumerate() {
+        if matches!(round, Round::TooFewAnswers { .. }) && fits && slot >= t.text * 1.4 {
+            shapes.push(Shape::Text(Label {
+                upright: false,
+                color: MUTED,
+                ..Label::new(withheld, (x(i), plot.bottom - t.text * 0.3), t.text)
+                    .anchored(Horizontal::Left, Vertical::Center)
+            }));
+        }
+    }
+    slots
+}
+
+/// What a chart of rounds stands on: the y axis, the plot's base line and the rounds'
+/// slots with their periods.
+fn rounds_plot(
+    (rounds, y_range, y_label): (&[Round], (f64, f64), &str),
+    frame: &Rect,
+    (top, bottom): (f64, f64),
+    t: Typography,
+    lang: Language,
+    shapes: &mut Vec<Shape>,
+) -> (YAxis, Slots) {
+    let axis = y_axis(y_range, y_label, frame, (top, bottom), t, lang, shapes);
+    let plot = axis.plot;
+    shapes.push(line(
+        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
+        GRID_DARK,
+        1.0,
+    ));
+    let slots = round_slots(rounds, &plot, frame, t, lang, shapes);
+    (axis, slots)
+}
+
 pub fn trend(
     chart: &TrendChart,
     frame: Rect,
@@ -447,9 +553,8 @@ pub fn trend(
     };
     let x_labels = t.text * 1.5;
     let bottom = frame.bottom - margin - legend_height - x_labels;
-    let axis = y_axis(
-        chart.y_range,
-        &chart.y_label,
+    let (axis, slots) = rounds_plot(
+        (&chart.rounds, chart.y_range, &chart.y_label),
         &frame,
         (top + t.text * 0.5, bottom),
         t,
@@ -457,49 +562,7 @@ pub fn trend(
         &mut shapes,
     );
     let plot = axis.plot;
-    shapes.push(line(
-        vec![(plot.left, plot.bottom), (plot.right, plot.bottom)],
-        GRID_DARK,
-        1.0,
-    ));
-    let count = chart.rounds.len().max(1);
-    let slot = plot.width() / count as f64;
-    let x = |i: usize| plot.left + (i as f64 + 0.5) * slot;
-    // Every round's period if they fit side by side, else every second (third…),
-    // counted back from the latest, which is always named.
-    let widest = chart
-        .rounds
-        .iter()
-        .map(|r| glyphs::width(r.label(), t.text, false))
-        .fold(0.0, f64::max);
-    let step = ((widest + t.text) / slot).ceil().max(1.0) as usize;
-    for (i, round) in chart.rounds.iter().enumerate() {
-        if !(count - 1 - i).is_multiple_of(step) {
-            continue;
-        }
-        let half = glyphs::width(round.label(), t.text, false) / 2.0;
-        let at = x(i).clamp(frame.left + half + 1.0, frame.right - half - 1.0);
-        shapes.push(Shape::Text(
-            Label::new(round.label(), (at, plot.bottom + t.text * 0.35), t.text)
-                .anchored(Horizontal::Center, Vertical::Top),
-        ));
-    }
-    // A withheld round's slot says why it is empty, turned upright along the gap.
-    let withheld = match lang {
-        Language::Sv => "för få svar",
-        Language::En => "too few answers",
-    };
-    let fits = glyphs::width(withheld, t.text, false) < plot.height() - t.text;
-    for (i, round) in chart.rounds.iter().enumerate() {
-        if matches!(round, Round::TooFewAnswers { .. }) && fits && slot >= t.text * 1.4 {
-            shapes.push(Shape::Text(Label {
-                upright: false,
-                color: MUTED,
-                ..Label::new(withheld, (x(i), plot.bottom - t.text * 0.3), t.text)
-                    .anchored(Horizontal::Left, Vertical::Center)
-            }));
-        }
-    }
+    let x = |i: usize| slots.x(i);
     let bands = unbroken(&chart.rounds, |i, r| {
         let (low, high) = r.point()?.band?;
         Some((x(i), axis.y(low), axis.y(high)))
@@ -838,3 +901,7 @@ pub fn small_multiples(chart: &SmallMultiples, size: (u32, u32), lang: Language)
     shapes.extend(legend(&entries, margin, frame.right - margin, legend_top, t.text).1);
     shapes
 }
+
+mod realisation;
+
+pub use realisation::{RealisationLayout, realisation};

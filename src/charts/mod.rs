@@ -12,11 +12,13 @@ mod glyphs;
 mod inline;
 pub mod layout;
 
-pub use content::{ChartMetric, ServiceRounds, overview_of, small_multiples_of, trend_of};
+pub use content::{
+    ChartMetric, ServiceRounds, overview_of, realisation_of, small_multiples_of, trend_of,
+};
 pub use files::{ChartFormat, LARGE, SIZE, parse_chart_file, render};
 pub use inline::{
-    INLINE, INLINE_OVERVIEW, InlineChart, SPARKLINE, overview_inline_chart, service_inline_charts,
-    sus_sparkline,
+    INLINE, INLINE_OVERVIEW, InlineChart, SPARKLINE, overview_inline_chart,
+    realisation_inline_chart, service_inline_charts, sus_sparkline,
 };
 
 use image::ImageEncoder;
@@ -119,14 +121,35 @@ pub struct SmallMultiples {
     pub panels: Vec<TrendChart>,
 }
 
-/// What can be drawn: a trend, an overview of services, one trend per service, or a
-/// sparkline (a trend's line alone, small enough for a table cell).
+/// One benefit of an insats as measured around its go-live: the baseline and the target
+/// as lines, each round with its 95 % interval as an error bar, and a marker where the
+/// insats went live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealisationChart {
+    pub title: String,
+    pub description: String,
+    pub y_label: String,
+    pub y_range: (f64, f64),
+    /// Oldest first: the baseline (a round, or a value with its period) and the rounds
+    /// after go-live; a withheld round is a gap that says so.
+    pub rounds: Vec<Round>,
+    /// How many of `rounds` come before go-live, and the marker's words; `None`: not
+    /// live yet.
+    pub go_live: Option<(usize, String)>,
+    pub baseline: Option<(f64, String)>,
+    pub target: (f64, String),
+}
+
+/// What can be drawn: a trend, an overview of services, one trend per service, a
+/// sparkline (a trend's line alone, small enough for a table cell), or an insats's
+/// benefit around go-live.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
     Trend(TrendChart),
     Overview(OverviewChart),
     SmallMultiples(SmallMultiples),
     Sparkline(TrendChart),
+    Realisation(RealisationChart),
 }
 
 impl Chart {
@@ -135,6 +158,7 @@ impl Chart {
             Self::Trend(c) | Self::Sparkline(c) => &c.title,
             Self::Overview(c) => &c.title,
             Self::SmallMultiples(c) => &c.title,
+            Self::Realisation(c) => &c.title,
         }
     }
 
@@ -143,6 +167,7 @@ impl Chart {
             Self::Trend(c) | Self::Sparkline(c) => &c.description,
             Self::Overview(c) => &c.description,
             Self::SmallMultiples(c) => &c.description,
+            Self::Realisation(c) => &c.description,
         }
     }
 
@@ -157,6 +182,7 @@ impl Chart {
             Self::Overview(c) => layout::overview(c, size, lang).shapes,
             Self::SmallMultiples(c) => layout::small_multiples(c, size, lang),
             Self::Sparkline(c) => layout::sparkline(c, size),
+            Self::Realisation(c) => layout::realisation(c, size, lang).shapes,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! nyttokalkyl's current version, and a later edit makes a new one. What was realised
 //! and how proposals rank is [`portfolio`].
 
+pub mod pages;
 pub mod portfolio;
 pub mod report;
 

@@ -54,6 +54,22 @@ fn templates() -> &'static Environment<'static> {
                 "dashboard/reports.html",
                 include_str!("templates/dashboard/reports.html"),
             ),
+            (
+                "dashboard/insatser_macros.html",
+                include_str!("templates/dashboard/insatser_macros.html"),
+            ),
+            (
+                "dashboard/insatser.html",
+                include_str!("templates/dashboard/insatser.html"),
+            ),
+            (
+                "dashboard/insats.html",
+                include_str!("templates/dashboard/insats.html"),
+            ),
+            (
+                "dashboard/portfolio.html",
+                include_str!("templates/dashboard/portfolio.html"),
+            ),
         ] {
             env.add_template(name, source)
                 .expect("page templates are valid");

@@ -5,7 +5,8 @@
 //! Chromium) on the answer form, its error state after an empty submit, the opt-out
 //! page, the thank-you page after an answer, and the link and opt-out page of a person
 //! who opted out, in Swedish and English, on a desktop and a 320 px wide phone viewport
-//! (`A11Y_SCREENSHOTS=DIR` saves screenshots of the phone pages there).
+//! (`A11Y_SCREENSHOTS=DIR` saves screenshots of the phone pages there). The dashboard
+//! and insatser pages have tests of their own below.
 //!
 //! Needs node, /usr/bin/chromium and tests/a11y/node_modules: `bash .ci/a11y-setup.sh`.
 //! Fails (does not skip) when they are missing.
@@ -360,6 +361,71 @@ async fn dashboard_pages_meet_wcag_2_1_aa() -> TestResult {
                     at(&format!("/dashboard/owners/{owner}")),
                     at("/dashboard/reports"),
                 ])?;
+            }
+        }
+        Ok::<(), String>(())
+    })
+    .await?;
+    if let Err(report) = checked {
+        panic!("{report}");
+    }
+    Ok(())
+}
+
+/// WCAG 2.1 AA check of the insatser pages: an objektägare's insatser and one insats
+/// with its charts and status form, and Kommunledningskontoret's portfolio, every
+/// insats and a proposal's page; Swedish and English, desktop and 320 px.
+/// `A11Y_SCREENSHOTS=DIR` also saves screenshots, with a 390 px phone pass besides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insatser_pages_meet_wcag_2_1_aa() -> TestResult {
+    use crate::insatser_pages::{portfolio, session_for};
+    let (app, _sink, shown) = portfolio().await;
+    let owner_session = session_for(&app, shown.owner_email).await;
+    let admin_session = session_for(&app, shown.admin_email).await;
+    let base = app.address.clone();
+    let (live, proposal) = (shown.live, shown.proposal);
+    let checked = tokio::task::spawn_blocking(move || {
+        let screenshots = std::env::var("A11Y_SCREENSHOTS").ok();
+        let mut viewports = vec!["1280x800", "320x568"];
+        if screenshots.is_some() {
+            viewports.push("390x844");
+        }
+        for viewport in viewports {
+            for lang in ["sv", "en"] {
+                let at = |path: &str| format!("{base}{path}?lang={lang}");
+                let run = |who: &str, session: &str, paths: Vec<String>| {
+                    let mut args = vec![
+                        "--viewport".to_owned(),
+                        viewport.to_owned(),
+                        "--cookie".to_owned(),
+                        format!("np_session={session}@/dashboard"),
+                    ];
+                    if let Some(dir) = &screenshots {
+                        args.extend([
+                            "--screenshots".to_owned(),
+                            format!("{dir}/insatser-{who}-{viewport}-{lang}"),
+                        ]);
+                    }
+                    args.extend(paths);
+                    run_check(args)
+                };
+                run(
+                    "owner",
+                    &owner_session,
+                    vec![
+                        at("/dashboard/insatser"),
+                        at(&format!("/dashboard/insatser/{live}")),
+                    ],
+                )?;
+                run(
+                    "admin",
+                    &admin_session,
+                    vec![
+                        at("/dashboard/portfolio"),
+                        at("/dashboard/insatser"),
+                        at(&format!("/dashboard/insatser/{proposal}")),
+                    ],
+                )?;
             }
         }
         Ok::<(), String>(())

@@ -20,6 +20,7 @@ mod demo;
 mod insatser;
 mod insatser_api;
 mod insatser_report;
+mod insatser_pages;
 mod insatser_store;
 mod mail_relay;
 mod metrics;

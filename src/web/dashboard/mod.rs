@@ -37,6 +37,7 @@ use crate::{
     },
 };
 
+mod insatser;
 mod reports;
 mod results;
 mod tables;
@@ -497,6 +498,8 @@ fn session_context(actor: &Actor, secret: &str, lang: Language) -> Value {
         sign_out_action => format!("/dashboard/logout{}", lang_query(lang)),
         home => format!("/dashboard{}", lang_query(lang)),
         reports_href => format!("/dashboard/reports{}", lang_query(lang)),
+        insatser_href => format!("/dashboard/insatser{}", lang_query(lang)),
+        portfolio_href => format!("/dashboard/portfolio{}", lang_query(lang)),
     }
 }
 
@@ -520,6 +523,10 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/reports", get(reports::report_page))
         .at("/reports/regenerate", poem::post(reports::regenerate))
         .at("/reports/:name", get(reports::report_file))
+        .at("/insatser", get(insatser::list))
+        .at("/insatser/:id", get(insatser::detail))
+        .at("/insatser/:id/status", poem::post(insatser::change_status))
+        .at("/portfolio", get(insatser::portfolio))
         .with(CookieJarManager::new())
         .map_to_response()
         .map(with_security_headers)
