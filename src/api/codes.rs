@@ -4,6 +4,7 @@
 
 use crate::domain::{
     Language as DomainLanguage, PeriodKind as DomainPeriod, RespondentKind as DomainRespondentKind,
+    action::ActionStatus as DomainActionStatus,
     questionnaire::{ItemKind as DomainItemKind, ScaleTag as DomainScale},
     survey::{
         EmailKind as DomainEmailKind, InvitationStatus as DomainInvitationStatus,
@@ -145,6 +146,12 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Where an action stands: `planned`, `in_progress`, `done` or `cancelled`; it
+    /// moves forward only, and `done` and `cancelled` are final.
+    ActionStatus <=> DomainActionStatus { Planned, InProgress, Done, Cancelled }
+);
+
 /// poem-openapi reports a value outside a set only as "Expect a valid enumeration
 /// value"; this adds the values, for the set the message names.
 pub fn with_allowed_values(message: String) -> String {
@@ -163,6 +170,7 @@ pub fn with_allowed_values(message: String) -> String {
         (LineStatus::name(), LineStatus::values()),
         (Flag::name(), Flag::values()),
         (ProposalRule::name(), ProposalRule::values()),
+        (ActionStatus::name(), ActionStatus::values()),
     ];
     match sets
         .iter()

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (poem-openapi): one struct per resource group, the
 //! OpenAPI document at `/api/openapi.json` and Swagger UI at `/api/docs`.
 
+mod actions;
 mod allow;
 pub mod audit;
 mod auth;
@@ -42,6 +43,8 @@ pub enum ApiTags {
     Audit,
     /// The API tokens that give access to this API
     Tokens,
+    /// What objektägare do about their services' results ("ni sa – vi gör")
+    Actions,
 }
 
 type Apis = (
@@ -53,6 +56,7 @@ type Apis = (
     jobs::JobsApi,
     audit::AuditApi,
     tokens::TokensApi,
+    actions::ActionsApi,
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
@@ -66,6 +70,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             jobs::JobsApi,
             audit::AuditApi,
             tokens::TokensApi,
+            actions::ActionsApi,
         ),
         "Nyttopuls",
         env!("CARGO_PKG_VERSION"),

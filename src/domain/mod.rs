@@ -1,6 +1,7 @@
 //! The nouns and rules of Nyttopuls, free of HTTP and SQL: values that can only be built
 //! valid (parse, don't validate), who may do what, and the errors the product can report.
 
+pub mod action;
 mod actor;
 pub mod answering;
 pub mod audit;

@@ -4,6 +4,7 @@
 //! only: no decision, no audit entry, no call into another module here.
 
 pub mod accounts;
+pub mod actions;
 pub mod audit;
 pub mod catalogue;
 pub mod entity;
