@@ -45,6 +45,18 @@ pub async fn get_action(state: &AppState, actor: &Actor, id: i32) -> Result<Acti
     Ok(action)
 }
 
+/// Every action of a service, newest first (its page on the dashboard).
+pub async fn of_service(
+    state: &AppState,
+    actor: &Actor,
+    service_id: i32,
+) -> Result<Vec<Action>, Error> {
+    require_keeper(&state.db, actor, service_id).await?;
+    let mut all = actions::of_services(&state.db, &[service_id]).await?;
+    all.reverse();
+    Ok(all)
+}
+
 /// Creates an action (`id` is `None`) or replaces one. Every problem with the fields is
 /// reported together; the round must be the service's and the item one of its
 /// questions; nothing is stored unless all is right.

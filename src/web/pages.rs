@@ -55,6 +55,10 @@ fn templates() -> &'static Environment<'static> {
                 "dashboard/reports.html",
                 include_str!("templates/dashboard/reports.html"),
             ),
+            (
+                "dashboard/actions.html",
+                include_str!("templates/dashboard/actions.html"),
+            ),
         ] {
             env.add_template(name, source)
                 .expect("page templates are valid");

@@ -37,6 +37,7 @@ use crate::{
     },
 };
 
+mod actions;
 mod reports;
 mod results;
 mod tables;
@@ -520,6 +521,8 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/reports", get(reports::report_page))
         .at("/reports/regenerate", poem::post(reports::regenerate))
         .at("/reports/:name", get(reports::report_file))
+        .at("/actions", poem::post(actions::create))
+        .at("/actions/:id", poem::post(actions::update))
         .with(CookieJarManager::new())
         .map_to_response()
         .map(with_security_headers)
