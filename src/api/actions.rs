@@ -23,6 +23,7 @@ use crate::{
             MAX_TITLE_CHARS,
         },
     },
+    stats::nyttoanalys::ActionsSection,
     usecases::{AppState, actions},
 };
 
@@ -182,5 +183,55 @@ impl ActionsApi {
     ) -> ApiResult<NoContent> {
         actions::delete_action(&state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
+    }
+}
+
+/// An action as the nyttoanalys lists it.
+#[derive(Debug, Object)]
+pub struct ReportActionDto {
+    pub title: String,
+    pub status: ActionStatus,
+    pub published: bool,
+    #[oai(nullable)]
+    pub done_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Object)]
+pub struct ServiceActionsDto {
+    pub service_id: i32,
+    pub name: String,
+    pub actions: Vec<ReportActionDto>,
+}
+
+/// The nyttoanalys's section on actions ("ni sa – vi gör").
+#[derive(Debug, Object)]
+pub struct ReportActionsDto {
+    /// Services with at least one action, in the report's order.
+    pub services: Vec<ServiceActionsDto>,
+    /// Services with results this period and no action.
+    pub results_without_action: u64,
+}
+
+pub(super) fn report_actions(section: &ActionsSection) -> ReportActionsDto {
+    ReportActionsDto {
+        services: section
+            .services
+            .iter()
+            .map(|s| ServiceActionsDto {
+                service_id: s.service_id,
+                name: s.name.clone(),
+                actions: s
+                    .actions
+                    .iter()
+                    .map(|a| ReportActionDto {
+                        title: a.title.clone(),
+                        status: a.status.into(),
+                        published: a.published,
+                        done_on: a.done_on,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        results_without_action: section.results_without_action as u64,
     }
 }

@@ -204,6 +204,8 @@ struct NyttoanalysDto {
     totals: TotalsDto,
     movers: Vec<MoverDto>,
     proposals: Vec<ProposalDto>,
+    /// What the objektägare do about their results, per service.
+    actions: super::actions::ReportActionsDto,
 }
 
 fn change(change: &Option<analysis::ChangeLine>) -> Option<ReportChangeDto> {
@@ -322,6 +324,7 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
                 text: wording::rule(p.rule, Language::Sv).to_owned(),
             })
             .collect(),
+        actions: super::actions::report_actions(&report.actions),
     }
 }
 

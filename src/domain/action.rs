@@ -307,6 +307,13 @@ pub fn may_keep(actor: &Actor, owner_id: Option<i32>) -> Result<(), Error> {
     }
 }
 
+/// Whether an objektägare owes their users an action: the service has released results
+/// (`released`) and `recorded` actions, none. Results nobody acts on are what makes people
+/// stop answering, so the digest says so.
+pub fn owes_action(released: bool, recorded: usize) -> bool {
+    released && recorded == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,5 +486,12 @@ mod tests {
         let mut hidden = stored(ActionStatus::Planned, None);
         hidden.published = false;
         assert!(!hidden.reaches_respondents());
+    }
+
+    #[test]
+    fn an_action_is_owed_only_for_released_results_without_one() {
+        assert!(owes_action(true, 0));
+        assert!(!owes_action(true, 1));
+        assert!(!owes_action(false, 0));
     }
 }

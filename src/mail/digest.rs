@@ -28,6 +28,8 @@ pub struct Digest<'a> {
     pub round: &'a RoundSeriesEntry,
     pub attention: &'a [Assessment],
     pub min_group_size: u32,
+    /// The service has released results and no action: remind the owner to record one.
+    pub remind_action: bool,
     /// The service's dashboard page.
     pub link: String,
 }
@@ -102,6 +104,7 @@ pub fn digest_message(
         figures,
         image => image.as_ref().map(|i| i.cid.clone()),
         link => digest.link.clone(),
+        remind_action => digest.remind_action,
     };
     build_rich_message(
         from,

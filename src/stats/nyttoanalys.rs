@@ -19,8 +19,11 @@
 //! dashboard and the digest all judge a service by it, so they cannot disagree. The
 //! output is codes and numbers; `wording` writes them in Swedish or English.
 
+mod actions;
 mod period;
 mod proposals;
+
+pub use actions::{ActionLine, ActionsSection, ServiceActions, actions_section};
 
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +81,10 @@ pub struct Nyttoanalys {
     pub totals: Totals,
     pub movers: Vec<Mover>,
     pub proposals: Vec<Proposal>,
+    /// What objektägare do about their results; filled in from the stored actions by the
+    /// use case that generates the report (reports stored before it have none).
+    #[serde(default)]
+    pub actions: ActionsSection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

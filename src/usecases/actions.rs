@@ -13,11 +13,14 @@ use crate::{
         Actor, Error, Page, PageRequest,
         action::{
             Action, ActionFilter, ActionInput, NewAction, RoundOfAction, SHOWN_TO_RESPONDENTS,
-            check_round, may_keep,
+            check_round, may_keep, owes_action,
         },
         token::SecretToken,
     },
-    stats::series::RoundSeriesEntry,
+    stats::{
+        nyttoanalys::{ActionsSection, ServiceLine, actions_section},
+        series::RoundSeriesEntry,
+    },
     store::{self, actions},
 };
 
@@ -198,4 +201,25 @@ pub async fn news_for_link(
         })
     })
     .await
+}
+
+/// Whether the digest reminds the service's objektägare to record an action: the
+/// service has released results and no action at all.
+pub(crate) async fn owes_an_action(
+    db: &impl ConnectionTrait,
+    results: &super::results::ServiceResults,
+) -> Result<bool, Error> {
+    let released = results.rounds.iter().any(|entry| entry.has_results());
+    let recorded = actions::of_services(db, &[results.service.id]).await?.len();
+    Ok(owes_action(released, recorded))
+}
+
+/// The nyttoanalys's section on actions: every action of the report's services.
+pub(crate) async fn report_section(
+    db: &impl ConnectionTrait,
+    services: &[ServiceLine],
+) -> Result<ActionsSection, Error> {
+    let ids: Vec<i32> = services.iter().map(|line| line.service_id).collect();
+    let all = actions::of_services(db, &ids).await?;
+    Ok(actions_section(services, &all))
 }

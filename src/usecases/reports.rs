@@ -145,7 +145,7 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
         })
         .collect();
     let survey = &state.settings.survey;
-    Ok(nyttoanalys(
+    let mut report = nyttoanalys(
         &period.key(),
         &histories,
         survey.min_group_size,
@@ -153,7 +153,9 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
             working_weeks: survey.working_weeks,
             hourly_cost_sek: survey.hourly_cost_sek,
         },
-    ))
+    );
+    report.actions = super::actions::report_section(&state.db, &report.services).await?;
+    Ok(report)
 }
 
 /// The nyttoanalys email of a period, built when it is sent from its stored report.
@@ -206,6 +208,7 @@ pub async fn digest_message(
         round: entry,
         attention: &attention,
         min_group_size: state.settings.survey.min_group_size,
+        remind_action: super::actions::owes_an_action(&state.db, &results).await?,
         link: format!(
             "{}/dashboard/services/{}",
             state.settings.server.public_url.trim_end_matches('/'),

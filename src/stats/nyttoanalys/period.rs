@@ -185,5 +185,6 @@ pub fn nyttoanalys(
         totals,
         movers,
         proposals,
+        actions: super::ActionsSection::default(),
     }
 }
