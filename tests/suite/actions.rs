@@ -364,6 +364,17 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
     assert!(error["message"].as_str().unwrap().contains("round_id"));
     assert!(actions_of(&app, service).await.is_empty(), "nothing stored");
 
+    // Released results and no action: the owner's digest says so.
+    run_job(&app, "send_reports").await;
+    run_job(&app, "dispatch_outbox").await;
+    let digest = email_to(&emails(&sink), "agare.ekonomi@x.se")
+        .text
+        .replace("\r\n", "\n");
+    assert!(
+        digest.contains("Ingen åtgärd är registrerad för Ekonomisystemet ännu."),
+        "{digest}"
+    );
+
     // Another objektägare may not record, read, list or change this service's actions.
     assert_error(
         app.post_json_as(&theirs, "/api/v1/actions", &valid).await,
@@ -425,6 +436,28 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
     assert_eq!(
         (&kept["status"], &kept["service_id"]),
         (&json!("done"), &json!(service))
+    );
+
+    // The nyttoanalys of the round's quarter lists the action under its service, and no
+    // service with results lacks one (the other service's round is still open).
+    let period = rounds(&app, &format!("service_id={service}")).await[0]["period"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, report) = status_and_json(
+        app.post_json(
+            &format!("/api/v1/reports/nyttoanalys/generate?period={period}"),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        report["actions"],
+        json!({"results_without_action": 0, "services": [{"service_id": service,
+            "name": "Ekonomisystemet", "actions": [{"title": "Snabbare inloggning",
+            "status": "done", "published": true, "done_on": today}]}]})
     );
 
     // Kommunledningskontoret sees every service's actions; the owner may delete theirs.
