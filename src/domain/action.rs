@@ -47,19 +47,16 @@ impl std::str::FromStr for ActionStatus {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| format!("`{raw}` is not a status: use one of {}", names(&Self::ALL)))
+        match raw {
+            "planned" => Ok(Self::Planned),
+            "in_progress" => Ok(Self::InProgress),
+            "done" => Ok(Self::Done),
+            "cancelled" => Ok(Self::Cancelled),
+            _ => Err(format!(
+                "`{raw}` is not a status: use one of planned, in_progress, done, cancelled"
+            )),
+        }
     }
-}
-
-fn names(statuses: &[ActionStatus]) -> String {
-    statuses
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A title is one line of an invitation email.
@@ -162,11 +159,7 @@ impl NewAction {
     ) -> Result<Self, Error> {
         let mut problems = Vec::new();
         let mut problem = |field: &str, message: String| {
-            problems.push(FieldProblem {
-                line: None,
-                field: field.into(),
-                message,
-            })
+            problems.push(FieldProblem::new(field, message));
         };
         let title = input.title.trim().to_owned();
         let title_chars = title.chars().count();
@@ -219,9 +212,11 @@ impl NewAction {
             && status != from
             && !from.next().contains(&status)
         {
-            let allowed = match from.next() {
-                [] => format!("`{}` is final", from.as_str()),
-                next => format!("from `{}` it may go to {}", from.as_str(), names(next)),
+            let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+            let allowed = if next.is_empty() {
+                format!("`{}` is final", from.as_str())
+            } else {
+                format!("from `{}` it may go to {}", from.as_str(), next.join(", "))
             };
             problem(
                 "status",

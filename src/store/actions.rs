@@ -93,14 +93,7 @@ pub async fn save(
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
-    let deleted = action::Entity::delete_by_id(id)
-        .exec(db)
-        .await
-        .map_err(db_error)?;
-    if deleted.rows_affected == 0 {
-        return Err(Error::not_found("action", id));
-    }
-    Ok(())
+    super::delete_by_id::<action::Entity>(db, "action", id).await
 }
 
 /// The newest `limit` published, not cancelled actions of a service: what its

@@ -280,6 +280,23 @@ where
         .ok_or_else(|| Error::not_found(entity, id))
 }
 
+/// Deletes the row with primary key `id`, or a not-found error naming `entity`.
+pub(crate) async fn delete_by_id<E>(
+    db: &impl ConnectionTrait,
+    entity: &'static str,
+    id: i32,
+) -> Result<(), Error>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let deleted = E::delete_by_id(id).exec(db).await.map_err(db_error)?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::not_found(entity, id));
+    }
+    Ok(())
+}
+
 /// Refuses a value of a unique column that a row other than `except` already has, with
 /// a conflict that says which (`what`, e.g. "a service with slug `x`").
 pub(crate) async fn ensure_unique<E, C>(

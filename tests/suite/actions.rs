@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, assert_error, id_of, status_and_json};
-use crate::dashboard::{ask_for_link, hidden, new_browser, spawn, use_link, wait_for_links};
+use crate::dashboard::{ask_for_link, get, hidden, new_browser, spawn, use_link, wait_for_links};
 use crate::survey_loop::{
     COMPLETE_ANSWER, answer, create_programme, email_to, emails, page, rounds, run_job,
     run_programme,
@@ -77,6 +77,12 @@ async fn released_round(app: &TestApp, sink: &crate::mail_sink::MailSink) -> (i6
     (service, owner, round)
 }
 
+/// The message of a 400 answer.
+async fn refusal(response: reqwest::Response) -> String {
+    let error = assert_error(response, StatusCode::BAD_REQUEST).await;
+    error["message"].as_str().unwrap().to_owned()
+}
+
 async fn actions_of(app: &TestApp, service: i64) -> Vec<Value> {
     let (status, body) = status_and_json(
         app.get(&format!("/api/v1/actions?service_id={service}"))
@@ -100,14 +106,7 @@ async fn an_owner_publishes_an_action_after_a_release_and_respondents_are_told()
         use_link(&app, &browser, &link).await.status(),
         StatusCode::SEE_OTHER
     );
-    let service_page = browser
-        .get(app.url(&format!("/dashboard/services/{service}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, service_page) = get(&app, &browser, &format!("/dashboard/services/{service}")).await;
     assert!(
         service_page.contains("Åtgärder: ni sa – vi gör") && service_page.contains("Ny åtgärd"),
         "{service_page}"
@@ -190,14 +189,12 @@ async fn an_owner_publishes_an_action_after_a_release_and_respondents_are_told()
             &Value::Null,
         )
     );
-    let page_after = browser
-        .get(app.url(&format!("/dashboard/services/{service}?lang=en")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page_after) = get(
+        &app,
+        &browser,
+        &format!("/dashboard/services/{service}?lang=en"),
+    )
+    .await;
     assert!(page_after.contains("Snabbare inloggning</strong> – in progress, published"));
     assert!(page_after.contains("Intern utredning</strong> – in progress, not published"));
 
@@ -313,33 +310,15 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
         ),
         (json!({"service_id": 999_999, "title": "Ok"}), "service_id"),
     ] {
-        let error = assert_error(
-            app.post_json_as(&mine, "/api/v1/actions", &body).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert!(
-            error["message"].as_str().unwrap().contains(field),
-            "{field}: {error}"
-        );
+        let message = refusal(app.post_json_as(&mine, "/api/v1/actions", &body).await).await;
+        assert!(message.contains(field), "{field}: {message}");
     }
     // A status outside the set is refused by the schema, with the values to use.
-    let error = assert_error(
-        app.post_json_as(
-            &mine,
-            "/api/v1/actions",
-            &json!({"service_id": service, "title": "Ok", "status": "klar"}),
-        )
-        .await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let klar = json!({"service_id": service, "title": "Ok", "status": "klar"});
+    let message = refusal(app.post_json_as(&mine, "/api/v1/actions", &klar).await).await;
     assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("planned, in_progress, done, cancelled"),
-        "{error}"
+        message.contains("planned, in_progress, done, cancelled"),
+        "{message}"
     );
     // A round of another service.
     let other_round = {
@@ -351,17 +330,13 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
         run_programme(&app, programme).await;
         rounds(&app, &format!("service_id={other_service}")).await[0]["id"].clone()
     };
-    let error = assert_error(
-        app.post_json_as(
-            &mine,
-            "/api/v1/actions",
-            &json!({"service_id": service, "title": "Ok", "round_id": other_round}),
-        )
-        .await,
-        StatusCode::BAD_REQUEST,
+    let theirs_round = json!({"service_id": service, "title": "Ok", "round_id": other_round});
+    let message = refusal(
+        app.post_json_as(&mine, "/api/v1/actions", &theirs_round)
+            .await,
     )
     .await;
-    assert!(error["message"].as_str().unwrap().contains("round_id"));
+    assert!(message.contains("round_id"), "{message}");
     assert!(actions_of(&app, service).await.is_empty(), "nothing stored");
 
     // Released results and no action: the owner's digest says so.
@@ -417,15 +392,8 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
         .to_string();
     assert_eq!(finished["done_on"], json!(today));
     let back = json!({"service_id": service, "title": "Snabbare inloggning", "status": "planned"});
-    let error = assert_error(
-        app.put_json_as(&mine, &path, &back).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert!(
-        error["message"].as_str().unwrap().contains("status"),
-        "{error}"
-    );
+    let message = refusal(app.put_json_as(&mine, &path, &back).await).await;
+    assert!(message.contains("status"), "{message}");
     let moved = json!({"service_id": other_service, "title": "Snabbare inloggning"});
     assert_error(
         app.put_json_as(&mine, &path, &moved).await,

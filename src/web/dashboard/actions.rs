@@ -132,11 +132,10 @@ fn optional<T>(
     let raw = raw.map(str::trim).filter(|raw| !raw.is_empty())?;
     let parsed = parse(raw);
     if parsed.is_none() {
-        problems.push(FieldProblem {
-            line: None,
-            field: field.into(),
-            message: format!("`{raw}` is not {expected}"),
-        });
+        problems.push(FieldProblem::new(
+            field,
+            format!("`{raw}` is not {expected}"),
+        ));
     }
     parsed
 }
@@ -176,11 +175,7 @@ impl ActionForm {
         );
         let Some(service_id) = service_id.filter(|_| problems.is_empty()) else {
             if problems.is_empty() {
-                problems.push(FieldProblem {
-                    line: None,
-                    field: "service_id".into(),
-                    message: "is missing".into(),
-                });
+                problems.push(FieldProblem::new("service_id", "is missing"));
             }
             return Err(Error::Invalid(problems));
         };
