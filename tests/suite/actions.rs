@@ -213,6 +213,17 @@ async fn an_owner_publishes_an_action_after_a_release_and_respondents_are_told()
     assert_eq!(run_programme(&app, second).await["invitations"], 1);
     run_job(&app, "dispatch_outbox").await;
     let mail = emails(&sink);
+    // `ACTIONS_EML_DIR=DIR` keeps an invitation without and one with actions there, to
+    // score both with SpamAssassin (`spamassassin -t < DIR/with-actions.eml`).
+    if let Ok(dir) = std::env::var("ACTIONS_EML_DIR") {
+        for (to, name) in [
+            ("skola0@x.se", "without-actions"),
+            ("ny@x.se", "with-actions"),
+        ] {
+            let raw = sink.received().into_iter().rfind(|m| m.to == [to]).unwrap();
+            std::fs::write(format!("{dir}/{name}.eml"), raw.data).unwrap();
+        }
+    }
     let invitation = email_to(&mail, "ny@x.se");
     let text = invitation.text.replace("\r\n", "\n");
     assert!(
