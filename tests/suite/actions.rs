@@ -111,6 +111,10 @@ async fn an_owner_publishes_an_action_after_a_release_and_respondents_are_told()
         service_page.contains("Åtgärder: ni sa – vi gör") && service_page.contains("Ny åtgärd"),
         "{service_page}"
     );
+    assert!(
+        service_page.contains("name=\"title\" value=\"\""),
+        "an empty title"
+    );
     let csrf = hidden(&service_page, "csrf");
     let form = |csrf: &str, title: &str, published: bool| {
         let mut fields = vec![
