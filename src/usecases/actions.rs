@@ -26,6 +26,7 @@ use crate::{
 
 /// The actions `filter` asks for, newest first; an objektägare sees only their own
 /// services', and asking for another's service is refused rather than answered empty.
+/// A service that does not exist has no actions: an empty page, as for any filter.
 pub async fn list_actions(
     state: &AppState,
     actor: &Actor,
@@ -33,10 +34,11 @@ pub async fn list_actions(
     page: PageRequest,
 ) -> Result<Page<Action>, Error> {
     if let Some(service_id) = filter.service_id {
-        let service = store::catalogue::get_service(&state.db, service_id)
-            .await
-            .map_err(|e| e.as_invalid_reference("service_id"))?;
-        may_keep(actor, service.owner_id)?;
+        match store::catalogue::get_service(&state.db, service_id).await {
+            Ok(service) => may_keep(actor, service.owner_id)?,
+            Err(Error::NotFound { .. }) => {}
+            Err(other) => return Err(other),
+        }
     }
     filter.owner_id = actor.owner_scope();
     actions::list(&state.db, filter, page).await
