@@ -172,10 +172,12 @@ pub fn with_allowed_values(message: String) -> String {
         (ProposalRule::name(), ProposalRule::values()),
         (ActionStatus::name(), ActionStatus::values()),
     ];
-    match sets
-        .iter()
-        .find(|(name, _)| message.contains(&format!("failed to parse \"{name}\"")))
-    {
+    // A query value reads `failed to parse "Name"`, a JSON body field `Expected input
+    // type "Name"`.
+    match sets.iter().find(|(name, _)| {
+        message.contains(&format!("failed to parse \"{name}\""))
+            || message.contains(&format!("input type \"{name}\""))
+    }) {
         Some((_, values)) => format!("{message} Use one of: {}.", values.join(", ")),
         None => message,
     }
@@ -191,6 +193,13 @@ mod tests {
                        Expect a valid enumeration value."
             .to_owned();
         assert!(with_allowed_values(message).ends_with("Use one of: open, closed."));
+        let body = "parse request payload error: Expected input type \"ActionStatus\", found \
+                    \"klar\". (occurred while parsing \"ActionInput\")"
+            .to_owned();
+        assert!(
+            with_allowed_values(body)
+                .ends_with("Use one of: planned, in_progress, done, cancelled.")
+        );
         assert_eq!(with_allowed_values("other".into()), "other");
     }
 }
