@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, assert_error, id_of, status_and_json};
 use crate::dashboard::{ask_for_link, get, hidden, new_browser, spawn, use_link, wait_for_links};
+use crate::results::ALL_THREES;
 use crate::survey_loop::{
     COMPLETE_ANSWER, answer, create_programme, email_to, emails, page, rounds, run_job,
     run_programme,
@@ -20,8 +21,11 @@ use crate::survey_loop::{
 const SMALL_GROUP_FORM: &str = "sus1=3&sus2=2&sus3=3&sus4=2&sus5=3&sus6=2&sus7=3&sus8=2&sus9=3&sus10=2\
 &nytta1=4&nytta2=4&nytta3=4&tid=-30";
 
-/// A service of a new owner, used by five people in Skola and two in Vård; everyone
-/// answers (Skola `COMPLETE_ANSWER`, Vård `SMALL_GROUP_FORM`) and the round is closed.
+/// A service of a new owner, used by five people in Skola, two in Vård and six with no
+/// förvaltning; everyone answers (Skola `COMPLETE_ANSWER`, Vård `SMALL_GROUP_FORM`, the
+/// others `ALL_THREES`) and the round is closed. Vård is below the threshold of 5, so the
+/// release reports its two answers without their förvaltning, among the six (a group of
+/// eight, too large to tell them apart), and Skola stays a group of its own.
 /// Returns (service, owner, round).
 async fn released_round(app: &TestApp, sink: &crate::mail_sink::MailSink) -> (i64, i64, i64) {
     let owner = id_of(
@@ -38,11 +42,12 @@ async fn released_round(app: &TestApp, sink: &crate::mail_sink::MailSink) -> (i6
         )
         .await,
     );
-    let people: Vec<(String, &str)> = (0..5)
-        .map(|i| (format!("skola{i}@x.se"), "Skola"))
-        .chain((0..2).map(|i| (format!("vard{i}@x.se"), "Vård")))
+    let people: Vec<(String, Option<&str>, &str)> = (0..5)
+        .map(|i| (format!("skola{i}@x.se"), Some("Skola"), COMPLETE_ANSWER))
+        .chain((0..2).map(|i| (format!("vard{i}@x.se"), Some("Vård"), SMALL_GROUP_FORM)))
+        .chain((0..6).map(|i| (format!("ovrig{i}@x.se"), None, ALL_THREES)))
         .collect();
-    for (email, department) in &people {
+    for (email, department, _) in &people {
         app.create(
             "/api/v1/respondents",
             json!({"email": email, "name": "Person", "department": department,
@@ -58,12 +63,7 @@ async fn released_round(app: &TestApp, sink: &crate::mail_sink::MailSink) -> (i6
     run_programme(app, programme).await;
     run_job(app, "dispatch_outbox").await;
     let mail = emails(sink);
-    for (email, department) in &people {
-        let form = if *department == "Skola" {
-            COMPLETE_ANSWER
-        } else {
-            SMALL_GROUP_FORM
-        };
+    for (email, _, form) in &people {
         let token = email_to(&mail, email).token();
         assert_eq!(answer(app, &token, form).await.0, StatusCode::OK);
     }
@@ -272,14 +272,14 @@ async fn an_owner_publishes_an_action_after_a_release_and_respondents_are_told()
     );
 
     // The results page: the released round's figures for every group at or above the
-    // threshold of 5 (whole round: 7 answers; Skola: 5), none for Vård (2 answers).
-    //   SUS, whole round: (5 × 82.5 + 2 × 62.5) / 7 = 537.5 / 7 = 76.79 → "76,8"
+    // threshold of 5 (all 13 answers, employees: the same 13, Skola: 5), none for Vård.
+    //   SUS, all: (5 × 82.5 + 2 × 62.5 + 6 × 50) / 13 = 837.5 / 13 = 64.42 → "64,4"
     //   SUS, Skola: 82.5 → "82,5"; SUS, Vård: 62.5 → must not appear
-    //   Nyttoindex, whole: (5 × 77.78 + 2 × 50) / 7 = 69.84 → "69,8" (nytta 6, 5, 6:
-    //   mean 17/3 on 1–7 → (17/3 − 1) / 6 × 100 = 77.78)
+    //   Nyttoindex, all: (5 × 77.78 + 2 × 50 + 6 × 50) / 13 = 788.89 / 13 = 60.68 → "60,7"
+    //   (nytta 6, 5, 6: mean 17/3 on 1–7 → (17/3 − 1) / 6 × 100 = 77.78; nytta 4 → 50)
     let (status, results) = page(&app, &format!("/s/{token}/results")).await;
     assert_eq!(status, StatusCode::OK);
-    for shown in ["76,8", "82,5", "69,8", "Skola", "Alla svar"] {
+    for shown in ["64,4", "82,5", "60,7", "Skola", "Alla svar", "Anställda"] {
         assert!(results.contains(shown), "{shown} missing:\n{results}");
     }
     assert!(!results.contains("62,5"), "Vård's SUS is shown:\n{results}");
@@ -288,7 +288,7 @@ async fn an_owner_publishes_an_action_after_a_release_and_respondents_are_told()
     assert!(results.contains("vi byter till kommunens gemensamma inloggning"));
     assert!(!results.contains("Intern utredning"));
     let (_, english) = page(&app, &format!("/s/{token}/results?lang=en")).await;
-    assert!(english.contains("Results for Ekonomisystemet") && english.contains("76.8"));
+    assert!(english.contains("Results for Ekonomisystemet") && english.contains("64.4"));
 }
 
 #[tokio::test]
