@@ -4,6 +4,7 @@
 
 use crate::domain::{
     Language as DomainLanguage, PeriodKind as DomainPeriod, RespondentKind as DomainRespondentKind,
+    action::ActionStatus as DomainActionStatus,
     questionnaire::{ItemKind as DomainItemKind, ScaleTag as DomainScale},
     survey::{
         EmailKind as DomainEmailKind, InvitationStatus as DomainInvitationStatus,
@@ -173,6 +174,12 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Where an action stands: `planned`, `in_progress`, `done` or `cancelled`; it
+    /// moves forward only, and `done` and `cancelled` are final.
+    ActionStatus <=> DomainActionStatus { Planned, InProgress, Done, Cancelled }
+);
+
 /// poem-openapi reports a value outside a set only as "Expect a valid enumeration
 /// value"; this adds the values, for the set the message names.
 pub fn with_allowed_values(message: String) -> String {
@@ -194,11 +201,14 @@ pub fn with_allowed_values(message: String) -> String {
         (InsatsStatus::name(), InsatsStatus::values()),
         (BenefitCategory::name(), BenefitCategory::values()),
         (RealisationStatus::name(), RealisationStatus::values()),
+        (ActionStatus::name(), ActionStatus::values()),
     ];
-    match sets
-        .iter()
-        .find(|(name, _)| message.contains(&format!("failed to parse \"{name}\"")))
-    {
+    // A query value reads `failed to parse "Name"`, a JSON body field `Expected input
+    // type "Name"`.
+    match sets.iter().find(|(name, _)| {
+        message.contains(&format!("failed to parse \"{name}\""))
+            || message.contains(&format!("input type \"{name}\""))
+    }) {
         Some((_, values)) => format!("{message} Use one of: {}.", values.join(", ")),
         None => message,
     }
@@ -214,6 +224,13 @@ mod tests {
                        Expect a valid enumeration value."
             .to_owned();
         assert!(with_allowed_values(message).ends_with("Use one of: open, closed."));
+        let body = "parse request payload error: Expected input type \"ActionStatus\", found \
+                    \"klar\". (occurred while parsing \"ActionInput\")"
+            .to_owned();
+        assert!(
+            with_allowed_values(body)
+                .ends_with("Use one of: planned, in_progress, done, cancelled.")
+        );
         assert_eq!(with_allowed_values("other".into()), "other");
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (poem-openapi): one struct per resource group, the
 //! OpenAPI document at `/api/openapi.json` and Swagger UI at `/api/docs`.
 
+mod actions;
 mod allow;
 pub mod audit;
 mod auth;
@@ -45,6 +46,8 @@ pub enum ApiTags {
     Tokens,
     /// KF goals, insatser with their nyttokalkyl, benefit realisation and prioritisation
     Insatser,
+    /// What objektägare do about their services' results ("ni sa – vi gör")
+    Actions,
 }
 
 type Apis = (
@@ -57,6 +60,7 @@ type Apis = (
     audit::AuditApi,
     tokens::TokensApi,
     insatser::InsatserApi,
+    actions::ActionsApi,
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
@@ -71,6 +75,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             audit::AuditApi,
             tokens::TokensApi,
             insatser::InsatserApi,
+            actions::ActionsApi,
         ),
         "Nyttopuls",
         env!("CARGO_PKG_VERSION"),

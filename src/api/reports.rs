@@ -210,6 +210,8 @@ struct NyttoanalysDto {
     /// stored before the section was.
     #[oai(nullable)]
     insatser: Option<insatser::InsatserSectionDto>,
+    /// What the objektägare do about their results, per service.
+    actions: super::actions::ReportActionsDto,
 }
 
 fn change(change: &Option<analysis::ChangeLine>) -> Option<ReportChangeDto> {
@@ -329,6 +331,7 @@ fn dto(report: &Nyttoanalys, generated_at: chrono::DateTime<chrono::Utc>) -> Nyt
             })
             .collect(),
         insatser: report.insatser.as_ref().map(insatser::section),
+        actions: super::actions::report_actions(&report.actions),
     }
 }
 

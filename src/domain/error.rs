@@ -9,6 +9,17 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+impl FieldProblem {
+    /// A problem with a form or API field (not a CSV cell).
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            line: None,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for FieldProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {

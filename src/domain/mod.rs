@@ -24,6 +24,7 @@ macro_rules! parsed_text {
     };
 }
 
+pub mod action;
 mod actor;
 pub mod answering;
 pub mod audit;

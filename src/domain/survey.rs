@@ -351,6 +351,10 @@ pub struct SurveyEmail {
     pub opt_out_link: String,
     /// Last day to answer, `YYYY-MM-DD` in Stockholm time.
     pub closes_on: String,
+    /// What the service has done since it last asked (invitations only; at most
+    /// `action::SHOWN_TO_RESPONDENTS`): "ni sa – vi gör".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<super::action::ActionNote>,
 }
 
 /// Builds personal links from the configured public URL.

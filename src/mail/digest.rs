@@ -31,6 +31,8 @@ pub struct Digest<'a> {
     /// The benefits of the owner's live insatser that this round measured.
     pub insatser: &'a [RealisationLine],
     pub min_group_size: u32,
+    /// The service has released results and no action: remind the owner to record one.
+    pub remind_action: bool,
     /// The service's dashboard page.
     pub link: String,
 }
@@ -117,6 +119,7 @@ pub fn digest_message(
         figures,
         image => image.as_ref().map(|i| i.cid.clone()),
         link => digest.link.clone(),
+        remind_action => digest.remind_action,
     };
     build_rich_message(
         from,

@@ -130,7 +130,18 @@ struct Rendered {
 }
 
 fn render(email: &SurveyEmail) -> Result<Rendered, minijinja::Error> {
+    let actions: Vec<minijinja::Value> = email
+        .actions
+        .iter()
+        .map(|a| {
+            context! {
+                title => a.title,
+                status => crate::wording::action_status(a.status, email.language),
+            }
+        })
+        .collect();
     let values = context! {
+        actions,
         lang => email.language.as_str(),
         reminder => email.kind == EmailKind::Reminder,
         name => email.respondent_name,
@@ -260,6 +271,7 @@ mod tests {
             link: link.into(),
             opt_out_link: format!("{link}/opt-out"),
             closes_on: "2027-03-31".into(),
+            actions: Vec::new(),
         }
     }
 
@@ -311,5 +323,57 @@ mod tests {
             assert_eq!(lines.next(), Some(""), "{text}");
             assert!(lines.next().unwrap().starts_with("He"), "{text}");
         }
+    }
+
+    #[test]
+    fn published_actions_are_one_line_each_and_none_leave_the_email_as_it_was() {
+        use crate::domain::action::{ActionNote, ActionStatus};
+        let plain = render(&email("https://x.example/s/t", "Anna")).unwrap();
+        assert!(
+            plain.text.contains("utvecklas.\n\nEnkäten tar"),
+            "{}",
+            plain.text
+        );
+        assert!(
+            plain.html.contains("utvecklas.</p>\n<p>Enkäten"),
+            "{}",
+            plain.html
+        );
+        let mut news = email("https://x.example/s/t", "Anna");
+        news.actions = vec![
+            ActionNote {
+                title: "Snabbare inloggning".into(),
+                status: ActionStatus::Done,
+            },
+            ActionNote {
+                title: "Tydligare menyer".into(),
+                status: ActionStatus::InProgress,
+            },
+        ];
+        let rendered = render(&news).unwrap();
+        assert!(
+            rendered.text.contains(
+                "utvecklas.\n\nDet här gör vi efter förra enkäten om Skolwebben:\n\
+                 - Snabbare inloggning (klar)\n- Tydligare menyer (pågår)\n\nEnkäten tar"
+            ),
+            "{}",
+            rendered.text
+        );
+        assert!(
+            rendered
+                .html
+                .contains("<li>Snabbare inloggning (klar)</li>")
+        );
+        // No link is added: the email keeps the two it had.
+        assert_eq!(
+            rendered.html.matches("<a ").count(),
+            plain.html.matches("<a ").count()
+        );
+        news.language = Language::En;
+        let english = render(&news).unwrap().text;
+        assert!(
+            english.contains("- Tydligare menyer (in progress)\n"),
+            "{english}"
+        );
     }
 }

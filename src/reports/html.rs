@@ -475,9 +475,36 @@ pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
                 insats_rules,
                 insatser => insatser_view(report, lang),
                 method => method(report, lang),
+                actions => action_rows(report, lang),
             })
         })
         .map_err(Error::internal)
+}
+
+/// The actions section: each service's actions, one line each, and the count of
+/// services with results but none.
+fn action_rows(report: &Nyttoanalys, lang: Language) -> minijinja::Value {
+    let services: Vec<minijinja::Value> = report
+        .actions
+        .services
+        .iter()
+        .map(|s| {
+            let actions: Vec<minijinja::Value> = s
+                .actions
+                .iter()
+                .map(|a| {
+                    context! {
+                        title => a.title,
+                        status => wording::action_status(a.status, lang),
+                        published => a.published,
+                        done_on => a.done_on.map(|d| numbers::long_date(d, lang)),
+                    }
+                })
+                .collect();
+            context! { name => s.name, actions }
+        })
+        .collect();
+    context! { services, without => report.actions.results_without_action }
 }
 
 /// The method section's points as plain text (the workbook's first sheet).

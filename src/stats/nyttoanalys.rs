@@ -20,8 +20,11 @@
 //! output is codes and numbers; `wording` writes them in Swedish or English.
 
 pub mod insatser;
+mod actions;
 mod period;
 mod proposals;
+
+pub use actions::{ActionLine, ActionsSection, ServiceActions, actions_section};
 
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +87,10 @@ pub struct Nyttoanalys {
     /// `None` in a report stored before the section was (format 2 and earlier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insatser: Option<InsatserSection>,
+    /// What objektägare do about their results; filled in from the stored actions by the
+    /// use case that generates the report (reports stored before it have none).
+    #[serde(default)]
+    pub actions: ActionsSection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

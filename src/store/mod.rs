@@ -4,6 +4,7 @@
 //! only: no decision, no audit entry, no call into another module here.
 
 pub mod accounts;
+pub mod actions;
 pub mod audit;
 pub mod catalogue;
 pub mod entity;
@@ -270,6 +271,23 @@ where
         .await?
         .map(Into::into)
         .ok_or_else(|| Error::not_found(entity, id))
+}
+
+/// Deletes the row with primary key `id`, or a not-found error naming `entity`.
+pub(crate) async fn delete_by_id<E>(
+    db: &impl ConnectionTrait,
+    entity: &'static str,
+    id: i32,
+) -> Result<(), Error>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let deleted = E::delete_by_id(id).exec(db).await.map_err(db_error)?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::not_found(entity, id));
+    }
+    Ok(())
 }
 
 /// Refuses a value of a unique column that a row other than `except` already has, with

@@ -139,6 +139,8 @@ pub struct ResultsDue {
     pub still_open: bool,
     /// Fewer answers than this and no result is shown.
     pub min_group_size: u32,
+    /// What the service does about earlier answers ("ni sa – vi gör"), newest first.
+    pub actions: Vec<crate::domain::action::Action>,
 }
 
 pub async fn after_answer(
@@ -149,6 +151,7 @@ pub async fn after_answer(
         let now = state.clock.now();
         Ok(match link.facts.standing(now) {
             LinkStanding::Answered => AfterAnswer::Answered(ResultsDue {
+                actions: super::actions::for_respondents(&state.db, link.service_id, false).await?,
                 service_name: link.service_name,
                 closes_at: link.facts.window.closes_at,
                 still_open: link.facts.window.accepts_answers(now),
@@ -207,7 +210,7 @@ pub async fn opt_out(
 
 /// `then`'s outcome on the invitation behind the link (looked up in batches with other
 /// requests' links), in the language of its person; `None` when no link has the token.
-async fn on_link<T>(
+pub(super) async fn on_link<T>(
     state: &AppState,
     token: &SecretToken,
     then: impl AsyncFnOnce(InvitationLink) -> Result<T, Error>,

@@ -128,6 +128,8 @@ pub struct ServicePage {
     pub charts: Vec<InlineChart>,
     /// Newest round first.
     pub comments: Vec<(String, Comments)>,
+    /// What the objektägare does about the results, newest first.
+    pub actions: Vec<crate::domain::action::Action>,
 }
 
 pub async fn service_page(
@@ -148,11 +150,13 @@ pub async fn service_page(
         let shown = results::round_comments(state, actor, service_id, entry.round.round_id).await?;
         comments.push((entry.round.period.clone(), shown));
     }
+    let actions = super::actions::of_service(state, actor, service_id).await?;
     Ok(ServicePage {
         results: std::sync::Arc::unwrap_or_clone(results),
         owner,
         charts,
         comments,
+        actions,
     })
 }
 

@@ -4,6 +4,7 @@
 //! through `domain`/`stats` and writes through `store` in one transaction. The API, the
 //! answer pages, the jobs and the CLI call these and nothing lower.
 
+pub mod actions;
 pub mod answer_keys;
 mod answer_writer;
 pub mod answers;

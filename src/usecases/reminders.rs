@@ -47,7 +47,8 @@ pub async fn queue_due_reminders(state: &AppState) -> Result<Counts, Error> {
                 txn,
                 EmailKind::Reminder,
                 step,
-                &round.service_name,
+                // A reminder repeats the invitation's question, not its news.
+                (&round.service_name, &[]),
                 &local_day(round.window.closes_at),
                 waiting
                     .iter()

@@ -155,6 +155,7 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
         },
     );
     report.insatser = Some(super::insatser::report::nyttoanalys_section(state, period).await?);
+    report.actions = super::actions::report_section(&state.db, &report.services).await?;
     Ok(report)
 }
 
@@ -221,6 +222,7 @@ pub async fn digest_message(
         round: entry,
         attention: &attention,
         min_group_size: state.settings.survey.min_group_size,
+        remind_action: super::actions::owes_an_action(&state.db, &results).await?,
         link: format!(
             "{}/dashboard/services/{}",
             state.settings.server.public_url.trim_end_matches('/'),

@@ -86,6 +86,16 @@ pub async fn service_results(
             "an owner may read only their own services' results".into(),
         ));
     }
+    results_of_service(state, service).await
+}
+
+/// [`service_results`] for a reader whose access the caller has settled (a respondent's
+/// link to the service).
+pub(super) async fn results_of_service(
+    state: &AppState,
+    service: Service,
+) -> Result<Arc<ServiceResults>, Error> {
+    let service_id = service.id;
     let rounds = rounds_of(state, &[service_id], None)
         .await?
         .remove(&service_id)

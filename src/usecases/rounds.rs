@@ -11,6 +11,7 @@ use super::{AppState, Counts, audit};
 use crate::{
     domain::{
         Actor, Error, Page, PageRequest, Service,
+        action::ActionNote,
         programme::{NewProgramme, Programme, RoundHistory},
         release::{Release, plan_release},
         sealing::SealedAnswer,
@@ -130,11 +131,15 @@ async fn open_rounds(
                 .iter()
                 .map(|person| (ids[person], &addressees[person]))
                 .collect();
+            let actions = super::actions::for_respondents(txn, service.id, false).await?;
             queue_survey_emails(
                 txn,
                 EmailKind::Invitation,
                 0,
-                &service.name,
+                (
+                    &service.name,
+                    &actions.iter().map(Into::into).collect::<Vec<_>>(),
+                ),
                 &closes_on,
                 invitations,
                 &links,
@@ -188,13 +193,14 @@ pub(super) fn local_day(at: DateTime<Utc>) -> String {
 }
 
 /// Queues one survey email per invitation, each with a fresh personal link (only its
-/// hash is stored); used for invitations and reminders alike.
+/// hash is stored) and the service's published actions; used for invitations and
+/// reminders alike.
 #[allow(clippy::too_many_arguments)] // one email's parts, all needed
 pub(super) async fn queue_survey_emails(
     db: &impl sea_orm::ConnectionTrait,
     kind: EmailKind,
     reminder_step: usize,
-    service_name: &str,
+    (service_name, actions): (&str, &[ActionNote]),
     closes_on: &str,
     invitations: BTreeMap<i64, &Addressee>,
     links: &Links,
@@ -217,6 +223,7 @@ pub(super) async fn queue_survey_emails(
                 link: links.answer(token.as_str()),
                 opt_out_link: links.opt_out(token.as_str()),
                 closes_on: closes_on.to_owned(),
+                actions: actions.to_vec(),
             }),
         });
     }

@@ -18,6 +18,8 @@ fn templates() -> &'static Environment<'static> {
             ("message.html", include_str!("templates/message.html")),
             ("answer.html", include_str!("templates/answer.html")),
             ("opt_out.html", include_str!("templates/opt_out.html")),
+            ("thanks.html", include_str!("templates/thanks.html")),
+            ("results.html", include_str!("templates/results.html")),
             (
                 "dashboard/layout.html",
                 include_str!("templates/dashboard/layout.html"),
@@ -69,6 +71,8 @@ fn templates() -> &'static Environment<'static> {
             (
                 "dashboard/portfolio.html",
                 include_str!("templates/dashboard/portfolio.html"),
+                "dashboard/actions.html",
+                include_str!("templates/dashboard/actions.html"),
             ),
         ] {
             env.add_template(name, source)
@@ -175,6 +179,10 @@ pub struct ResultsNotice<'a> {
     pub closes_at: DateTime<Utc>,
     pub still_open: bool,
     pub min_group_size: u32,
+    /// What the service does about earlier answers, at most three.
+    pub actions: &'a [crate::domain::action::Action],
+    /// The service's results page (`/s/{token}/results`).
+    pub results_href: String,
 }
 
 pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {
@@ -183,6 +191,7 @@ pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {
         closes_at,
         still_open,
         min_group_size,
+        ..
     } = notice;
     let day = calendar_day(*closes_at, lang);
     let (sv_when, en_when) = if *still_open {
@@ -208,23 +217,34 @@ pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {
          central office. Until then your answer is stored encrypted. Results are shown only for \
          groups of at least {min_group_size} answers and are never linked to your name."
     );
-    message_page(
-        lang,
-        StatusCode::OK,
-        (
-            "Tack för ditt svar!",
-            &[
-                "Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten.",
-                &sv_where,
-            ],
-        ),
+    let (title, paragraphs) = if lang == Language::En {
         (
             "Thank you for your answer!",
-            &[
+            [
                 "Your answer has been saved. It helps the municipality improve the service.",
                 &en_where,
             ],
-        ),
+        )
+    } else {
+        (
+            "Tack för ditt svar!",
+            [
+                "Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten.",
+                &sv_where,
+            ],
+        )
+    };
+    page(
+        "thanks.html",
+        context! {
+            lang => lang.as_str(),
+            title,
+            paragraphs,
+            service,
+            actions => super::news::action_lines(notice.actions, lang),
+            results_href => &notice.results_href,
+        },
+        StatusCode::OK,
     )
 }
 

@@ -154,6 +154,8 @@ async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
                 closes_at: due.closes_at,
                 still_open: due.still_open,
                 min_group_size: due.min_group_size,
+                actions: &due.actions,
+                results_href: format!("/s/{}/results{}", token.as_str(), lang_query(lang)),
             },
         ),
         // Not answered (yet): the form, or whatever the link shows instead.
@@ -161,6 +163,16 @@ async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
             see_other(&format!("/s/{}{}", token.as_str(), lang_query(lang)))
         }
     })
+}
+
+/// The service's last released figures and its published actions.
+#[handler]
+async fn show_results(state: Data<&AppState>, link: LinkRequest) -> Response {
+    let Some(token) = &link.token else {
+        return link.not_found();
+    };
+    let found = crate::usecases::actions::news_for_link(&state, token).await;
+    link.render(found, |news, lang| super::news::results_page(&news, lang))
 }
 
 #[handler]
@@ -357,6 +369,7 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/:token", get(show_form).post(submit_form))
         .at("/:token/thanks", get(show_thanks))
         .at("/:token/opt-out", get(confirm_opt_out).post(opt_out))
+        .at("/:token/results", get(show_results))
         .map_to_response()
         .map(with_security_headers)
 }

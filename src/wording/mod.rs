@@ -67,6 +67,11 @@ pub fn no_group(lang: Language) -> &'static str {
     words().get("group.none", lang)
 }
 
+/// Where an action stands, one word: `klar`, `done`.
+pub fn action_status(status: crate::domain::action::ActionStatus, lang: Language) -> &'static str {
+    words().get(&format!("action.status.{}", status.as_str()), lang)
+}
+
 /// The words file, read once.
 fn words() -> &'static Words {
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
@@ -96,5 +101,14 @@ mod tests {
             significance(false, Language::Sv),
             "inte statistiskt säkerställd"
         );
+    }
+
+    #[test]
+    fn every_action_status_has_a_word_in_both_languages() {
+        use crate::domain::action::ActionStatus;
+        for status in ActionStatus::ALL {
+            assert!(words().has(&format!("action.status.{}", status.as_str())));
+        }
+        assert_eq!(action_status(ActionStatus::Done, Language::Sv), "klar");
     }
 }

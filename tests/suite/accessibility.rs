@@ -283,14 +283,27 @@ fn session_cookie(response: &reqwest::Response) -> Result<String, String> {
 
 /// WCAG 2.1 AA check of the owner dashboard: the sign-in page (and its error state
 /// after an empty submit), the page a sign-in link opens, an objektägare's services and
-/// a service page with its tables and inline charts, and Kommunledningskontoret's
-/// overview and one owner's page; Swedish and English, desktop and 320 px.
+/// a service page with its tables, inline charts and actions (the list with each
+/// action's form, and the form for a new one), and Kommunledningskontoret's overview and
+/// one owner's page; and a respondent's results page and thank-you page with a published
+/// action; Swedish and English, desktop and 320 px.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_meet_wcag_2_1_aa() -> TestResult {
     use crate::dashboard::{SIX_FORMS, ask_for_link, new_browser, spawn, use_link, wait_for_links};
     let (app, sink) = spawn(nyttopuls::usecases::Clock::system(), |_| {}).await;
-    let (service, owner, _) =
+    let (service, owner, round) =
         crate::results::closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, true).await;
+    // A published action: the service page lists it with its form, and a respondent's
+    // results and thank-you pages show it.
+    app.create(
+        "/api/v1/actions",
+        json!({"service_id": service, "round_id": round, "item_key": "sus3",
+               "title": "Snabbare inloggning", "status": "in_progress", "due_on": "2027-03-31",
+               "public_text": "Vi byter till kommunens gemensamma inloggning.", "published": true}),
+    )
+    .await;
+    let respondent =
+        crate::survey_loop::email_to(&crate::survey_loop::emails(&sink), "ekonomi0@x.se").token();
     let added = Command::new(env!("CARGO_BIN_EXE_nyttopuls"))
         .args([
             "admin",
@@ -333,6 +346,8 @@ async fn dashboard_pages_meet_wcag_2_1_aa() -> TestResult {
                     "--submit-empty".to_owned(),
                     at("/dashboard/login"),
                     format!("{unused_link}?lang={lang}"),
+                    at(&format!("/s/{respondent}/results")),
+                    at(&format!("/s/{respondent}/thanks")),
                 ]);
                 run_check(public)?;
                 let mut owner_pages = vec![

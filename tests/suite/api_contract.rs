@@ -108,6 +108,8 @@ async fn fields_that_can_be_null_are_declared_nullable() {
         ("ProgrammeDto", "service_ids"),
         ("AuditEntryDto", "entity_id"),
         ("TokenDto", "expires_at"),
+        ("ActionDto", "round_id"),
+        ("ActionDto", "done_on"),
     ] {
         assert_eq!(
             schemas[schema]["properties"][field]["nullable"], true,
@@ -189,6 +191,7 @@ async fn every_list_has_the_same_paged_shape() {
         "/api/v1/rounds",
         "/api/v1/audit",
         "/api/v1/tokens",
+        "/api/v1/actions",
     ] {
         let (status, body) = status_and_json(app.get(&format!("{path}?per_page=2")).await).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");

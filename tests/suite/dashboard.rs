@@ -118,7 +118,7 @@ pub(crate) async fn use_link(app: &TestApp, browser: &Client, path: &str) -> req
         .unwrap()
 }
 
-async fn get(app: &TestApp, browser: &Client, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(app: &TestApp, browser: &Client, path: &str) -> (StatusCode, String) {
     let response = browser.get(app.url(path)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
 }

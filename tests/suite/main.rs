@@ -7,6 +7,7 @@ mod common;
 mod mail_sink;
 
 mod accessibility;
+mod actions;
 mod anonymity;
 mod api_contract;
 mod audit;

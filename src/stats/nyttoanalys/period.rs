@@ -186,5 +186,6 @@ pub fn nyttoanalys(
         movers,
         proposals,
         insatser: None,
+        actions: super::ActionsSection::default(),
     }
 }

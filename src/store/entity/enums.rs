@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::domain::{
     EmailKind, InvitationStatus, Language, OutboxStatus, RespondentKind, RoundStatus,
-    insats::InsatsStatus,
+    action::ActionStatus, insats::InsatsStatus,
 };
 
 /// A stored twin of a domain enum (same variants), with conversions both ways.
@@ -69,4 +69,11 @@ stored_enum!(StoredInsatsStatus => InsatsStatus {
     Live = "live",
     FollowedUp = "followed_up",
     Rejected = "rejected",
+});
+
+stored_enum!(StoredActionStatus => ActionStatus {
+    Planned = "planned",
+    InProgress = "in_progress",
+    Done = "done",
+    Cancelled = "cancelled",
 });

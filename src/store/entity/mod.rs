@@ -3,6 +3,7 @@
 //! impl beside it), so store queries end in `?`.
 
 pub mod account;
+pub mod action;
 pub mod api_token;
 pub mod audit_entry;
 pub mod department;

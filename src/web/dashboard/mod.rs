@@ -38,6 +38,7 @@ use crate::{
 };
 
 mod insatser;
+mod actions;
 mod reports;
 mod results;
 mod tables;
@@ -527,6 +528,8 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         .at("/insatser/:id", get(insatser::detail))
         .at("/insatser/:id/status", poem::post(insatser::change_status))
         .at("/portfolio", get(insatser::portfolio))
+        .at("/actions", poem::post(actions::create))
+        .at("/actions/:id", poem::post(actions::update))
         .with(CookieJarManager::new())
         .map_to_response()
         .map(with_security_headers)

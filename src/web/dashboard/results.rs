@@ -253,6 +253,7 @@ pub(super) async fn service_page(
             charts => service.charts.iter().map(|c| chart_view(c, lang)).collect::<Vec<_>>(),
             comments => comment_rounds(&service.comments, lang, min_group),
             nyttokalkyl => nyttokalkyl_view(&service.results, lang),
+            actions => super::actions::section(&service.results, &service.actions, lang),
             min_group,
             ..signed.context()
         },
