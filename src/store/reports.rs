@@ -11,8 +11,8 @@ use sea_orm::{
 use super::entity::report;
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
-/// The stored form: 3 adds the Insatser section (`insatser`); a format 2 report has
-/// none and reads without it. 2 keeps codes only. Format 1 (stored without a `format`) also kept
+/// The stored form: 3 adds the Insatser section (`insatser`) and the actions section
+/// (`actions`); a format 2 report has neither and reads without them (no actions). 2 keeps codes only. Format 1 (stored without a `format`) also kept
 /// each proposal's Swedish sentences (`text`, `figure`) beside the same codes, and named
 /// a missing förvaltning or objektägare "(ingen)"; reading skips the sentences (the codes
 /// say the same) and shows that name as it was, so a report stored then still reads.

@@ -71,6 +71,8 @@ fn templates() -> &'static Environment<'static> {
             (
                 "dashboard/portfolio.html",
                 include_str!("templates/dashboard/portfolio.html"),
+            ),
+            (
                 "dashboard/actions.html",
                 include_str!("templates/dashboard/actions.html"),
             ),
