@@ -19,8 +19,8 @@
 //! dashboard and the digest all judge a service by it, so they cannot disagree. The
 //! output is codes and numbers; `wording` writes them in Swedish or English.
 
-pub mod insatser;
 mod actions;
+pub mod insatser;
 mod period;
 mod proposals;
 

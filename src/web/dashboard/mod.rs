@@ -37,8 +37,8 @@ use crate::{
     },
 };
 
-mod insatser;
 mod actions;
+mod insatser;
 mod reports;
 mod results;
 mod tables;
