@@ -9,6 +9,7 @@ mod codes;
 mod dto;
 pub mod error;
 mod jobs;
+mod open_links;
 mod paging;
 mod params;
 mod rendered;
@@ -53,6 +54,7 @@ type Apis = (
     jobs::JobsApi,
     audit::AuditApi,
     tokens::TokensApi,
+    open_links::OpenLinksApi,
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
@@ -66,6 +68,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             jobs::JobsApi,
             audit::AuditApi,
             tokens::TokensApi,
+            open_links::OpenLinksApi,
         ),
         "Nyttopuls",
         env!("CARGO_PKG_VERSION"),

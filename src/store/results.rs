@@ -158,24 +158,30 @@ pub async fn released_responses(
     db: &impl ConnectionTrait,
     round_id: i32,
 ) -> Result<Vec<(Segment, Answers)>, Error> {
-    let rows: Vec<(Option<String>, Option<String>, String)> = response::Entity::find()
+    let rows: Vec<(Option<String>, Option<String>, String, bool)> = response::Entity::find()
         .select_only()
         .column(response::Column::Department)
         .column(response::Column::Kind)
         .column(response::Column::Answers)
+        .column(response::Column::OpenLink)
         .filter(response::Column::RoundId.eq(round_id))
         .into_tuple()
         .all(db)
         .await?;
     rows.into_iter()
-        .map(|(department, kind, json)| {
+        .map(|(department, kind, json, open_link)| {
             let kind = kind
                 .map(|k| k.parse::<RespondentKind>())
                 .transpose()
                 .map_err(|e| Error::bug(format!("a response of round {round_id}: {e}")))?;
             let answers: Answers = serde_json::from_str(&json)
                 .map_err(|e| Error::bug(format!("a response of round {round_id}: {e}")))?;
-            Ok((Segment { department, kind }, answers))
+            let segment = Segment {
+                department,
+                kind,
+                open_link,
+            };
+            Ok((segment, answers))
         })
         .collect()
 }

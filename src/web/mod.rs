@@ -5,6 +5,7 @@ pub mod client_address;
 pub mod dashboard;
 pub mod limits;
 pub mod metrics;
+pub mod open_link;
 pub mod ops;
 mod pages;
 pub mod security_headers;

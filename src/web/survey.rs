@@ -15,7 +15,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
-    answer_form::answer_form,
+    answer_form::{FormTarget, answer_form},
     pages::{
         ResultsNotice, already_answered, closed, included_again, internal_error, lang_query,
         message_page, not_found, opted_out, page, stopped_surveys, thanks,
@@ -28,8 +28,8 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
+pub(super) struct LangQuery {
+    pub lang: Option<String>,
 }
 
 /// What every page under `/s/{token}` is asked, parsed once: the link's token (`None`
@@ -105,7 +105,13 @@ async fn show_form(state: Data<&AppState>, link: LinkRequest) -> Response {
     };
     let found = answers::open_link(&state, token).await;
     link.render(found, |outcome, lang| match &outcome {
-        LinkState::Open(form) => answer_form(token, form, lang, &BTreeMap::new(), &[]),
+        LinkState::Open(form) => answer_form(
+            &FormTarget::personal(token, lang),
+            form,
+            lang,
+            &BTreeMap::new(),
+            &[],
+        ),
         other => not_answerable(other, lang, StatusCode::OK),
     })
 }
@@ -128,12 +134,18 @@ async fn submit_form(
         Submitted::Invalid {
             form: answer,
             problems,
-        } => answer_form(token, &answer, lang, &form, &problems),
+        } => answer_form(
+            &FormTarget::personal(token, lang),
+            &answer,
+            lang,
+            &form,
+            &problems,
+        ),
         Submitted::Refused(state) => not_answerable(&state, lang, StatusCode::CONFLICT),
     })
 }
 
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, location)
