@@ -20,6 +20,7 @@ mod demo;
 mod insatser;
 mod insatser_store;
 mod mail_relay;
+mod open_links;
 mod ops;
 mod readers;
 mod reports;
