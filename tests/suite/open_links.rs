@@ -237,6 +237,39 @@ async fn an_open_link_takes_one_answer_per_browser_and_its_answers_are_a_segment
         "{internal}"
     );
 
+    // The nyttoanalys keeps them apart too: the same figures, SUS withheld.
+    let period = nyttopuls::domain::ReportPeriod::quarter_of(chrono::Utc::now()).key();
+    let path = format!("/api/v1/reports/nyttoanalys?period={period}");
+    let (status, report) = status_and_json(app.get(&path).await).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let line = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Tjänst etjanst")
+        .unwrap();
+    assert!(
+        close_to(&line["open_link"]["nyttoindex"]["mean"], 75.5556),
+        "{line}"
+    );
+    assert!(
+        close_to(&line["open_link"]["tidsvinst"]["mean"], 18.0),
+        "{line}"
+    );
+    assert!(line["open_link"]["sus"].is_null(), "{line}");
+    let html = app
+        .get(&format!("/api/v1/reports/nyttoanalys.html?period={period}"))
+        .await;
+    let html = html.text().await.unwrap();
+    let table = html
+        .split("Svar via öppen länk")
+        .nth(2)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("the open-link table");
+    // 75.556 and 18.0 as the report writes them; SUS from 3 answers: too few.
+    assert!(table.contains("75,6") && table.contains("18,0"), "{table}");
+    assert!(table.contains("För få svar"), "{table}");
+
     // The closed round's link says it is closed, shows no form and stores nothing.
     let response = browser("198.51.100.50").get(&url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GONE);
