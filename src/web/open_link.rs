@@ -20,14 +20,13 @@ use poem::{
 use super::{
     answer_form::{FormTarget, answer_form},
     client_address::ClientAddress,
-    pages::{ResultsNotice, internal_error, lang_query, message_page, not_found, thanks},
-    survey::{LangQuery, see_other, with_security_headers},
+    pages::{internal_error, lang_query, message_page, not_found},
+    survey::{LangQuery, after_answer_page, see_other, with_security_headers},
 };
 use crate::{
     domain::{Error, Language, open_link::OpenLinkCode},
     usecases::{
         AppState,
-        answers::AfterAnswer,
         open_links::{self, OpenLinkPage, OpenSubmitted, QrFormat},
     },
 };
@@ -235,18 +234,7 @@ async fn show_thanks(state: Data<&AppState>, request: OpenLinkRequest) -> Respon
     respond(
         &request,
         found.map(|found| {
-            found.map(|outcome| match outcome {
-                AfterAnswer::Answered(due) => thanks(
-                    lang,
-                    &ResultsNotice {
-                        service: &due.service_name,
-                        closes_at: due.closes_at,
-                        still_open: due.still_open,
-                        min_group_size: due.min_group_size,
-                    },
-                ),
-                AfterAnswer::NotAnswered => see_other(&request.path(code, "")),
-            })
+            found.map(|outcome| after_answer_page(outcome, lang, &request.path(code, "")))
         }),
     )
 }

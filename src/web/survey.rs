@@ -152,13 +152,10 @@ pub(super) fn see_other(location: &str) -> Response {
         .finish()
 }
 
-#[handler]
-async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
-    let Some(token) = &link.token else {
-        return link.not_found();
-    };
-    let found = answers::after_answer(&state, token).await;
-    link.render(found, |outcome, lang| match outcome {
+/// The thank-you page of a link (personal or open) that was answered; otherwise back to
+/// `form_path`: the form, or whatever the link shows instead.
+pub(super) fn after_answer_page(outcome: AfterAnswer, lang: Language, form_path: &str) -> Response {
+    match outcome {
         AfterAnswer::Answered(due) => thanks(
             lang,
             &ResultsNotice {
@@ -168,10 +165,22 @@ async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
                 min_group_size: due.min_group_size,
             },
         ),
-        // Not answered (yet): the form, or whatever the link shows instead.
-        AfterAnswer::NotAnswered => {
-            see_other(&format!("/s/{}{}", token.as_str(), lang_query(lang)))
-        }
+        AfterAnswer::NotAnswered => see_other(form_path),
+    }
+}
+
+#[handler]
+async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
+    let Some(token) = &link.token else {
+        return link.not_found();
+    };
+    let found = answers::after_answer(&state, token).await;
+    link.render(found, |outcome, lang| {
+        after_answer_page(
+            outcome,
+            lang,
+            &format!("/s/{}{}", token.as_str(), lang_query(lang)),
+        )
     })
 }
 
