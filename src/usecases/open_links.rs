@@ -19,6 +19,7 @@ use crate::{
     charts::qr,
     domain::{
         Actor, Error, RespondentKind,
+        answering::AnswerWindow,
         open_link::{OpenLink, OpenLinkCode, OpenLinkStanding, open_link_standing},
         questionnaire::AnswerProblem,
         sign_in::RateLimit,
@@ -71,8 +72,14 @@ pub async fn create_open_link(
         if let Some(existing) = store::open_links::of_round(txn, round_id).await? {
             return Ok((existing, false));
         }
-        let window = store::rounds::get(txn, round_id).await?;
-        if window.status != crate::domain::RoundStatus::Open || now >= window.closes_at {
+        // Read again inside the transaction: the round may have closed meanwhile.
+        let current = store::rounds::get(txn, round_id).await?;
+        let window = AnswerWindow {
+            status: current.status,
+            opens_at: current.opens_at,
+            closes_at: current.closes_at,
+        };
+        if !window.accepts_answers(now) {
             return Err(Error::Conflict(format!(
                 "round {round_id} is closed: an open link takes answers only while its round is open"
             )));
