@@ -41,6 +41,8 @@ struct OpenLinkRequest {
     code: Option<OpenLinkCode>,
     lang: Language,
     answered_here: bool,
+    /// The browser says the request comes from a page of another site (`Sec-Fetch-Site`).
+    cross_site: bool,
 }
 
 impl<'a> FromRequest<'a> for OpenLinkRequest {
@@ -55,6 +57,10 @@ impl<'a> FromRequest<'a> for OpenLinkRequest {
                 .and_then(|lang| lang.parse().ok())
                 .unwrap_or_default(),
             answered_here: jar.get(ANSWERED_COOKIE).is_some(),
+            cross_site: request
+                .headers()
+                .get("sec-fetch-site")
+                .is_some_and(|site| site == "cross-site"),
         })
     }
 }
@@ -174,6 +180,23 @@ async fn submit_form(
         return not_found(request.lang);
     };
     let lang = request.lang;
+    // Unlike a personal link, the open link is no secret: a page elsewhere could make
+    // its visitors' browsers post answers. Browsers say when a form comes from another
+    // site, and such an answer is refused.
+    if request.cross_site {
+        return message_page(
+            lang,
+            StatusCode::FORBIDDEN,
+            (
+                "Svaret kom från en annan webbplats",
+                &["Öppna enkätens länk och svara på formuläret där."],
+            ),
+            (
+                "The answer came from another website",
+                &["Open the survey's link and answer the form there."],
+            ),
+        );
+    }
     let submitted = open_links::submit_open_answer(
         &state,
         code,

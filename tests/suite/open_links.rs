@@ -166,6 +166,17 @@ async fn an_open_link_takes_one_answer_per_browser_and_its_answers_are_a_segment
         assert!(page.contains("Tack för ditt svar"), "{page}");
     }
     assert_eq!(sealed_rows(&app, round).await, 10);
+    // A page elsewhere making its visitors' browsers post answers is refused.
+    let forged = browser("198.51.100.40")
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(COMPLETE_ANSWER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(sealed_rows(&app, round).await, 10);
 
     // The first browser again: told it answered, and nothing more is stored.
     let page = first.get(&url).send().await.unwrap().text().await.unwrap();
