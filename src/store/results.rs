@@ -109,12 +109,25 @@ pub async fn aggregates_of(
     round_ids: &[i32],
     whole_rounds_only: bool,
 ) -> Result<Vec<(i32, Aggregate)>, Error> {
+    let only = whole_rounds_only.then_some(&[SegmentKey::All][..]);
+    aggregates_in(db, round_ids, only).await
+}
+
+/// The figures of these rounds, by round, over the segments in `only` (`None`: every
+/// segment).
+pub async fn aggregates_in(
+    db: &impl ConnectionTrait,
+    round_ids: &[i32],
+    only: Option<&[SegmentKey]>,
+) -> Result<Vec<(i32, Aggregate)>, Error> {
     let mut found = Vec::new();
     for chunk in round_ids.chunks(1_000) {
         let mut query = round_aggregate::Entity::find()
             .filter(round_aggregate::Column::RoundId.is_in(chunk.iter().copied()));
-        if whole_rounds_only {
-            query = query.filter(round_aggregate::Column::Segment.eq(SegmentKey::All.to_stored()));
+        if let Some(segments) = only {
+            query = query.filter(
+                round_aggregate::Column::Segment.is_in(segments.iter().map(SegmentKey::to_stored)),
+            );
         }
         let rows = query.all(db).await?;
         for row in rows {
