@@ -147,6 +147,7 @@ async fn main() {
                     department: Set(Some(format!("Förvaltning {}", rng(&mut seed) % 6))),
                     kind: Set(Some(kind.to_owned())),
                     answers: Set(answers(&mut seed, r)),
+                    open_link: Set(false),
                 });
             }
         }

@@ -14,7 +14,7 @@ use crate::{
     store,
     usecases::{
         AnswerWriter, AppState, Clock, LinkLookup, QuestionnaireCache, answer_keys,
-        sign_in::SignInLimits,
+        open_links::OpenLinkLimit, sign_in::SignInLimits,
     },
     web,
 };
@@ -50,6 +50,9 @@ pub async fn connect(settings: Settings, clock: Clock) -> Result<AppState, Conne
         answer_keys: Arc::new(answer_keys),
         figures: Arc::default(),
         sign_in_limits: Arc::new(SignInLimits::new(&settings.dashboard)),
+        open_link_limit: Arc::new(OpenLinkLimit::new(
+            settings.survey.open_link_answers_per_minute,
+        )),
         answers: AnswerWriter::start(db.clone(), clock.clone(), metrics.clone()),
         links_lookup: LinkLookup::start(db.clone()),
         questionnaires: QuestionnaireCache::default(),
@@ -119,6 +122,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .nest(
             "/s",
             web::survey::routes().with(web::limits::BodyLimit(64 * 1024)),
+        )
+        .nest(
+            "/o",
+            web::open_link::routes().with(web::limits::BodyLimit(64 * 1024)),
         )
         .with(web::security_headers::SecurityHeaders)
         .with(client_address)

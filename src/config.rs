@@ -231,6 +231,9 @@ pub struct SurveySettings {
     /// `NYTTOPULS__SURVEY__ANSWER_KEY`.
     #[serde(default)]
     pub answer_key: Option<Secret>,
+    /// Answers one client (IP address, an IPv6 /64) may send through open links a
+    /// minute, at most.
+    pub open_link_answers_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -474,6 +477,10 @@ impl Settings {
             (
                 "dashboard.sign_in_per_client",
                 self.dashboard.sign_in_per_client,
+            ),
+            (
+                "survey.open_link_answers_per_minute",
+                self.survey.open_link_answers_per_minute,
             ),
         ] {
             if limit == 0 {

@@ -15,6 +15,7 @@ mod m20261201_000060_reports;
 mod m20261204_000070_round_figures_version;
 mod m20261207_000080_create_insatser;
 mod m20261207_000090_create_actions;
+mod m20261207_000100_create_open_links;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000070_round_figures_version::Migration),
             Box::new(m20261207_000080_create_insatser::Migration),
             Box::new(m20261207_000090_create_actions::Migration),
+            Box::new(m20261207_000100_create_open_links::Migration),
         ]
     }
 }

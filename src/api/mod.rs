@@ -11,6 +11,7 @@ mod dto;
 pub mod error;
 mod insatser;
 mod jobs;
+mod open_links;
 mod paging;
 mod params;
 mod rendered;
@@ -61,6 +62,7 @@ type Apis = (
     tokens::TokensApi,
     insatser::InsatserApi,
     actions::ActionsApi,
+    open_links::OpenLinksApi,
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
@@ -76,6 +78,7 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
             tokens::TokensApi,
             insatser::InsatserApi,
             actions::ActionsApi,
+            open_links::OpenLinksApi,
         ),
         "Nyttopuls",
         env!("CARGO_PKG_VERSION"),

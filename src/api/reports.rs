@@ -129,6 +129,22 @@ struct ServiceLineDto {
     #[oai(nullable)]
     nyttokalkyl: Option<ReportNyttokalkylDto>,
     flags: Vec<Flag>,
+    /// The answers through the round's open link, when there were enough for a segment
+    /// of their own (also counted above). Anyone with the link may answer, once per
+    /// browser: these are answers, not people.
+    #[oai(skip_serializing_if_is_none)]
+    open_link: Option<OpenLinkScoresDto>,
+}
+
+/// An open link's figures; a metric with too few answers is null.
+#[derive(Object)]
+struct OpenLinkScoresDto {
+    #[oai(nullable)]
+    sus: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    nyttoindex: Option<ReportScoreDto>,
+    #[oai(nullable)]
+    tidsvinst: Option<ReportScoreDto>,
 }
 
 #[derive(Object)]
@@ -280,6 +296,11 @@ fn service_line(line: &analysis::ServiceLine) -> ServiceLineDto {
             benefit_cost_ci_high: k.benefit_cost_ci.map(|c| c.1),
         }),
         flags: line.flags.iter().map(|flag| (*flag).into()).collect(),
+        open_link: line.open_link.map(|open| OpenLinkScoresDto {
+            sus: open.sus.as_ref().map(Into::into),
+            nyttoindex: open.nyttoindex.as_ref().map(Into::into),
+            tidsvinst: open.tidsvinst.as_ref().map(Into::into),
+        }),
     }
 }
 

@@ -121,13 +121,17 @@ pub enum SegmentKind {
     Kind,
     /// The respondents' förvaltning.
     Department,
+    /// Answers through the round's open link (`value` is `open_link`), also counted
+    /// under kind `external`. Anyone with the link may answer, once per browser: the
+    /// group is not a set of people (see the README, "Open links").
+    OpenLink,
 }
 
 /// A segment's figures; listed only for groups of at least the anonymity threshold.
 #[derive(Debug, Object, Serialize)]
 pub struct SegmentFiguresDto {
     pub segment: SegmentKind,
-    /// `internal`/`external`, or the förvaltning's name.
+    /// `internal`/`external`, the förvaltning's name, or `open_link`.
     pub value: String,
     pub figures: Vec<FigureDto>,
 }
@@ -191,6 +195,7 @@ impl From<&RoundSeriesEntry> for RoundResultDto {
                         SegmentKey::All => return None,
                         SegmentKey::Kind(kind) => (SegmentKind::Kind, kind.as_str().to_owned()),
                         SegmentKey::Department(name) => (SegmentKind::Department, name.clone()),
+                        SegmentKey::OpenLink => (SegmentKind::OpenLink, segment.to_stored()),
                     };
                     Some(SegmentFiguresDto {
                         segment,

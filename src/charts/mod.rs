@@ -11,6 +11,7 @@ mod files;
 mod glyphs;
 mod inline;
 pub mod layout;
+pub mod qr;
 
 pub use content::{
     ChartMetric, ServiceRounds, overview_of, realisation_of, small_multiples_of, trend_of,

@@ -34,6 +34,7 @@ mod error;
 pub mod import;
 pub mod insats;
 mod metric;
+pub mod open_link;
 mod period;
 pub mod programme;
 pub mod questionnaire;

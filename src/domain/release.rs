@@ -11,6 +11,8 @@ use super::{RespondentKind, questionnaire::Answers, sealing::SealedAnswer};
 pub struct Segment {
     pub department: Option<String>,
     pub kind: Option<RespondentKind>,
+    /// Came through the round's open link (a segment of its own in the results).
+    pub open_link: bool,
 }
 
 /// One answer as it enters `responses`.
@@ -57,6 +59,7 @@ pub fn plan_release(
         .map(|a| Segment {
             department: a.department.clone(),
             kind: Some(a.kind),
+            open_link: a.open_link,
         })
         .collect();
     coarsen_segments(&mut segments, min_group_size);
@@ -78,7 +81,7 @@ pub fn plan_release(
 
 /// Coarsens segment values until every combination that occurs is shared by at least
 /// `min_group_size` entries: a rare combination first loses its förvaltning, then its
-/// kind. If the fully unknown group is itself too small, the smallest other group is
+/// open-link mark (its answers join the other external ones), then its kind. If the fully unknown group is itself too small, the smallest other group is
 /// coarsened into it, step by step. With at least `min_group_size` entries this always
 /// ends (at worst with everything unknown).
 pub fn coarsen_segments(segments: &mut [Segment], min_group_size: usize) {
@@ -92,13 +95,13 @@ pub fn coarsen_segments(segments: &mut [Segment], min_group_size: usize) {
         else {
             return;
         };
-        let target = if rare.department.is_some() || rare.kind.is_some() {
+        let target = if rare != Segment::unknown() {
             rare
         } else {
             // The unknown group is too small: merge the smallest other group into it.
             let Some(smallest) = counts
                 .iter()
-                .filter(|(segment, _)| segment.department.is_some() || segment.kind.is_some())
+                .filter(|(segment, _)| *segment != Segment::unknown())
                 .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
                 .map(|(segment, _)| segment.clone())
             else {
@@ -113,18 +116,31 @@ pub fn coarsen_segments(segments: &mut [Segment], min_group_size: usize) {
     }
 }
 
-/// One step coarser: the förvaltning goes first, then the kind.
+impl Segment {
+    /// Nothing known: where every coarsening ends.
+    fn unknown() -> Self {
+        Self {
+            department: None,
+            kind: None,
+            open_link: false,
+        }
+    }
+}
+
+/// One step coarser: the förvaltning goes first, then the open-link mark, then the kind.
 fn coarsen_once(segment: &Segment) -> Segment {
     if segment.department.is_some() {
         Segment {
             department: None,
-            kind: segment.kind,
+            ..segment.clone()
+        }
+    } else if segment.open_link {
+        Segment {
+            open_link: false,
+            ..segment.clone()
         }
     } else {
-        Segment {
-            department: None,
-            kind: None,
-        }
+        Segment::unknown()
     }
 }
 
@@ -151,6 +167,14 @@ mod tests {
         Segment {
             department: department.map(str::to_owned),
             kind,
+            open_link: false,
+        }
+    }
+
+    fn open_link() -> Segment {
+        Segment {
+            open_link: true,
+            ..segment(None, Some(External))
         }
     }
 
@@ -250,7 +274,48 @@ mod tests {
             department: Some(department.into()),
             kind: Internal,
             answers: Answers::from([("sus1".into(), AnswerValue::Number(sus1))]),
+            open_link: false,
         }
+    }
+
+    #[test]
+    fn open_link_answers_keep_their_segment_when_enough_answered_there() {
+        // 5 through the open link, 5 invited Skola/internal, 2 invited external: the 2
+        // external lose their kind and are too few alone (2 unknown), so the smallest
+        // other group — the open link's 5 — joins: its mark goes first (5 external, no
+        // department), still not the unknown group, which stays at 2 < 5; then the 5
+        // external lose their kind: 7 unknown. The invited 5 keep their values.
+        let mut segments = people(&[(Some("Skola"), Internal, 5), (None, External, 2)]);
+        segments.extend(std::iter::repeat_n(open_link(), 5));
+        coarsen_segments(&mut segments, 5);
+        assert_eq!(
+            tally(&segments),
+            HashMap::from([
+                (segment(Some("Skola"), Some(Internal)), 5),
+                (segment(None, None), 7),
+            ])
+        );
+        // 6 through the open link and 5 invited externals: each group stands alone.
+        let mut segments = people(&[(None, External, 5)]);
+        segments.extend(std::iter::repeat_n(open_link(), 6));
+        coarsen_segments(&mut segments, 5);
+        assert_eq!(
+            tally(&segments),
+            HashMap::from([(segment(None, Some(External)), 5), (open_link(), 6)])
+        );
+    }
+
+    #[test]
+    fn too_few_open_link_answers_join_the_external_ones() {
+        // 3 through the open link (too few) lose their mark: with 4 invited external
+        // answers they make 7 external ones; the open link has no segment.
+        let mut segments = people(&[(None, External, 4)]);
+        segments.extend(std::iter::repeat_n(open_link(), 3));
+        coarsen_segments(&mut segments, 5);
+        assert_eq!(
+            tally(&segments),
+            HashMap::from([(segment(None, Some(External)), 7)])
+        );
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub struct SealedAnswer {
     pub kind: RespondentKind,
     #[serde(rename = "a")]
     pub answers: Answers,
+    /// Came through the round's open link (no invitation). Written only when true, so
+    /// an invited answer's plaintext is as long as before; an open-link answer has no
+    /// förvaltning, which leaves it far below the padded length.
+    #[serde(rename = "o", default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_link: bool,
 }
 
 /// The longest plaintext an answer to these items can have: every text answer at
@@ -297,8 +302,17 @@ mod tests {
                     )),
                 ),
             ]),
+            open_link: false,
         };
         let json = serde_json::to_vec(&worst).unwrap();
+        assert!(json.len() <= padded_len(&items, 10), "{} bytes", json.len());
+        // The open link's marker costs 9 bytes and its answers carry no förvaltning.
+        let open_link = SealedAnswer {
+            department: None,
+            open_link: true,
+            ..worst
+        };
+        let json = serde_json::to_vec(&open_link).unwrap();
         assert!(json.len() <= padded_len(&items, 10), "{} bytes", json.len());
     }
 }

@@ -377,6 +377,11 @@ impl Links {
     pub fn opt_out(&self, token: &str) -> String {
         format!("{}/s/{token}/opt-out", self.base)
     }
+
+    /// A round's open link, `/o/{code}`, and its QR codes below it.
+    pub fn open(&self, code: &str) -> String {
+        format!("{}/o/{code}", self.base)
+    }
 }
 
 /// The language serde form of [`Language`], so outbox payloads stay readable.

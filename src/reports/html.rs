@@ -146,6 +146,40 @@ fn row(line: &ServiceLine, lang: Language, none: &str) -> Row {
     }
 }
 
+/// One row of the open-link table: a service whose round's open-link answers were
+/// enough for a segment of their own, each figure or "too few answers".
+#[derive(Serialize)]
+struct OpenLinkRow {
+    name: String,
+    round: String,
+    sus: String,
+    nyttoindex: String,
+    minutes: String,
+}
+
+fn open_link_rows(report: &Nyttoanalys, lang: Language, too_few: &str) -> Vec<OpenLinkRow> {
+    let shown = |score: Option<crate::stats::nyttoanalys::Score>| {
+        score.map_or_else(
+            || too_few.to_owned(),
+            |s| format!("{}{}", number(s.mean, 1, lang), interval(s.ci, 1, lang)),
+        )
+    };
+    report
+        .services
+        .iter()
+        .filter_map(|line| {
+            let open = line.open_link?;
+            Some(OpenLinkRow {
+                name: line.name.clone(),
+                round: line.round.clone().unwrap_or_default(),
+                sus: shown(open.sus),
+                nyttoindex: shown(open.nyttoindex),
+                minutes: shown(open.tidsvinst),
+            })
+        })
+        .collect()
+}
+
 /// One row of the nyttokalkyl table.
 #[derive(Serialize)]
 struct KalkylRow {
@@ -469,6 +503,7 @@ pub fn html_in(report: &Nyttoanalys, lang: Language) -> Result<String, Error> {
                     p => number(m.p, 3, lang),
                 }).collect::<Vec<_>>(),
                 kalkyl => kalkyl_rows(report, lang),
+                open_links => open_link_rows(report, lang, t["too_few"]),
                 departments => group_rows(&report.departments, lang, t["too_few"]),
                 owners => group_rows(&report.owners, lang, t["too_few"]),
                 rules,

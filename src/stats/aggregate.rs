@@ -1,6 +1,6 @@
 //! A closed round's figures per metric and segment, computed once from its released
-//! answers: the whole round, each kind (internal/external) and each förvaltning that
-//! occurs. Released segments are already coarsened so that every combination has at
+//! answers: the whole round, each kind (internal/external), each förvaltning that
+//! occurs, and the answers that came through the round's open link. Released segments are already coarsened so that every combination has at
 //! least `min_group_size` answers; whoever reads these still hides any figure whose `n`
 //! is below it (a metric can have fewer answers than its group, e.g. an incomplete SUS).
 
@@ -22,21 +22,26 @@ pub enum SegmentKey {
     All,
     Kind(RespondentKind),
     Department(String),
+    /// Answers through the round's open link (also counted among the external ones).
+    OpenLink,
 }
 
 impl SegmentKey {
-    /// As stored: `all`, `kind:internal`, `department:Skola`.
+    /// As stored: `all`, `kind:internal`, `department:Skola`, `open_link`.
     pub fn to_stored(&self) -> String {
         match self {
             Self::All => "all".into(),
+            Self::OpenLink => "open_link".into(),
             Self::Kind(kind) => format!("kind:{}", kind.as_str()),
             Self::Department(name) => format!("department:{name}"),
         }
     }
 
     pub fn from_stored(raw: &str) -> Option<Self> {
-        if raw == "all" {
-            return Some(Self::All);
+        match raw {
+            "all" => return Some(Self::All),
+            "open_link" => return Some(Self::OpenLink),
+            _ => {}
         }
         if let Some(kind) = raw.strip_prefix("kind:") {
             return kind.parse().ok().map(Self::Kind);
@@ -84,6 +89,9 @@ pub fn round_aggregates<'a>(
                 .entry(SegmentKey::Department(department.clone()))
                 .or_default()
                 .push(scores);
+        }
+        if segment.open_link {
+            groups.entry(SegmentKey::OpenLink).or_default().push(scores);
         }
     }
     let metrics: Vec<Metric> = Metric::ALL
@@ -157,6 +165,7 @@ mod tests {
             Segment {
                 department: department.map(str::to_owned),
                 kind: Some(kind),
+                open_link: false,
             },
             Answers::from([
                 ("tid".to_string(), AnswerValue::Number(tid)),
@@ -214,11 +223,43 @@ mod tests {
     }
 
     #[test]
+    fn open_link_answers_are_a_segment_and_among_the_external_ones() {
+        let items = [Item::untitled(
+            "tid",
+            ItemKind::MinutesPerWeek,
+            ScaleTag::Time,
+        )];
+        let (invited, _) = response(None, RespondentKind::External, 10, 0);
+        let open = Segment {
+            open_link: true,
+            ..invited.clone()
+        };
+        let minutes = |tid: i64| Answers::from([("tid".to_string(), AnswerValue::Number(tid))]);
+        let released = [
+            (invited, minutes(10)),
+            (open.clone(), minutes(20)),
+            (open, minutes(60)),
+        ];
+        let aggregates = round_aggregates(&items, released.iter().map(|(s, a)| (s, a)));
+        let mean_of = |segment: SegmentKey| {
+            let found = aggregates.iter().find(|a| a.segment == segment).unwrap();
+            (found.responses, found.mean)
+        };
+        // Open link: (20 + 60) / 2 = 40; external: (10 + 20 + 60) / 3 = 30.
+        assert_eq!(mean_of(SegmentKey::OpenLink), (2, Some(40.0)));
+        assert_eq!(
+            mean_of(SegmentKey::Kind(RespondentKind::External)),
+            (3, Some(30.0))
+        );
+    }
+
+    #[test]
     fn segment_keys_round_trip_through_their_stored_form() {
         for key in [
             SegmentKey::All,
             SegmentKey::Kind(RespondentKind::External),
             SegmentKey::Department("Barn- och ungdom: skola".into()),
+            SegmentKey::OpenLink,
         ] {
             assert_eq!(SegmentKey::from_stored(&key.to_stored()), Some(key));
         }

@@ -28,9 +28,12 @@ pub use actions::{ActionLine, ActionsSection, ServiceActions, actions_section};
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use super::{
     Metric,
-    series::{RoundSeriesEntry, Trend},
+    aggregate::SegmentKey,
+    series::{Figure, RoundSeriesEntry, Trend},
     summary::Nyttokalkyl,
 };
 
@@ -133,6 +136,19 @@ pub struct ServiceLine {
     pub nyttoindex_change: Option<ChangeLine>,
     pub nyttokalkyl: Option<Nyttokalkyl>,
     pub flags: Vec<Flag>,
+    /// The answers through the round's open link, when they were enough to be a
+    /// segment of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_link: Option<OpenLinkScores>,
+}
+
+/// The figures of a round's open-link answers; a metric below the threshold is `None`.
+/// Anyone with the link may answer, once per browser: these are answers, not people.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OpenLinkScores {
+    pub sus: Option<Score>,
+    pub nyttoindex: Option<Score>,
+    pub tidsvinst: Option<Score>,
 }
 
 /// A mean (for NPS the score) with its interval and count.
@@ -224,8 +240,9 @@ pub struct Mover {
     pub significant: bool,
 }
 
-fn score(entry: &RoundSeriesEntry, metric: Metric) -> Option<Score> {
-    let aggregate = entry.shown(metric)?;
+/// `metric`'s figure among `figures` (a round's, or one segment's), unless withheld.
+fn score(figures: &BTreeMap<Metric, Figure>, metric: Metric) -> Option<Score> {
+    let aggregate = figures.get(&metric)?.shown()?;
     Some(Score {
         n: aggregate.n,
         mean: aggregate.mean?,
@@ -295,6 +312,7 @@ pub fn assess_service(history: &ServiceHistory, min_group_size: usize) -> Assess
         nyttoindex_change: None,
         nyttokalkyl: None,
         flags: Vec::new(),
+        open_link: None,
     };
     let current = history.rounds.last().filter(|_| history.last_in_period);
     let Some(entry) = current else {
@@ -319,14 +337,22 @@ pub fn assess_service(history: &ServiceHistory, min_group_size: usize) -> Assess
     let mut previous_kalkyl = None;
     if entry.has_results() {
         line.status = LineStatus::Shown;
-        line.sus = score(entry, Metric::Sus);
-        line.umux_lite = score(entry, Metric::UmuxLite);
-        line.nyttoindex = score(entry, Metric::Nyttoindex);
-        line.nps = score(entry, Metric::Nps);
-        line.tidsvinst = score(entry, Metric::Tidsvinst);
+        line.sus = score(&entry.figures, Metric::Sus);
+        line.umux_lite = score(&entry.figures, Metric::UmuxLite);
+        line.nyttoindex = score(&entry.figures, Metric::Nyttoindex);
+        line.nps = score(&entry.figures, Metric::Nps);
+        line.tidsvinst = score(&entry.figures, Metric::Tidsvinst);
         line.sus_change = change(history.trends, Metric::Sus, round.round_id);
         line.nyttoindex_change = change(history.trends, Metric::Nyttoindex, round.round_id);
         line.nyttokalkyl = entry.nyttokalkyl;
+        line.open_link = entry
+            .segments
+            .get(&SegmentKey::OpenLink)
+            .map(|figures| OpenLinkScores {
+                sus: score(figures, Metric::Sus),
+                nyttoindex: score(figures, Metric::Nyttoindex),
+                tidsvinst: score(figures, Metric::Tidsvinst),
+            });
         if line.sus.is_some_and(|s| s.mean < SUS_UNACCEPTABLE) {
             line.flags.push(Flag::SusBelow50);
         }

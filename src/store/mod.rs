@@ -11,6 +11,7 @@ pub mod entity;
 pub mod insatser;
 pub mod invitations;
 pub mod leases;
+pub mod open_links;
 pub mod outbox;
 pub mod programmes;
 pub mod questionnaires;

@@ -109,12 +109,25 @@ pub async fn aggregates_of(
     round_ids: &[i32],
     whole_rounds_only: bool,
 ) -> Result<Vec<(i32, Aggregate)>, Error> {
+    let only = whole_rounds_only.then_some(&[SegmentKey::All][..]);
+    aggregates_in(db, round_ids, only).await
+}
+
+/// The figures of these rounds, by round, over the segments in `only` (`None`: every
+/// segment).
+pub async fn aggregates_in(
+    db: &impl ConnectionTrait,
+    round_ids: &[i32],
+    only: Option<&[SegmentKey]>,
+) -> Result<Vec<(i32, Aggregate)>, Error> {
     let mut found = Vec::new();
     for chunk in round_ids.chunks(1_000) {
         let mut query = round_aggregate::Entity::find()
             .filter(round_aggregate::Column::RoundId.is_in(chunk.iter().copied()));
-        if whole_rounds_only {
-            query = query.filter(round_aggregate::Column::Segment.eq(SegmentKey::All.to_stored()));
+        if let Some(segments) = only {
+            query = query.filter(
+                round_aggregate::Column::Segment.is_in(segments.iter().map(SegmentKey::to_stored)),
+            );
         }
         let rows = query.all(db).await?;
         for row in rows {
@@ -158,24 +171,30 @@ pub async fn released_responses(
     db: &impl ConnectionTrait,
     round_id: i32,
 ) -> Result<Vec<(Segment, Answers)>, Error> {
-    let rows: Vec<(Option<String>, Option<String>, String)> = response::Entity::find()
+    let rows: Vec<(Option<String>, Option<String>, String, bool)> = response::Entity::find()
         .select_only()
         .column(response::Column::Department)
         .column(response::Column::Kind)
         .column(response::Column::Answers)
+        .column(response::Column::OpenLink)
         .filter(response::Column::RoundId.eq(round_id))
         .into_tuple()
         .all(db)
         .await?;
     rows.into_iter()
-        .map(|(department, kind, json)| {
+        .map(|(department, kind, json, open_link)| {
             let kind = kind
                 .map(|k| k.parse::<RespondentKind>())
                 .transpose()
                 .map_err(|e| Error::bug(format!("a response of round {round_id}: {e}")))?;
             let answers: Answers = serde_json::from_str(&json)
                 .map_err(|e| Error::bug(format!("a response of round {round_id}: {e}")))?;
-            Ok((Segment { department, kind }, answers))
+            let segment = Segment {
+                department,
+                kind,
+                open_link,
+            };
+            Ok((segment, answers))
         })
         .collect()
 }

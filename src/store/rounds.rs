@@ -452,6 +452,7 @@ pub async fn release(
             department: Set(answer.segment.department.clone()),
             kind: Set(answer.segment.kind.map(|k| k.as_str().to_owned())),
             answers: Set(serde_json::to_string(&answer.answers).map_err(Error::internal)?),
+            open_link: Set(answer.segment.open_link),
         });
     }
     for chunk in rows.chunks(CHUNK) {

@@ -27,7 +27,9 @@ const MAX_BATCH: usize = 512;
 pub struct Submission {
     /// The sealed row's id: random, so it says nothing about the order of answering.
     pub id: i64,
-    pub invitation_id: i64,
+    /// The invitation it answers; `None` for an answer through the round's open link,
+    /// which claims no invitation and is not counted among the invitations answered.
+    pub invitation_id: Option<i64>,
     pub round_id: i32,
     pub sealed: Vec<u8>,
 }
@@ -92,7 +94,7 @@ async fn store_batch(
         let open_invitations: Vec<i64> = batch
             .iter()
             .filter(|s| takes_answers(s.round_id))
-            .map(|s| s.invitation_id)
+            .filter_map(|s| s.invitation_id)
             .collect();
         let mut claimed = store::invitations::claim_for_answers(txn, &open_invitations).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -101,11 +103,16 @@ async fn store_batch(
         for submission in batch {
             if !takes_answers(submission.round_id) {
                 outcomes.push(Written::RoundClosed);
-            } else if !claimed.remove(&submission.invitation_id) {
+            } else if submission
+                .invitation_id
+                .is_some_and(|id| !claimed.remove(&id))
+            {
                 outcomes.push(Written::AlreadyAnswered);
             } else {
                 outcomes.push(Written::Stored);
-                *answered_per_round.entry(submission.round_id).or_default() += 1;
+                if submission.invitation_id.is_some() {
+                    *answered_per_round.entry(submission.round_id).or_default() += 1;
+                }
                 sealed.push(NewSealedAnswer {
                     id: submission.id,
                     round_id: submission.round_id,

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{
-        Error, Language,
+        Error, Language, RespondentKind,
         answering::{LinkStanding, OptOutScope, opted_out_already},
         questionnaire::{AnswerProblem, Questionnaire, check_answers},
         release::random_row_id,
@@ -87,10 +87,14 @@ pub async fn submit_answer(
             LinkState::Open(answer_form) => answer_form,
             other => return Ok(Submitted::Refused(other)),
         };
-        let questionnaire = &answer_form.questionnaire;
-        let max_comment_chars = answer_form.max_comment_chars;
-        let answers = match check_answers(&questionnaire.items, form, max_comment_chars) {
-            Ok(answers) => answers,
+        let origin = Origin {
+            invitation_id: Some(link.invitation_id),
+            round_id: link.round_id,
+            department: link.department,
+            kind: link.kind,
+        };
+        let written = match store_answer(state, &answer_form, form, origin).await? {
+            Ok(written) => written,
             Err(problems) => {
                 return Ok(Submitted::Invalid {
                     form: answer_form,
@@ -98,22 +102,7 @@ pub async fn submit_answer(
                 });
             }
         };
-        let plaintext = serde_json::to_vec(&SealedAnswer {
-            department: link.department,
-            kind: link.kind,
-            answers,
-        })
-        .map_err(Error::internal)?;
-        let padded_len = sealing::padded_len(&questionnaire.items, max_comment_chars);
-        let submission = Submission {
-            id: random_row_id(&mut rand::rng()),
-            invitation_id: link.invitation_id,
-            round_id: link.round_id,
-            sealed: state
-                .answer_keys
-                .seal(link.round_id, &plaintext, padded_len),
-        };
-        Ok(match state.answers.submit(submission).await? {
+        Ok(match written {
             Written::Stored => Submitted::Stored,
             Written::AlreadyAnswered => Submitted::Refused(LinkState::Answered),
             // It was open when looked up a moment ago, so its time ran out (or an admin
@@ -122,6 +111,67 @@ pub async fn submit_answer(
         })
     })
     .await
+}
+
+/// Where an answer comes from, as far as it is sealed with it: an invitation (with its
+/// person's förvaltning and kind), or the round's open link (none, kind external).
+pub(super) struct Origin {
+    pub invitation_id: Option<i64>,
+    pub round_id: i32,
+    pub department: Option<String>,
+    pub kind: RespondentKind,
+}
+
+/// Checks a submitted form against the questionnaire, seals it for its round and hands
+/// it to the answer writer (batched with other answers, one transaction per batch); the
+/// form's problems when it has some, and then nothing is stored.
+pub(super) async fn store_answer(
+    state: &AppState,
+    answer_form: &AnswerForm,
+    form: &BTreeMap<String, String>,
+    origin: Origin,
+) -> Result<Result<Written, Vec<(String, AnswerProblem)>>, Error> {
+    let questionnaire = &answer_form.questionnaire;
+    let max_comment_chars = answer_form.max_comment_chars;
+    let answers = match check_answers(&questionnaire.items, form, max_comment_chars) {
+        Ok(answers) => answers,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let plaintext = serde_json::to_vec(&SealedAnswer {
+        department: origin.department,
+        kind: origin.kind,
+        answers,
+        open_link: origin.invitation_id.is_none(),
+    })
+    .map_err(Error::internal)?;
+    let padded_len = sealing::padded_len(&questionnaire.items, max_comment_chars);
+    let submission = Submission {
+        id: random_row_id(&mut rand::rng()),
+        invitation_id: origin.invitation_id,
+        round_id: origin.round_id,
+        sealed: state
+            .answer_keys
+            .seal(origin.round_id, &plaintext, padded_len),
+    };
+    Ok(Ok(state.answers.submit(submission).await?))
+}
+
+impl AnswerForm {
+    /// The form of a round's questionnaire (from the cache: versions never change).
+    pub(super) async fn load(
+        state: &AppState,
+        service_name: String,
+        questionnaire_id: i32,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            service_name,
+            questionnaire: state
+                .questionnaires
+                .get(&state.db, questionnaire_id)
+                .await?,
+            max_comment_chars: state.settings.survey.max_comment_chars,
+        })
+    }
 }
 
 /// The thank-you page, for a link that was answered.
@@ -238,13 +288,8 @@ async fn link_state(state: &AppState, link: &InvitationLink) -> Result<LinkState
             },
         },
         LinkStanding::Closed { early } => LinkState::Closed { early },
-        LinkStanding::Open => LinkState::Open(AnswerForm {
-            service_name: link.service_name.clone(),
-            questionnaire: state
-                .questionnaires
-                .get(&state.db, link.questionnaire_id)
-                .await?,
-            max_comment_chars: state.settings.survey.max_comment_chars,
-        }),
+        LinkStanding::Open => LinkState::Open(
+            AnswerForm::load(state, link.service_name.clone(), link.questionnaire_id).await?,
+        ),
     })
 }

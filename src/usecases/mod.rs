@@ -19,6 +19,7 @@ pub mod dispatch;
 pub mod insatser;
 pub mod leases;
 mod link_lookup;
+pub mod open_links;
 pub mod operations;
 pub mod programmes;
 pub mod reminders;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub figures: Arc<results::ResultsMemory>,
     /// How often dashboard sign-in links may be asked for.
     pub sign_in_limits: Arc<sign_in::SignInLimits>,
+    /// How many answers a client may send through open links a minute.
+    pub open_link_limit: Arc<open_links::OpenLinkLimit>,
 }
 
 impl AppState {

@@ -110,8 +110,13 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
-    let results =
-        super::results::series_of_many(state, services, Breakdown::WholeRounds, Some(end)).await?;
+    let results = super::results::series_of_many(
+        state,
+        services,
+        Breakdown::WholeRoundsAndOpenLinks,
+        Some(end),
+    )
+    .await?;
     let closed: Vec<Vec<_>> = results
         .iter()
         .map(|r| {

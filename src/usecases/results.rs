@@ -19,7 +19,7 @@ use crate::{
     },
     stats::{
         Metric, Nyttokalkyl, Valuation,
-        aggregate::{Aggregate, round_aggregates},
+        aggregate::{Aggregate, SegmentKey, round_aggregates},
         series::{
             Combined, RoundFacts, RoundSeriesEntry, ServiceCosting, Trend, combine_latest,
             latest_nyttokalkyl, service_series,
@@ -162,9 +162,8 @@ async fn figures_of(
         let missing_ids: Vec<i32> = missing.iter().map(|(id, _)| *id).collect();
         let mut read: BTreeMap<i32, Vec<Aggregate>> =
             missing_ids.iter().map(|id| (*id, Vec::new())).collect();
-        let whole_rounds_only = breakdown == Breakdown::WholeRounds;
         for (round_id, aggregate) in
-            store::results::aggregates_of(&state.db, &missing_ids, whole_rounds_only).await?
+            store::results::aggregates_in(&state.db, &missing_ids, breakdown.segments()).await?
         {
             read.entry(round_id).or_default().push(aggregate);
         }
@@ -278,6 +277,21 @@ impl ResultsMemory {
 pub enum Breakdown {
     Segments,
     WholeRounds,
+    /// Whole rounds and the open link's answers (the nyttoanalys).
+    WholeRoundsAndOpenLinks,
+}
+
+impl Breakdown {
+    /// The segments read; `None`: every one.
+    fn segments(self) -> Option<&'static [SegmentKey]> {
+        const WHOLE: &[SegmentKey] = &[SegmentKey::All];
+        const WITH_OPEN_LINKS: &[SegmentKey] = &[SegmentKey::All, SegmentKey::OpenLink];
+        match self {
+            Self::Segments => None,
+            Self::WholeRounds => Some(WHOLE),
+            Self::WholeRoundsAndOpenLinks => Some(WITH_OPEN_LINKS),
+        }
+    }
 }
 
 /// The series of several services, in three queries whatever their number (rounds,

@@ -12,6 +12,7 @@ use super::pages::{lang_query, page};
 use crate::{
     domain::{
         Language,
+        open_link::OpenLinkCode,
         questionnaire::{
             AnswerProblem, DONT_KNOW, ItemKind, TimeDirection, direction_field, estimated_minutes,
         },
@@ -97,8 +98,33 @@ fn problem_text(problem: AnswerProblem, lang: Language) -> String {
     }
 }
 
+/// Where the form is sent, and the page that stops a person's surveys (a personal link
+/// has one; an open link reaches nobody by name, so it has none and says what it
+/// cannot promise instead).
+pub(super) struct FormTarget {
+    action: String,
+    opt_out: Option<String>,
+}
+
+impl FormTarget {
+    pub(super) fn personal(token: &SecretToken, lang: Language) -> Self {
+        let lang_suffix = lang_query(lang);
+        Self {
+            action: format!("/s/{}{lang_suffix}", token.as_str()),
+            opt_out: Some(format!("/s/{}/opt-out{lang_suffix}", token.as_str())),
+        }
+    }
+
+    pub(super) fn open(code: &OpenLinkCode, lang: Language) -> Self {
+        Self {
+            action: format!("/o/{}{}", code.as_str(), lang_query(lang)),
+            opt_out: None,
+        }
+    }
+}
+
 pub(super) fn answer_form(
-    token: &SecretToken,
+    target: &FormTarget,
     form: &AnswerForm,
     lang: Language,
     values: &BTreeMap<String, String>,
@@ -202,7 +228,6 @@ pub(super) fn answer_form(
             })
         })
         .collect();
-    let lang_suffix = lang_query(lang);
     let title = if lang == Language::En {
         format!("What do you think of {}?", form.service_name)
     } else {
@@ -220,8 +245,8 @@ pub(super) fn answer_form(
             title => if problems.is_empty() { title } else if lang == Language::En { format!("Error: {title}") } else { format!("Fel: {title}") },
             items,
             errors,
-            action => format!("/s/{}{lang_suffix}", token.as_str()),
-            opt_out => format!("/s/{}/opt-out{lang_suffix}", token.as_str()),
+            action => target.action,
+            opt_out => target.opt_out,
             max_comment => form.max_comment_chars,
             minutes => estimated_minutes(&form.questionnaire.items),
             dont_know_value => DONT_KNOW,

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod limits;
 pub mod metrics;
 mod news;
+pub mod open_link;
 pub mod ops;
 mod pages;
 pub mod security_headers;

@@ -46,6 +46,7 @@ fn group_name(segment: &SegmentKey, lang: Language) -> String {
         SegmentKey::Kind(RespondentKind::External) => {
             say(lang, "Invånare och företag", "Residents and businesses")
         }
+        SegmentKey::OpenLink => say(lang, "Via öppen länk", "Through the open link"),
         SegmentKey::Department(name) => name.clone(),
     }
 }

@@ -183,8 +183,8 @@ pub struct ResultsNotice<'a> {
     pub min_group_size: u32,
     /// What the service does about earlier answers, at most three.
     pub actions: &'a [crate::domain::action::Action],
-    /// The service's results page (`/s/{token}/results`).
-    pub results_href: String,
+    /// The service's results page (`/s/{token}/results`); none for an open link.
+    pub results_href: Option<String>,
 }
 
 pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {

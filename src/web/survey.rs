@@ -15,7 +15,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
-    answer_form::answer_form,
+    answer_form::{FormTarget, answer_form},
     pages::{
         ResultsNotice, already_answered, closed, included_again, internal_error, lang_query,
         message_page, not_found, opted_out, page, stopped_surveys, thanks,
@@ -28,8 +28,8 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
+pub(super) struct LangQuery {
+    pub lang: Option<String>,
 }
 
 /// What every page under `/s/{token}` is asked, parsed once: the link's token (`None`
@@ -105,7 +105,13 @@ async fn show_form(state: Data<&AppState>, link: LinkRequest) -> Response {
     };
     let found = answers::open_link(&state, token).await;
     link.render(found, |outcome, lang| match &outcome {
-        LinkState::Open(form) => answer_form(token, form, lang, &BTreeMap::new(), &[]),
+        LinkState::Open(form) => answer_form(
+            &FormTarget::personal(token, lang),
+            form,
+            lang,
+            &BTreeMap::new(),
+            &[],
+        ),
         other => not_answerable(other, lang, StatusCode::OK),
     })
 }
@@ -128,25 +134,34 @@ async fn submit_form(
         Submitted::Invalid {
             form: answer,
             problems,
-        } => answer_form(token, &answer, lang, &form, &problems),
+        } => answer_form(
+            &FormTarget::personal(token, lang),
+            &answer,
+            lang,
+            &form,
+            &problems,
+        ),
         Submitted::Refused(state) => not_answerable(&state, lang, StatusCode::CONFLICT),
     })
 }
 
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, location)
         .finish()
 }
 
-#[handler]
-async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
-    let Some(token) = &link.token else {
-        return link.not_found();
-    };
-    let found = answers::after_answer(&state, token).await;
-    link.render(found, |outcome, lang| match outcome {
+/// The thank-you page of a link (personal or open) that was answered; otherwise back to
+/// `form_path`: the form, or whatever the link shows instead. `results_href` is the
+/// link's results page; an open link has none (nobody's answer is tied to it).
+pub(super) fn after_answer_page(
+    outcome: AfterAnswer,
+    lang: Language,
+    form_path: &str,
+    results_href: Option<String>,
+) -> Response {
+    match outcome {
         AfterAnswer::Answered(due) => thanks(
             lang,
             &ResultsNotice {
@@ -155,13 +170,26 @@ async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
                 still_open: due.still_open,
                 min_group_size: due.min_group_size,
                 actions: &due.actions,
-                results_href: format!("/s/{}/results{}", token.as_str(), lang_query(lang)),
+                results_href,
             },
         ),
-        // Not answered (yet): the form, or whatever the link shows instead.
-        AfterAnswer::NotAnswered => {
-            see_other(&format!("/s/{}{}", token.as_str(), lang_query(lang)))
-        }
+        AfterAnswer::NotAnswered => see_other(form_path),
+    }
+}
+
+#[handler]
+async fn show_thanks(state: Data<&AppState>, link: LinkRequest) -> Response {
+    let Some(token) = &link.token else {
+        return link.not_found();
+    };
+    let found = answers::after_answer(&state, token).await;
+    link.render(found, |outcome, lang| {
+        after_answer_page(
+            outcome,
+            lang,
+            &format!("/s/{}{}", token.as_str(), lang_query(lang)),
+            Some(format!("/s/{}/results{}", token.as_str(), lang_query(lang))),
+        )
     })
 }
 

@@ -2,12 +2,13 @@
 // driven by playwright-core (no browser download: CHROMIUM_PATH, default /usr/bin/chromium).
 //
 //   node check.mjs [--viewport WxH] [--screenshots DIR] [--cookie NAME=VALUE@PATH]
-//                  [URL | --submit-empty URL]...
+//                  [URL | --submit-empty URL | --gone URL]...
 //
 // URL                 checks the page as served (it must answer 2xx).
 // --submit-empty URL  loads URL, clicks the form's submit button without filling anything
 //                     in, and checks the page that comes back (it must answer 4xx, and
 //                     every link in its error summary must point at an element that exists).
+// --gone URL          checks a page that must answer 410 Gone (e.g. a closed survey).
 // --viewport WxH      browser viewport, default 1280x800 (320x568 tests WCAG 1.4.10 Reflow).
 // --screenshots DIR   also saves a full-page PNG of each checked page in DIR.
 // --cookie N=V@PATH   sends cookie N=V for PATH on the first URL's host (a signed-in
@@ -43,7 +44,7 @@ const CHROMIUM_ARGS = [
 
 function usage(message) {
   console.error(`check.mjs: ${message}`);
-  console.error('usage: node check.mjs [--viewport WxH] [--screenshots DIR] [--cookie NAME=VALUE@PATH] [URL | --submit-empty URL]...');
+  console.error('usage: node check.mjs [--viewport WxH] [--screenshots DIR] [--cookie NAME=VALUE@PATH] [URL | --submit-empty URL | --gone URL]...');
   process.exit(2);
 }
 
@@ -67,6 +68,8 @@ function parseArgs(argv) {
       options.screenshots = value();
     } else if (arg === '--submit-empty') {
       options.pages.push({ url: value(), submitEmpty: true });
+    } else if (arg === '--gone') {
+      options.pages.push({ url: value(), submitEmpty: false, status: 410 });
     } else if (arg.startsWith('--')) {
       usage(`unknown option ${arg}`);
     } else {
@@ -129,8 +132,8 @@ async function checkPage(context, spec, index, options) {
       for (const href of broken) report.problems.push(`error summary link ${href} points at nothing`);
     } else {
       report.status = response ? response.status() : 0;
-      if (!response || !response.ok()) {
-        report.problems.push(`the page answered ${report.status}, expected 2xx`);
+      if (spec.status ? report.status !== spec.status : !response || !response.ok()) {
+        report.problems.push(`the page answered ${report.status}, expected ${spec.status || '2xx'}`);
       }
     }
     report.title = await page.title();

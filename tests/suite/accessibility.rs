@@ -451,3 +451,69 @@ async fn insatser_pages_meet_wcag_2_1_aa() -> TestResult {
     }
     Ok(())
 }
+
+/// WCAG 2.1 AA check of an open link's pages (`/o/{code}`): the answer form and its
+/// error state, the page a browser that answered sees and its thank-you page (with the
+/// answered cookie), and a closed round's link (410); Swedish and English, desktop and
+/// 320 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_link_pages_meet_wcag_2_1_aa() -> TestResult {
+    let (app, sink) = crate::survey_loop::spawn_with_sink(|_| {}).await;
+    let open_link = async |slug: &str| -> Result<String, String> {
+        let (_, _, round) = crate::results::closed_round(&app, &sink, slug, 1, &[], false).await;
+        let made = app
+            .post_json(&format!("/api/v1/rounds/{round}/open-link"), &json!({}))
+            .await;
+        let made: Value = made.json().await.map_err(|e| e.to_string())?;
+        let url = made["url"].as_str().ok_or("no url")?.to_owned();
+        Ok(format!("{url}|{round}"))
+    };
+    let open = open_link("oppen").await?;
+    let (url, _) = open.split_once('|').ok_or("no url")?;
+    let closed = open_link("stangd").await?;
+    let (closed_url, closed_round) = closed.split_once('|').ok_or("no url")?;
+    let done = app
+        .post_json(&format!("/api/v1/rounds/{closed_round}/close"), &json!({}))
+        .await;
+    assert_eq!(done.status(), 200);
+    let path = url.split_once("/o/").map(|(_, code)| format!("/o/{code}"));
+    let cookie = format!("nyttopuls_answered=1@{}", path.ok_or("no path")?);
+
+    let (url, closed_url) = (url.to_owned(), closed_url.to_owned());
+    let fresh = move |lang: &str| {
+        vec![
+            format!("{url}{lang}"),
+            "--submit-empty".to_owned(),
+            format!("{url}{lang}"),
+            "--gone".to_owned(),
+            format!("{closed_url}{lang}"),
+        ]
+    };
+    let answered = {
+        let url = fresh("")[0].clone();
+        move |lang: &str| vec![format!("{url}{lang}"), format!("{url}/thanks{lang}")]
+    };
+    let checked = tokio::task::spawn_blocking(move || {
+        for viewport in ["1280x800", "320x568"] {
+            let mut before = vec!["--viewport".to_owned(), viewport.to_owned()];
+            before.extend(fresh(""));
+            before.extend(fresh("?lang=en"));
+            run_check(before)?;
+            let mut after = vec![
+                "--viewport".to_owned(),
+                viewport.to_owned(),
+                "--cookie".to_owned(),
+                cookie.clone(),
+            ];
+            after.extend(answered(""));
+            after.extend(answered("?lang=en"));
+            run_check(after)?;
+        }
+        Ok::<(), String>(())
+    })
+    .await?;
+    if let Err(report) = checked {
+        panic!("{report}");
+    }
+    Ok(())
+}

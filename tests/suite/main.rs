@@ -25,6 +25,7 @@ mod insatser_report;
 mod insatser_store;
 mod mail_relay;
 mod metrics;
+mod open_links;
 mod ops;
 mod readers;
 mod reports;

@@ -17,6 +17,7 @@ pub mod invitation;
 pub mod invitation_token;
 pub mod job_lease;
 pub mod nyttokalkyl_version;
+pub mod open_link;
 pub mod outbox_message;
 pub mod owner;
 pub mod programme;

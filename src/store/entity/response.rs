@@ -10,6 +10,8 @@ pub struct Model {
     pub department: Option<String>,
     pub kind: Option<String>,
     pub answers: String,
+    /// Came through the round's open link.
+    pub open_link: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
