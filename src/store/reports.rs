@@ -138,7 +138,11 @@ mod tests {
         report.insatser = Some(Default::default());
         let mut current = serde_json::to_value(&report).unwrap();
         current["format"] = FORMAT.into();
-        assert_eq!(decode(&current.to_string()), Ok(report.clone()));
+        // The section reads back as stored (the rest is the test above's).
+        assert_eq!(
+            decode(&current.to_string()).unwrap().insatser,
+            report.insatser
+        );
         let mut second = serde_json::to_value(&report).unwrap();
         second.as_object_mut().unwrap().remove("insatser");
         second["format"] = 2.into();
