@@ -9,7 +9,7 @@ use crate::metrics::Metrics;
 
 /// Words that may appear in an API route label; anything else becomes `:id`, and a
 /// refused or unknown request becomes `unmatched`, so no request can add label values.
-const ROUTE_WORDS: [&str; 17] = [
+const ROUTE_WORDS: [&str; 34] = [
     "api",
     "v1",
     "departments",
@@ -27,6 +27,23 @@ const ROUTE_WORDS: [&str; 17] = [
     "audit",
     "openapi.json",
     "docs",
+    "results",
+    "charts",
+    "comments",
+    "reports",
+    "nyttoanalys",
+    "nyttoanalys.csv",
+    "nyttoanalys.html",
+    "nyttoanalys.xlsx",
+    "generate",
+    "tokens",
+    "goals",
+    "insatser",
+    "priorities",
+    "status",
+    "realisation",
+    "actions",
+    "open-link",
 ];
 
 /// A label for a path no route pattern names (the API's own router).
