@@ -68,13 +68,17 @@ pub async fn save_goal(
         updated_at: Set(now),
     };
     let row = match id {
-        Some(_) => goal::Entity::update(model).exec(db).await,
-        None => goal::Entity::insert(model).exec_with_returning(db).await,
+        // Only an update can miss its row: that goal is not there.
+        Some(id) => goal::Entity::update(model)
+            .exec(db)
+            .await
+            .map_err(|e| match e {
+                sea_orm::DbErr::RecordNotUpdated => Error::not_found("goal", id),
+                other => db_error(other),
+            })?,
+        None => goal::Entity::insert(model).exec_with_returning(db).await?,
     };
-    row.map(Into::into).map_err(|e| match e {
-        sea_orm::DbErr::RecordNotUpdated => Error::not_found("goal", id.unwrap_or_default()),
-        other => db_error(other),
-    })
+    Ok(row.into())
 }
 
 /// How many insatser serve goal `id`.
