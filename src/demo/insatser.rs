@@ -160,6 +160,31 @@ enum Schedule {
     },
 }
 
+/// The table's short forms of the three stories, in `Schedule`'s field order.
+const fn live(decided: usize, live: usize, followed_up: Option<usize>) -> Schedule {
+    Schedule::Live {
+        decided,
+        live,
+        followed_up,
+    }
+}
+
+const fn underway(proposed: usize, decided: usize, live_in_quarters: u32) -> Schedule {
+    Schedule::Underway {
+        proposed,
+        decided,
+        live_in_quarters,
+    }
+}
+
+const fn waiting(proposed: usize, by_owner: bool, assessed: Option<usize>) -> Schedule {
+    Schedule::Waiting {
+        proposed,
+        by_owner,
+        assessed,
+    }
+}
+
 impl Schedule {
     fn steps(self) -> Vec<(When, Step)> {
         let decided = |q| [(Close(q), Assess), (Close(q), Decide)];
@@ -224,11 +249,7 @@ const PLANS: [Plan; 11] = [
             measured("Enklare att göra rätt i Lönesystemet"),
         ],
         assessment: (2, 1),
-        schedule: Schedule::Live {
-            decided: 0,
-            live: 2,
-            followed_up: Some(6),
-        },
+        schedule: live(0, 2, Some(6)),
     },
     Plan {
         name: "Mobil schemaläggning för vikarier",
@@ -244,11 +265,7 @@ const PLANS: [Plan; 11] = [
             measured("Bättre överblick för vikarier och bemanning"),
         ],
         assessment: (2, 1),
-        schedule: Schedule::Live {
-            decided: 1,
-            live: 3,
-            followed_up: Some(7),
-        },
+        schedule: live(1, 3, Some(7)),
     },
     Plan {
         name: "Ny medarbetarwebb i HR-portalen",
@@ -264,11 +281,7 @@ const PLANS: [Plan; 11] = [
             measured("Lättare att hitta rätt"),
         ],
         assessment: (1, 0),
-        schedule: Schedule::Live {
-            decided: 2,
-            live: 4,
-            followed_up: Some(7),
-        },
+        schedule: live(2, 4, Some(7)),
     },
     Plan {
         name: "Ny inloggning och startsida i Skolplattformen",
@@ -285,11 +298,7 @@ const PLANS: [Plan; 11] = [
             measured("Enklare för vårdnadshavare och lärare"),
         ],
         assessment: (3, 2),
-        schedule: Schedule::Live {
-            decided: 2,
-            live: 4,
-            followed_up: None,
-        },
+        schedule: live(2, 4, None),
     },
     Plan {
         name: "Ruttoptimering i hemtjänsten",
@@ -306,11 +315,7 @@ const PLANS: [Plan; 11] = [
             measured("Planeringen blir enklare"),
         ],
         assessment: (2, 2),
-        schedule: Schedule::Live {
-            decided: 3,
-            live: 5,
-            followed_up: None,
-        },
+        schedule: live(3, 5, None),
     },
     Plan {
         name: "Automatiska påminnelser i Frånvarosystemet",
@@ -326,11 +331,7 @@ const PLANS: [Plan; 11] = [
             measured("Enklare att följa frånvaron"),
         ],
         assessment: (1, 1),
-        schedule: Schedule::Live {
-            decided: 3,
-            live: 5,
-            followed_up: None,
-        },
+        schedule: live(3, 5, None),
     },
     Plan {
         name: "Nya ledningsrapporter i Beslutsstödet",
@@ -346,11 +347,7 @@ const PLANS: [Plan; 11] = [
             measured("Rapporterna går att använda direkt"),
         ],
         assessment: (1, 1),
-        schedule: Schedule::Live {
-            decided: 3,
-            live: 5,
-            followed_up: None,
-        },
+        schedule: live(3, 5, None),
     },
     Plan {
         name: "Ny sökfunktion på intranätet",
@@ -366,11 +363,7 @@ const PLANS: [Plan; 11] = [
             measured("Lättare att hitta"),
         ],
         assessment: (2, 1),
-        schedule: Schedule::Underway {
-            proposed: 5,
-            decided: 6,
-            live_in_quarters: 1,
-        },
+        schedule: underway(5, 6, 1),
     },
     Plan {
         name: "Automatisk gallring i E-arkivet",
@@ -387,11 +380,7 @@ const PLANS: [Plan; 11] = [
             measured("Enklare arkivering"),
         ],
         assessment: (2, 1),
-        schedule: Schedule::Underway {
-            proposed: 6,
-            decided: 7,
-            live_in_quarters: 2,
-        },
+        schedule: underway(6, 7, 2),
     },
     Plan {
         name: "Ny kartmotor i Kartportalen",
@@ -407,11 +396,7 @@ const PLANS: [Plan; 11] = [
             measured("Kartorna går att använda"),
         ],
         assessment: (2, 1),
-        schedule: Schedule::Waiting {
-            proposed: 6,
-            by_owner: true,
-            assessed: Some(7),
-        },
+        schedule: waiting(6, true, Some(7)),
     },
     Plan {
         name: "Digital bygglovsansökan med e-legitimation",
@@ -428,11 +413,7 @@ const PLANS: [Plan; 11] = [
             measured("Enklare handläggning"),
         ],
         assessment: (0, 0),
-        schedule: Schedule::Waiting {
-            proposed: 7,
-            by_owner: true,
-            assessed: None,
-        },
+        schedule: waiting(7, true, None),
     },
 ];
 
