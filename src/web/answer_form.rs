@@ -123,6 +123,11 @@ impl FormTarget {
     }
 }
 
+/// The form as a visitor first sees it: nothing filled in, nothing to correct.
+pub(super) fn blank_form(target: &FormTarget, form: &AnswerForm, lang: Language) -> Response {
+    answer_form(target, form, lang, &BTreeMap::new(), &[])
+}
+
 pub(super) fn answer_form(
     target: &FormTarget,
     form: &AnswerForm,

@@ -18,7 +18,7 @@ use poem::{
 };
 
 use super::{
-    answer_form::{FormTarget, answer_form},
+    answer_form::{FormTarget, answer_form, blank_form},
     client_address::ClientAddress,
     pages::{internal_error, lang_query, message_page, not_found},
     survey::{LangQuery, after_answer_page, see_other, with_security_headers},
@@ -156,13 +156,7 @@ async fn show_form(state: Data<&AppState>, request: OpenLinkRequest) -> Response
         &request,
         page.map(|found| {
             found.map(|page| match &page {
-                OpenLinkPage::Open(form) => answer_form(
-                    &FormTarget::open(code, lang),
-                    form,
-                    lang,
-                    &BTreeMap::new(),
-                    &[],
-                ),
+                OpenLinkPage::Open(form) => blank_form(&FormTarget::open(code, lang), form, lang),
                 other => not_answerable(other, lang, StatusCode::OK),
             })
         }),

@@ -15,7 +15,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
-    answer_form::{FormTarget, answer_form},
+    answer_form::{FormTarget, answer_form, blank_form},
     pages::{
         ResultsNotice, already_answered, closed, included_again, internal_error, lang_query,
         message_page, not_found, opted_out, page, stopped_surveys, thanks,
@@ -105,13 +105,7 @@ async fn show_form(state: Data<&AppState>, link: LinkRequest) -> Response {
     };
     let found = answers::open_link(&state, token).await;
     link.render(found, |outcome, lang| match &outcome {
-        LinkState::Open(form) => answer_form(
-            &FormTarget::personal(token, lang),
-            form,
-            lang,
-            &BTreeMap::new(),
-            &[],
-        ),
+        LinkState::Open(form) => blank_form(&FormTarget::personal(token, lang), form, lang),
         other => not_answerable(other, lang, StatusCode::OK),
     })
 }
