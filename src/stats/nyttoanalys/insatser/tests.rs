@@ -47,6 +47,16 @@ fn round(id: i32, period: &str, status: RealisationStatus, mean: Option<f64>) ->
     }
 }
 
+/// The one benefit these tests' insatser have: higher SUS for service 3.
+fn benefit(realisation: &IndicatorRealisation) -> BenefitFacts<'_> {
+    BenefitFacts {
+        description: "Högre SUS",
+        service_id: 3,
+        service: "E-tjänst",
+        realisation,
+    }
+}
+
 fn realisation(rounds: Vec<RoundRealisation>) -> IndicatorRealisation {
     IndicatorRealisation {
         metric: Metric::Sus,
@@ -132,12 +142,6 @@ fn the_section_lists_decisions_realisation_and_proposals_of_the_period_only() {
     // Decided in the period, too few answers in its round.
     let decided = insats(3, "Beslutad", InsatsStatus::Live, Some("2026-02-15"));
     let few_rounds = realisation(vec![round(13, "2026-Q1", TooFewAnswers, None)]);
-    let benefit = |realisation| BenefitFacts {
-        description: "Högre SUS",
-        service_id: 3,
-        service: "E-tjänst",
-        realisation,
-    };
     let facts = [
         InsatsFacts {
             insats: &live,
@@ -224,12 +228,7 @@ fn a_digest_reads_the_benefits_measured_in_its_round() {
         insats: &live,
         owner: None,
         decided: None,
-        benefits: vec![BenefitFacts {
-            description: "Högre SUS",
-            service_id: 3,
-            service: "E-tjänst",
-            realisation: &rounds,
-        }],
+        benefits: vec![benefit(&rounds)],
     };
     let lines = realisation_in_round(&facts, 11);
     assert_eq!(lines.len(), 1);
@@ -249,12 +248,7 @@ fn the_section_round_trips_through_json_as_codes() {
         insats: &live,
         owner: Some("Åsa"),
         decided: None,
-        benefits: vec![BenefitFacts {
-            description: "Högre SUS",
-            service_id: 3,
-            service: "E-tjänst",
-            realisation: &rounds,
-        }],
+        benefits: vec![benefit(&rounds)],
     }];
     let section = insatser_section(day("2026-04-01"), day("2026-07-01"), &facts);
     let json = serde_json::to_value(&section).unwrap();
