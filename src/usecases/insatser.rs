@@ -276,11 +276,7 @@ fn parse(
 async fn check_references(db: &impl ConnectionTrait, new: &NewInsats) -> Result<(), Error> {
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: String| {
-        problems.push(FieldProblem {
-            line: None,
-            field: field.into(),
-            message,
-        })
+        problems.push(FieldProblem::new(field, message));
     };
     if let Some(id) = new.department_id
         && let Err(Error::NotFound { .. }) = store::catalogue::get_department(db, id).await
