@@ -4,7 +4,7 @@
 //! pool. Counters are atomics, so counting adds no lock to the answer path. Its own
 //! module, below the use cases that count into it and the web layer that serves it.
 
-use std::{sync::atomic::AtomicU64, time::SystemTime};
+use std::{borrow::Cow, sync::atomic::AtomicU64, time::SystemTime};
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, prometheus_text},
@@ -53,7 +53,7 @@ struct SendFailureLabels {
 /// job), and would rename ours to `exported_job`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct JobLabels {
-    job_name: &'static str,
+    job_name: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -257,12 +257,14 @@ impl Metrics {
     /// (then `finished` becomes its last success).
     pub fn count_job_run(
         &self,
-        job: &'static str,
+        job: impl Into<Cow<'static, str>>,
         seconds: f64,
         succeeded: bool,
         finished: SystemTime,
     ) {
-        let labels = JobLabels { job_name: job };
+        let labels = JobLabels {
+            job_name: job.into(),
+        };
         self.job_runs.get_or_create(&labels).inc();
         self.job_duration.get_or_create(&labels).observe(seconds);
         if succeeded {
@@ -276,10 +278,25 @@ impl Metrics {
     }
 
     /// How long the scheduled `job` may go between runs.
-    pub fn set_job_interval(&self, job: &'static str, seconds: f64) {
+    pub fn set_job_interval(&self, job: impl Into<Cow<'static, str>>, seconds: f64) {
         self.job_interval
-            .get_or_create(&JobLabels { job_name: job })
+            .get_or_create(&JobLabels {
+                job_name: job.into(),
+            })
             .set(seconds);
+    }
+
+    /// Drops every series of a job that no longer runs (a programme ended or deleted), so
+    /// its old last success does not fire an alert.
+    pub fn forget_job(&self, job: impl Into<Cow<'static, str>>) {
+        let labels = JobLabels {
+            job_name: job.into(),
+        };
+        self.job_runs.remove(&labels);
+        self.job_failures.remove(&labels);
+        self.job_duration.remove(&labels);
+        self.job_last_success.remove(&labels);
+        self.job_interval.remove(&labels);
     }
 
     /// Answers stored in one batch.

@@ -116,22 +116,36 @@ async fn run_within(state: &AppState, job: JobName, wait: Duration) -> Result<Jo
             JobName::SendReports => crate::usecases::reports::send_reports(state).await,
         }
     };
-    let counted = async {
-        let started = std::time::Instant::now();
-        let result = work.await;
-        let seconds = started.elapsed().as_secs_f64();
-        let finished = std::time::SystemTime::now();
-        state
-            .metrics
-            .count_job_run(job.as_str(), seconds, result.is_ok(), finished);
-        result
-    };
+    let counted = counted(state, job.as_str(), work);
     let counts = leases::run_leased(state, job.as_str(), wait, counted).await?;
     Ok(JobReport {
         job: job.to_string(),
         ran: counts.is_some(),
         counts: counts.unwrap_or_default(),
     })
+}
+
+/// Runs `work` and counts it in the job metrics under `job_name`: runs, duration, and
+/// a failure or the time of this success.
+async fn counted<T>(
+    state: &AppState,
+    job_name: impl Into<std::borrow::Cow<'static, str>>,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let started = std::time::Instant::now();
+    let result = work.await;
+    let seconds = started.elapsed().as_secs_f64();
+    let finished = std::time::SystemTime::now();
+    state
+        .metrics
+        .count_job_run(job_name, seconds, result.is_ok(), finished);
+    result
+}
+
+/// A programme's timer in the job metrics: each programme runs on its own schedule, so
+/// each has its own last success and interval.
+pub fn programme_job_name(programme_id: i32) -> String {
+    format!("programme_{programme_id}")
 }
 
 /// Opens a programme's rounds for the current period now (its timer, or an admin's "run
@@ -147,7 +161,11 @@ pub async fn run_programme(
         state,
         JobName::OpenRounds.as_str(),
         leases::WAIT_FOR_A_CRASHED_HOLDER,
-        open_programme_rounds(state, actor, programme_id),
+        counted(
+            state,
+            programme_job_name(programme_id),
+            open_programme_rounds(state, actor, programme_id),
+        ),
     )
     .await?
     .ok_or_else(|| {

@@ -114,13 +114,24 @@ impl Scheduler {
         let wanted = active_schedules(state).await?;
         let mut timers = self.programme_timers.lock().await;
         timers.retain(|id, timer| {
-            wanted
+            let kept = wanted
                 .get(id)
-                .is_some_and(|schedule| schedule.as_str() == timer.schedule)
+                .is_some_and(|schedule| schedule.as_str() == timer.schedule);
+            if !wanted.contains_key(id) {
+                state.metrics.forget_job(super::programme_job_name(*id));
+            }
+            kept
         });
         for (programme_id, schedule) in wanted {
             if timers.contains_key(&programme_id) {
                 continue;
+            }
+            // Sixteen firings span a weekday schedule's weekend.
+            if let Some(gap) = schedule.longest_gap(Utc::now(), 16) {
+                state.metrics.set_job_interval(
+                    super::programme_job_name(programme_id),
+                    gap.as_seconds_f64(),
+                );
             }
             let state = state.clone();
             let timer = Timer::start(self.jobs.clone(), schedule, move || {

@@ -68,7 +68,15 @@ fn group(
             Some(context! { name => metric_name(*metric, lang), text })
         })
         .collect();
-    context! { name => group_name(segment, lang), cells }
+    // What an open link cannot promise, beside its figures.
+    let note = matches!(segment, SegmentKey::OpenLink).then(|| {
+        say(
+            lang,
+            "Vem som helst med länken kan svara, en gång per webbläsare: det här är svar, inte personer.",
+            "Anyone with the link can answer, once per browser: these are answers, not people.",
+        )
+    });
+    context! { name => group_name(segment, lang), cells, note }
 }
 
 pub fn results_page(news: &ServiceNews, lang: Language) -> Response {

@@ -77,7 +77,8 @@ fn through_relay(port: u16, ca_file: &str, password: &str) -> impl FnOnce(&mut S
 }
 
 /// Three users of one service, invited: three emails wait in the outbox.
-pub(crate) async fn three_invitations(app: &TestApp) {
+/// Returns the programme's id.
+pub(crate) async fn three_invitations(app: &TestApp) -> i64 {
     let service = app.create_service("e-tjanst", None).await;
     for email in ["a@x.se", "b@x.se", "c@x.se"] {
         app.create(
@@ -101,6 +102,7 @@ pub(crate) async fn three_invitations(app: &TestApp) {
     )
     .await;
     assert_eq!((status, &body["invitations"]), (StatusCode::OK, &json!(3)));
+    programme["id"].as_i64().unwrap()
 }
 
 async fn dispatch(app: &TestApp) -> (StatusCode, Value) {

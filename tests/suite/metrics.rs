@@ -93,10 +93,29 @@ async fn outbox_depth_rises_when_people_are_invited_and_falls_when_the_emails_ar
     assert_eq!(before.value("nyttopuls_rounds_open", &[]), 0.0);
     assert_eq!(before.value("nyttopuls_database_up", &[]), 1.0);
 
-    three_invitations(&app).await;
+    let programme = three_invitations(&app).await;
     let queued = Scrape::of(&app).await;
     // Three users of the service, one invitation each.
     assert_eq!(queued.value(OUTBOX, &PENDING_INVITATIONS), 3.0);
+    // The programme's run (its "run now", as its timer would) is a job run of its own.
+    let programme_job = format!("programme_{programme}");
+    let programme_job = [("job_name", programme_job.as_str())];
+    assert_eq!(
+        queued.value("nyttopuls_job_runs_total", &programme_job),
+        1.0
+    );
+    assert_eq!(
+        queued.get("nyttopuls_job_failures_total", &programme_job),
+        None
+    );
+    assert!(
+        queued
+            .get(
+                "nyttopuls_job_last_success_timestamp_seconds",
+                &programme_job
+            )
+            .is_some()
+    );
     assert_eq!(queued.value(OUTBOX, &SENT_INVITATIONS), 0.0);
     assert_eq!(queued.value("nyttopuls_rounds_open", &[]), 1.0);
 

@@ -281,6 +281,22 @@ async fn an_open_link_takes_one_answer_per_browser_and_its_answers_are_a_segment
     assert!(table.contains("75,6") && table.contains("18,0"), "{table}");
     assert!(table.contains("För få svar"), "{table}");
 
+    // An invited respondent's results page shows the open link's answers as a group of
+    // their own, says they are answers and not people, and gives no SUS number for them.
+    let mail = crate::survey_loop::emails(&sink);
+    let token = crate::survey_loop::email_to(&mail, "etjanst0@x.se").token();
+    let (status, page) = crate::survey_loop::page(&app, &format!("/s/{token}/results")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let group = page
+        .split("<h2>Via öppen länk</h2>")
+        .nth(1)
+        .and_then(|rest| rest.split("<h2>").next())
+        .unwrap_or_else(|| panic!("no open-link group:\n{page}"));
+    assert!(group.contains("det här är svar, inte personer"), "{group}");
+    // Benefit 75.556 and 18 minutes as the page writes them; SUS: too few answers.
+    assert!(group.contains("75,6") && group.contains("18,0"), "{group}");
+    assert!(group.contains("för få svar"), "{group}");
+
     // The closed round's link says it is closed, shows no form and stores nothing.
     let response = browser("198.51.100.50").get(&url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GONE);
