@@ -112,13 +112,7 @@ pub async fn published_of(
     if let Some(limit) = limit {
         query = query.limit(limit);
     }
-    Ok(query
-        .all(db)
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    super::fetch_all(db, query).await
 }
 
 /// Every action of these services, each service's oldest first.

@@ -36,15 +36,10 @@ impl From<goal::Model> for Goal {
 }
 
 pub async fn list_goals(db: &impl ConnectionTrait) -> Result<Vec<Goal>, Error> {
-    Ok(goal::Entity::find()
+    let query = goal::Entity::find()
         .order_by_asc(goal::Column::ValidFrom)
-        .order_by_asc(goal::Column::Id)
-        .all(db)
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+        .order_by_asc(goal::Column::Id);
+    super::fetch_all(db, query).await
 }
 
 pub async fn get_goal(db: &impl ConnectionTrait, id: i32) -> Result<Goal, Error> {
@@ -266,15 +261,7 @@ pub async fn save(
     };
     let saved_id = match id {
         Some(id) => {
-            let updated = insats::Entity::update_many()
-                .set(model)
-                .filter(insats::Column::Id.eq(id))
-                .exec(db)
-                .await
-                .map_err(db_error)?;
-            if updated.rows_affected == 0 {
-                return Err(Error::not_found("insats", id));
-            }
+            super::update_by_id(db, "insats", insats::Column::Id, id, model).await?;
             insats_service::Entity::delete_many()
                 .filter(insats_service::Column::InsatsId.eq(id))
                 .exec(db)
@@ -327,20 +314,12 @@ pub async fn set_status(
     change: &StatusChange,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let updated = insats::Entity::update_many()
-        .set(insats::ActiveModel {
-            status: Set(change.status.into()),
-            decided_on: Set(change.decided_on),
-            live_on: Set(change.live_on),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(insats::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map_err(db_error)?;
-    if updated.rows_affected == 0 {
-        return Err(Error::not_found("insats", id));
-    }
-    Ok(())
+    let model = insats::ActiveModel {
+        status: Set(change.status.into()),
+        decided_on: Set(change.decided_on),
+        live_on: Set(change.live_on),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    super::update_by_id(db, "insats", insats::Column::Id, id, model).await
 }

@@ -256,6 +256,24 @@ where
     })
 }
 
+/// Every row of `query` (already filtered and ordered).
+pub(crate) async fn fetch_all<E, T>(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<E>,
+) -> Result<Vec<T>, Error>
+where
+    E: EntityTrait,
+    T: From<E::Model>,
+{
+    Ok(query
+        .all(db)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 /// The row with primary key `id`, or a not-found error naming `entity`.
 pub(crate) async fn fetch_by_id<E, T>(
     db: &impl ConnectionTrait,
@@ -286,6 +304,31 @@ where
 {
     let deleted = E::delete_by_id(id).exec(db).await.map_err(db_error)?;
     if deleted.rows_affected == 0 {
+        return Err(Error::not_found(entity, id));
+    }
+    Ok(())
+}
+
+/// Writes the fields `model` sets to the row whose `id_column` is `id`, or a not-found
+/// error naming `entity`.
+pub(crate) async fn update_by_id<A, C>(
+    db: &impl ConnectionTrait,
+    entity: &'static str,
+    id_column: C,
+    id: i32,
+    model: A,
+) -> Result<(), Error>
+where
+    A: ActiveModelTrait,
+    C: ColumnTrait,
+{
+    let updated = A::Entity::update_many()
+        .set(model)
+        .filter(id_column.eq(id))
+        .exec(db)
+        .await
+        .map_err(db_error)?;
+    if updated.rows_affected == 0 {
         return Err(Error::not_found(entity, id));
     }
     Ok(())
