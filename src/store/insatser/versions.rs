@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
@@ -239,9 +239,7 @@ pub async fn write_version(
         KalkylWrite::Replace { version } => {
             let updated = nyttokalkyl_version::Entity::update_many()
                 .set(model)
-                .filter(nyttokalkyl_version::Column::InsatsId.eq(insats_id))
-                .filter(nyttokalkyl_version::Column::Version.eq(version as i32))
-                .filter(nyttokalkyl_version::Column::DecidedAt.is_null())
+                .filter(undecided(insats_id, version))
                 .exec(db)
                 .await
                 .map_err(db_error)?;
@@ -261,6 +259,15 @@ pub async fn write_version(
     })
 }
 
+/// Version `version` of insats `insats_id`, while it is not decided (a decided version
+/// no longer changes).
+fn undecided(insats_id: i32, version: u32) -> Condition {
+    Condition::all()
+        .add(nyttokalkyl_version::Column::InsatsId.eq(insats_id))
+        .add(nyttokalkyl_version::Column::Version.eq(version as i32))
+        .add(nyttokalkyl_version::Column::DecidedAt.is_null())
+}
+
 /// Freezes version `version` of insats `insats_id` as decided at `now`; false if there
 /// is no such undecided version.
 pub async fn decide_version(
@@ -271,9 +278,7 @@ pub async fn decide_version(
 ) -> Result<bool, Error> {
     let updated = nyttokalkyl_version::Entity::update_many()
         .col_expr(nyttokalkyl_version::Column::DecidedAt, Expr::value(now))
-        .filter(nyttokalkyl_version::Column::InsatsId.eq(insats_id))
-        .filter(nyttokalkyl_version::Column::Version.eq(version as i32))
-        .filter(nyttokalkyl_version::Column::DecidedAt.is_null())
+        .filter(undecided(insats_id, version))
         .exec(db)
         .await
         .map_err(db_error)?;
