@@ -65,31 +65,27 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         let awaiting = outbox::still_awaiting(&state.db, &reminders).await?;
         let started = std::time::Instant::now();
         let mut sending = JoinSet::new();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut refused: Option<(RelayFailure, String)> = None;
-        let mut unsent = Vec::new();
+        let mut tally = Tally {
+            outcomes: Vec::with_capacity(batch.len()),
+            unsent: Vec::new(),
+            refused: None,
+        };
         for message in batch {
             let reminder_no_longer_needed = message.email.kind() == EmailKind::Reminder
                 && message
                     .invitation_id
                     .is_some_and(|id| !awaiting.contains(&id));
             if reminder_no_longer_needed {
-                outcomes.push((message, Delivery::Withdrawn));
+                tally.outcomes.push((message, Delivery::Withdrawn));
                 continue;
             }
-            while refused.is_none() && sending.len() >= settings.concurrent_sends {
+            while tally.refused.is_none() && sending.len() >= settings.concurrent_sends {
                 if let Some(Ok(done)) = sending.join_next().await {
-                    record(
-                        done,
-                        &mut outcomes,
-                        &mut unsent,
-                        &mut refused,
-                        &state.metrics,
-                    );
+                    tally.record(done, &state.metrics);
                 }
             }
-            if refused.is_some() {
-                unsent.push(message.id);
+            if tally.refused.is_some() {
+                tally.unsent.push(message.id);
                 continue;
             }
             let (mailer, from, state) = (state.mailer.clone(), from.clone(), state.clone());
@@ -100,15 +96,14 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
         }
         while let Some(done) = sending.join_next().await {
             if let Ok(done) = done {
-                record(
-                    done,
-                    &mut outcomes,
-                    &mut unsent,
-                    &mut refused,
-                    &state.metrics,
-                );
+                tally.record(done, &state.metrics);
             }
         }
+        let Tally {
+            outcomes,
+            unsent,
+            refused,
+        } = tally;
         for (message, delivery) in &outcomes {
             let kind = message.email.kind();
             let failure = failure_class(delivery);
@@ -152,31 +147,39 @@ pub async fn dispatch_outbox(state: &AppState) -> Result<Counts, Error> {
     Ok(counts)
 }
 
-/// A message whose send the relay refused as a whole goes back unsent; the first such
-/// refusal stops the run.
-fn record(
-    (message, delivery): (ClaimedMessage, Result<Delivery, (RelayFailure, String)>),
-    outcomes: &mut Vec<(ClaimedMessage, Delivery)>,
-    unsent: &mut Vec<i64>,
-    refused: &mut Option<(RelayFailure, String)>,
-    metrics: &Metrics,
-) {
-    match delivery {
-        Ok(delivery) => outcomes.push((message, delivery)),
-        Err((kind, error)) => {
-            metrics.count_send_failure(message.email.kind(), SendFailure::RelayRefused);
-            unsent.push(message.id);
-            // The outbox id, not the recipient: this ends in the log.
-            refused.get_or_insert_with(|| {
-                (
-                    kind,
-                    format!(
-                        "outbox message {}: {}",
-                        message.id,
-                        without_addresses(&error)
-                    ),
-                )
-            });
+/// What a batch's sends came to: the messages attempted, the ids going back unsent, and
+/// the relay's first refusal (which stops the run).
+struct Tally {
+    outcomes: Vec<(ClaimedMessage, Delivery)>,
+    unsent: Vec<i64>,
+    refused: Option<(RelayFailure, String)>,
+}
+
+impl Tally {
+    /// A message whose send the relay refused as a whole goes back unsent; the first such
+    /// refusal stops the run.
+    fn record(
+        &mut self,
+        (message, delivery): (ClaimedMessage, Result<Delivery, (RelayFailure, String)>),
+        metrics: &Metrics,
+    ) {
+        match delivery {
+            Ok(delivery) => self.outcomes.push((message, delivery)),
+            Err((kind, error)) => {
+                metrics.count_send_failure(message.email.kind(), SendFailure::RelayRefused);
+                self.unsent.push(message.id);
+                // The outbox id, not the recipient: this ends in the log.
+                self.refused.get_or_insert_with(|| {
+                    (
+                        kind,
+                        format!(
+                            "outbox message {}: {}",
+                            message.id,
+                            without_addresses(&error)
+                        ),
+                    )
+                });
+            }
         }
     }
 }
