@@ -97,19 +97,20 @@ impl From<Action> for ActionDto {
     fn from(a: Action) -> Self {
         Self {
             id: a.id,
-            service_id: a.service_id,
-            round_id: a.round_id,
-            item_key: a.item_key,
-            title: a.title,
-            public_text: a.public_text,
-            status: a.status.into(),
-            due_on: a.due_on,
-            done_on: a.done_on,
-            published: a.published,
+            service_id: a.details.service_id,
+            round_id: a.details.round_id,
+            item_key: a.details.item_key,
+            title: a.details.title,
+            public_text: a.details.public_text,
+            status: a.details.status.into(),
+            due_on: a.details.due_on,
+            done_on: a.details.done_on,
+            published: a.details.published,
         }
     }
 }
 
+#[derive(Default)]
 pub struct ActionsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Actions")]

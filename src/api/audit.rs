@@ -45,6 +45,7 @@ impl From<AuditEntry> for AuditEntryDto {
     }
 }
 
+#[derive(Default)]
 pub struct AuditApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Audit")]

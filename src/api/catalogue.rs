@@ -157,6 +157,7 @@ impl ServiceInput {
     }
 }
 
+#[derive(Default)]
 pub struct CatalogueApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Catalogue")]

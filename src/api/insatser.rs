@@ -30,6 +30,7 @@ use input::{GoalInput, InsatsInput, StatusInput};
 use output::{GoalDto, InsatsDetailDto, InsatsDto};
 use portfolio::{PrioritiesDto, RealisationDto};
 
+#[derive(Default)]
 pub struct InsatserApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Insatser")]

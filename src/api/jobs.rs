@@ -20,6 +20,7 @@ pub struct JobReportDto {
     pub counts: BTreeMap<String, u64>,
 }
 
+#[derive(Default)]
 pub struct JobsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Jobs")]

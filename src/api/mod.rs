@@ -51,6 +51,7 @@ pub enum ApiTags {
     Actions,
 }
 
+/// Every part of the API, each its own tag.
 type Apis = (
     catalogue::CatalogueApi,
     respondents::RespondentsApi,
@@ -66,25 +67,9 @@ type Apis = (
 );
 
 pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
-    OpenApiService::new(
-        (
-            catalogue::CatalogueApi,
-            respondents::RespondentsApi,
-            surveys::SurveyApi,
-            results::ResultsApi::default(),
-            reports::ReportsApi,
-            jobs::JobsApi,
-            audit::AuditApi,
-            tokens::TokensApi,
-            insatser::InsatserApi,
-            actions::ActionsApi,
-            open_links::OpenLinksApi,
-        ),
-        "Nyttopuls",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
-        "Benefit evaluation of a municipality's IT services: the service catalogue, \
+    OpenApiService::new(Apis::default(), "Nyttopuls", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Benefit evaluation of a municipality's IT services: the service catalogue, \
          the users who are surveyed, the survey programmes and rounds that ask them, and \
          the results per service, objektägare and förvaltning (figures for groups below \
          the anonymity threshold say `too_few_answers`), and the insatser with their \
@@ -92,8 +77,8 @@ pub fn service(public_url: &str) -> OpenApiService<Apis, ()> {
          Every route needs `Authorization: Bearer <token>` (create one with \
          `nyttopuls token create`). Every list is paged the same way: `page` (from 1) \
          and `per_page` (1–500, default 50) in, `{items, page, per_page, total}` out.",
-    )
-    .server(public_url.trim_end_matches('/'))
+        )
+        .server(public_url.trim_end_matches('/'))
 }
 
 /// The API routes, with every error that did not come from an operation (unknown

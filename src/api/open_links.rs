@@ -51,6 +51,7 @@ pub enum OpenLinkMade {
     Existing(Json<OpenLinkDto>),
 }
 
+#[derive(Default)]
 pub struct OpenLinksApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Surveys")]

@@ -36,14 +36,20 @@ struct ReportScoreDto {
     ci_high: Option<f64>,
 }
 
+impl ReportScoreDto {
+    fn new(n: usize, mean: f64, ci: Option<(f64, f64)>) -> Self {
+        Self {
+            n: n as u64,
+            mean,
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+        }
+    }
+}
+
 impl From<&analysis::Score> for ReportScoreDto {
     fn from(score: &analysis::Score) -> Self {
-        Self {
-            n: score.n as u64,
-            mean: score.mean,
-            ci_low: score.ci.map(|c| c.0),
-            ci_high: score.ci.map(|c| c.1),
-        }
+        Self::new(score.n, score.mean, score.ci)
     }
 }
 
@@ -379,6 +385,7 @@ enum XlsxFile {
     ),
 }
 
+#[derive(Default)]
 pub struct ReportsApi;
 
 /// The report of `period` (the last quarter that has ended when left out), stored or

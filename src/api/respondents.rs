@@ -145,6 +145,7 @@ pub enum CsvBody {
     Text(Binary<Vec<u8>>),
 }
 
+#[derive(Default)]
 pub struct RespondentsApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Respondents")]

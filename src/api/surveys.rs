@@ -286,6 +286,7 @@ pub struct ProgrammeRunDto {
     pub invitations: u64,
 }
 
+#[derive(Default)]
 pub struct SurveyApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Surveys")]

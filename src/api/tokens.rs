@@ -55,6 +55,7 @@ impl From<TokenSummary> for TokenDto {
     }
 }
 
+#[derive(Default)]
 pub struct TokensApi;
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Tokens")]

@@ -67,22 +67,11 @@ pub const MAX_PUBLIC_TEXT_CHARS: usize = 2000;
 /// invitation).
 pub const SHOWN_TO_RESPONDENTS: u64 = 3;
 
-/// An action as stored.
+/// An action as stored: what was written ([`NewAction`], checked), and when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     pub id: i32,
-    pub service_id: i32,
-    pub round_id: Option<i32>,
-    /// The item of the round's questionnaire it answers, by key.
-    pub item_key: Option<String>,
-    pub title: String,
-    pub public_text: String,
-    pub status: ActionStatus,
-    pub due_on: Option<NaiveDate>,
-    /// Set by the rule when the action becomes done.
-    pub done_on: Option<NaiveDate>,
-    /// Shown to respondents.
-    pub published: bool,
+    pub details: NewAction,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -90,7 +79,7 @@ pub struct Action {
 impl Action {
     /// Published and not given up: what respondents are told about.
     pub fn reaches_respondents(&self) -> bool {
-        self.published && self.status != ActionStatus::Cancelled
+        self.details.published && self.details.status != ActionStatus::Cancelled
     }
 }
 
@@ -105,8 +94,8 @@ pub struct ActionNote {
 impl From<&Action> for ActionNote {
     fn from(action: &Action) -> Self {
         Self {
-            title: action.title.clone(),
-            status: action.status,
+            title: action.details.title.clone(),
+            status: action.details.status,
         }
     }
 }
@@ -196,17 +185,17 @@ impl NewAction {
             );
         }
         if let Some(current) = current
-            && current.service_id != input.service_id
+            && current.details.service_id != input.service_id
         {
             problem(
                 "service_id",
                 format!(
                     "an action stays on its service ({}): make a new one for another",
-                    current.service_id
+                    current.details.service_id
                 ),
             );
         }
-        let from = current.map(|c| c.status);
+        let from = current.map(|c| c.details.status);
         let status = input.status.or(from).unwrap_or(ActionStatus::Planned);
         if let Some(from) = from
             && status != from
@@ -231,8 +220,8 @@ impl NewAction {
             return Err(Error::Invalid(problems));
         }
         let done_on = match (status, current) {
-            (ActionStatus::Done, Some(current)) if current.status == ActionStatus::Done => {
-                current.done_on
+            (ActionStatus::Done, Some(current)) if current.details.status == ActionStatus::Done => {
+                current.details.done_on
             }
             (ActionStatus::Done, _) => Some(today),
             _ => None,
@@ -248,7 +237,7 @@ impl NewAction {
             done_on,
             published: input
                 .published
-                .or(current.map(|c| c.published))
+                .or(current.map(|c| c.details.published))
                 .unwrap_or(false),
         })
     }
@@ -330,15 +319,17 @@ mod tests {
         let now = Utc::now();
         Action {
             id: 1,
-            service_id: 4,
-            round_id: None,
-            item_key: None,
-            title: "Snabbare inloggning".into(),
-            public_text: String::new(),
-            status,
-            due_on: None,
-            done_on,
-            published: true,
+            details: NewAction {
+                service_id: 4,
+                round_id: None,
+                item_key: None,
+                title: "Snabbare inloggning".into(),
+                public_text: String::new(),
+                status,
+                due_on: None,
+                done_on,
+                published: true,
+            },
             created_at: now,
             updated_at: now,
         }
@@ -479,7 +470,7 @@ mod tests {
         assert!(stored(ActionStatus::Done, None).reaches_respondents());
         assert!(!stored(ActionStatus::Cancelled, None).reaches_respondents());
         let mut hidden = stored(ActionStatus::Planned, None);
-        hidden.published = false;
+        hidden.details.published = false;
         assert!(!hidden.reaches_respondents());
     }
 

@@ -21,15 +21,17 @@ impl From<action::Model> for Action {
     fn from(row: action::Model) -> Self {
         Self {
             id: row.id,
-            service_id: row.service_id,
-            round_id: row.round_id,
-            item_key: row.item_key,
-            title: row.title,
-            public_text: row.public_text,
-            status: row.status.into(),
-            due_on: row.due_on,
-            done_on: row.done_on,
-            published: row.published,
+            details: NewAction {
+                service_id: row.service_id,
+                round_id: row.round_id,
+                item_key: row.item_key,
+                title: row.title,
+                public_text: row.public_text,
+                status: row.status.into(),
+                due_on: row.due_on,
+                done_on: row.done_on,
+                published: row.published,
+            },
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

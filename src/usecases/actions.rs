@@ -46,7 +46,7 @@ pub async fn list_actions(
 
 pub async fn get_action(state: &AppState, actor: &Actor, id: i32) -> Result<Action, Error> {
     let action = actions::get(&state.db, id).await?;
-    require_keeper(&state.db, actor, action.service_id).await?;
+    require_keeper(&state.db, actor, action.details.service_id).await?;
     Ok(action)
 }
 
@@ -77,7 +77,7 @@ pub async fn save_action(
         let current = match id {
             Some(id) => {
                 let current = actions::get(txn, id).await?;
-                require_keeper(txn, actor, current.service_id).await?;
+                require_keeper(txn, actor, current.details.service_id).await?;
                 Some(current)
             }
             None => None,
@@ -98,8 +98,8 @@ pub async fn save_action(
             audit::save_action(id),
             "action",
             Some(saved.id.to_string()),
-            json!({"service_id": saved.service_id, "title": saved.title,
-                   "status": saved.status.as_str(), "published": saved.published}),
+            json!({"service_id": saved.details.service_id, "title": saved.details.title,
+                   "status": saved.details.status.as_str(), "published": saved.details.published}),
         )
         .await?;
         Ok(saved)
@@ -111,7 +111,7 @@ pub async fn delete_action(state: &AppState, actor: &Actor, id: i32) -> Result<(
     let now = state.clock.now();
     super::in_transaction(&state.db, async |txn| {
         let action = actions::get(txn, id).await?;
-        require_keeper(txn, actor, action.service_id).await?;
+        require_keeper(txn, actor, action.details.service_id).await?;
         actions::delete(txn, id).await?;
         audit::record(
             txn,
@@ -120,7 +120,7 @@ pub async fn delete_action(state: &AppState, actor: &Actor, id: i32) -> Result<(
             "delete",
             "action",
             Some(id.to_string()),
-            json!({"service_id": action.service_id, "title": action.title}),
+            json!({"service_id": action.details.service_id, "title": action.details.title}),
         )
         .await
     })

@@ -22,13 +22,17 @@ use crate::{
 pub fn action_lines(actions: &[Action], lang: Language) -> Vec<Value> {
     actions
         .iter()
-        .map(|a| context! { title => a.title, status => action_status(a.status, lang) })
+        .map(|a| context! { title => a.details.title, status => action_status(a.details.status, lang) })
         .collect()
 }
 
 /// When a done action was done, or when an open one is due.
 fn when(action: &Action, lang: Language) -> Option<String> {
-    match (action.status, action.done_on, action.due_on) {
+    match (
+        action.details.status,
+        action.details.done_on,
+        action.details.due_on,
+    ) {
         (ActionStatus::Done, Some(done), _) => Some(long_date(done, lang)),
         (ActionStatus::Planned | ActionStatus::InProgress, _, Some(due)) => Some(say(
             lang,
@@ -100,10 +104,10 @@ pub fn results_page(news: &ServiceNews, lang: Language) -> Response {
         .iter()
         .map(|a| {
             context! {
-                title => a.title,
-                status => action_status(a.status, lang),
+                title => a.details.title,
+                status => action_status(a.details.status, lang),
                 when => when(a, lang),
-                text => a.public_text,
+                text => a.details.public_text,
             }
         })
         .collect();

@@ -9,7 +9,7 @@ use crate::{
     api::codes::{BenefitCategory, InsatsStatus, Metric},
     domain::insats::{
         Goal, Insats,
-        nyttokalkyl::{Benefit, BenefitValue, Indicator, KalkylVersion},
+        nyttokalkyl::{Benefit, Indicator, KalkylVersion},
     },
     stats::insatser::{KalkylFigures, PricedBenefit, YearFlow},
     usecases::insatser::InsatsDetail,
@@ -196,14 +196,7 @@ pub struct BenefitDto {
 
 impl BenefitDto {
     fn new(benefit: &Benefit, priced: &PricedBenefit) -> Self {
-        let (annual_value_sek, minutes_per_week, users) = match benefit.value {
-            BenefitValue::Sek(sek) => (Some(sek), None, None),
-            BenefitValue::Time {
-                minutes_per_week,
-                users,
-            } => (None, Some(minutes_per_week), Some(users)),
-            BenefitValue::Unvalued => (None, None, None),
-        };
+        let (annual_value_sek, minutes_per_week, users) = benefit.value.as_fields();
         Self {
             description: benefit.description.clone(),
             category: benefit.category.into(),

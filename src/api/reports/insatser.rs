@@ -4,10 +4,12 @@
 
 use poem_openapi::Object;
 
+use super::ReportScoreDto;
 use crate::{
     domain::Language,
     stats::nyttoanalys::insatser::{
-        DecidedInsats, InsatsProposal, InsatserSection, MeasuredLine, NotRealised, RealisationLine,
+        DecidedInsats, InsatsName, InsatsProposal, InsatserSection, MeasuredLine, NotRealised,
+        RealisationLine,
     },
     wording,
 };
@@ -29,8 +31,9 @@ pub(super) struct DecidedKalkylDto {
     payback_year: Option<u32>,
 }
 
+/// Which insats a line is about, and its nyttoägare.
 #[derive(Object)]
-pub(super) struct DecidedInsatsDto {
+pub(super) struct InsatsNameDto {
     insats_id: i32,
     insats: String,
     /// The nyttoägare.
@@ -38,6 +41,23 @@ pub(super) struct DecidedInsatsDto {
     owner_id: Option<i32>,
     #[oai(nullable)]
     owner: Option<String>,
+}
+
+impl From<&InsatsName> for InsatsNameDto {
+    fn from(name: &InsatsName) -> Self {
+        Self {
+            insats_id: name.insats_id,
+            insats: name.insats.clone(),
+            owner_id: name.owner_id,
+            owner: name.owner.clone(),
+        }
+    }
+}
+
+#[derive(Object)]
+pub(super) struct DecidedInsatsDto {
+    #[oai(flatten)]
+    name: InsatsNameDto,
     decided_on: chrono::NaiveDate,
     #[oai(nullable)]
     kalkyl: Option<DecidedKalkylDto>,
@@ -45,12 +65,8 @@ pub(super) struct DecidedInsatsDto {
 
 #[derive(Object)]
 pub(super) struct MeasuredDto {
-    n: u64,
-    mean: f64,
-    #[oai(nullable)]
-    ci_low: Option<f64>,
-    #[oai(nullable)]
-    ci_high: Option<f64>,
+    #[oai(flatten)]
+    score: ReportScoreDto,
     /// (mean − baseline)/(target − baseline); null without a baseline figure.
     #[oai(nullable)]
     realised_share: Option<f64>,
@@ -58,12 +74,8 @@ pub(super) struct MeasuredDto {
 
 #[derive(Object)]
 pub(super) struct RealisationLineDto {
-    insats_id: i32,
-    insats: String,
-    #[oai(nullable)]
-    owner_id: Option<i32>,
-    #[oai(nullable)]
-    owner: Option<String>,
+    #[oai(flatten)]
+    name: InsatsNameDto,
     benefit: String,
     service_id: i32,
     service: String,
@@ -94,12 +106,8 @@ pub(super) struct NotRealisedDto {
 
 #[derive(Object)]
 pub(super) struct InsatsProposalDto {
-    insats_id: i32,
-    insats: String,
-    #[oai(nullable)]
-    owner_id: Option<i32>,
-    #[oai(nullable)]
-    owner: Option<String>,
+    #[oai(flatten)]
+    name: InsatsNameDto,
     /// `review_insats`: a benefit not realised (or worse) in the two latest rounds after
     /// go-live.
     rule: String,
@@ -120,20 +128,14 @@ pub(super) struct InsatserSectionDto {
 
 fn measured(m: &MeasuredLine) -> MeasuredDto {
     MeasuredDto {
-        n: m.n as u64,
-        mean: m.mean,
-        ci_low: m.ci.map(|c| c.0),
-        ci_high: m.ci.map(|c| c.1),
+        score: ReportScoreDto::new(m.n, m.mean, m.ci),
         realised_share: m.realised_share,
     }
 }
 
 fn line(l: &RealisationLine) -> RealisationLineDto {
     RealisationLineDto {
-        insats_id: l.name.insats_id,
-        insats: l.name.insats.clone(),
-        owner_id: l.name.owner_id,
-        owner: l.name.owner.clone(),
+        name: (&l.name).into(),
         benefit: l.benefit.clone(),
         service_id: l.service_id,
         service: l.service.clone(),
@@ -148,10 +150,7 @@ fn line(l: &RealisationLine) -> RealisationLineDto {
 
 fn decided(d: &DecidedInsats) -> DecidedInsatsDto {
     DecidedInsatsDto {
-        insats_id: d.name.insats_id,
-        insats: d.name.insats.clone(),
-        owner_id: d.name.owner_id,
-        owner: d.name.owner.clone(),
+        name: (&d.name).into(),
         decided_on: d.decided_on,
         kalkyl: d.kalkyl.map(|k| DecidedKalkylDto {
             version: k.version,
@@ -177,10 +176,7 @@ fn not_realised(e: &NotRealised) -> NotRealisedDto {
 
 fn proposal(p: &InsatsProposal) -> InsatsProposalDto {
     InsatsProposalDto {
-        insats_id: p.name.insats_id,
-        insats: p.name.insats.clone(),
-        owner_id: p.name.owner_id,
-        owner: p.name.owner.clone(),
+        name: (&p.name).into(),
         rule: p.rule.as_str().to_owned(),
         text: wording::insats_rule(p.rule, Language::Sv).to_owned(),
         figure: wording::not_realised_evidence(&p.evidence, Language::Sv),

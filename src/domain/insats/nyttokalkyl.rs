@@ -72,6 +72,21 @@ pub enum BenefitValue {
     Unvalued,
 }
 
+impl BenefitValue {
+    /// As the plan's three fields (`annual_value_sek`, `minutes_per_week`, `users`),
+    /// the one way the API and the store write it: at most one kind is set.
+    pub fn as_fields(&self) -> (Option<f64>, Option<f64>, Option<u32>) {
+        match *self {
+            Self::Sek(sek) => (Some(sek), None, None),
+            Self::Time {
+                minutes_per_week,
+                users,
+            } => (None, Some(minutes_per_week), Some(users)),
+            Self::Unvalued => (None, None, None),
+        }
+    }
+}
+
 /// A baseline given as a value (measured elsewhere, or before Nyttopuls).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Baseline {

@@ -36,12 +36,12 @@ pub fn actions_section(services: &[ServiceLine], actions: &[Action]) -> ActionsS
     let of = |service_id: i32| -> Vec<ActionLine> {
         actions
             .iter()
-            .filter(|a| a.service_id == service_id)
+            .filter(|a| a.details.service_id == service_id)
             .map(|a| ActionLine {
-                title: a.title.clone(),
-                status: a.status,
-                published: a.published,
-                done_on: a.done_on,
+                title: a.details.title.clone(),
+                status: a.details.status,
+                published: a.details.published,
+                done_on: a.details.done_on,
             })
             .collect()
     };
@@ -64,6 +64,7 @@ pub fn actions_section(services: &[ServiceLine], actions: &[Action]) -> ActionsS
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::action::NewAction;
 
     #[test]
     fn actions_follow_the_reports_order_and_results_without_one_are_counted() {
@@ -77,15 +78,17 @@ mod tests {
         let now = chrono::Utc::now();
         let action = |service_id: i32, title: &str, status: ActionStatus| Action {
             id: 1,
-            service_id,
-            round_id: None,
-            item_key: None,
-            title: title.into(),
-            public_text: String::new(),
-            status,
-            due_on: None,
-            done_on: None,
-            published: true,
+            details: NewAction {
+                service_id,
+                round_id: None,
+                item_key: None,
+                title: title.into(),
+                public_text: String::new(),
+                status,
+                due_on: None,
+                done_on: None,
+                published: true,
+            },
             created_at: now,
             updated_at: now,
         };

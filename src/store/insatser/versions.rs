@@ -61,14 +61,7 @@ struct StoredBaseline {
 
 impl From<&Benefit> for StoredBenefit {
     fn from(benefit: &Benefit) -> Self {
-        let (annual_value_sek, minutes_per_week, users) = match benefit.value {
-            BenefitValue::Sek(sek) => (Some(sek), None, None),
-            BenefitValue::Time {
-                minutes_per_week,
-                users,
-            } => (None, Some(minutes_per_week), Some(users)),
-            BenefitValue::Unvalued => (None, None, None),
-        };
+        let (annual_value_sek, minutes_per_week, users) = benefit.value.as_fields();
         Self {
             description: benefit.description.clone(),
             category: benefit.category.as_str().into(),

@@ -27,7 +27,7 @@ use crate::{
 
 /// The values of one action's form (`action`: `None` for a new one).
 fn form_values(results: &ServiceResults, action: Option<&Action>, lang: Language) -> Value {
-    let status = action.map_or(ActionStatus::Planned, |a| a.status);
+    let status = action.map_or(ActionStatus::Planned, |a| a.details.status);
     let choices: Vec<ActionStatus> = match action {
         Some(_) => std::iter::once(status)
             .chain(status.next().iter().copied())
@@ -44,7 +44,7 @@ fn form_values(results: &ServiceResults, action: Option<&Action>, lang: Language
             }
         })
         .collect();
-    let round_id = action.and_then(|a| a.round_id);
+    let round_id = action.and_then(|a| a.details.round_id);
     let rounds: Vec<Value> = results
         .rounds
         .iter()
@@ -67,11 +67,11 @@ fn form_values(results: &ServiceResults, action: Option<&Action>, lang: Language
         action => action_url,
         service_id => results.service.id,
         // Empty, not `none`, in a new action's fields.
-        title => action.map(|a| a.title.clone()).unwrap_or_default(),
-        public_text => action.map(|a| a.public_text.clone()).unwrap_or_default(),
-        due_on => action.and_then(|a| a.due_on).map(|d| d.to_string()).unwrap_or_default(),
-        item_key => action.and_then(|a| a.item_key.clone()).unwrap_or_default(),
-        published => action.is_some_and(|a| a.published),
+        title => action.map(|a| a.details.title.clone()).unwrap_or_default(),
+        public_text => action.map(|a| a.details.public_text.clone()).unwrap_or_default(),
+        due_on => action.and_then(|a| a.details.due_on).map(|d| d.to_string()).unwrap_or_default(),
+        item_key => action.and_then(|a| a.details.item_key.clone()).unwrap_or_default(),
+        published => action.is_some_and(|a| a.details.published),
         statuses,
         rounds,
         max_title => MAX_TITLE_CHARS,
@@ -84,9 +84,9 @@ pub(super) fn section(results: &ServiceResults, actions: &[Action], lang: Langua
     let items: Vec<Value> = actions
         .iter()
         .map(|a| {
-            let when = match (a.done_on, a.due_on) {
+            let when = match (a.details.done_on, a.details.due_on) {
                 (Some(done), _) => Some(long_date(done, lang)),
-                (None, Some(due)) if a.status != ActionStatus::Cancelled => Some(say(
+                (None, Some(due)) if a.details.status != ActionStatus::Cancelled => Some(say(
                     lang,
                     &format!("senast {}", long_date(due, lang)),
                     &format!("by {}", long_date(due, lang)),
@@ -94,9 +94,9 @@ pub(super) fn section(results: &ServiceResults, actions: &[Action], lang: Langua
                 _ => None,
             };
             context! {
-                title => a.title,
-                status => action_status(a.status, lang),
-                published => a.published,
+                title => a.details.title,
+                status => action_status(a.details.status, lang),
+                published => a.details.published,
                 when,
                 form => form_values(results, Some(a), lang),
             }
@@ -206,7 +206,7 @@ async fn save(state: &AppState, signed: &SignedIn, id: Option<i32>, form: Action
     match saved {
         Ok(action) => see_other(&format!(
             "/dashboard/services/{}{}#actions",
-            action.service_id,
+            action.details.service_id,
             lang_query(lang)
         )),
         Err(Error::Invalid(problems)) => signed.message(

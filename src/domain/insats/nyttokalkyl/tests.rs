@@ -367,3 +367,17 @@ fn money_is_kept_to_the_ore_and_capped_so_every_figure_stays_finite() {
         ["nyttokalkyl.investment_sek"]
     );
 }
+
+#[test]
+fn a_benefit_value_sets_exactly_the_fields_of_its_kind() {
+    assert_eq!(
+        BenefitValue::Sek(250_000.0).as_fields(),
+        (Some(250_000.0), None, None)
+    );
+    let time = BenefitValue::Time {
+        minutes_per_week: 15.0,
+        users: 40,
+    };
+    assert_eq!(time.as_fields(), (None, Some(15.0), Some(40)));
+    assert_eq!(BenefitValue::Unvalued.as_fields(), (None, None, None));
+}
