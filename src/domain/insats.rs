@@ -155,26 +155,14 @@ fn names(statuses: &[InsatsStatus]) -> String {
         .join(", ")
 }
 
-/// An insats as stored.
+/// An insats as stored: its editable fields ([`NewInsats`], checked), where it stands,
+/// and when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Insats {
     pub id: i32,
-    pub name: String,
-    pub description: String,
-    pub department_id: Option<i32>,
-    /// The nyttoägare: the objektägare answerable for the benefit.
-    pub owner_id: Option<i32>,
-    /// Beställare, as text (a person or a body).
-    pub sponsor: String,
-    pub service_ids: Vec<i32>,
-    pub goal_ids: Vec<i32>,
+    pub details: NewInsats,
     pub status: InsatsStatus,
-    /// 0–3; `None` until assessed.
-    pub urgency: Option<u8>,
-    /// 0–3; `None` until assessed.
-    pub risk: Option<u8>,
     pub decided_on: Option<NaiveDate>,
-    pub planned_live_on: Option<NaiveDate>,
     pub live_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -307,7 +295,7 @@ pub fn change_status(
     on: NaiveDate,
     has_kalkyl: bool,
 ) -> Result<StatusChange, Error> {
-    may_edit(actor, insats.owner_id)?;
+    may_edit(actor, insats.details.owner_id)?;
     let from = insats.status;
     if !from.next().contains(&to) {
         let allowed = match from.next() {
@@ -369,7 +357,7 @@ pub fn may_edit(actor: &Actor, owner_id: Option<i32>) -> Result<(), Error> {
 /// assessment, which an objektägare leaves as it is (nobody ranks their own proposal).
 pub fn may_save(actor: &Actor, current: Option<&Insats>, new: &NewInsats) -> Result<(), Error> {
     if let Some(current) = current {
-        may_edit(actor, current.owner_id)?;
+        may_edit(actor, current.details.owner_id)?;
     }
     let Role::Owner { owner_id } = actor.role else {
         return Ok(());
@@ -380,7 +368,7 @@ pub fn may_save(actor: &Actor, current: Option<&Insats>, new: &NewInsats) -> Res
             "an objektägare's insats has them as nyttoägare: set owner_id to your own",
         ));
     }
-    let assessed = current.map_or((None, None), |c| (c.urgency, c.risk));
+    let assessed = current.map_or((None, None), |c| (c.details.urgency, c.details.risk));
     for (field, given, kept) in [
         ("urgency", new.urgency, assessed.0),
         ("risk", new.risk, assessed.1),

@@ -171,7 +171,7 @@ pub async fn list_insatser(
 
 pub async fn get_insats(state: &AppState, actor: &Actor, id: i32) -> Result<InsatsDetail, Error> {
     let insats = insatser::get(&state.db, id).await?;
-    if !actor.may_read_owned_by(insats.owner_id) {
+    if !actor.may_read_owned_by(insats.details.owner_id) {
         return Err(Error::Forbidden(
             "an objektägare may read only the insatser where they are nyttoägare".into(),
         ));
@@ -225,8 +225,8 @@ pub async fn save_insats(
             "insats",
             Some(saved.id.to_string()),
             json!({
-                "name": saved.name,
-                "owner_id": saved.owner_id,
+                "name": saved.details.name,
+                "owner_id": saved.details.owner_id,
                 "status": saved.status.as_str(),
                 "nyttokalkyl_version": version,
             }),

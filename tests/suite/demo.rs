@@ -213,7 +213,7 @@ async fn the_full_demo_has_insatser_realised_not_realised_and_worse() {
         .unwrap();
     let status_of = |name: &str| {
         all.iter()
-            .find(|i| i.name == name)
+            .find(|i| i.details.name == name)
             .unwrap_or_else(|| panic!("no insats {name}"))
     };
     use InsatsStatus::*;

@@ -448,8 +448,8 @@ async fn an_insats_page_has_its_chart_and_the_decided_kalkyl_beside_a_later_one(
     let current = usecases::get_insats(&app.state, &Actor::cli(), shown.live)
         .await
         .unwrap();
-    input.owner_id = current.insats.owner_id;
-    input.service_ids = current.insats.service_ids.clone();
+    input.owner_id = current.insats.details.owner_id;
+    input.service_ids = current.insats.details.service_ids.clone();
     let mut kalkyl = NyttokalkylInput {
         investment_sek: 600_000.0,
         ..NyttokalkylInput::default()
@@ -528,6 +528,7 @@ async fn the_portfolio_shows_every_component_the_realisation_and_the_reference_c
         .await
         .unwrap()
         .insats
+        .details
         .service_ids[0];
     followed_up(&app, service, "Tidigare insats C", 0.0, 100.0).await;
     let (_, page) = page_as(&app, &admin, "/dashboard/portfolio").await;

@@ -179,11 +179,14 @@ async fn an_insats_keeps_its_services_goals_and_status() {
     .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(created.status, InsatsStatus::Proposal);
-    assert_eq!(created.service_ids, [e_tjanst, arkiv]);
-    assert_eq!(created.goal_ids, [goal.id]);
-    assert_eq!((created.urgency, created.risk), (Some(2), Some(1)));
-    assert_eq!(created.planned_live_on, Some(day("2027-03-01")));
-    assert_eq!(created.sponsor, "Samhällsbyggnadsnämnden");
+    assert_eq!(created.details.service_ids, [e_tjanst, arkiv]);
+    assert_eq!(created.details.goal_ids, [goal.id]);
+    assert_eq!(
+        (created.details.urgency, created.details.risk),
+        (Some(2), Some(1))
+    );
+    assert_eq!(created.details.planned_live_on, Some(day("2027-03-01")));
+    assert_eq!(created.details.sponsor, "Samhällsbyggnadsnämnden");
     assert_eq!(
         insatser::insatser_serving_goal(&app.db, goal.id)
             .await
@@ -201,7 +204,7 @@ async fn an_insats_keeps_its_services_goals_and_status() {
     .await
     .unwrap();
     assert_eq!(
-        (narrowed.service_ids, narrowed.goal_ids),
+        (narrowed.details.service_ids, narrowed.details.goal_ids),
         (vec![arkiv], vec![])
     );
     assert_eq!((narrowed.created_at, narrowed.updated_at), (now, later));
@@ -273,7 +276,7 @@ async fn an_insats_keeps_its_services_goals_and_status() {
     let touching = insatser::list(&app.db, &touching).await.unwrap();
     assert_eq!(touching.len(), 1);
     assert_eq!(
-        (touching[0].id, touching[0].goal_ids.clone()),
+        (touching[0].id, touching[0].details.goal_ids.clone()),
         (other.id, vec![goal.id])
     );
     let nobodys = InsatsFilter {

@@ -16,18 +16,20 @@ fn insats(status: InsatsStatus, owner_id: Option<i32>) -> Insats {
     let now = "2026-01-01T00:00:00Z".parse().unwrap();
     Insats {
         id: 1,
-        name: "E-arkiv".into(),
-        description: String::new(),
-        department_id: None,
-        owner_id,
-        sponsor: String::new(),
-        service_ids: vec![],
-        goal_ids: vec![],
+        details: NewInsats {
+            name: "E-arkiv".into(),
+            description: String::new(),
+            department_id: None,
+            owner_id,
+            sponsor: String::new(),
+            service_ids: vec![],
+            goal_ids: vec![],
+            urgency: None,
+            risk: None,
+            planned_live_on: None,
+        },
         status,
-        urgency: None,
-        risk: None,
         decided_on: None,
-        planned_live_on: None,
         live_on: None,
         created_at: now,
         updated_at: now,
@@ -198,13 +200,13 @@ fn urgency_and_risk_are_kommunledningskontorets_to_assess() {
         "urgency"
     );
     let mut assessed = insats(InsatsStatus::Assessed, Some(7));
-    assessed.urgency = Some(2);
-    assessed.risk = Some(1);
+    assessed.details.urgency = Some(2);
+    assessed.details.risk = Some(1);
     assert_eq!(
         field_of(may_save(&owner(7), Some(&assessed), &ranked).unwrap_err()),
         "risk"
     );
-    assessed.risk = Some(0);
+    assessed.details.risk = Some(0);
     assert!(may_save(&owner(7), Some(&assessed), &ranked).is_ok());
     assert!(may_save(&Actor::cli(), None, &ranked).is_ok());
 }

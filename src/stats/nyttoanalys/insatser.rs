@@ -156,8 +156,8 @@ impl InsatsFacts<'_> {
     fn name(&self) -> InsatsName {
         InsatsName {
             insats_id: self.insats.id,
-            insats: self.insats.name.clone(),
-            owner_id: self.insats.owner_id,
+            insats: self.insats.details.name.clone(),
+            owner_id: self.insats.details.owner_id,
             owner: self.owner.map(str::to_owned),
         }
     }

@@ -145,9 +145,9 @@ pub async fn insats_page(
     let goals = insatser::list_goals(db)
         .await?
         .into_iter()
-        .filter(|g| detail.insats.goal_ids.contains(&g.id))
+        .filter(|g| detail.insats.details.goal_ids.contains(&g.id))
         .collect();
-    let owner = match detail.insats.owner_id {
+    let owner = match detail.insats.details.owner_id {
         Some(owner_id) => Some(store::catalogue::get_owner(db, owner_id).await?),
         None => None,
     };

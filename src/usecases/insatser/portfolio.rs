@@ -61,7 +61,7 @@ pub async fn realisation(
     id: i32,
 ) -> Result<InsatsRealisation, Error> {
     let insats = insatser::get(&state.db, id).await?;
-    if !actor.may_read_owned_by(insats.owner_id) {
+    if !actor.may_read_owned_by(insats.details.owner_id) {
         return Err(Error::Forbidden(
             "an objektägare may read only the insatser where they are nyttoägare".into(),
         ));
@@ -261,9 +261,9 @@ pub async fn priorities(state: &AppState, actor: &Actor) -> Result<Priorities, E
                 pv_benefits_sek: kalkyl.map_or(0.0, |f| f.pv_benefits_sek),
                 pv_costs_sek: kalkyl.map_or(0.0, |f| f.pv_costs_sek),
                 npv_per_invested_krona: kalkyl.and_then(|f| f.npv_per_invested_krona),
-                goal_count: insats.goal_ids.len(),
-                urgency: insats.urgency,
-                risk: insats.risk,
+                goal_count: insats.details.goal_ids.len(),
+                urgency: insats.details.urgency,
+                risk: insats.details.risk,
             }
         })
         .collect();

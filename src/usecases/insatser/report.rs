@@ -82,6 +82,7 @@ impl Loaded {
                 insats: &r.insats,
                 owner: r
                     .insats
+                    .details
                     .owner_id
                     .and_then(|id| self.owners.get(&id))
                     .map(String::as_str),

@@ -129,6 +129,7 @@ fn detail_view(shown: &InsatsPage, signed: &SignedIn, min_group: u32) -> Value {
         })
         .collect();
     let services: Vec<String> = insats
+        .details
         .service_ids
         .iter()
         .filter_map(|id| shown.service_names.get(id).cloned())
@@ -139,18 +140,18 @@ fn detail_view(shown: &InsatsPage, signed: &SignedIn, min_group: u32) -> Value {
         .map(|s| context! { code => s.as_str(), name => views::insats_status(*s, lang) })
         .collect();
     context! {
-        title => insats.name.clone(),
-        description => insats.description.clone(),
-        sponsor => insats.sponsor.clone(),
+        title => insats.details.name.clone(),
+        description => insats.details.description.clone(),
+        sponsor => insats.details.sponsor.clone(),
         status => views::insats_status(insats.status, lang),
         owner => shown.owner.as_ref().map(|o| o.name.clone()),
         services,
         goals => shown.goals.iter().map(|g| g.title.clone()).collect::<Vec<_>>(),
         decided_on => insats.decided_on.map(|d| d.to_string()),
-        planned_live_on => insats.planned_live_on.map(|d| d.to_string()),
+        planned_live_on => insats.details.planned_live_on.map(|d| d.to_string()),
         live_on => insats.live_on.map(|d| d.to_string()),
-        urgency => insats.urgency,
-        risk => insats.risk,
+        urgency => insats.details.urgency,
+        risk => insats.details.risk,
         versions,
         measured_version => shown.line.realisation.version,
         realised_share => shown.line.realisation.realised_share.map(|s| crate::numbers::percent(s, lang)),
@@ -243,7 +244,7 @@ pub(super) async fn portfolio(state: Data<&AppState>, signed: SignedIn) -> Respo
         .iter()
         .map(|r| {
             context! {
-                name => r.insats.name.clone(),
+                name => r.insats.details.name.clone(),
                 href => format!("/dashboard/insatser/{}{}", r.insats.id, lang_query(lang)),
                 status => views::insats_status(r.insats.status, lang),
                 ..views::priority(&r.priority, r.figures.as_ref(), lang)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::domain::insats::NewInsats;
 use crate::stats::insatser::{BaselineFigure, Measured};
 
 fn day(raw: &str) -> NaiveDate {
@@ -12,18 +13,20 @@ fn day(raw: &str) -> NaiveDate {
 fn insats(id: i32, name: &str, status: InsatsStatus, decided_on: Option<&str>) -> Insats {
     Insats {
         id,
-        name: name.into(),
-        description: String::new(),
-        department_id: None,
-        owner_id: Some(7),
-        sponsor: String::new(),
-        service_ids: vec![3],
-        goal_ids: Vec::new(),
+        details: NewInsats {
+            name: name.into(),
+            description: String::new(),
+            department_id: None,
+            owner_id: Some(7),
+            sponsor: String::new(),
+            service_ids: vec![3],
+            goal_ids: Vec::new(),
+            urgency: None,
+            risk: None,
+            planned_live_on: None,
+        },
         status,
-        urgency: None,
-        risk: None,
         decided_on: decided_on.map(day),
-        planned_live_on: None,
         live_on: Some(day("2026-01-01")),
         created_at: DateTime::<Utc>::UNIX_EPOCH,
         updated_at: DateTime::<Utc>::UNIX_EPOCH,

@@ -174,11 +174,11 @@ pub(super) fn line(
     let insats = line.insats();
     context! {
         id => insats.id,
-        name => insats.name.clone(),
+        name => insats.details.name.clone(),
         href => format!("/dashboard/insatser/{}{}", insats.id, lang_query(lang)),
         status => insats_status(insats.status, lang),
         decided_on => insats.decided_on.map(|d| d.to_string()),
-        planned_live_on => insats.planned_live_on.map(|d| d.to_string()),
+        planned_live_on => insats.details.planned_live_on.map(|d| d.to_string()),
         live_on => insats.live_on.map(|d| d.to_string()),
         planned => line.planned.as_ref().map(|p| planned(p, lang)),
         realised_share => line.realisation.realised_share.map(|s| percent(s, lang)),
