@@ -457,8 +457,8 @@ async fn seed(
             name,
             insatser::DemoService {
                 id: saved.id,
-                owner_id: saved.owner_id,
-                department_id: saved.department_id,
+                owner_id: saved.details.owner_id,
+                department_id: saved.details.department_id,
             },
         );
         profiles.insert(name.to_owned(), profile(*index, &mut rng));

@@ -119,14 +119,14 @@ impl From<Service> for ServiceDto {
     fn from(s: Service) -> Self {
         Self {
             id: s.id,
-            name: s.name,
-            slug: s.slug.to_string(),
-            description: s.description,
-            owner_id: s.owner_id,
-            department_id: s.department_id,
-            users_count: s.users_count,
-            annual_cost_sek: s.annual_cost_sek,
-            active: s.active,
+            name: s.details.name,
+            slug: s.details.slug.to_string(),
+            description: s.details.description,
+            owner_id: s.details.owner_id,
+            department_id: s.details.department_id,
+            users_count: s.details.users_count,
+            annual_cost_sek: s.details.annual_cost_sek,
+            active: s.details.active,
         }
     }
 }

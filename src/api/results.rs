@@ -293,7 +293,7 @@ impl From<&ServiceResults> for ServiceResultsDto {
     fn from(results: &ServiceResults) -> Self {
         Self {
             service_id: results.service.id,
-            service_name: results.service.name.clone(),
+            service_name: results.service.details.name.clone(),
             rounds: results.rounds.iter().map(Into::into).collect(),
             trends: results.trends.iter().map(Into::into).collect(),
             nyttokalkyl: results.nyttokalkyl().map(|(round, k)| {

@@ -58,7 +58,7 @@ impl ChartMetric {
 /// A service's trend of `metric`, its words in `lang`; `None` when no round has a point.
 /// Closed rounds whose figure is withheld stay on the axis as gaps.
 pub fn trend_of(service: ServiceRounds, metric: ChartMetric, lang: Language) -> Option<TrendChart> {
-    let name = &service.service.name;
+    let name = &service.service.details.name;
     let closed = service.rounds.iter().filter(|e| e.round.closed);
     let rounds: Vec<Round> = match metric {
         ChartMetric::ResponseRate => closed
@@ -229,7 +229,7 @@ pub fn overview_of(services: &[ServiceRounds], lang: Language) -> Option<Overvie
     let mut described = Vec::new();
     let mut too_few = Vec::new();
     for (service, figures) in &latest {
-        let name = &service.name;
+        let name = &service.details.name;
         match figures {
             Latest::Shown {
                 period,
@@ -240,7 +240,7 @@ pub fn overview_of(services: &[ServiceRounds], lang: Language) -> Option<Overvie
                     name: name.clone(),
                     nyttoindex: *nyttoindex,
                     sus: *sus,
-                    users: service.users_count.max(0) as u32,
+                    users: service.details.users_count.max(0) as u32,
                 });
                 let when = if one_period {
                     String::new()
@@ -319,7 +319,7 @@ pub fn small_multiples_of<'a>(
         .into_iter()
         .filter_map(|s| {
             trend_of(s, metric, lang).map(|chart| TrendChart {
-                title: s.service.name.clone(),
+                title: s.service.details.name.clone(),
                 ..chart
             })
         })

@@ -16,21 +16,15 @@ pub struct Owner {
     pub department_id: Option<i32>,
 }
 
+/// A service as stored: its id and its checked fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     pub id: i32,
-    pub name: String,
-    pub slug: Slug,
-    pub description: String,
-    pub owner_id: Option<i32>,
-    pub department_id: Option<i32>,
-    pub users_count: i32,
-    pub annual_cost_sek: i64,
-    pub active: bool,
+    pub details: NewService,
 }
 
 /// A service as created or replaced: every field checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewService {
     pub name: String,
     pub slug: Slug,

@@ -103,7 +103,7 @@ pub fn digest_message(
                 png,
             })
     };
-    let service = digest.service.service.name.clone();
+    let service = digest.service.service.details.name.clone();
     let values = context! {
         lang => sv.as_str(),
         attention,

@@ -40,14 +40,16 @@ impl From<service::Model> for Service {
     fn from(row: service::Model) -> Self {
         Self {
             id: row.id,
-            slug: Slug::from_stored(row.slug),
-            name: row.name,
-            description: row.description,
-            owner_id: row.owner_id,
-            department_id: row.department_id,
-            users_count: row.users_count,
-            annual_cost_sek: row.annual_cost_sek,
-            active: row.active,
+            details: NewService {
+                slug: Slug::from_stored(row.slug),
+                name: row.name,
+                description: row.description,
+                owner_id: row.owner_id,
+                department_id: row.department_id,
+                users_count: row.users_count,
+                annual_cost_sek: row.annual_cost_sek,
+                active: row.active,
+            },
         }
     }
 }

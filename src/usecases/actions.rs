@@ -35,7 +35,7 @@ pub async fn list_actions(
 ) -> Result<Page<Action>, Error> {
     if let Some(service_id) = filter.service_id {
         match store::catalogue::get_service(&state.db, service_id).await {
-            Ok(service) => may_keep(actor, service.owner_id)?,
+            Ok(service) => may_keep(actor, service.details.owner_id)?,
             Err(Error::NotFound { .. }) => {}
             Err(other) => return Err(other),
         }
@@ -85,7 +85,7 @@ pub async fn save_action(
         let service = store::catalogue::get_service(txn, input.service_id)
             .await
             .map_err(|e| e.as_invalid_reference("service_id"))?;
-        may_keep(actor, service.owner_id)?;
+        may_keep(actor, service.details.owner_id)?;
         let new = NewAction::parse(input, current.as_ref(), today)?;
         if let Some(round_id) = new.round_id {
             check_round_of(txn, &new, round_id).await?;
@@ -134,7 +134,7 @@ async fn require_keeper(
     service_id: i32,
 ) -> Result<(), Error> {
     let service = store::catalogue::get_service(db, service_id).await?;
-    may_keep(actor, service.owner_id)
+    may_keep(actor, service.details.owner_id)
 }
 
 /// The round `new` names must exist, be its service's and ask its item.

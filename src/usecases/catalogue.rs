@@ -243,7 +243,7 @@ pub async fn list_services(
 
 pub async fn get_service(state: &AppState, actor: &Actor, id: i32) -> Result<Service, Error> {
     let service = catalogue::get_service(&state.db, id).await?;
-    if !actor.may_read_owned_by(service.owner_id) {
+    if !actor.may_read_owned_by(service.details.owner_id) {
         return Err(Error::Forbidden(
             "an owner may read only their own services".into(),
         ));
@@ -325,12 +325,12 @@ pub async fn deactivate_service(
 /// A service as its audit entries show it.
 fn service_summary(service: &Service) -> serde_json::Value {
     json!({
-        "name": service.name,
-        "slug": service.slug.as_str(),
-        "owner_id": service.owner_id,
-        "department_id": service.department_id,
-        "users_count": service.users_count,
-        "annual_cost_sek": service.annual_cost_sek,
-        "active": service.active,
+        "name": service.details.name,
+        "slug": service.details.slug.as_str(),
+        "owner_id": service.details.owner_id,
+        "department_id": service.details.department_id,
+        "users_count": service.details.users_count,
+        "annual_cost_sek": service.details.annual_cost_sek,
+        "active": service.details.active,
     })
 }

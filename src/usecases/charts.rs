@@ -128,7 +128,9 @@ pub async fn render_charts(
     };
     let total = group.services.len() as u64;
     for (done, results) in group.services.iter().enumerate() {
-        let folder = root.join("services").join(results.service.slug.as_str());
+        let folder = root
+            .join("services")
+            .join(results.service.details.slug.as_str());
         for metric in ChartMetric::ALL {
             if let Some(chart) = charts::trend_of(results.for_charts(), metric, Language::Sv) {
                 write(folder.join(metric.as_str()), &Chart::Trend(chart))?;
@@ -143,7 +145,7 @@ pub async fn render_charts(
         let theirs: Vec<ServiceRounds> = group
             .services
             .iter()
-            .filter(|r| r.service.owner_id == Some(owner.id))
+            .filter(|r| r.service.details.owner_id == Some(owner.id))
             .map(ServiceResults::for_charts)
             .collect();
         for metric in [

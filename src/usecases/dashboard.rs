@@ -46,11 +46,11 @@ pub fn assess_latest(
                 .collect();
             let history = ServiceHistory {
                 service_id: results.service.id,
-                name: &results.service.name,
+                name: &results.service.details.name,
                 owner: Some(owner),
                 department: None,
-                users: results.service.users_count,
-                annual_cost_sek: results.service.annual_cost_sek,
+                users: results.service.details.users_count,
+                annual_cost_sek: results.service.details.annual_cost_sek,
                 rounds: &closed,
                 trends: &results.trends,
                 last_in_period: !closed.is_empty(),
@@ -139,7 +139,7 @@ pub async fn service_page(
     lang: Language,
 ) -> Result<ServicePage, Error> {
     let results = results::service_results(state, actor, service_id).await?;
-    let owner = match results.service.owner_id {
+    let owner = match results.service.details.owner_id {
         Some(id) => Some(store::catalogue::get_owner(&state.db, id).await?),
         None => None,
     };

@@ -62,7 +62,7 @@ pub async fn create_open_link(
 ) -> Result<OpenLinkAddresses, Error> {
     let round = store::rounds::get(&state.db, round_id).await?;
     let service = store::catalogue::get_service(&state.db, round.service_id).await?;
-    if !actor.may_read_owned_by(service.owner_id) {
+    if !actor.may_read_owned_by(service.details.owner_id) {
         return Err(Error::Forbidden(
             "an owner may make open links only for their own services' rounds".into(),
         ));

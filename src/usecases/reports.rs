@@ -134,15 +134,17 @@ pub async fn generate(state: &AppState, period: ReportPeriod) -> Result<Nyttoana
             let service = &r.service;
             ServiceHistory {
                 service_id: service.id,
-                name: &service.name,
+                name: &service.details.name,
                 owner: service
+                    .details
                     .owner_id
                     .and_then(|id| Some((id, owners.get(&id)?.as_str()))),
                 department: service
+                    .details
                     .department_id
                     .and_then(|id| Some((id, departments.get(&id)?.as_str()))),
-                users: service.users_count,
-                annual_cost_sek: service.annual_cost_sek,
+                users: service.details.users_count,
+                annual_cost_sek: service.details.annual_cost_sek,
                 rounds,
                 trends: &r.trends,
                 last_in_period: rounds.last().is_some_and(|e| e.round.opens_at >= start),
@@ -199,7 +201,7 @@ pub async fn digest_message(
         .iter()
         .find(|e| e.round.round_id == round.id)
         .ok_or_else(|| Error::bug(format!("round {} is not in its service's series", round.id)))?;
-    let attention = match results.service.owner_id {
+    let attention = match results.service.details.owner_id {
         Some(owner_id) => super::dashboard::assess_latest(
             state,
             (owner_id, &email.owner_name),
@@ -207,7 +209,7 @@ pub async fn digest_message(
         ),
         None => Vec::new(),
     };
-    let insatser = match results.service.owner_id {
+    let insatser = match results.service.details.owner_id {
         Some(owner_id) => {
             super::insatser::report::realisation_in_round(
                 state,
@@ -252,7 +254,7 @@ pub async fn send_reports(state: &AppState) -> Result<Counts, Error> {
     let since = now - chrono::Duration::days(DIGEST_WITHIN_DAYS);
     for round in store::rounds::closed_without_digest(&state.db, since).await? {
         let service = store::catalogue::get_service(&state.db, round.service_id).await?;
-        let owner = match service.owner_id {
+        let owner = match service.details.owner_id {
             Some(id) => Some(store::catalogue::get_owner(&state.db, id).await?),
             None => None,
         };

@@ -81,7 +81,7 @@ pub async fn service_results(
     service_id: i32,
 ) -> Result<Arc<ServiceResults>, Error> {
     let service = store::catalogue::get_service(&state.db, service_id).await?;
-    if !actor.may_read_owned_by(service.owner_id) {
+    if !actor.may_read_owned_by(service.details.owner_id) {
         return Err(Error::Forbidden(
             "an owner may read only their own services' results".into(),
         ));
@@ -384,8 +384,8 @@ async fn series_from_rounds(
                     working_weeks: survey.working_weeks,
                     hourly_cost_sek: survey.hourly_cost_sek,
                 },
-                users: service.users_count.max(0) as u32,
-                annual_cost_sek: service.annual_cost_sek as f64,
+                users: service.details.users_count.max(0) as u32,
+                annual_cost_sek: service.details.annual_cost_sek as f64,
             };
             let (rounds, trends) =
                 service_series(&facts, &figures, min_group_size(state), Some(costing));
@@ -475,7 +475,7 @@ pub async fn round_comments(
     round_id: i32,
 ) -> Result<Comments, Error> {
     let service = store::catalogue::get_service(&state.db, service_id).await?;
-    if !actor.may_read_owned_by(service.owner_id) {
+    if !actor.may_read_owned_by(service.details.owner_id) {
         return Err(Error::Forbidden(
             "an owner may read only their own services' comments".into(),
         ));

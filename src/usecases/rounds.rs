@@ -137,7 +137,7 @@ async fn open_rounds(
                 EmailKind::Invitation,
                 0,
                 (
-                    &service.name,
+                    &service.details.name,
                     &actions.iter().map(Into::into).collect::<Vec<_>>(),
                 ),
                 &closes_on,
@@ -344,7 +344,7 @@ pub async fn list_rounds(
 pub async fn get_round(state: &AppState, actor: &Actor, id: i32) -> Result<Round, Error> {
     let round = store::rounds::get(&state.db, id).await?;
     let service = store::catalogue::get_service(&state.db, round.service_id).await?;
-    if !actor.may_read_owned_by(service.owner_id) {
+    if !actor.may_read_owned_by(service.details.owner_id) {
         return Err(Error::Forbidden(
             "an owner may read only their own services' rounds".into(),
         ));

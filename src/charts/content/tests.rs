@@ -3,7 +3,7 @@
 use super::*;
 use crate::{
     charts::{Chart, ChartFormat, INLINE, INLINE_OVERVIEW, parse_chart_file, svg_in},
-    domain::Slug,
+    domain::{NewService, Slug},
     stats::{
         aggregate::{Aggregate, SegmentKey},
         series::{RoundFacts, service_series},
@@ -70,14 +70,16 @@ fn results(id: i32, rounds: &[Closed]) -> Results {
     (
         Service {
             id,
-            name: format!("Tjänst {id}"),
-            slug: Slug::from_stored(format!("tjanst-{id}")),
-            description: String::new(),
-            owner_id: None,
-            department_id: None,
-            users_count: 100 * id,
-            annual_cost_sek: 0,
-            active: true,
+            details: NewService {
+                name: format!("Tjänst {id}"),
+                slug: Slug::from_stored(format!("tjanst-{id}")),
+                description: String::new(),
+                owner_id: None,
+                department_id: None,
+                users_count: 100 * id,
+                annual_cost_sek: 0,
+                active: true,
+            },
         },
         rounds,
     )

@@ -61,7 +61,7 @@ async fn service_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i32, String
         store::catalogue::every_service(db, &ServiceFilter::default())
             .await?
             .into_iter()
-            .map(|s| (s.id, s.name))
+            .map(|s| (s.id, s.details.name))
             .collect(),
     )
 }

@@ -117,7 +117,7 @@ pub(crate) async fn realisations_of(
     let users: BTreeMap<i32, u32> = store::catalogue::every_service(db, &ServiceFilter::default())
         .await?
         .into_iter()
-        .map(|s| (s.id, u32::try_from(s.users_count).unwrap_or(0)))
+        .map(|s| (s.id, u32::try_from(s.details.users_count).unwrap_or(0)))
         .collect();
     let min_group_size = state.settings.survey.min_group_size as usize;
     let valuation = valuation(state);

@@ -65,7 +65,7 @@ impl Loaded {
         let services = store::catalogue::every_service(db, &ServiceFilter::default())
             .await?
             .into_iter()
-            .map(|s| (s.id, s.name))
+            .map(|s| (s.id, s.details.name))
             .collect();
         Ok(Self {
             realisations: realisations_of(db, state, insatser_list).await?,

@@ -54,7 +54,7 @@ async fn admin_view(state: &AppState, signed: &SignedIn) -> Response {
                 .group
                 .services
                 .iter()
-                .filter(|s| s.service.owner_id == Some(owner.id))
+                .filter(|s| s.service.details.owner_id == Some(owner.id))
                 .count();
             context! {
                 name => owner.name.clone(),
@@ -242,8 +242,8 @@ pub(super) async fn service_page(
         "dashboard/service.html",
         context! {
             lang => lang.as_str(),
-            title => service.results.service.name.clone(),
-            description => service.results.service.description.clone(),
+            title => service.results.service.details.name.clone(),
+            description => service.results.service.details.description.clone(),
             owner => service.owner.as_ref().map(|o| o.name.clone()),
             back_href,
             back_text,

@@ -216,7 +216,7 @@ pub(super) fn service_rows(
                 });
             context! {
                 id => results.service.id.to_string(),
-                name => results.service.name.clone(),
+                name => results.service.details.name.clone(),
                 href => format!("/dashboard/services/{}{}", results.service.id, super::lang_query(lang)),
                 period => latest.map(|e| e.round.period.clone()),
                 rate => rate_text(latest.and_then(|e| e.response_rate.as_ref()), lang),
