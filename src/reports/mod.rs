@@ -2,7 +2,8 @@
 //! database): JSON is the analysis itself (the API), HTML a standalone printable page
 //! with the overview chart inline, CSV for Swedish Excel (UTF-8 with BOM, `;`, decimal
 //! comma, formula injection neutralised) and XLSX (a sheet about the report, an overview
-//! sheet, the groups, the proposals and one sheet per förvaltning; numbers as numbers
+//! sheet, the groups, the proposals, the insatser, the actions and the open-link answers
+//! when there are any, and one sheet per förvaltning; numbers as numbers
 //! with number formats, headers frozen, filters on). Money is rounded the same way in
 //! all four (`numbers::round_money`). [`render`] writes one format with its content
 //! type and file name, for every reader (API, dashboard, email, command line).

@@ -4,8 +4,8 @@
 //! proposals per service, then (when the period has insatser) "Insatser",
 //! "Nyttorealisering" and "Insatser att pröva", "Åtgärder" (when a service has an
 //! action) and "Öppen länk" (when a round's open-link answers were enough), then one
-//! sheet per förvaltning. Every number carries a number
-//! format (thousands separators, one decimal for scores, shares as percentages), columns
+//! sheet per förvaltning. Every number carries a number format (thousands separators,
+//! one decimal for scores, shares as percentages), every day is an Excel date, columns
 //! are as wide as their content, headers (and the service name) stay in view, and every
 //! table has a filter. Sheet names are made valid for any name an admin can save.
 
