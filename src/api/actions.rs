@@ -195,6 +195,14 @@ pub struct ReportActionDto {
     pub published: bool,
     #[oai(nullable)]
     pub done_on: Option<NaiveDate>,
+    /// The period of the round it answers, if tied to one.
+    #[oai(nullable)]
+    pub round: Option<String>,
+    /// The key of the question it answers (`sus3`), if tied to one.
+    #[oai(nullable)]
+    pub item_key: Option<String>,
+    #[oai(nullable)]
+    pub due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Object)]
@@ -229,6 +237,9 @@ pub(super) fn report_actions(section: &ActionsSection) -> ReportActionsDto {
                         status: a.status.into(),
                         published: a.published,
                         done_on: a.done_on,
+                        round: a.round.clone(),
+                        item_key: a.item_key.clone(),
+                        due_on: a.due_on,
                     })
                     .collect(),
             })

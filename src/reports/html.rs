@@ -38,6 +38,12 @@ fn labels(lang: Language) -> std::collections::BTreeMap<&'static str, &'static s
     words().all(lang)
 }
 
+/// One of the page's words in Swedish, for the CSV and the workbook to say the same.
+pub(super) fn word(key: &str) -> &'static str {
+    debug_assert!(words().has(key), "{key}");
+    words().get(key, Language::Sv)
+}
+
 fn words() -> &'static Words {
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
     WORDS.get_or_init(|| Words::parse(include_str!("templates/nyttoanalys.toml")))
@@ -533,6 +539,9 @@ fn action_rows(report: &Nyttoanalys, lang: Language) -> minijinja::Value {
                         status => wording::action_status(a.status, lang),
                         published => a.published,
                         done_on => a.done_on.map(|d| numbers::long_date(d, lang)),
+                        due_on => a.due_on.map(|d| numbers::long_date(d, lang)),
+                        round => a.round,
+                        item => a.item_key,
                     }
                 })
                 .collect();
@@ -702,6 +711,22 @@ mod tests {
         for key in keys {
             assert!(words().has(key), "{key}");
         }
+    }
+
+    #[test]
+    fn an_action_reads_with_its_due_date_round_and_question() {
+        let report = super::super::closing_loop::tests::report_with_actions_and_open_links();
+        let sv = html_in(&report, Language::Sv).unwrap();
+        assert!(
+            sv.contains("<li>=Färre fält i ansökan – planerad, klar senast den 31 mars 2027, omgång 2026-Q4, fråga sus3</li>"),
+            "{sv}"
+        );
+        assert!(
+            sv.contains("<li>Snabbare inloggning – klar den 1 december 2026 (publicerad)</li>"),
+            "{sv}"
+        );
+        let en = html_in(&report, Language::En).unwrap();
+        assert!(en.contains(", due by "), "{en}");
     }
 
     #[test]

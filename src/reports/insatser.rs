@@ -4,14 +4,12 @@
 //! (too few answers: the status, and every figure empty), and the reviews proposed.
 //! Swedish headers, money to three significant digits as everywhere in the report.
 
-use super::{Cell, money, ratio, rounded, share, text, whole};
+use super::{Cell, Columns, money, ratio, rounded, share, text, whole};
 use crate::{
     domain::Language,
     stats::nyttoanalys::insatser::{DecidedInsats, InsatsProposal, RealisationLine},
     wording,
 };
-
-pub(crate) type Columns<T> = &'static [(&'static str, fn(&T) -> Cell)];
 
 fn owner(owner: &Option<String>) -> Cell {
     text(owner.clone().unwrap_or_default())
@@ -20,7 +18,7 @@ fn owner(owner: &Option<String>) -> Cell {
 pub(crate) const DECIDED_COLUMNS: Columns<DecidedInsats> = &[
     ("Insats", |d| text(&d.name.insats)),
     ("Nyttoägare", |d| owner(&d.name.owner)),
-    ("Beslutad", |d| text(d.decided_on.to_string())),
+    ("Beslutad", |d| Cell::Date(d.decided_on)),
     ("Kalkylversion", |d| {
         whole(d.kalkyl.map(|k| f64::from(k.version)))
     }),
@@ -81,14 +79,3 @@ pub(crate) const PROPOSAL_COLUMNS: Columns<InsatsProposal> = &[
         text(wording::not_realised_evidence(&p.evidence, Language::Sv))
     }),
 ];
-
-/// A table's header and rows.
-pub(crate) fn table<T>(columns: Columns<T>, items: &[T]) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
-    (
-        columns.iter().map(|(header, _)| *header).collect(),
-        items
-            .iter()
-            .map(|item| columns.iter().map(|(_, cell)| cell(item)).collect())
-            .collect(),
-    )
-}

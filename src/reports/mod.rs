@@ -2,11 +2,13 @@
 //! database): JSON is the analysis itself (the API), HTML a standalone printable page
 //! with the overview chart inline, CSV for Swedish Excel (UTF-8 with BOM, `;`, decimal
 //! comma, formula injection neutralised) and XLSX (a sheet about the report, an overview
-//! sheet, the groups, the proposals and one sheet per förvaltning; numbers as numbers
+//! sheet, the groups, the proposals, the insatser, the actions and the open-link answers
+//! when there are any, and one sheet per förvaltning; numbers as numbers
 //! with number formats, headers frozen, filters on). Money is rounded the same way in
 //! all four (`numbers::round_money`). [`render`] writes one format with its content
 //! type and file name, for every reader (API, dashboard, email, command line).
 
+mod closing_loop;
 mod csv_format;
 mod html;
 mod insatser;
@@ -105,6 +107,9 @@ pub fn render(report: &Nyttoanalys, format: Format, lang: Language) -> Result<Re
 pub(crate) enum Cell {
     Text(String),
     Number(f64, Num),
+    /// A day: ISO text in the CSV (Swedish Excel reads it as a date), an Excel date
+    /// in the workbook.
+    Date(chrono::NaiveDate),
     Empty,
 }
 
@@ -192,6 +197,23 @@ pub(crate) fn status_text(status: LineStatus) -> &'static str {
 }
 
 type Column = (&'static str, fn(&ServiceLine) -> Cell);
+
+/// A table's columns: each header with the cell it takes from a row's item.
+pub(crate) type Columns<T> = &'static [(&'static str, fn(&T) -> Cell)];
+
+/// A table's header and rows.
+pub(crate) fn table<'a, T: 'a>(
+    columns: Columns<T>,
+    items: impl IntoIterator<Item = &'a T>,
+) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    (
+        columns.iter().map(|(header, _)| *header).collect(),
+        items
+            .into_iter()
+            .map(|item| columns.iter().map(|(_, cell)| cell(item)).collect())
+            .collect(),
+    )
+}
 
 fn low(ci: Option<(f64, f64)>) -> Option<f64> {
     ci.map(|c| c.0)

@@ -2,18 +2,23 @@
 //! rapporten" (title, period, method, thresholds and assumptions), "Översikt" with every
 //! service ranked, "Förvaltningar" and "Objektägare" with the groups, "Förslag" with the
 //! proposals per service, then (when the period has insatser) "Insatser",
-//! "Nyttorealisering" and "Insatser att pröva", then one sheet per förvaltning. Every number carries a number
-//! format (thousands separators, one decimal for scores, shares as percentages), columns
+//! "Nyttorealisering" and "Insatser att pröva", "Åtgärder" (when a service has an
+//! action) and "Öppen länk" (when a round's open-link answers were enough), then one
+//! sheet per förvaltning. Every number carries a number format (thousands separators,
+//! one decimal for scores, shares as percentages), every day is an Excel date, columns
 //! are as wide as their content, headers (and the service name) stay in view, and every
 //! table has a filter. Sheet names are made valid for any name an admin can save.
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{
     Cell, Num, SERVICE_COLUMNS,
-    insatser::{DECIDED_COLUMNS, PROPOSAL_COLUMNS, REALISATION_COLUMNS, table},
+    closing_loop::{ACTION_COLUMNS, OPEN_LINK_COLUMNS, action_rows, open_link_lines},
+    html::word,
+    insatser::{DECIDED_COLUMNS, PROPOSAL_COLUMNS, REALISATION_COLUMNS},
+    table,
 };
 use crate::{
     domain::{Error, Language},
@@ -46,6 +51,7 @@ fn display_width(cell: &Cell) -> usize {
                 .count()
                 + if *num == Num::Share { 2 } else { 0 }
         }
+        Cell::Date(_) => "2026-12-31".len(),
         Cell::Empty => 0,
     }
 }
@@ -73,6 +79,67 @@ fn column_widths(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<usize> {
         .collect()
 }
 
+/// Writes cells with their formats: each number with its number format, each day as an
+/// Excel date (ISO order, as the CSV writes it), long text wrapped.
+struct CellWriter {
+    numbers: HashMap<Num, Format>,
+    date: Format,
+    wrap: Format,
+}
+
+impl Default for CellWriter {
+    fn default() -> Self {
+        Self {
+            numbers: HashMap::new(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+impl CellWriter {
+    fn write(
+        &mut self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: u16,
+        cell: &Cell,
+    ) -> Result<(), XlsxError> {
+        use chrono::Datelike;
+        match cell {
+            Cell::Text(text) if text.chars().count() > MAX_WIDTH => {
+                sheet.write_string_with_format(row, col, text, &self.wrap)?;
+            }
+            Cell::Text(text) => {
+                sheet.write_string(row, col, text)?;
+            }
+            Cell::Number(value, num) => {
+                let format = self
+                    .numbers
+                    .entry(*num)
+                    .or_insert_with(|| Format::new().set_num_format(num.excel_format()));
+                sheet.write_number_with_format(row, col, *value, format)?;
+            }
+            Cell::Date(day) => {
+                // Excel has no day before 1900 or after 9999: such a day stays text.
+                let excel = u16::try_from(day.year()).ok().and_then(|y| {
+                    ExcelDateTime::from_ymd(y, day.month() as u8, day.day() as u8).ok()
+                });
+                match excel {
+                    Some(excel) => {
+                        sheet.write_datetime_with_format(row, col, &excel, &self.date)?;
+                    }
+                    None => {
+                        sheet.write_string(row, col, day.to_string())?;
+                    }
+                }
+            }
+            Cell::Empty => {}
+        }
+        Ok(())
+    }
+}
+
 /// Writes a table with its header at row 0, frozen above `frozen_columns` columns, with a
 /// filter.
 fn write_table(
@@ -85,32 +152,15 @@ fn write_table(
         .set_bold()
         .set_text_wrap()
         .set_align(FormatAlign::Top);
-    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let mut formats: HashMap<Num, Format> = HashMap::new();
+    let mut cells = CellWriter::default();
     let widths = column_widths(headers, &rows);
     for (col, (title, width)) in headers.iter().zip(&widths).enumerate() {
         sheet.write_string_with_format(0, col as u16, *title, &header)?;
         sheet.set_column_width(col as u16, *width as f64)?;
     }
-    for (row, cells) in rows.iter().enumerate() {
-        let row = row as u32 + 1;
-        for (col, cell) in cells.iter().enumerate() {
-            let col = col as u16;
-            match cell {
-                Cell::Text(text) if text.chars().count() > MAX_WIDTH => {
-                    sheet.write_string_with_format(row, col, text, &wrap)?;
-                }
-                Cell::Text(text) => {
-                    sheet.write_string(row, col, text)?;
-                }
-                Cell::Number(value, num) => {
-                    let format = formats
-                        .entry(*num)
-                        .or_insert_with(|| Format::new().set_num_format(num.excel_format()));
-                    sheet.write_number_with_format(row, col, *value, format)?;
-                }
-                Cell::Empty => {}
-            }
+    for (row, line) in rows.iter().enumerate() {
+        for (col, cell) in line.iter().enumerate() {
+            cells.write(sheet, row as u32 + 1, col as u16, cell)?;
         }
     }
     sheet.set_freeze_panes(1, frozen_columns)?;
@@ -300,8 +350,47 @@ fn about_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), Xlsx
     fact(
         sheet,
         "Bladen",
-        "Översikt: alla tjänster i rangordning. Förvaltningar och Objektägare: SUS och nyttoindex viktade efter antal svar. Förslag: per tjänst med underlag. Insatser, Nyttorealisering och Insatser att pröva (när perioden har insatser): beslutade insatser med sin beslutade nyttokalkyl, den uppmätta nyttan per omgång efter driftstart (för få svar visas som status, aldrig som siffra) och insatser vars nytta inte realiseras. Därefter ett blad per förvaltning.",
+        "Översikt: alla tjänster i rangordning. Förvaltningar och Objektägare: SUS och nyttoindex viktade efter antal svar. Förslag: per tjänst med underlag. Insatser, Nyttorealisering och Insatser att pröva (när perioden har insatser): beslutade insatser med sin beslutade nyttokalkyl, den uppmätta nyttan per omgång efter driftstart (för få svar visas som status, aldrig som siffra) och insatser vars nytta inte realiseras. Åtgärder (när någon tjänst har en åtgärd): objektägarnas åtgärder per tjänst, ni sa – vi gör. Öppen länk (när en omgång fick tillräckligt många svar via sin öppna länk): de svarens siffror, för få svar visas som text, aldrig som siffra. Därefter ett blad per förvaltning.",
     )?;
+    fact(
+        sheet,
+        word("results_without_action"),
+        &report.actions.results_without_action.to_string(),
+    )?;
+    if open_link_lines(report).next().is_some() {
+        fact(sheet, word("open_links"), word("open_links_note"))?;
+    }
+    Ok(())
+}
+
+/// The actions, one row each, and under them the count of services with results but
+/// none.
+fn actions_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(CLOSING_LOOP_SHEETS[0])?;
+    let rows = action_rows(report);
+    let (headers, cells) = table(ACTION_COLUMNS, &rows);
+    let below = cells.len() as u32 + 2;
+    write_table(sheet, &headers, cells, 2)?;
+    // The count first, so that its label runs on over the empty cells to its right.
+    CellWriter::default().write(
+        sheet,
+        below,
+        0,
+        &Cell::Number(report.actions.results_without_action as f64, Num::Whole),
+    )?;
+    sheet.write_string(below, 1, word("results_without_action"))?;
+    Ok(())
+}
+
+/// The open-link answers' figures, and under them what an open link cannot promise.
+fn open_links_sheet(workbook: &mut Workbook, report: &Nyttoanalys) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(CLOSING_LOOP_SHEETS[1])?;
+    let (headers, cells) = table(OPEN_LINK_COLUMNS, open_link_lines(report));
+    let below = cells.len() as u32 + 2;
+    write_table(sheet, &headers, cells, 1)?;
+    sheet.write_string(below, 0, word("open_links_note"))?;
     Ok(())
 }
 
@@ -382,6 +471,9 @@ fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
 /// The Insatser section's sheets: decided this period, realisation, reviews proposed.
 const INSATSER_SHEETS: [&str; 3] = ["Insatser", "Nyttorealisering", "Insatser att pröva"];
 
+/// The actions and the open-link answers (SPEC "Closing the loop").
+const CLOSING_LOOP_SHEETS: [&str; 2] = ["Åtgärder", "Öppen länk"];
+
 pub fn xlsx(report: &Nyttoanalys) -> Result<Vec<u8>, Error> {
     build(report).map_err(Error::internal)
 }
@@ -419,6 +511,14 @@ fn build(report: &Nyttoanalys) -> Result<Vec<u8>, XlsxError> {
             write_table(sheet, &headers, rows, 1)?;
         }
         taken.extend(INSATSER_SHEETS.map(str::to_owned));
+    }
+    if !report.actions.services.is_empty() {
+        actions_sheet(&mut workbook, report)?;
+        taken.push(CLOSING_LOOP_SHEETS[0].to_owned());
+    }
+    if open_link_lines(report).next().is_some() {
+        open_links_sheet(&mut workbook, report)?;
+        taken.push(CLOSING_LOOP_SHEETS[1].to_owned());
     }
     for department in &report.departments {
         let name = sheet_name(group_name(department), &mut taken);
@@ -465,6 +565,39 @@ mod tests {
         let name = sheet_name(&emoji, &mut taken);
         assert!(name.encode_utf16().count() <= 31, "{name}");
         assert_eq!(name, "Skola…");
+    }
+
+    /// The first row of a sheet: its headers.
+    fn headers(range: &calamine::Range<Data>) -> Vec<String> {
+        range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    /// The number format of a cell, as Excel reads it.
+    fn number_format(styles: &calamine::StyleRange, at: (u32, u32)) -> Option<String> {
+        styles
+            .get(at)
+            .and_then(|s| s.number_format.as_ref())
+            .map(|f| f.format_code.clone())
+    }
+
+    /// A sheet's text, a line per row, its cells joined by spaces.
+    fn text_of(range: &calamine::Range<Data>) -> String {
+        let lines: Vec<String> = range
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        lines.join("\n")
     }
 
     /// A report whose förvaltningar carry every name an attacker might save.
@@ -526,29 +659,14 @@ mod tests {
             about.get_value((0, 0)),
             Some(&Data::String("Nyttoanalys 2026-Q4".into()))
         );
-        let text: Vec<String> = about
-            .rows()
-            .map(|r| {
-                r.iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        let text = text.join("\n");
+        let text = text_of(&about);
         assert!(text.contains("Arbetsveckor per år 44"), "{text}");
         assert!(text.contains("Timkostnad 450 kr"), "{text}");
         assert!(text.contains("p < 0,05"), "{text}");
         assert!(text.contains("omfördelningsnytta"), "{text}");
 
         let overview = workbook.worksheet_range("Översikt").unwrap();
-        let header: Vec<String> = overview
-            .rows()
-            .next()
-            .unwrap()
-            .iter()
-            .map(|c| c.to_string())
-            .collect();
+        let header = headers(&overview);
         let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
         // Lön is first: 20 of 40 (50 %), SUS 70.0, 9,900,000 SEK (8,360,000–11,400,000),
         // ratio 99 (84–114).
@@ -575,12 +693,7 @@ mod tests {
         );
 
         let styles = workbook.worksheet_style("Översikt").unwrap();
-        let format = |c: &str| {
-            styles
-                .get((1, col(c)))
-                .and_then(|s| s.number_format.as_ref())
-                .map(|f| f.format_code.clone())
-        };
+        let format = |c: &str| number_format(&styles, (1, col(c)));
         assert_eq!(format("Svarsfrekvens (%)").as_deref(), Some("0 %"));
         assert_eq!(format("SUS").as_deref(), Some("#,##0.0"));
         assert_eq!(
@@ -589,6 +702,83 @@ mod tests {
         );
         assert_eq!(format("Användare").as_deref(), Some("#,##0"));
         assert_eq!(format("SUS-förändring p").as_deref(), Some("0.000"));
+    }
+
+    #[test]
+    fn actions_and_open_link_answers_have_sheets_with_dates_and_number_formats() {
+        let report = super::super::closing_loop::tests::report_with_actions_and_open_links();
+        let mut workbook: Xlsx<_> =
+            open_workbook_from_rs(Cursor::new(xlsx(&report).unwrap())).unwrap();
+        let names = workbook.sheet_names();
+        assert_eq!(names[5..7], ["Åtgärder", "Öppen länk"]);
+
+        let string = |s: &str| Some(Data::String(s.into()));
+        let actions = workbook.worksheet_range("Åtgärder").unwrap();
+        let header = headers(&actions);
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
+        let value = |row: u32, c: &str| actions.get_value((row, col(c))).cloned();
+        // A cell is text, never a formula: the title stays as written.
+        assert_eq!(value(1, "Åtgärd"), string("=Färre fält i ansökan"));
+        assert_eq!(value(1, "Status"), string("planerad"));
+        assert_eq!(value(1, "Omgång"), string("2026-Q4"));
+        assert_eq!(value(1, "Fråga"), string("sus3"));
+        assert_eq!(value(1, "Publicerad"), string("nej"));
+        assert_eq!(value(1, "Klar den"), Some(Data::Empty));
+        assert_eq!(value(2, "Åtgärd"), string("Snabbare inloggning"));
+        assert_eq!(value(2, "Publicerad"), string("ja"));
+        // Real dates: Excel's serial day numbers of 31 March 2027 and 1 December 2026
+        // (days since 30 December 1899).
+        let serial = |row: u32, c: &str| match value(row, c) {
+            Some(Data::DateTime(day)) => day.as_f64(),
+            other => panic!("{c}: {other:?}"),
+        };
+        assert_eq!(serial(1, "Klar senast"), 46_477.0);
+        assert_eq!(serial(2, "Klar den"), 46_357.0);
+        // Under the table, after an empty row: 5 services with results − Lön = 4.
+        assert_eq!(actions.get_value((4, 0)), Some(&Data::Float(4.0)));
+        assert_eq!(
+            actions.get_value((4, 1)),
+            string("Tjänster med resultat denna period men ingen åtgärd").as_ref()
+        );
+        let styles = workbook.worksheet_style("Åtgärder").unwrap();
+        let format = |row: u32, c: u32| number_format(&styles, (row, c));
+        assert_eq!(format(1, col("Klar senast")).as_deref(), Some("yyyy-mm-dd"));
+        assert_eq!(format(4, 0).as_deref(), Some("#,##0"));
+
+        let open = workbook.worksheet_range("Öppen länk").unwrap();
+        let header = headers(&open);
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
+        let value = |c: &str| open.get_value((1, col(c))).cloned();
+        assert_eq!(value("Tjänst"), string("Lön"));
+        // 75.5556 to one decimal, as the page; 60.04–91.07 likewise.
+        assert_eq!(value("Nyttoindex"), Some(Data::Float(75.6)));
+        assert_eq!(value("Nyttoindex 95 % KI låg"), Some(Data::Float(60.0)));
+        assert_eq!(value("Nyttoindex 95 % KI hög"), Some(Data::Float(91.1)));
+        assert_eq!(value("Svar (nyttoindex)"), Some(Data::Float(5.0)));
+        assert_eq!(value("Tidsvinst (min/vecka)"), Some(Data::Float(18.0)));
+        // SUS from 3 answers: the words, no number.
+        assert_eq!(value("SUS"), string("För få svar"));
+        for c in ["Svar (SUS)", "SUS 95 % KI låg", "SUS 95 % KI hög"] {
+            assert_eq!(value(c), Some(Data::Empty), "{c}");
+        }
+        assert_eq!(open.height(), 4, "the header, Lön, an empty row, the note");
+        let note = open.get_value((3, 0)).unwrap().to_string();
+        assert!(note.contains("det är svar, inte personer"), "{note}");
+        let styles = workbook.worksheet_style("Öppen länk").unwrap();
+        let format = |c: &str| number_format(&styles, (1, col(c)));
+        assert_eq!(format("Nyttoindex").as_deref(), Some("#,##0.0"));
+        assert_eq!(format("Svar (nyttoindex)").as_deref(), Some("#,##0"));
+        assert_eq!(format("Tidsvinst (min/vecka)").as_deref(), Some("#,##0.0"));
+
+        let about = workbook.worksheet_range("Om rapporten").unwrap();
+        let text = text_of(&about);
+        assert!(
+            text.contains("Tjänster med resultat denna period men ingen åtgärd 4"),
+            "{text}"
+        );
+        assert!(text.contains("Åtgärder (när någon tjänst"), "{text}");
+        assert!(text.contains("Öppen länk (när en omgång"), "{text}");
+        assert!(text.contains("Svar via öppen länk"), "{text}");
     }
 
     #[test]

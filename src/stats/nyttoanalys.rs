@@ -24,6 +24,8 @@ pub mod insatser;
 mod period;
 mod proposals;
 
+#[cfg(test)]
+pub(crate) use actions::action;
 pub use actions::{ActionLine, ActionsSection, ServiceActions, actions_section};
 
 use serde::{Deserialize, Serialize};

@@ -12,7 +12,9 @@ use super::entity::report;
 use crate::{domain::Error, stats::nyttoanalys::Nyttoanalys};
 
 /// The stored form: 3 adds the Insatser section (`insatser`) and the actions section
-/// (`actions`); a format 2 report has neither and reads without them (no actions). 2 keeps codes only. Format 1 (stored without a `format`) also kept
+/// (`actions`); a format 2 report has neither and reads without them (no actions), and an
+/// action stored before it carried its round, question and due date reads tied to none
+/// (the fields were added without a new number: older versions skip them). 2 keeps codes only. Format 1 (stored without a `format`) also kept
 /// each proposal's Swedish sentences (`text`, `figure`) beside the same codes, and named
 /// a missing förvaltning or objektägare "(ingen)"; reading skips the sentences (the codes
 /// say the same) and shows that name as it was, so a report stored then still reads.
@@ -158,5 +160,50 @@ mod tests {
         };
         assert_eq!(names(&read), names(&report));
         assert_eq!(read.proposals, report.proposals);
+    }
+
+    #[test]
+    fn an_action_stored_without_its_round_question_and_due_date_reads_tied_to_none() {
+        use crate::{
+            domain::action::ActionStatus,
+            stats::nyttoanalys::{ActionLine, ServiceActions},
+        };
+        let mut report = sample_report();
+        report.actions.services = vec![ServiceActions {
+            service_id: 1,
+            name: "Lön".into(),
+            actions: vec![ActionLine {
+                title: "Snabbare inloggning".into(),
+                status: ActionStatus::Done,
+                published: true,
+                done_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+                round: Some("2026-Q4".into()),
+                item_key: Some("sus3".into()),
+                due_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+            }],
+        }];
+        report.actions.results_without_action = 4;
+        let mut stored = serde_json::to_value(&report).unwrap();
+        stored["format"] = FORMAT.into();
+        assert_eq!(decode(&stored.to_string()).unwrap().actions, report.actions);
+        // As format 3 stored an action before the three fields were added.
+        let line = &mut stored["actions"]["services"][0]["actions"][0];
+        for field in ["round", "item_key", "due_on"] {
+            line.as_object_mut().unwrap().remove(field);
+        }
+        let read = decode(&stored.to_string()).unwrap().actions;
+        let action = &read.services[0].actions[0];
+        assert_eq!(
+            (&action.round, &action.item_key, action.due_on),
+            (&None, &None, None)
+        );
+        assert_eq!(
+            (action.title.as_str(), action.done_on),
+            (
+                "Snabbare inloggning",
+                report.actions.services[0].actions[0].done_on
+            )
+        );
+        assert_eq!(read.results_without_action, 4);
     }
 }

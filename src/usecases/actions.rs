@@ -223,5 +223,17 @@ pub(crate) async fn report_section(
 ) -> Result<ActionsSection, Error> {
     let ids: Vec<i32> = services.iter().map(|line| line.service_id).collect();
     let all = actions::of_services(db, &ids).await?;
-    Ok(actions_section(services, &all))
+    // The periods of the rounds actions are tied to: only those services' rounds.
+    let mut tied: Vec<i32> = all
+        .iter()
+        .filter(|a| a.details.round_id.is_some())
+        .map(|a| a.details.service_id)
+        .collect();
+    tied.dedup();
+    let round_periods = store::rounds::of_services(db, &tied)
+        .await?
+        .into_iter()
+        .map(|round| (round.id, round.period))
+        .collect();
+    Ok(actions_section(services, &all, &round_periods))
 }

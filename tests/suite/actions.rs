@@ -440,7 +440,8 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
         report["actions"],
         json!({"results_without_action": 0, "services": [{"service_id": service,
             "name": "Ekonomisystemet", "actions": [{"title": "Snabbare inloggning",
-            "status": "done", "published": true, "done_on": today}]}]})
+            "status": "done", "published": true, "done_on": today, "round": null,
+            "item_key": null, "due_on": null}]}]})
     );
 
     // Kommunledningskontoret sees every service's actions; the owner may delete theirs.

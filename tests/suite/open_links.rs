@@ -3,8 +3,12 @@
 //! at `/o/{code}`; the same browser cannot answer twice; a client posting in a loop is
 //! turned away with 429; the answers are released with the round as a segment of their
 //! own (hand-computed, and "too few answers" below the threshold); the closed round's
-//! link says so; and the QR code reads back as the link.
+//! link says so; the report's CSV and workbook carry the open link's figures beside an
+//! action on the same service; and the QR code reads back as the link.
 
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use reqwest::{StatusCode, header::HeaderMap};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -281,11 +285,36 @@ async fn an_open_link_takes_one_answer_per_browser_and_its_answers_are_a_segment
     assert!(table.contains("75,6") && table.contains("18,0"), "{table}");
     assert!(table.contains("För få svar"), "{table}");
 
+    // The objektägare publishes an action on the round's sus3; the regenerated report
+    // carries it, with the open-link figures, into the CSV and the workbook.
+    let round_period = released["period"].as_str().unwrap().to_owned();
+    let action = json!({"service_id": service, "title": "Kortare e-tjänst", "status": "in_progress",
+                        "published": true, "round_id": round, "item_key": "sus3",
+                        "due_on": "2027-03-31"});
+    let (status, created) =
+        status_and_json(app.post_json_as(&token, "/api/v1/actions", &action).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, report) = status_and_json(
+        app.post_json(
+            &format!("/api/v1/reports/nyttoanalys/generate?period={period}"),
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let listed = &report["actions"]["services"][0]["actions"][0];
+    assert_eq!(
+        (&listed["round"], &listed["item_key"], &listed["due_on"]),
+        (&json!(round_period), &json!("sus3"), &json!("2027-03-31"))
+    );
+    report_sheets_carry_the_action_and_the_open_link(&app, &period, &round_period).await;
+
     // An invited respondent's results page shows the open link's answers as a group of
     // their own, says they are answers and not people, and gives no SUS number for them.
     let mail = crate::survey_loop::emails(&sink);
-    let token = crate::survey_loop::email_to(&mail, "etjanst0@x.se").token();
-    let (status, page) = crate::survey_loop::page(&app, &format!("/s/{token}/results")).await;
+    let invited = crate::survey_loop::email_to(&mail, "etjanst0@x.se").token();
+    let (status, page) = crate::survey_loop::page(&app, &format!("/s/{invited}/results")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let group = page
         .split("<h2>Via öppen länk</h2>")
@@ -314,6 +343,111 @@ async fn an_open_link_takes_one_answer_per_browser_and_its_answers_are_a_segment
     )
     .await;
     assert_eq!(results["rounds"][0]["figures"], whole["figures"]);
+}
+
+/// The CSV and the workbook of the report made after the action on Tjänst etjanst:
+/// the action in the words of the page, and the open link's figures (nyttoindex 75.556
+/// → 75,6 from 5 answers; 18 minutes; SUS from 3 answers "För få svar", no number).
+async fn report_sheets_carry_the_action_and_the_open_link(
+    app: &TestApp,
+    period: &str,
+    round_period: &str,
+) {
+    let csv = app
+        .get(&format!("/api/v1/reports/nyttoanalys.csv?period={period}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(&csv[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let at = |title: &str| rows.iter().position(|r| r[0] == title).unwrap();
+    let actions = at("Åtgärder: ni sa – vi gör");
+    assert_eq!(
+        rows[actions + 2],
+        [
+            "Tjänst etjanst",
+            "Kortare e-tjänst",
+            "pågår",
+            round_period,
+            "sus3",
+            "2027-03-31",
+            "",
+            "ja"
+        ]
+    );
+    // The one service with results has an action.
+    assert_eq!(
+        rows[actions + 3],
+        ["Tjänster med resultat denna period men ingen åtgärd", "0"]
+    );
+    let open = at(&format!("Svar via öppen länk {period}"));
+    assert!(rows[open + 1][0].contains("det är svar, inte personer"));
+    let header = &rows[open + 2];
+    let cell = |name: &str| rows[open + 3][header.iter().position(|h| h == name).unwrap()].clone();
+    assert_eq!(cell("Tjänst"), "Tjänst etjanst");
+    assert_eq!(
+        (cell("Svar (nyttoindex)"), cell("Nyttoindex")),
+        ("5".into(), "75,6".into())
+    );
+    assert_eq!(cell("Tidsvinst (min/vecka)"), "18");
+    assert_eq!(
+        (cell("SUS"), cell("Svar (SUS)")),
+        ("För få svar".into(), String::new())
+    );
+
+    let xlsx = app
+        .get(&format!("/api/v1/reports/nyttoanalys.xlsx?period={period}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx.to_vec())).unwrap();
+    let names = workbook.sheet_names();
+    assert!(
+        names.contains(&"Åtgärder".to_owned()) && names.contains(&"Öppen länk".to_owned()),
+        "{names:?}"
+    );
+    let sheet = workbook.worksheet_range("Åtgärder").unwrap();
+    assert_eq!(
+        sheet.get_value((1, 1)),
+        Some(&Data::String("Kortare e-tjänst".into()))
+    );
+    // 31 March 2027 as an Excel date: day 46,477 after 30 December 1899.
+    match sheet.get_value((1, 5)) {
+        Some(Data::DateTime(day)) => assert_eq!(day.as_f64(), 46_477.0),
+        other => panic!("the due date: {other:?}"),
+    }
+    let sheet = workbook.worksheet_range("Öppen länk").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
+    assert_eq!(
+        sheet.get_value((1, col("Nyttoindex"))),
+        Some(&Data::Float(75.6))
+    );
+    assert_eq!(
+        sheet.get_value((1, col("SUS"))),
+        Some(&Data::String("För få svar".into()))
+    );
+    assert_eq!(sheet.get_value((1, col("Svar (SUS)"))), Some(&Data::Empty));
+    let styles = workbook.worksheet_style("Öppen länk").unwrap();
+    let format = styles
+        .get((1, col("Nyttoindex")))
+        .and_then(|s| s.number_format.as_ref())
+        .map(|f| f.format_code.as_str());
+    assert_eq!(format, Some("#,##0.0"));
 }
 
 #[tokio::test]
