@@ -17,6 +17,7 @@ fn sus_trend(rounds: Vec<Round>) -> TrendChart {
         y_range: (0.0, 100.0),
         rounds,
         reference: Some((68.0, "Genomsnitt för SUS: 68".into())),
+        open_link: None,
     }
 }
 
