@@ -481,7 +481,7 @@ fn with_the_open_links_line_no_words_overlap_and_the_legend_covers_no_data() {
 }
 
 /// Drawn: the whole round's line stays one blue polyline, the open link's is green
-/// dashes; the SVG's `<desc>` is the chart's description.
+/// dashes.
 #[test]
 fn the_open_links_line_is_drawn_in_its_own_colour() {
     let chart = with_open_link();
@@ -523,7 +523,10 @@ fn write_chart_samples() {
         description: "x".into(),
         panels: vec![one.clone(), gap.clone(), one],
     });
+    let mut open_link = with_open_link();
+    open_link.title = "Användbarhet (SUS) – E-tjänst bygglov".into();
     for (name, chart) in [
+        ("open_link_trend", Chart::Trend(open_link)),
         ("trend", Chart::Trend(gap)),
         ("overview", Chart::Overview(overview())),
         ("owner", grid),
