@@ -102,7 +102,7 @@ async fn charts_speak_the_asked_language_and_write_its_numbers() {
 
 /// `forms` answered through `round`'s open link, each from a browser of its own at
 /// `198.51.100.{first}`, `{first + 1}`…
-async fn through_the_open_link(app: &TestApp, round: i64, forms: &[&str], first: usize) {
+pub(crate) async fn through_the_open_link(app: &TestApp, round: i64, forms: &[&str], first: usize) {
     let (status, link) = open_link(app, &app.admin_token, round).await;
     assert_eq!(status, StatusCode::CREATED, "{link}");
     let url = link["url"].as_str().unwrap();
@@ -113,7 +113,7 @@ async fn through_the_open_link(app: &TestApp, round: i64, forms: &[&str], first:
     }
 }
 
-async fn close(app: &TestApp, round: i64) {
+pub(crate) async fn close(app: &TestApp, round: i64) {
     let closed = app
         .post_json(&format!("/api/v1/rounds/{round}/close"), &json!({}))
         .await;
