@@ -29,9 +29,7 @@ pub(super) fn segment(
     (slots, axis): (&Slots, &YAxis),
     text: f64,
 ) -> Option<SegmentDrawn> {
-    if chart.open_link.is_none() {
-        return None;
-    }
+    chart.open_link.as_ref()?;
     let runs = unbroken(&chart.rounds, |i, _| {
         Some((slots.x(i), axis.y(chart.open_link_at(i)?.point()?.value)))
     });
