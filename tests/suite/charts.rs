@@ -4,6 +4,8 @@
 //! chart files, the owner's service page and the files the job writes), never with a
 //! number below the threshold.
 
+use std::fmt::Display;
+
 use nyttopuls::usecases::Clock;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -32,20 +34,20 @@ fn words(svg: &str) -> (String, String, String) {
     (text_of("title"), text_of("desc"), text_of("text"))
 }
 
+/// The words of the service's chart at `file` (`sus.svg?lang=en`), fetched as the admin.
+async fn chart_words(app: &TestApp, service: i64, file: impl Display) -> (String, String, String) {
+    let path = format!("/api/v1/services/{service}/charts/{file}");
+    let response = app.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    words(&response.text().await.unwrap())
+}
+
 #[tokio::test]
 async fn charts_speak_the_asked_language_and_write_its_numbers() {
     let (app, sink) = spawn_with_sink(|_| {}).await;
     let forms = [COMPLETE_ANSWER; 5];
     let (service, _, _) = closed_round(&app, &sink, "sprak", 5, &forms, true).await;
-    let chart = |file: &str, lang: &str| {
-        let path = format!("/api/v1/services/{service}/charts/{file}{lang}");
-        let app = &app;
-        async move {
-            let response = app.get(&path).await;
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            words(&response.text().await.unwrap())
-        }
-    };
+    let chart = |file: &str, lang: &str| chart_words(&app, service, format!("{file}{lang}"));
 
     // Every answer scores SUS 82.5.
     let (title, desc, text) = chart("sus.svg", "?lang=en").await;
@@ -168,15 +170,7 @@ async fn the_open_links_answers_are_a_line_of_their_own_on_the_services_trend() 
     through_the_open_link(&app, second, &[ALL_THREES, ALL_THREES], 20).await;
     close(&app, second).await;
 
-    let chart = |file: &str| {
-        let path = format!("/api/v1/services/{service}/charts/{file}");
-        let app = &app;
-        async move {
-            let response = app.get(&path).await;
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            words(&response.text().await.unwrap())
-        }
-    };
+    let chart = |file: &'static str| chart_words(&app, service, file);
     // Whole rounds: 2026-Q4 (8 · 82.5 + 2 · 50) / 10 = 76.0; 2027-Q1 (5 · 82.5 + 2 · 50)
     // / 7 = 512.5 / 7 = 73.2. The open link in 2026-Q4: (3 · 82.5 + 2 · 50) / 5 = 69.5,
     // sd √((3 · 13² + 2 · 19.5²) / 4) = √316.875 = 17.80, interval 69.5 ± t₄ 2.776 ·
@@ -276,11 +270,7 @@ async fn too_few_answers_through_the_open_link_draw_nothing_of_them() {
         closed_round(&app, &sink, "kiosk", 5, &[COMPLETE_ANSWER; 5], false).await;
     through_the_open_link(&app, round, &[ALL_THREES, ALL_THREES], 1).await;
     close(&app, round).await;
-    let response = app
-        .get(&format!("/api/v1/services/{service}/charts/sus.svg"))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let (_, desc, text) = words(&response.text().await.unwrap());
+    let (_, desc, text) = chart_words(&app, service, "sus.svg").await;
     // (5 · 82.5 + 2 · 50) / 7 = 73.2 over the whole round; the two 50s nowhere alone.
     assert!(desc.contains(" 73,2 ") && !desc.contains("50,0"), "{desc}");
     assert!(

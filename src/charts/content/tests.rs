@@ -24,33 +24,54 @@ fn rounds_of(results: &Results) -> ServiceRounds<'_> {
 /// nyttoindex means (each with a ±5 interval) when it released any.
 type Closed<'a> = (&'a str, u64, Option<(f64, f64)>);
 
-fn results(id: i32, rounds: &[Closed]) -> Results {
-    let facts: Vec<RoundFacts> = rounds
-        .iter()
+/// Closed rounds by their period and how many answers each released.
+fn closed_facts<'a>(rounds: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<RoundFacts> {
+    rounds
+        .into_iter()
         .enumerate()
-        .map(|(i, (period, released, _))| RoundFacts {
+        .map(|(i, (period, released))| RoundFacts {
             round_id: i as i32 + 1,
-            period: (*period).to_owned(),
+            period: period.to_owned(),
             opens_at: chrono::DateTime::UNIX_EPOCH,
             closed: true,
             invited: 20,
             delivered: 20,
-            answered: *released,
-            released: Some(*released),
+            answered: released,
+            released: Some(released),
         })
-        .collect();
-    let aggregate = |metric, n: u64, mean: f64| Aggregate {
+        .collect()
+}
+
+/// A figure over `responses` answers, `n` of them measuring `metric`, with a ±5
+/// interval around its mean.
+fn figure(
+    metric: Metric,
+    segment: SegmentKey,
+    (responses, n): (usize, usize),
+    mean: f64,
+) -> Aggregate {
+    Aggregate {
         metric,
-        segment: SegmentKey::All,
-        responses: n as usize,
-        n: n as usize,
+        segment,
+        responses,
+        n,
         mean: Some(mean),
         sd: Some(10.0),
         ci: Some((mean - 5.0, mean + 5.0)),
         median: None,
         promoters: None,
         detractors: None,
-    };
+    }
+}
+
+fn results(id: i32, rounds: &[Closed]) -> Results {
+    let facts = closed_facts(
+        rounds
+            .iter()
+            .map(|(period, released, _)| (*period, *released)),
+    );
+    let aggregate =
+        |metric, n: u64, mean: f64| figure(metric, SegmentKey::All, (n as usize, n as usize), mean);
     let aggregates: Vec<(i32, Aggregate)> = rounds
         .iter()
         .enumerate()
@@ -92,39 +113,24 @@ type OpenRound<'a> = (&'a str, (u64, f64), Option<(usize, usize, f64)>);
 /// link's answers, at the threshold 5.
 fn with_open_link(rounds: &[OpenRound]) -> Results {
     let (service, _) = results(1, &[]);
-    let facts: Vec<RoundFacts> = rounds
-        .iter()
-        .enumerate()
-        .map(|(i, (period, (released, _), _))| RoundFacts {
-            round_id: i as i32 + 1,
-            period: (*period).to_owned(),
-            opens_at: chrono::DateTime::UNIX_EPOCH,
-            closed: true,
-            invited: 20,
-            delivered: 20,
-            answered: *released,
-            released: Some(*released),
-        })
-        .collect();
-    let sus = |segment, responses, n, mean: f64| Aggregate {
-        metric: Metric::Sus,
-        segment,
-        responses,
-        n,
-        mean: Some(mean),
-        sd: Some(10.0),
-        ci: Some((mean - 5.0, mean + 5.0)),
-        median: None,
-        promoters: None,
-        detractors: None,
-    };
+    let facts = closed_facts(
+        rounds
+            .iter()
+            .map(|(period, (released, _), _)| (*period, *released)),
+    );
     let mut aggregates = Vec::new();
     for (i, (_, (released, mean), open)) in rounds.iter().enumerate() {
         let round = i as i32 + 1;
         let released = *released as usize;
-        aggregates.push((round, sus(SegmentKey::All, released, released, *mean)));
+        aggregates.push((
+            round,
+            figure(Metric::Sus, SegmentKey::All, (released, released), *mean),
+        ));
         if let Some((responses, n, mean)) = open {
-            aggregates.push((round, sus(SegmentKey::OpenLink, *responses, *n, *mean)));
+            aggregates.push((
+                round,
+                figure(Metric::Sus, SegmentKey::OpenLink, (*responses, *n), *mean),
+            ));
         }
     }
     let (rounds, _) = service_series(&facts, &aggregates, 5, None);
