@@ -3,9 +3,12 @@
 //! services overview, and an owner's services side by side; their words in Swedish or
 //! English. Pure: series in, chart content out (drawn by this module's parent).
 
+mod open_link;
 mod realisation;
 
 pub use realisation::realisation_of;
+
+use open_link::open_link_series;
 
 use super::{OverviewChart, Point, Round, ServicePoint, SmallMultiples, TrendChart};
 use crate::{
@@ -56,39 +59,52 @@ impl ChartMetric {
 }
 
 /// A service's trend of `metric`, its words in `lang`; `None` when no round has a point.
-/// Closed rounds whose figure is withheld stay on the axis as gaps.
+/// Closed rounds whose figure is withheld stay on the axis as gaps. A metric's trend
+/// also carries the open link's answers as a series of their own, once a round has
+/// them (see [`open_link_series`]).
 pub fn trend_of(service: ServiceRounds, metric: ChartMetric, lang: Language) -> Option<TrendChart> {
     let name = &service.service.details.name;
     let closed = service.rounds.iter().filter(|e| e.round.closed);
-    let rounds: Vec<Round> = match metric {
+    let axis: Vec<(&RoundSeriesEntry, Round)> = match metric {
         ChartMetric::ResponseRate => closed
             .filter_map(|e| {
                 let rate = e.response_rate?;
-                Some(Round::Shown(Point {
-                    label: e.round.period.clone(),
-                    value: 100.0 * rate.share,
-                    band: Some((100.0 * rate.ci.0, 100.0 * rate.ci.1)),
-                }))
+                Some((
+                    e,
+                    Round::Shown(Point {
+                        label: e.round.period.clone(),
+                        value: 100.0 * rate.share,
+                        band: Some((100.0 * rate.ci.0, 100.0 * rate.ci.1)),
+                    }),
+                ))
             })
             .collect(),
         ChartMetric::Metric(m) => closed
             .filter_map(|e| {
                 let label = e.round.period.clone();
                 if e.withholds(m) {
-                    return Some(Round::TooFewAnswers { label });
+                    return Some((e, Round::TooFewAnswers { label }));
                 }
                 let shown = e.shown(m)?;
-                Some(Round::Shown(Point {
-                    label,
-                    value: shown.mean?,
-                    band: shown.ci,
-                }))
+                Some((
+                    e,
+                    Round::Shown(Point {
+                        label,
+                        value: shown.mean?,
+                        band: shown.ci,
+                    }),
+                ))
             })
             .collect(),
     };
     // Withheld rounds before the first figure say nothing a reader can compare.
-    let first = rounds.iter().position(|r| r.point().is_some())?;
-    let rounds = rounds[first..].to_vec();
+    let first = axis.iter().position(|(_, r)| r.point().is_some())?;
+    let axis = &axis[first..];
+    let rounds: Vec<Round> = axis.iter().map(|(_, r)| r.clone()).collect();
+    let open_link = match metric {
+        ChartMetric::Metric(m) => open_link_series(axis, m, lang),
+        ChartMetric::ResponseRate => None,
+    };
     let (title, y_label, y_range, reference) = match metric {
         ChartMetric::Metric(Metric::Sus) => (
             say(lang, "Användbarhet (SUS)", "Usability (SUS)"),
@@ -117,6 +133,7 @@ pub fn trend_of(service: ServiceRounds, metric: ChartMetric, lang: Language) -> 
         ChartMetric::Metric(Metric::Tidsvinst) => {
             let extreme = rounds
                 .iter()
+                .chain(open_link.iter().flat_map(|s| &s.rounds))
                 .filter_map(Round::point)
                 .flat_map(|p| {
                     [
@@ -148,36 +165,44 @@ pub fn trend_of(service: ServiceRounds, metric: ChartMetric, lang: Language) -> 
         ChartMetric::ResponseRate => percent(v / 100.0, lang),
         ChartMetric::Metric(_) => number(v, 1, lang),
     };
-    let listed: Vec<String> = rounds
-        .iter()
-        .map(|round| match round {
-            Round::Shown(p) => match p.band {
-                Some((low, high)) => format!(
-                    "{} {} ({} {}–{})",
-                    p.label,
-                    value(p.value),
-                    say(lang, "95\u{a0}% KI", "95\u{a0}% CI"),
-                    value(low),
-                    value(high)
-                ),
-                None => format!("{} {}", p.label, value(p.value)),
-            },
-            Round::TooFewAnswers { label } => {
-                format!("{label} {}", say(lang, "för få svar", "too few answers"))
-            }
-        })
-        .collect();
+    let listed = |rounds: &[Round]| -> String {
+        rounds
+            .iter()
+            .map(|round| match round {
+                Round::Shown(p) => match p.band {
+                    Some((low, high)) => format!(
+                        "{} {} ({} {}–{})",
+                        p.label,
+                        value(p.value),
+                        say(lang, "95\u{a0}% KI", "95\u{a0}% CI"),
+                        value(low),
+                        value(high)
+                    ),
+                    None => format!("{} {}", p.label, value(p.value)),
+                },
+                Round::TooFewAnswers { label } => {
+                    format!("{label} {}", say(lang, "för få svar", "too few answers"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut description = format!(
+        "{y_label} {}: {}.",
+        say(lang, "per omgång", "per round"),
+        listed(&rounds)
+    );
+    if let Some(series) = &open_link {
+        description.push_str(&format!(" {}: {}.", series.label, listed(&series.rounds)));
+    }
     Some(TrendChart {
-        description: format!(
-            "{y_label} {}: {}.",
-            say(lang, "per omgång", "per round"),
-            listed.join(", ")
-        ),
+        description,
         title: format!("{title} – {name}"),
         y_label,
         y_range,
         rounds,
         reference,
+        open_link,
     })
 }
 

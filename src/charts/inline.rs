@@ -2,8 +2,8 @@
 //! caption and the points beside them (for the table a screen reader or phone reads).
 
 use super::{
-    Chart, ChartError, ChartMetric, Point, RealisationChart, ServiceRounds, overview_layout,
-    overview_of, svg_in, trend_of,
+    Chart, ChartError, ChartMetric, Point, RealisationChart, Round, ServiceRounds, TrendChart,
+    overview_layout, overview_of, svg_in, trend_of,
 };
 use crate::{domain::Language, stats::Metric, wording::say};
 
@@ -17,6 +17,30 @@ pub struct InlineChart {
     pub svg: String,
     /// The points drawn, for the table beside the chart.
     pub rows: Vec<Point>,
+    /// The open link's line in that table, when the chart draws one.
+    pub open_link: Option<OpenLinkColumn>,
+}
+
+/// The open link's figures beside a chart's rows: its name, and for each row its
+/// figure that round (`None`: before the link's first round).
+#[derive(Debug, Clone)]
+pub struct OpenLinkColumn {
+    pub label: String,
+    pub cells: Vec<Option<Round>>,
+}
+
+impl OpenLinkColumn {
+    fn of(chart: &TrendChart) -> Option<Self> {
+        let series = chart.open_link.as_ref()?;
+        let cells = (0..chart.rounds.len())
+            .filter(|i| chart.rounds[*i].point().is_some())
+            .map(|i| chart.open_link_at(i).cloned())
+            .collect();
+        Some(Self {
+            label: series.label.clone(),
+            cells,
+        })
+    }
 }
 
 /// Charts in a page are drawn narrower than the files: shrunk to a 358-px phone column,
@@ -37,12 +61,14 @@ pub fn service_inline_charts(
         .filter_map(|metric| Some((metric, trend_of(service, metric, lang)?)))
         .map(|(metric, chart)| {
             let rows = chart.shown().cloned().collect();
+            let open_link = OpenLinkColumn::of(&chart);
             let chart = Chart::Trend(chart);
             Ok(InlineChart {
                 id: metric.as_str().to_owned(),
                 title: chart.title().to_owned(),
                 svg: svg_in(&chart, INLINE, metric.as_str(), lang)?,
                 rows,
+                open_link,
             })
         })
         .collect()
@@ -65,6 +91,7 @@ pub fn sus_sparkline(
         svg: svg_in(&chart, SPARKLINE, &id, lang)?,
         id,
         rows,
+        open_link: None,
     }))
 }
 
@@ -91,6 +118,7 @@ pub fn overview_inline_chart(
         title,
         svg: svg_in(&Chart::Overview(content), INLINE_OVERVIEW, "overview", lang)?,
         rows: Vec::new(),
+        open_link: None,
     }))
 }
 
@@ -107,5 +135,6 @@ pub fn realisation_inline_chart(
         title: chart.title().to_owned(),
         svg: svg_in(&chart, INLINE, id, lang)?,
         rows: Vec::new(),
+        open_link: None,
     })
 }

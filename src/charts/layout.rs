@@ -198,6 +198,8 @@ pub enum Swatch {
     Dashes(RGBColor, f64),
     Area(RGBAColor),
     Dot(RGBAColor),
+    /// The open link's line: a dash, a diamond, a dash.
+    OpenLink,
 }
 
 fn band_colour() -> RGBAColor {
@@ -248,6 +250,7 @@ fn legend(
                 radius: em * 0.35,
                 color: *color,
             }),
+            Swatch::OpenLink => shapes.extend(segment::swatch((x, swatch), middle, em)),
         }
         shapes.push(Shape::Text(Label {
             at: (x + swatch + em * 0.4, middle),
@@ -394,27 +397,56 @@ fn y_axis(
 }
 
 /// A trend laid out: its plot rectangle, legend box (if any), the pixel position of
-/// each drawn point and each unbroken run of the line, and the shapes to paint.
+/// each drawn point and each unbroken run of the line (and the same for the open
+/// link's line), and the shapes to paint.
 #[derive(Debug, Clone)]
 pub struct TrendLayout {
     pub plot: Rect,
     pub legend: Option<Rect>,
     pub dots: Vec<(f64, f64)>,
     pub runs: Vec<Vec<(f64, f64)>>,
+    pub open_link_markers: Vec<(f64, f64)>,
+    pub open_link_runs: Vec<Vec<(f64, f64)>>,
     pub shapes: Vec<Shape>,
 }
 
 fn trend_legend(chart: &TrendChart, lang: Language) -> Vec<(Swatch, String)> {
+    trends_legend(std::slice::from_ref(chart), lang)
+}
+
+/// One legend for trends of one metric (a trend, or the panels side by side): the band
+/// if any has one, the line, which is named the whole round's answers when an open
+/// link's line is drawn too, that line, and the reference.
+fn trends_legend(charts: &[TrendChart], lang: Language) -> Vec<(Swatch, String)> {
+    let Some(first) = charts.first() else {
+        return Vec::new();
+    };
     let mut entries = Vec::new();
-    if chart.shown().any(|p| p.band.is_some()) {
+    if charts
+        .iter()
+        .any(|chart| chart.shown().any(|p| p.band.is_some()))
+    {
         let text = match lang {
             Language::Sv => "95 % konfidensintervall",
             Language::En => "95 % confidence interval",
         };
         entries.push((Swatch::Area(band_colour()), text.to_owned()));
     }
-    entries.push((Swatch::Line(SERIES, 3.0), chart.y_label.clone()));
-    if let Some((_, text)) = &chart.reference {
+    match charts.iter().find_map(|chart| chart.open_link.as_ref()) {
+        None => entries.push((Swatch::Line(SERIES, 3.0), first.y_label.clone())),
+        Some(series) => {
+            let all = match lang {
+                Language::Sv => "alla svar",
+                Language::En => "all answers",
+            };
+            entries.push((
+                Swatch::Line(SERIES, 3.0),
+                format!("{}, {all}", first.y_label),
+            ));
+            entries.push((Swatch::OpenLink, series.label.clone()));
+        }
+    }
+    if let Some((_, text)) = &first.reference {
         entries.push((Swatch::Line(REFERENCE, 2.0), text.clone()));
     }
     entries
@@ -592,7 +624,16 @@ pub fn trend(
             (t.text / 8.5).max(1.0),
         ));
     }
+    // Under the whole round's line, whose dots then stay whole where the two meet.
+    let open_link = segment::segment(chart, (&slots, &axis), t.text);
     let runs = unbroken(&chart.rounds, |i, r| Some((x(i), axis.y(r.point()?.value))));
+    let (open_link_markers, open_link_runs) = match open_link {
+        Some(drawn) => {
+            shapes.extend(drawn.shapes);
+            (drawn.markers, drawn.runs)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     for run in runs.iter().filter(|run| run.len() >= 2) {
         shapes.push(line(run.clone(), SERIES, (t.text / 5.5).max(1.5)));
     }
@@ -620,6 +661,8 @@ pub fn trend(
         legend: legend_box,
         dots,
         runs,
+        open_link_markers,
+        open_link_runs,
         shapes,
     }
 }
@@ -870,12 +913,7 @@ pub fn small_multiples(chart: &SmallMultiples, size: (u32, u32), lang: Language)
     let margin = t.text * 0.5;
     let mut shapes = Vec::new();
     let top = title(&chart.title, &frame, margin, t, &mut shapes);
-    let entries = chart
-        .panels
-        .iter()
-        .map(|p| trend_legend(p, lang))
-        .max_by_key(Vec::len)
-        .unwrap_or_default();
+    let entries = trends_legend(&chart.panels, lang);
     let (probe, _) = legend(&entries, margin, frame.right - margin, 0.0, t.text);
     let legend_top = frame.bottom - margin - probe.height();
     let count = chart.panels.len().max(1);
@@ -903,5 +941,6 @@ pub fn small_multiples(chart: &SmallMultiples, size: (u32, u32), lang: Language)
 }
 
 mod realisation;
+mod segment;
 
 pub use realisation::{RealisationLayout, realisation};

@@ -18,7 +18,7 @@ pub use content::{
 };
 pub use files::{ChartFormat, LARGE, SIZE, parse_chart_file, render};
 pub use inline::{
-    INLINE, INLINE_OVERVIEW, InlineChart, SPARKLINE, overview_inline_chart,
+    INLINE, INLINE_OVERVIEW, InlineChart, OpenLinkColumn, SPARKLINE, overview_inline_chart,
     realisation_inline_chart, service_inline_charts, sus_sparkline,
 };
 
@@ -35,8 +35,10 @@ use plotters::{
 use self::layout::{Horizontal, Label, Shape};
 use crate::domain::Language;
 
-/// Okabe–Ito blue (the series), sky blue (its band), vermillion (the reference line).
+/// Okabe–Ito blue (the series), sky blue (its band), vermillion (the reference line),
+/// bluish green (the open link's series).
 const SERIES: RGBColor = RGBColor(0, 114, 178);
+const OPEN_LINK: RGBColor = RGBColor(0, 158, 115);
 const BAND: RGBColor = RGBColor(86, 180, 233);
 const REFERENCE: RGBColor = RGBColor(213, 94, 0);
 const INK: RGBColor = RGBColor(34, 34, 34);
@@ -88,12 +90,34 @@ pub struct TrendChart {
     pub rounds: Vec<Round>,
     /// A horizontal line and its label (e.g. the SUS average, 68).
     pub reference: Option<(f64, String)>,
+    /// The open link's answers as a line of their own, once a round has them.
+    pub open_link: Option<SegmentSeries>,
+}
+
+/// A segment's own line on a trend (the answers through the open link): its name and
+/// its figure in each of the chart's last `rounds.len()` rounds, a withheld one a gap.
+/// Drawn without a band: the chart's one band stays the whole round's (see
+/// `layout::segment`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentSeries {
+    /// Its name in the legend and the description.
+    pub label: String,
+    /// Oldest first, the same periods as the end of the chart's rounds.
+    pub rounds: Vec<Round>,
 }
 
 impl TrendChart {
     /// The rounds that have a figure.
     pub fn shown(&self) -> impl Iterator<Item = &Point> {
         self.rounds.iter().filter_map(Round::point)
+    }
+
+    /// The open link's figure in the chart's `i`-th round: `None` without an open
+    /// link's line or before its first round.
+    pub fn open_link_at(&self, i: usize) -> Option<&Round> {
+        let series = self.open_link.as_ref()?;
+        let offset = self.rounds.len().checked_sub(series.rounds.len())?;
+        series.rounds.get(i.checked_sub(offset)?)
     }
 }
 

@@ -17,6 +17,7 @@ fn sus_trend(rounds: Vec<Round>) -> TrendChart {
         y_range: (0.0, 100.0),
         rounds,
         reference: Some((68.0, "Genomsnitt för SUS: 68".into())),
+        open_link: None,
     }
 }
 
@@ -288,6 +289,215 @@ fn png_has_the_asked_size_at_both_sizes() {
     }
 }
 
+fn too_few(label: &str) -> Round {
+    Round::TooFewAnswers {
+        label: label.into(),
+    }
+}
+
+/// Five rounds, the open link's line over the last four with a withheld round in the
+/// middle: 2026-Q2 60, 2026-Q3 62, 2026-Q4 withheld, 2027-Q1 50, 2027-Q2 52.
+fn with_open_link() -> TrendChart {
+    let open = |label: &str, value: f64| point(label, value, (value - 9.0, value + 9.0));
+    TrendChart {
+        open_link: Some(SegmentSeries {
+            label: "Via öppen länk".into(),
+            rounds: vec![
+                open("2026-Q2", 60.0),
+                open("2026-Q3", 62.0),
+                too_few("2026-Q4"),
+                open("2027-Q1", 50.0),
+                open("2027-Q2", 52.0),
+            ],
+        }),
+        ..sus_trend(vec![
+            point("2026-Q1", 70.0, (64.0, 76.0)),
+            point("2026-Q2", 74.0, (69.0, 79.0)),
+            point("2026-Q3", 72.0, (67.0, 77.0)),
+            point("2026-Q4", 73.0, (68.0, 78.0)),
+            point("2027-Q1", 75.0, (70.0, 80.0)),
+            point("2027-Q2", 76.0, (71.0, 81.0)),
+        ])
+    }
+}
+
+/// Every size a trend is drawn at: the file, the page, the large file.
+const TREND_SIZES: [(u32, u32); 3] = [(800, 450), (540, 380), (1600, 900)];
+
+/// Each open-link marker stands in its round's slot (the whole round's dot's x) at
+/// the height of its value on the 0–100 axis: y = bottom − value / 100 · height; the
+/// withheld 2026-Q4 has none, and no line crosses its slot.
+#[test]
+fn the_open_links_markers_sit_at_their_values_and_its_line_breaks_at_a_gap() {
+    let chart = with_open_link();
+    for size in TREND_SIZES {
+        let layout = trend_layout(&chart, size, Language::Sv);
+        let plot = layout.plot;
+        let at = |round: usize, value: f64| {
+            (
+                layout.dots[round].0,
+                plot.bottom - value / 100.0 * plot.height(),
+            )
+        };
+        let expected = [at(1, 60.0), at(2, 62.0), at(4, 50.0), at(5, 52.0)];
+        assert_eq!(layout.open_link_markers.len(), 4, "{size:?}");
+        for (marker, (x, y)) in layout.open_link_markers.iter().zip(expected) {
+            assert!(
+                (marker.0 - x).abs() < 1e-9 && (marker.1 - y).abs() < 1e-9,
+                "{size:?}: {marker:?} is not ({x}, {y})"
+            );
+        }
+        assert_eq!(
+            layout.open_link_runs,
+            [expected[..2].to_vec(), expected[2..].to_vec()],
+            "{size:?}"
+        );
+        // No green stroke in the plot reaches into the withheld round's slot.
+        let (before, after) = (expected[1].0, expected[2].0);
+        for shape in &layout.shapes {
+            if let Shape::Line { points, color, .. } = shape
+                && (color.0, color.1, color.2) == (0, 158, 115)
+                && points.iter().all(|p| plot.contains(*p))
+            {
+                assert!(
+                    points.iter().all(|(x, _)| *x <= before || *x >= after),
+                    "{size:?}: {points:?} crosses the gap"
+                );
+            }
+        }
+    }
+    // The whole round's line is unchanged by it: one run through all six rounds.
+    let layout = trend_layout(&chart, (800, 450), Language::Sv);
+    assert_eq!(layout.runs.iter().map(Vec::len).collect::<Vec<_>>(), [6]);
+    let plain = trend_layout(
+        &TrendChart {
+            open_link: None,
+            ..chart
+        },
+        (800, 450),
+        Language::Sv,
+    );
+    // Its legend takes a second row, so the plot is lower; the rounds stand where
+    // they stood.
+    let xs = |dots: &[(f64, f64)]| dots.iter().map(|d| d.0).collect::<Vec<_>>();
+    assert_eq!(xs(&layout.dots), xs(&plain.dots));
+}
+
+fn texts(shapes: &[Shape]) -> Vec<&layout::Label> {
+    shapes
+        .iter()
+        .filter_map(|shape| match shape {
+            Shape::Text(label) => Some(label),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The legend names both lines (the whole round's as all answers) in the chart's
+/// language, and an owner's panels side by side share one legend that names it too.
+#[test]
+fn the_legend_names_the_open_links_line() {
+    for (lang, all, open) in [
+        (Language::Sv, "SUS (0–100), alla svar", "Via öppen länk"),
+        (
+            Language::En,
+            "SUS (0–100), all answers",
+            "Through the open link",
+        ),
+    ] {
+        let mut chart = with_open_link();
+        if let Some(series) = &mut chart.open_link {
+            series.label = open.into();
+        }
+        let layout = trend_layout(&chart, (800, 450), lang);
+        let legend = layout.legend.unwrap();
+        let named: Vec<&str> = texts(&layout.shapes)
+            .into_iter()
+            .filter(|label| legend.contains(label.at))
+            .map(|label| label.text.as_str())
+            .collect();
+        assert!(named.contains(&all) && named.contains(&open), "{named:?}");
+        // Its swatch: a diamond in the legend.
+        assert!(layout.shapes.iter().any(|shape| matches!(
+            shape,
+            Shape::Area { points, color } if points.len() == 4
+                && legend.contains(points[0])
+                && (color.0, color.1, color.2) == (0, 158, 115)
+        )));
+    }
+    let panels = Chart::SmallMultiples(SmallMultiples {
+        title: "Användbarhet (SUS) per tjänst – Åsa".into(),
+        description: "x".into(),
+        panels: vec![
+            sus_trend(vec![point("2026-Q1", 70.0, (64.0, 76.0))]),
+            with_open_link(),
+        ],
+    });
+    let svg = svg(&panels, (800, 450)).unwrap();
+    let document = svg_document(&svg);
+    let words: Vec<&str> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(
+        words.contains(&"Via öppen länk") && words.contains(&"SUS (0–100), alla svar"),
+        "{words:?}"
+    );
+}
+
+/// At every size, and on a phone's 358-px column, the words stay apart, inside the
+/// canvas, legible, and the legend covers no marker of either line.
+#[test]
+fn with_the_open_links_line_no_words_overlap_and_the_legend_covers_no_data() {
+    let mut chart = with_open_link();
+    chart.rounds[3] = too_few("2026-Q4");
+    for size in TREND_SIZES {
+        let layout = trend_layout(&chart, size, Language::Sv);
+        let canvas = Rect::of_size(size);
+        let upright: Vec<Rect> = texts(&layout.shapes)
+            .into_iter()
+            .filter(|label| label.upright)
+            .map(layout::Label::bounds)
+            .collect();
+        for (i, bounds) in upright.iter().enumerate() {
+            assert!(bounds.within(&canvas), "{size:?}: {bounds:?}");
+            for other in &upright[i + 1..] {
+                assert!(!bounds.overlaps(other), "{size:?}: {bounds:?} {other:?}");
+            }
+        }
+        let legend = layout.legend.unwrap();
+        assert!(legend.within(&canvas) && !legend.overlaps(&layout.plot));
+        for marker in layout.open_link_markers.iter().chain(&layout.dots) {
+            assert!(layout.plot.contains(*marker), "{size:?}: {marker:?}");
+            assert!(outside(&legend, *marker, 8.0), "{size:?}: {marker:?}");
+        }
+    }
+    let shrink = 358.0 / 540.0;
+    for label in texts(&trend_layout(&chart, (540, 380), Language::Sv).shapes) {
+        assert!(label.em * shrink >= 11.0, "{label:?}");
+    }
+}
+
+/// Drawn: the whole round's line stays one blue polyline, the open link's is green
+/// dashes.
+#[test]
+fn the_open_links_line_is_drawn_in_its_own_colour() {
+    let chart = with_open_link();
+    let svg = svg(&Chart::Trend(chart), (800, 450)).unwrap();
+    let document = svg_document(&svg);
+    let strokes = |colour: &str| {
+        document
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(colour))
+            .count()
+    };
+    // Blue: the series (one polyline) and its legend swatch.
+    assert_eq!(strokes("#0072B2"), 2);
+    assert!(strokes("#009E73") >= 4, "dashes of two runs and the swatch");
+}
+
 /// Not a check: `cargo test --release --lib write_chart_samples -- --ignored` writes
 /// sample charts to the temporary folder, to look at.
 #[test]
@@ -313,7 +523,10 @@ fn write_chart_samples() {
         description: "x".into(),
         panels: vec![one.clone(), gap.clone(), one],
     });
+    let mut open_link = with_open_link();
+    open_link.title = "Användbarhet (SUS) – E-tjänst bygglov".into();
     for (name, chart) in [
+        ("open_link_trend", Chart::Trend(open_link)),
         ("trend", Chart::Trend(gap)),
         ("overview", Chart::Overview(overview())),
         ("owner", grid),

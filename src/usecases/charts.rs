@@ -1,6 +1,7 @@
 //! A service's charts on request (drawn by `charts` from its results, so only figures
 //! that pass the anonymity threshold become points), and the `render_charts` job that
-//! writes every chart into `charts.dir` (atomically, and only when it changed).
+//! writes every chart into `charts.dir` (atomically, and only when it changed). Trends
+//! read the open link's answers too, so a file shows the line the page shows.
 
 use std::path::{Path, PathBuf};
 
@@ -80,7 +81,8 @@ pub async fn owner_chart(
 ) -> Result<Vec<u8>, Error> {
     let owner = store::catalogue::get_owner(&state.db, owner_id).await?;
     let group =
-        super::results::owner_results(state, actor, owner_id, Breakdown::WholeRounds).await?;
+        super::results::owner_results(state, actor, owner_id, Breakdown::WholeRoundsAndOpenLinks)
+            .await?;
     let services = group.services.iter().map(ServiceResults::for_charts);
     let chart =
         charts::small_multiples_of(&owner.name, services, metric, lang).ok_or_else(|| {
@@ -103,7 +105,8 @@ pub async fn render_charts(
     state: &AppState,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Counts, Error> {
-    let group = super::results::group_of(state, active_only(), Breakdown::WholeRounds).await?;
+    let group =
+        super::results::group_of(state, active_only(), Breakdown::WholeRoundsAndOpenLinks).await?;
     let root = PathBuf::from(&state.settings.charts.dir);
     let mut counts = Counts::from([("written", 0), ("unchanged", 0)]);
     let mut write = |stem: PathBuf, chart: &Chart| -> Result<(), Error> {

@@ -283,16 +283,22 @@ fn session_cookie(response: &reqwest::Response) -> Result<String, String> {
 
 /// WCAG 2.1 AA check of the owner dashboard: the sign-in page (and its error state
 /// after an empty submit), the page a sign-in link opens, an objektägare's services and
-/// a service page with its tables, inline charts and actions (the list with each
-/// action's form, and the form for a new one), and Kommunledningskontoret's overview and
-/// one owner's page; and a respondent's results page and thank-you page with a published
-/// action; Swedish and English, desktop and 320 px.
+/// a service page with its tables, inline charts (with the open link's line and table
+/// column) and actions (the list with each action's form, and the form for a new one),
+/// and Kommunledningskontoret's overview and one owner's page; and a respondent's
+/// results page and thank-you page with a published action; Swedish and English,
+/// desktop and 320 px.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_pages_meet_wcag_2_1_aa() -> TestResult {
     use crate::dashboard::{SIX_FORMS, ask_for_link, new_browser, spawn, use_link, wait_for_links};
     let (app, sink) = spawn(nyttopuls::usecases::Clock::system(), |_| {}).await;
     let (service, owner, round) =
-        crate::results::closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, true).await;
+        crate::results::closed_round(&app, &sink, "ekonomi", 8, &SIX_FORMS, false).await;
+    // Five answers through the open link: the service page's charts and their tables
+    // carry the link's line and column.
+    crate::charts::through_the_open_link(&app, round, &[crate::survey_loop::COMPLETE_ANSWER; 5], 1)
+        .await;
+    crate::charts::close(&app, round).await;
     // A published action: the service page lists it with its form, and a respondent's
     // results and thank-you pages show it.
     app.create(

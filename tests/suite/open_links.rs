@@ -23,7 +23,7 @@ const SUS_UNKNOWN: &str = "sus1=vet_ej&sus2=2&sus3=4&sus4=1&sus5=4&sus6=2&sus7=5
 
 /// A browser: keeps its cookies, and reaches the server through the trusted proxy
 /// (127.0.0.1) that forwards its own address.
-fn browser(address: &str) -> reqwest::Client {
+pub(crate) fn browser(address: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
     headers.insert("x-forwarded-for", address.parse().unwrap());
     reqwest::Client::builder()
@@ -44,7 +44,11 @@ fn script(address: &str) -> reqwest::Client {
         .unwrap()
 }
 
-async fn post_form(client: &reqwest::Client, url: &str, form: &str) -> (StatusCode, String) {
+pub(crate) async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    form: &str,
+) -> (StatusCode, String) {
     let response = client
         .post(url)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -68,7 +72,7 @@ async fn sealed_rows(app: &TestApp, round: i64) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
-async fn open_link(app: &TestApp, token: &str, round: i64) -> (StatusCode, Value) {
+pub(crate) async fn open_link(app: &TestApp, token: &str, round: i64) -> (StatusCode, Value) {
     status_and_json(
         app.post_json_as(
             token,

@@ -24,33 +24,54 @@ fn rounds_of(results: &Results) -> ServiceRounds<'_> {
 /// nyttoindex means (each with a ±5 interval) when it released any.
 type Closed<'a> = (&'a str, u64, Option<(f64, f64)>);
 
-fn results(id: i32, rounds: &[Closed]) -> Results {
-    let facts: Vec<RoundFacts> = rounds
-        .iter()
+/// Closed rounds by their period and how many answers each released.
+fn closed_facts<'a>(rounds: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<RoundFacts> {
+    rounds
+        .into_iter()
         .enumerate()
-        .map(|(i, (period, released, _))| RoundFacts {
+        .map(|(i, (period, released))| RoundFacts {
             round_id: i as i32 + 1,
-            period: (*period).to_owned(),
+            period: period.to_owned(),
             opens_at: chrono::DateTime::UNIX_EPOCH,
             closed: true,
             invited: 20,
             delivered: 20,
-            answered: *released,
-            released: Some(*released),
+            answered: released,
+            released: Some(released),
         })
-        .collect();
-    let aggregate = |metric, n: u64, mean: f64| Aggregate {
+        .collect()
+}
+
+/// A figure over `responses` answers, `n` of them measuring `metric`, with a ±5
+/// interval around its mean.
+fn figure(
+    metric: Metric,
+    segment: SegmentKey,
+    (responses, n): (usize, usize),
+    mean: f64,
+) -> Aggregate {
+    Aggregate {
         metric,
-        segment: SegmentKey::All,
-        responses: n as usize,
-        n: n as usize,
+        segment,
+        responses,
+        n,
         mean: Some(mean),
         sd: Some(10.0),
         ci: Some((mean - 5.0, mean + 5.0)),
         median: None,
         promoters: None,
         detractors: None,
-    };
+    }
+}
+
+fn results(id: i32, rounds: &[Closed]) -> Results {
+    let facts = closed_facts(
+        rounds
+            .iter()
+            .map(|(period, released, _)| (*period, *released)),
+    );
+    let aggregate =
+        |metric, n: u64, mean: f64| figure(metric, SegmentKey::All, (n as usize, n as usize), mean);
     let aggregates: Vec<(i32, Aggregate)> = rounds
         .iter()
         .enumerate()
@@ -83,6 +104,125 @@ fn results(id: i32, rounds: &[Closed]) -> Results {
         },
         rounds,
     )
+}
+
+/// A round of [`with_open_link`]: its period, the whole round's SUS (answers, mean), and
+/// the open link's (responses through the link, of them with a complete SUS, mean);
+/// every mean with a ±5 interval.
+type OpenRound<'a> = (&'a str, (u64, f64), Option<(usize, usize, f64)>);
+
+/// A service whose rounds have SUS over the whole round and, in some, over the open
+/// link's answers, at the threshold 5.
+fn with_open_link(rounds: &[OpenRound]) -> Results {
+    let (service, _) = results(1, &[]);
+    let facts = closed_facts(
+        rounds
+            .iter()
+            .map(|(period, (released, _), _)| (*period, *released)),
+    );
+    let mut aggregates = Vec::new();
+    for (i, (_, (released, mean), open)) in rounds.iter().enumerate() {
+        let round = i as i32 + 1;
+        let released = *released as usize;
+        aggregates.push((
+            round,
+            figure(Metric::Sus, SegmentKey::All, (released, released), *mean),
+        ));
+        if let Some((responses, n, mean)) = open {
+            aggregates.push((
+                round,
+                figure(Metric::Sus, SegmentKey::OpenLink, (*responses, *n), *mean),
+            ));
+        }
+    }
+    let (rounds, _) = service_series(&facts, &aggregates, 5, None);
+    (service, rounds)
+}
+
+/// The link's first answers come in 2026-Q2 (6, SUS 61); 3 in 2026-Q3 are too few to
+/// keep; 6 in 2026-Q4 but only 4 with a complete SUS, withheld; 7 in 2027-Q1 (SUS
+/// 64.5). 2026-Q1, before the link, is not on its line; the withheld rounds are gaps
+/// said as "too few answers", with no number.
+#[test]
+fn a_trend_carries_the_open_links_answers_from_their_first_round() {
+    let service = with_open_link(&[
+        ("2026-Q1", (8, 70.0), None),
+        ("2026-Q2", (12, 72.0), Some((6, 6, 61.0))),
+        ("2026-Q3", (10, 74.0), Some((3, 3, 90.0))),
+        ("2026-Q4", (11, 73.0), Some((6, 4, 20.0))),
+        ("2027-Q1", (12, 75.0), Some((7, 7, 64.5))),
+    ]);
+    let sus = ChartMetric::Metric(Metric::Sus);
+    let chart = trend_of(rounds_of(&service), sus, Language::Sv).unwrap();
+    assert_eq!(chart.rounds.len(), 5);
+    let series = chart.open_link.clone().expect("the open link's line");
+    assert_eq!(series.label, "Via öppen länk");
+    let shown = |label: &str, value| {
+        Round::Shown(Point {
+            label: label.into(),
+            value,
+            band: Some((value - 5.0, value + 5.0)),
+        })
+    };
+    let too_few = |label: &str| Round::TooFewAnswers {
+        label: label.into(),
+    };
+    assert_eq!(
+        series.rounds,
+        [
+            shown("2026-Q2", 61.0),
+            too_few("2026-Q3"),
+            too_few("2026-Q4"),
+            shown("2027-Q1", 64.5)
+        ]
+    );
+    assert_eq!(chart.open_link_at(0), None, "2026-Q1: before the link");
+    assert_eq!(chart.open_link_at(4), Some(&shown("2027-Q1", 64.5)));
+    assert_eq!(
+        chart.description,
+        "SUS (0–100) per omgång: 2026-Q1 70,0 (95\u{a0}% KI 65,0–75,0), 2026-Q2 72,0 \
+         (95\u{a0}% KI 67,0–77,0), 2026-Q3 74,0 (95\u{a0}% KI 69,0–79,0), 2026-Q4 73,0 \
+         (95\u{a0}% KI 68,0–78,0), 2027-Q1 75,0 (95\u{a0}% KI 70,0–80,0). Via öppen länk: \
+         2026-Q2 61,0 (95\u{a0}% KI 56,0–66,0), 2026-Q3 för få svar, 2026-Q4 för få svar, \
+         2027-Q1 64,5 (95\u{a0}% KI 59,5–69,5)."
+    );
+    // Neither the 3 answers' 90 nor the withheld 20 is written anywhere.
+    assert!(
+        !chart.description.contains("90,0") && !chart.description.contains("20,0"),
+        "{}",
+        chart.description
+    );
+    let english = trend_of(rounds_of(&service), sus, Language::En).unwrap();
+    assert!(
+        english.description.ends_with(
+            ". Through the open link: 2026-Q2 61.0 (95\u{a0}% CI 56.0–66.0), 2026-Q3 too \
+             few answers, 2026-Q4 too few answers, 2027-Q1 64.5 (95\u{a0}% CI 59.5–69.5)."
+        ),
+        "{}",
+        english.description
+    );
+    // The response rate has no open-link line: the link has no invitations to answer.
+    let rate = trend_of(rounds_of(&service), ChartMetric::ResponseRate, Language::Sv).unwrap();
+    assert_eq!(rate.open_link, None);
+}
+
+/// With no open-link figure shown (here only a withheld one) the chart is the one a
+/// service without an open link gets, to the byte.
+#[test]
+fn without_a_shown_open_link_figure_the_trend_is_unchanged() {
+    let plain = with_open_link(&[("2026-Q1", (8, 70.0), None), ("2026-Q2", (9, 72.0), None)]);
+    let withheld = with_open_link(&[
+        ("2026-Q1", (8, 70.0), None),
+        ("2026-Q2", (9, 72.0), Some((5, 4, 10.0))),
+    ]);
+    let sus = ChartMetric::Metric(Metric::Sus);
+    let plain = trend_of(rounds_of(&plain), sus, Language::Sv).unwrap();
+    let withheld = trend_of(rounds_of(&withheld), sus, Language::Sv).unwrap();
+    assert_eq!(withheld, plain);
+    assert_eq!(plain.open_link, None);
+    let drawn =
+        |chart: &TrendChart| svg_in(&Chart::Trend(chart.clone()), INLINE, "s", Language::Sv);
+    assert_eq!(drawn(&withheld).unwrap(), drawn(&plain).unwrap());
 }
 
 fn overview(services: &[Results], lang: Language) -> OverviewChart {

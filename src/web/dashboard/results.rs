@@ -11,7 +11,7 @@ use poem::{
 
 use super::{SignedIn, say, tables};
 use crate::{
-    charts::{InlineChart, Point},
+    charts::{InlineChart, Point, Round},
     domain::{Language, Role},
     numbers::{kronor, kronor_range, number, ratio},
     stats::nyttoanalys::Assessment,
@@ -271,12 +271,23 @@ fn point_text(point: &Point, lang: Language) -> (String, String) {
 }
 
 fn chart_view(chart: &InlineChart, lang: Language) -> Value {
+    let open_link = chart.open_link.as_ref();
     let rows: Vec<Value> = chart
         .rows
         .iter()
-        .map(|point| {
+        .enumerate()
+        .map(|(i, point)| {
             let (value, band) = point_text(point, lang);
-            context! { period => point.label.clone(), value, band }
+            let open_link = open_link.map(|c| c.cells.get(i).and_then(Option::as_ref));
+            let (open_value, open_band) = match open_link {
+                None => (String::new(), String::new()),
+                Some(None) => ("–".to_owned(), String::new()),
+                Some(Some(Round::Shown(point))) => point_text(point, lang),
+                Some(Some(Round::TooFewAnswers { .. })) => {
+                    (say(lang, "för få svar", "too few answers"), String::new())
+                }
+            };
+            context! { period => point.label.clone(), value, band, open_value, open_band }
         })
         .collect();
     context! {
@@ -284,6 +295,7 @@ fn chart_view(chart: &InlineChart, lang: Language) -> Value {
         title => chart.title.clone(),
         svg => inline_svg(chart),
         rows,
+        open_link => open_link.map(|c| c.label.clone()),
     }
 }
 
