@@ -206,6 +206,24 @@ fn band_colour() -> RGBAColor {
     RGBAColor(BAND.0, BAND.1, BAND.2, 0.3)
 }
 
+/// The legend along the bottom of `frame`, inside `margin`: `height` is what [`legend`]
+/// measured for the entries, and the layout left that room.
+fn legend_at_bottom(
+    entries: &[(Swatch, String)],
+    frame: &Rect,
+    margin: f64,
+    height: f64,
+    em: f64,
+) -> (Rect, Vec<Shape>) {
+    legend(
+        entries,
+        margin,
+        frame.right - margin,
+        frame.bottom - margin - height,
+        em,
+    )
+}
+
 /// Legend entries flowed into rows from `left` to `right`, starting at `top`: their
 /// box and shapes.
 fn legend(
@@ -888,13 +906,7 @@ pub fn overview(chart: &OverviewChart, size: (u32, u32), lang: Language) -> Over
             None => left_out += 1,
         }
     }
-    let (legend_box, drawn) = legend(
-        &entries,
-        margin,
-        frame.right - margin,
-        frame.bottom - margin - legend_height,
-        t.text,
-    );
+    let (legend_box, drawn) = legend_at_bottom(&entries, &frame, margin, legend_height, t.text);
     shapes.extend(drawn);
     OverviewLayout {
         plot,

@@ -4,8 +4,8 @@
 //! the plot, so its words never cover a measurement.
 
 use super::{
-    Horizontal, INK, Label, MUTED, Rect, Shape, Swatch, Typography, dashes, legend, line,
-    rounds_plot, solid, title, unbroken,
+    Horizontal, INK, Label, MUTED, Rect, Shape, Swatch, Typography, dashes, legend,
+    legend_at_bottom, line, rounds_plot, solid, title, unbroken,
 };
 use crate::{
     charts::{REFERENCE, RealisationChart, Round, SERIES, glyphs::Vertical},
@@ -164,13 +164,7 @@ pub fn realisation(
             dots.push(at);
         }
     }
-    let (legend_box, drawn) = legend(
-        &entries,
-        margin,
-        frame.right - margin,
-        frame.bottom - margin - legend_height,
-        t.text,
-    );
+    let (legend_box, drawn) = legend_at_bottom(&entries, &frame, margin, legend_height, t.text);
     shapes.extend(drawn);
     RealisationLayout {
         plot,
