@@ -1,7 +1,7 @@
 //! Charts as SVG and PNG from numbers alone (no database, no files): a trend of rounds
-//! with its 95 % band and a reference line, the services overview, one trend per
-//! service, and a sparkline. `layout` decides every pixel as plain data (tested);
-//! this module paints it with plotters. Text is DejaVu Sans (Swedish letters render the
+//! with its 95 % band, a reference line and the open link's answers as a line of their
+//! own, the services overview, one trend per service, and a sparkline. `layout` decides
+//! every pixel as plain data (tested); this module paints it with plotters. Text is DejaVu Sans (Swedish letters render the
 //! same everywhere), colours Okabe–Ito (safe for colour-blind readers), and the SVG
 //! carries `<title>` and `<desc>` for screen readers. `content` builds what each chart
 //! shows from a service's series; `inline` and `files` draw it for a page or a file.
