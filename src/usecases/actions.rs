@@ -7,7 +7,7 @@ use chrono_tz::Europe::Stockholm;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use super::{AppState, answers::OnLink, audit};
+use super::{AppState, audit, link_lookup::OnLink};
 use crate::{
     domain::{
         Actor, Error, Page, PageRequest,
@@ -187,22 +187,24 @@ pub async fn news_for_link(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<ServiceNews>>, Error> {
-    super::answers::on_link(state, token, async |link| {
-        let service = store::catalogue::get_service(&state.db, link.service_id).await?;
-        let results = super::results::results_of_service(state, service).await?;
-        Ok(ServiceNews {
-            service_name: link.service_name,
-            latest: results
-                .rounds
-                .iter()
-                .rev()
-                .find(|entry| entry.has_results())
-                .cloned(),
-            actions: for_respondents(&state.db, link.service_id, true).await?,
-            min_group_size: state.settings.survey.min_group_size,
+    state
+        .links_lookup
+        .on_link(token, async |link| {
+            let service = store::catalogue::get_service(&state.db, link.service_id).await?;
+            let results = super::results::results_of_service(state, service).await?;
+            Ok(ServiceNews {
+                service_name: link.service_name,
+                latest: results
+                    .rounds
+                    .iter()
+                    .rev()
+                    .find(|entry| entry.has_results())
+                    .cloned(),
+                actions: for_respondents(&state.db, link.service_id, true).await?,
+                min_group_size: state.settings.survey.min_group_size,
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// Whether the digest reminds the service's objektägare to record an action: the

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{
-        Error, Language, RespondentKind,
+        Error, RespondentKind,
         answering::{LinkStanding, OptOutScope, opted_out_already},
         questionnaire::{AnswerProblem, Questionnaire, check_answers},
         release::random_row_id,
@@ -23,12 +23,7 @@ use crate::{
     store::{self, invitations::InvitationLink},
 };
 
-/// An outcome on a personal link, with the language of the person it was sent to: their
-/// pages use it unless `?lang=` asks for another.
-pub struct OnLink<T> {
-    pub language: Language,
-    pub outcome: T,
-}
+pub use super::link_lookup::OnLink;
 
 /// The form of a link waiting for its answer.
 pub struct AnswerForm {
@@ -57,7 +52,10 @@ pub async fn open_link(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<LinkState>>, Error> {
-    on_link(state, token, async |link| link_state(state, &link).await).await
+    state
+        .links_lookup
+        .on_link(token, async |link| link_state(state, &link).await)
+        .await
 }
 
 /// What became of a submitted form.
@@ -82,35 +80,37 @@ pub async fn submit_answer(
     token: &SecretToken,
     form: &BTreeMap<String, String>,
 ) -> Result<Option<OnLink<Submitted>>, Error> {
-    on_link(state, token, async |link| {
-        let answer_form = match link_state(state, &link).await? {
-            LinkState::Open(answer_form) => answer_form,
-            other => return Ok(Submitted::Refused(other)),
-        };
-        let origin = Origin {
-            invitation_id: Some(link.invitation_id),
-            round_id: link.round_id,
-            department: link.department,
-            kind: link.kind,
-        };
-        let written = match store_answer(state, &answer_form, form, origin).await? {
-            Ok(written) => written,
-            Err(problems) => {
-                return Ok(Submitted::Invalid {
-                    form: answer_form,
-                    problems,
-                });
-            }
-        };
-        Ok(match written {
-            Written::Stored => Submitted::Stored,
-            Written::AlreadyAnswered => Submitted::Refused(LinkState::Answered),
-            // It was open when looked up a moment ago, so its time ran out (or an admin
-            // closed it just now: the page does not tell these apart).
-            Written::RoundClosed => Submitted::Refused(LinkState::Closed { early: false }),
+    state
+        .links_lookup
+        .on_link(token, async |link| {
+            let answer_form = match link_state(state, &link).await? {
+                LinkState::Open(answer_form) => answer_form,
+                other => return Ok(Submitted::Refused(other)),
+            };
+            let origin = Origin {
+                invitation_id: Some(link.invitation_id),
+                round_id: link.round_id,
+                department: link.department,
+                kind: link.kind,
+            };
+            let written = match store_answer(state, &answer_form, form, origin).await? {
+                Ok(written) => written,
+                Err(problems) => {
+                    return Ok(Submitted::Invalid {
+                        form: answer_form,
+                        problems,
+                    });
+                }
+            };
+            Ok(match written {
+                Written::Stored => Submitted::Stored,
+                Written::AlreadyAnswered => Submitted::Refused(LinkState::Answered),
+                // It was open when looked up a moment ago, so its time ran out (or an admin
+                // closed it just now: the page does not tell these apart).
+                Written::RoundClosed => Submitted::Refused(LinkState::Closed { early: false }),
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// Where an answer comes from, as far as it is sealed with it: an invitation (with its
@@ -197,20 +197,23 @@ pub async fn after_answer(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<AfterAnswer>>, Error> {
-    on_link(state, token, async |link| {
-        let now = state.clock.now();
-        Ok(match link.facts.standing(now) {
-            LinkStanding::Answered => AfterAnswer::Answered(ResultsDue {
-                actions: super::actions::for_respondents(&state.db, link.service_id, false).await?,
-                service_name: link.service_name,
-                closes_at: link.facts.window.closes_at,
-                still_open: link.facts.window.accepts_answers(now),
-                min_group_size: state.settings.survey.min_group_size,
-            }),
-            _ => AfterAnswer::NotAnswered,
+    state
+        .links_lookup
+        .on_link(token, async |link| {
+            let now = state.clock.now();
+            Ok(match link.facts.standing(now) {
+                LinkStanding::Answered => AfterAnswer::Answered(ResultsDue {
+                    actions: super::actions::for_respondents(&state.db, link.service_id, false)
+                        .await?,
+                    service_name: link.service_name,
+                    closes_at: link.facts.window.closes_at,
+                    still_open: link.facts.window.accepts_answers(now),
+                    min_group_size: state.settings.survey.min_group_size,
+                }),
+                _ => AfterAnswer::NotAnswered,
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// The opt-out page's question: stop this service's surveys (or every survey), unless
@@ -224,17 +227,19 @@ pub async fn opt_out_offer(
     state: &AppState,
     token: &SecretToken,
 ) -> Result<Option<OnLink<OptOutOffer>>, Error> {
-    on_link(state, token, async |link| {
-        Ok(OptOutOffer {
-            already: opted_out_already(
-                link.facts.invitation,
-                link.facts.opted_out_all,
-                link.opted_out_of_service,
-            ),
-            service_name: link.service_name,
+    state
+        .links_lookup
+        .on_link(token, async |link| {
+            Ok(OptOutOffer {
+                already: opted_out_already(
+                    link.facts.invitation,
+                    link.facts.opted_out_all,
+                    link.opted_out_of_service,
+                ),
+                service_name: link.service_name,
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// Stops the link's service's surveys (or every survey) for the person, and withdraws
@@ -244,35 +249,24 @@ pub async fn opt_out(
     token: &SecretToken,
     scope: OptOutScope,
 ) -> Result<Option<OnLink<String>>, Error> {
-    on_link(state, token, async |link| {
-        let all_services = scope == OptOutScope::AllServices;
-        super::in_transaction(&state.db, async |txn| {
-            let withdrawn =
-                store::invitations::opt_out(txn, link.respondent_id, link.service_id, all_services)
-                    .await?;
-            store::outbox::delete_unsent_for_invitations(txn, &withdrawn).await
+    state
+        .links_lookup
+        .on_link(token, async |link| {
+            let all_services = scope == OptOutScope::AllServices;
+            super::in_transaction(&state.db, async |txn| {
+                let withdrawn = store::invitations::opt_out(
+                    txn,
+                    link.respondent_id,
+                    link.service_id,
+                    all_services,
+                )
+                .await?;
+                store::outbox::delete_unsent_for_invitations(txn, &withdrawn).await
+            })
+            .await?;
+            Ok(link.service_name)
         })
-        .await?;
-        Ok(link.service_name)
-    })
-    .await
-}
-
-/// `then`'s outcome on the invitation behind the link (looked up in batches with other
-/// requests' links), in the language of its person; `None` when no link has the token.
-pub(super) async fn on_link<T>(
-    state: &AppState,
-    token: &SecretToken,
-    then: impl AsyncFnOnce(InvitationLink) -> Result<T, Error>,
-) -> Result<Option<OnLink<T>>, Error> {
-    let Some(link) = state.links_lookup.find(token.hash()).await? else {
-        return Ok(None);
-    };
-    let language = link.language;
-    Ok(Some(OnLink {
-        language,
-        outcome: then(link).await?,
-    }))
+        .await
 }
 
 /// What the link leads to now, with the form (its questionnaire from the cache) if open.

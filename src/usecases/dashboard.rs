@@ -13,7 +13,7 @@ use super::{
 use crate::{
     charts::{self, InlineChart},
     domain::{Actor, Error, Language, Owner, ReportPeriod, ServiceFilter},
-    stats::nyttoanalys::{Assessment, ServiceHistory, assess_service},
+    stats::nyttoanalys::Assessment,
     store,
 };
 
@@ -26,41 +26,6 @@ pub struct OwnerPage {
     pub sparklines: BTreeMap<i32, InlineChart>,
     /// Services with a flag or a proposal, in the table's order.
     pub attention: Vec<Assessment>,
-}
-
-/// Each service judged on its latest closed round by the nyttoanalys's own rules, so the
-/// owner's page and digest flag what KLK's report flags.
-pub fn assess_latest(
-    state: &AppState,
-    owner: (i32, &str),
-    services: &[ServiceResults],
-) -> Vec<Assessment> {
-    services
-        .iter()
-        .filter_map(|results| {
-            let closed: Vec<_> = results
-                .rounds
-                .iter()
-                .filter(|e| e.round.closed)
-                .cloned()
-                .collect();
-            let history = ServiceHistory {
-                service_id: results.service.id,
-                name: &results.service.details.name,
-                owner: Some(owner),
-                department: None,
-                users: results.service.details.users_count,
-                annual_cost_sek: results.service.details.annual_cost_sek,
-                rounds: &closed,
-                trends: &results.trends,
-                last_in_period: !closed.is_empty(),
-            };
-            let assessment =
-                assess_service(&history, state.settings.survey.min_group_size as usize);
-            (!assessment.flags().is_empty() || !assessment.proposals.is_empty())
-                .then_some(assessment)
-        })
-        .collect()
 }
 
 pub async fn owner_page(
@@ -79,7 +44,7 @@ pub async fn owner_page(
             sparklines.insert(results.service.id, sparkline);
         }
     }
-    let attention = assess_latest(state, (owner.id, &owner.name), &group.services);
+    let attention = results::assess_latest(state, (owner.id, &owner.name), &group.services);
     Ok(OwnerPage {
         owner,
         group,

@@ -5,9 +5,16 @@ use sea_orm::DatabaseConnection;
 
 use super::batcher::Batcher;
 use crate::{
-    domain::Error,
+    domain::{Error, Language, token::SecretToken},
     store::{self, invitations::InvitationLink},
 };
+
+/// An outcome on a personal link, with the language of the person it was sent to: their
+/// pages use it unless `?lang=` asks for another.
+pub struct OnLink<T> {
+    pub language: Language,
+    pub outcome: T,
+}
 
 /// Links looked up together, at most; also bounds the query's parameter count.
 const MAX_BATCH: usize = 256;
@@ -32,7 +39,25 @@ impl LinkLookup {
     }
 
     /// The invitation behind the link with this token hash, if any.
-    pub async fn find(&self, token_hash: String) -> Result<Option<InvitationLink>, Error> {
+    async fn find(&self, token_hash: String) -> Result<Option<InvitationLink>, Error> {
         self.0.call(token_hash).await
+    }
+
+    /// `then`'s outcome on the invitation behind the link with `token` (looked up in a
+    /// batch with other requests' links), in the language of its person; `None` when no
+    /// link has the token.
+    pub async fn on_link<T>(
+        &self,
+        token: &SecretToken,
+        then: impl AsyncFnOnce(InvitationLink) -> Result<T, Error>,
+    ) -> Result<Option<OnLink<T>>, Error> {
+        let Some(link) = self.find(token.hash()).await? else {
+            return Ok(None);
+        };
+        let language = link.language;
+        Ok(Some(OnLink {
+            language,
+            outcome: then(link).await?,
+        }))
     }
 }

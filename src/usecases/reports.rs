@@ -202,7 +202,7 @@ pub async fn digest_message(
         .find(|e| e.round.round_id == round.id)
         .ok_or_else(|| Error::bug(format!("round {} is not in its service's series", round.id)))?;
     let attention = match results.service.details.owner_id {
-        Some(owner_id) => super::dashboard::assess_latest(
+        Some(owner_id) => super::results::assess_latest(
             state,
             (owner_id, &email.owner_name),
             std::slice::from_ref(&results),

@@ -20,6 +20,7 @@ use crate::{
     stats::{
         Metric, Nyttokalkyl, Valuation,
         aggregate::{Aggregate, SegmentKey, round_aggregates},
+        nyttoanalys::{Assessment, ServiceHistory, assess_service},
         series::{
             Combined, RoundFacts, RoundSeriesEntry, ServiceCosting, Trend, combine_latest,
             latest_nyttokalkyl, service_series,
@@ -549,4 +550,39 @@ pub async fn recompute(
         progress(done, total);
     }
     Ok(Counts::from([("rounds", total), ("figures", figures)]))
+}
+
+/// Each service judged on its latest closed round by the nyttoanalys's own rules, so the
+/// owner's page and digest flag what KLK's report flags.
+pub fn assess_latest(
+    state: &AppState,
+    owner: (i32, &str),
+    services: &[ServiceResults],
+) -> Vec<Assessment> {
+    services
+        .iter()
+        .filter_map(|results| {
+            let closed: Vec<_> = results
+                .rounds
+                .iter()
+                .filter(|e| e.round.closed)
+                .cloned()
+                .collect();
+            let history = ServiceHistory {
+                service_id: results.service.id,
+                name: &results.service.details.name,
+                owner: Some(owner),
+                department: None,
+                users: results.service.details.users_count,
+                annual_cost_sek: results.service.details.annual_cost_sek,
+                rounds: &closed,
+                trends: &results.trends,
+                last_in_period: !closed.is_empty(),
+            };
+            let assessment =
+                assess_service(&history, state.settings.survey.min_group_size as usize);
+            (!assessment.flags().is_empty() || !assessment.proposals.is_empty())
+                .then_some(assessment)
+        })
+        .collect()
 }

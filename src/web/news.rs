@@ -3,6 +3,8 @@
 //! released round's figures (only what passed the anonymity threshold: `Figure::shown()`)
 //! and every published action.
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Stockholm;
 use minijinja::{Value, context};
 use poem::{Response, http::StatusCode};
 
@@ -19,7 +21,7 @@ use crate::{
 };
 
 /// Each action as one line: its title and where it stands.
-pub fn action_lines(actions: &[Action], lang: Language) -> Vec<Value> {
+fn action_lines(actions: &[Action], lang: Language) -> Vec<Value> {
     actions
         .iter()
         .map(|a| context! { title => a.details.title, status => action_status(a.details.status, lang) })
@@ -127,4 +129,85 @@ pub fn results_page(news: &ServiceNews, lang: Language) -> Response {
         },
         StatusCode::OK,
     )
+}
+
+/// What the thank-you page says about the results: when (the round's closing day) and
+/// to whom (the service's objektägare and Kommunledningskontoret), never to whom not.
+pub struct ResultsNotice<'a> {
+    pub service: &'a str,
+    pub closes_at: DateTime<Utc>,
+    pub still_open: bool,
+    pub min_group_size: u32,
+    /// What the service does about earlier answers, at most three.
+    pub actions: &'a [crate::domain::action::Action],
+    /// The service's results page (`/s/{token}/results`); none for an open link.
+    pub results_href: Option<String>,
+}
+
+pub fn thanks(lang: Language, notice: &ResultsNotice) -> Response {
+    let ResultsNotice {
+        service,
+        closes_at,
+        still_open,
+        min_group_size,
+        ..
+    } = notice;
+    let day = calendar_day(*closes_at, lang);
+    let (sv_when, en_when) = if *still_open {
+        (
+            format!("Enkäten stänger {day}."),
+            format!("The survey closes on {day}."),
+        )
+    } else {
+        (
+            format!("Enkäten stängde {day}."),
+            format!("The survey closed on {day}."),
+        )
+    };
+    let sv_where = format!(
+        "{sv_when} Då sammanställs svaren, och resultatet för {service} redovisas för tjänstens \
+         objektägare och för Kommunledningskontoret. Till dess är ditt svar krypterat. Resultat \
+         visas bara för grupper med minst {min_group_size} svar och kopplas aldrig till ditt \
+         namn."
+    );
+    let en_where = format!(
+        "{en_when} Then the answers are compiled, and the results for {service} are reported to \
+         the service's owner (objektägare) and to Kommunledningskontoret, the municipality's \
+         central office. Until then your answer is stored encrypted. Results are shown only for \
+         groups of at least {min_group_size} answers and are never linked to your name."
+    );
+    let (title, paragraphs) = if lang == Language::En {
+        (
+            "Thank you for your answer!",
+            [
+                "Your answer has been saved. It helps the municipality improve the service.",
+                &en_where,
+            ],
+        )
+    } else {
+        (
+            "Tack för ditt svar!",
+            [
+                "Ditt svar är sparat. Det hjälper kommunen att förbättra tjänsten.",
+                &sv_where,
+            ],
+        )
+    };
+    page(
+        "thanks.html",
+        context! {
+            lang => lang.as_str(),
+            title,
+            paragraphs,
+            service,
+            actions => action_lines(notice.actions, lang),
+            results_href => &notice.results_href,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// `den 15 december 2026` / `15 December 2026`, in Stockholm time.
+fn calendar_day(instant: DateTime<Utc>, lang: Language) -> String {
+    crate::numbers::long_date(instant.with_timezone(&Stockholm).date_naive(), lang)
 }

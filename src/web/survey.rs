@@ -16,9 +16,10 @@ use serde::Deserialize;
 
 use super::{
     answer_form::{FormTarget, answer_form, blank_form},
+    news::{ResultsNotice, thanks},
     pages::{
-        ResultsNotice, already_answered, closed, included_again, internal_error, lang_query,
-        message_page, not_found, opted_out, page, stopped_surveys, thanks,
+        already_answered, closed, included_again, internal_error, lang_query, message_page,
+        not_found, opted_out, page, stopped_surveys,
     },
 };
 use crate::{
