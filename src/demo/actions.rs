@@ -39,7 +39,9 @@ struct ActionPlan {
     published: bool,
     /// The question of the just-closed round it answers.
     item: Option<&'static str>,
-    /// Due this many days after it is recorded.
+    /// Due this many days after it is recorded: after the day the demo runs (the last
+    /// closed round ends up to about 160 days before it, the one before about 250), so
+    /// no plan the demo shows is overdue.
     due_in_days: Option<i64>,
 }
 
@@ -66,7 +68,7 @@ const PLANS: [ActionPlan; 11] = [
         status: InProgress,
         published: true,
         item: Some("sus7"),
-        due_in_days: Some(75),
+        due_in_days: Some(300),
     },
     ActionPlan {
         service: "Lönesystemet",
@@ -76,7 +78,7 @@ const PLANS: [ActionPlan; 11] = [
         status: Planned,
         published: false,
         item: Some("nytta1"),
-        due_in_days: Some(180),
+        due_in_days: Some(240),
     },
     ActionPlan {
         service: "Kartportalen",
@@ -97,7 +99,7 @@ const PLANS: [ActionPlan; 11] = [
         status: Planned,
         published: true,
         item: None,
-        due_in_days: Some(90),
+        due_in_days: Some(200),
     },
     ActionPlan {
         service: "E-tjänsteplattformen",
@@ -108,7 +110,7 @@ const PLANS: [ActionPlan; 11] = [
         status: InProgress,
         published: true,
         item: Some("sus2"),
-        due_in_days: Some(120),
+        due_in_days: Some(300),
     },
     ActionPlan {
         service: "E-tjänsteplattformen",
@@ -129,7 +131,7 @@ const PLANS: [ActionPlan; 11] = [
         status: Planned,
         published: true,
         item: Some("sus10"),
-        due_in_days: Some(45),
+        due_in_days: Some(180),
     },
     ActionPlan {
         service: "Skolplattformen",
@@ -150,7 +152,7 @@ const PLANS: [ActionPlan; 11] = [
         status: InProgress,
         published: true,
         item: Some("sus1"),
-        due_in_days: Some(60),
+        due_in_days: Some(200),
     },
     ActionPlan {
         service: "Skolplattformen",
