@@ -13,9 +13,14 @@
 //! The database is marked as the demo's: a second run serves what the first made, and
 //! `--fresh` starts over; a database without the mark is never touched.
 
+mod actions;
 mod insatser;
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::PathBuf,
+    sync::Arc,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -201,6 +206,9 @@ pub struct Welcome {
     pub owner_sign_in: String,
     pub admin_sign_in: String,
     pub open_survey_link: Option<String>,
+    /// The open link of this quarter's round of one e-service: (service, page URL, QR
+    /// code PNG URL).
+    pub open_link: Option<(String, String, String)>,
     pub report_period: String,
     pub report_files: Vec<PathBuf>,
     /// What was made (for a new demo) or found (for one made before).
@@ -439,7 +447,7 @@ async fn seed(
     };
     let mut profiles: HashMap<String, Profile> = HashMap::new();
     let mut slugs = Vec::new();
-    let mut made_services = HashMap::new();
+    let mut demo_services = HashMap::new();
     for (position, index) in chosen.iter().enumerate() {
         let (name, department, users, cost) = SERVICES[*index];
         let service = NewService::parse(
@@ -453,7 +461,7 @@ async fn seed(
             Some(true),
         )?;
         let saved = catalogue::save_service(state, &actor, None, service).await?;
-        made_services.insert(
+        demo_services.insert(
             name,
             insatser::DemoService {
                 id: saved.id,
@@ -482,10 +490,15 @@ async fn seed(
     })
     .await?;
 
+    let open_link = actions::OpenLinkPlan::choose(&demo_services, size.quarters);
+    // The open link's visitors draw from their own generator, so the invited people's
+    // answers (and the insatser's outcomes) are the same with or without them.
+    let mut visitors = StdRng::seed_from_u64(16);
+    let mut actions_made = 0;
     let mut portfolio = insatser::Portfolio::start(
         state,
         size.quarters,
-        made_services,
+        demo_services.clone(),
         insatser::local_day(quarter_start(now, size.quarters)),
         insatser::local_day(now),
     )
@@ -503,6 +516,12 @@ async fn seed(
         let links = invitations_waiting(state).await?;
         jobs::run(state, JobName::DispatchOutbox).await?;
         answered += answer(state, &links, &profiles, quarter, &mut rng).await?;
+        if let Some(plan) = &open_link {
+            let profile = &profiles[plan.name];
+            let q = Some(quarter);
+            plan.answer(state, profile, q, size.quarters, &mut visitors)
+                .await?;
+        }
         // The reminder after ten days, then the close after 21.
         clock.advance(Duration::days(10));
         jobs::run(state, JobName::SendReminders).await?;
@@ -514,6 +533,8 @@ async fn seed(
         portfolio
             .steps(state, insatser::When::Close(quarter))
             .await?;
+        actions_made +=
+            actions::record_actions(state, &demo_services, quarter, size.quarters).await?;
     }
     progress("kvartal", size.quarters as u64, size.quarters as u64);
     // Now: the last quarter's report goes out, this quarter's round opens (its
@@ -523,11 +544,16 @@ async fn seed(
     jobs::run(state, JobName::DispatchOutbox).await?;
     let opened = jobs::run_programme(state, &Actor::system(), programme.id).await?;
     invited += opened.invitations;
+    if let Some(plan) = &open_link {
+        let profile = &profiles[plan.name];
+        plan.answer(state, profile, None, size.quarters, &mut visitors)
+            .await?;
+    }
     usecases::charts::render_charts(state, &|done, total| progress("diagram", done, total)).await?;
     Ok(format!(
         "Demo municipality made: {} förvaltningar, {} objektägare, {} IT services, {} users; \
          {} quarterly rounds of history ({invited} invitations, {answered} answers) and one \
-         round open now; {} KF goals and {} insatser.",
+         round open now; {} KF goals and {} insatser; {actions_made} åtgärder{}.",
         DEPARTMENTS.len(),
         owners.len(),
         chosen.len(),
@@ -535,6 +561,10 @@ async fn seed(
         size.quarters,
         portfolio.goals(),
         portfolio.insatser(),
+        open_link
+            .as_ref()
+            .map(|plan| format!("; an open link on {}", plan.name))
+            .unwrap_or_default(),
     ))
 }
 
@@ -611,37 +641,7 @@ async fn answer(
         if !rng.random_bool(profile.response_rate) {
             continue;
         }
-        let shift = profile.trend * quarter as f64;
-        let sus = (profile.sus + shift + rng.random_range(-18.0..18.0)).clamp(0.0, 100.0);
-        let nytta = (profile.nytta + shift + rng.random_range(-20.0..20.0)).clamp(0.0, 100.0);
-        let mut form = std::collections::BTreeMap::new();
-        for item in 1..=10 {
-            let agreement = 1.0 + 4.0 * sus / 100.0 + rng.random_range(-0.8..0.8);
-            let value = if item % 2 == 1 {
-                agreement
-            } else {
-                6.0 - agreement
-            };
-            form.insert(
-                format!("sus{item}"),
-                (value.round() as i64).clamp(1, 5).to_string(),
-            );
-        }
-        for item in 1..=3 {
-            let value = 1.0 + 6.0 * nytta / 100.0 + rng.random_range(-1.0..1.0);
-            form.insert(
-                format!("nytta{item}"),
-                (value.round() as i64).clamp(1, 7).to_string(),
-            );
-        }
-        let minutes = profile.minutes + shift + rng.random_range(-20.0..20.0);
-        form.insert("tid".into(), (minutes.round() as i64).to_string());
-        if rng.random_bool(0.3) {
-            form.insert(
-                "kommentar".into(),
-                COMMENTS[rng.random_range(0..COMMENTS.len())].to_owned(),
-            );
-        }
+        let form = form_of(profile, quarter, rng);
         let token = email.link.rsplit('/').next().unwrap_or_default().to_owned();
         forms.push((token, form));
     }
@@ -673,6 +673,43 @@ async fn answer(
     Ok(stored)
 }
 
+/// One person's answers about a service with `profile` in `quarter`: the service's level
+/// then, with the person's own variation.
+fn form_of(profile: &Profile, quarter: usize, rng: &mut StdRng) -> BTreeMap<String, String> {
+    let shift = profile.trend * quarter as f64;
+    let sus = (profile.sus + shift + rng.random_range(-18.0..18.0)).clamp(0.0, 100.0);
+    let nytta = (profile.nytta + shift + rng.random_range(-20.0..20.0)).clamp(0.0, 100.0);
+    let mut form = BTreeMap::new();
+    for item in 1..=10 {
+        let agreement = 1.0 + 4.0 * sus / 100.0 + rng.random_range(-0.8..0.8);
+        let value = if item % 2 == 1 {
+            agreement
+        } else {
+            6.0 - agreement
+        };
+        form.insert(
+            format!("sus{item}"),
+            (value.round() as i64).clamp(1, 5).to_string(),
+        );
+    }
+    for item in 1..=3 {
+        let value = 1.0 + 6.0 * nytta / 100.0 + rng.random_range(-1.0..1.0);
+        form.insert(
+            format!("nytta{item}"),
+            (value.round() as i64).clamp(1, 7).to_string(),
+        );
+    }
+    let minutes = profile.minutes + shift + rng.random_range(-20.0..20.0);
+    form.insert("tid".into(), (minutes.round() as i64).to_string());
+    if rng.random_bool(0.3) {
+        form.insert(
+            "kommentar".into(),
+            COMMENTS[rng.random_range(0..COMMENTS.len())].to_owned(),
+        );
+    }
+    form
+}
+
 /// A fresh admin token and sign-in links (made on every start), one open survey link,
 /// and the last quarter's report written to files.
 async fn welcome(state: &AppState, summary: String) -> Result<Welcome, Error> {
@@ -694,6 +731,9 @@ async fn welcome(state: &AppState, summary: String) -> Result<Welcome, Error> {
         .into_iter()
         .next()
         .map(|email| email.link);
+    let open_link = actions::open_link_now(state)
+        .await?
+        .map(|(service, link)| (service, link.url, link.qr_png_url));
     let period = ReportPeriod::last_ended_quarter(state.clock.now());
     let report = usecases::reports::nyttoanalys_of(state, &actor, period, false)
         .await?
@@ -712,6 +752,7 @@ async fn welcome(state: &AppState, summary: String) -> Result<Welcome, Error> {
         owner_sign_in,
         admin_sign_in,
         open_survey_link,
+        open_link,
         report_period: report.period,
         report_files,
         summary,

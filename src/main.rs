@@ -464,6 +464,7 @@ fn print_welcome(state: &AppState, welcome: &nyttopuls::demo::Welcome) {
          Nyttoanalys {period}: {base}/dashboard/reports?period={period} (signed in as Kommunledningskontoret),\n\
          and as files:\n{files}\n\n\
          An open survey: {survey}\n\
+         {open_link}\
          Emails (invitations, digests, reports): {outbox}/*.eml; charts: {charts}/\n\
          API docs: {base}/api/docs",
         summary = welcome.summary,
@@ -478,6 +479,13 @@ fn print_welcome(state: &AppState, welcome: &nyttopuls::demo::Welcome) {
             .open_survey_link
             .as_deref()
             .unwrap_or("(sent already: open an invitation in the outbox folder)"),
+        open_link = welcome
+            .open_link
+            .as_ref()
+            .map(|(service, url, qr)| {
+                format!("An open link for anyone: {url} ({service}; QR code: {qr})\n")
+            })
+            .unwrap_or_default(),
         outbox = state.settings.mail.outbox_dir,
         charts = state.settings.charts.dir,
     );

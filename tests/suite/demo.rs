@@ -53,6 +53,25 @@ fn after<'a>(lines: &'a [String], prefix: &str) -> &'a str {
         .unwrap()
 }
 
+/// The demo's database, opened as `nyttopuls serve` in `dir` would (its server stopped).
+async fn demo_state(dir: &std::path::Path) -> nyttopuls::usecases::AppState {
+    use nyttopuls::{
+        config::{Secret, Settings},
+        usecases::Clock,
+    };
+    let mut settings = Settings::load(None).unwrap();
+    let data = dir.join("data");
+    settings.database.url = Secret::new(format!(
+        "sqlite://{}?mode=rw",
+        data.join("nyttopuls.db").display()
+    ));
+    settings.survey.answer_key_file = data.join("answer.key").display().to_string();
+    settings.mail.outbox_dir = data.join("outbox").display().to_string();
+    nyttopuls::app::connect(settings, Clock::system())
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_small_demo_makes_its_municipality_and_serves_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,8 +105,21 @@ async fn the_small_demo_makes_its_municipality_and_serves_it() {
         "invitations, reminders, digests and reports: {emails}"
     );
     assert!(dir.path().join("charts/overview.svg").exists());
+    // This quarter's open link, printed beside the survey: anyone may answer there.
+    assert!(text.contains("(E-tjänsteplattformen; QR code: "), "{text}");
+    let open_link = after(&lines, "An open link for anyone:").to_owned();
+    let open_page = client.get(&open_link).send().await.unwrap();
+    assert_eq!(open_page.status(), 200, "{open_link}");
+    assert!(open_page.text().await.unwrap().contains("<form"));
+    let qr = client
+        .get(format!("{open_link}/qr.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.status(), 200);
     server.kill().unwrap();
     server.wait().unwrap();
+    what_the_small_demo_did(dir.path(), &text).await;
 
     // Again: the same demo, a fresh token and link.
     let (again, mut server) = start(dir.path(), &["--small"]);
@@ -95,6 +127,101 @@ async fn the_small_demo_makes_its_municipality_and_serves_it() {
     assert_ne!(after(&again, "Åsa Lindqvist (objektägare):"), sign_in);
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// The small demo's åtgärder and open link, as an objektägare and Kommunledningskontoret
+/// see them. Its six services are SERVICES 0, 6, 13, 20, 26 and 33 (i × 40 / 6):
+/// Lönesystemet, E-tjänsteplattformen, Elevhälsojournalen, Läkemedelsmodulen,
+/// GIS-verktyget and Kulturskoleportalen, over three closed quarters (0, 1, 2).
+async fn what_the_small_demo_did(dir: &std::path::Path, text: &str) {
+    use nyttopuls::{
+        domain::{Actor, PageRequest, ReportPeriod, ServiceFilter, action::ActionFilter},
+        stats::aggregate::SegmentKey,
+        usecases::{actions, catalogue, reports, results},
+    };
+    let state = demo_state(dir).await;
+    let admin = Actor::cli();
+    // The plans of src/demo/actions.rs on these services: Lönesystemet 3 (one a draft),
+    // E-tjänsteplattformen 2, Läkemedelsmodulen 1: 3 + 2 + 1 = 6, of which 6 − 1 = 5
+    // published.
+    assert!(text.contains("; 6 åtgärder;"), "{text}");
+    let all = actions::list_actions(
+        &state,
+        &admin,
+        ActionFilter::default(),
+        PageRequest::new(None, Some(100)).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.total, 6);
+    let published = all.items.iter().filter(|a| a.details.published).count();
+    assert_eq!(published, 5);
+    let done = all
+        .items
+        .iter()
+        .find(|a| a.details.title == "Vi byter till kommunens gemensamma inloggning")
+        .expect("the done action on Lönesystemet");
+    assert!(
+        done.details.done_on.is_some(),
+        "done on the day it was recorded"
+    );
+    assert_eq!(done.details.item_key.as_deref(), Some("sus3"));
+
+    // The last quarter's nyttoanalys lists the three services' actions and counts the
+    // services with figures and no action (Elevhälsojournalen and Kulturskoleportalen at
+    // least; GIS-verktyget's 15 % may fall short).
+    let period = ReportPeriod::last_ended_quarter(chrono::Utc::now());
+    let report = reports::nyttoanalys_of(&state, &admin, period, false)
+        .await
+        .unwrap()
+        .report;
+    let mut with_actions: Vec<&str> = report
+        .actions
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    with_actions.sort();
+    assert_eq!(
+        with_actions,
+        ["E-tjänsteplattformen", "Läkemedelsmodulen", "Lönesystemet"]
+    );
+    let lines: usize = report
+        .actions
+        .services
+        .iter()
+        .map(|s| s.actions.len())
+        .sum();
+    assert_eq!(lines, 6);
+    assert!(report.actions.results_without_action > 0, "{report:#?}");
+
+    // The open link from quarter 1 on: quarter 1 had 3 answers through it (fewer than
+    // the threshold of 5: no open-link figures), quarter 2 had 9 to 15 (shown); quarter
+    // 0 had no link.
+    let services = catalogue::list_services(
+        &state,
+        &admin,
+        ServiceFilter::default(),
+        PageRequest::new(None, Some(100)).unwrap(),
+    )
+    .await
+    .unwrap();
+    let eservice = services
+        .items
+        .iter()
+        .find(|s| s.details.name == "E-tjänsteplattformen")
+        .unwrap();
+    let series = results::service_results(&state, &admin, eservice.id)
+        .await
+        .unwrap();
+    let closed: Vec<_> = series.rounds.iter().filter(|r| r.round.closed).collect();
+    assert_eq!(closed.len(), 3);
+    let open_link_shown: Vec<bool> = closed
+        .iter()
+        .map(|r| r.segments.contains_key(&SegmentKey::OpenLink))
+        .collect();
+    assert_eq!(open_link_shown, [false, false, true]);
+    assert!(closed[1].has_results(), "the round itself is shown");
 }
 
 #[test]
@@ -181,13 +308,12 @@ async fn the_demo_sends_nothing_through_a_configured_relay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_full_demo_has_insatser_realised_not_realised_and_worse() {
     use nyttopuls::{
-        config::{Secret, Settings},
         domain::{
             Actor, ReportPeriod,
             insats::{InsatsFilter, InsatsStatus},
         },
         stats::insatser::RealisationStatus,
-        usecases::{Clock, insatser, reports},
+        usecases::{insatser, reports},
     };
     let dir = tempfile::tempdir().unwrap();
     let (lines, mut server) = start(dir.path(), &[]);
@@ -196,17 +322,7 @@ async fn the_full_demo_has_insatser_realised_not_realised_and_worse() {
     let text = lines.join("\n");
     assert!(text.contains("4 KF goals and 11 insatser"), "{text}");
 
-    let mut settings = Settings::load(None).unwrap();
-    let data = dir.path().join("data");
-    settings.database.url = Secret::new(format!(
-        "sqlite://{}?mode=rw",
-        data.join("nyttopuls.db").display()
-    ));
-    settings.survey.answer_key_file = data.join("answer.key").display().to_string();
-    settings.mail.outbox_dir = data.join("outbox").display().to_string();
-    let state = nyttopuls::app::connect(settings, Clock::system())
-        .await
-        .unwrap();
+    let state = demo_state(dir.path()).await;
     let admin = Actor::cli();
     let all = insatser::list_insatser(&state, &admin, InsatsFilter::default())
         .await
