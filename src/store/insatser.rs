@@ -6,7 +6,7 @@ mod versions;
 
 pub use versions::{decide_version, latest_version, versions_of, write_version};
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -157,7 +157,7 @@ async fn with_links(
     rows: Vec<insats::Model>,
 ) -> Result<Vec<Insats>, Error> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
-    let mut services: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut services: HashMap<i32, Vec<i32>> = HashMap::new();
     for link in insats_service::Entity::find()
         .filter(insats_service::Column::InsatsId.is_in(ids.iter().copied()))
         .order_by_asc(insats_service::Column::ServiceId)
@@ -170,7 +170,7 @@ async fn with_links(
             .or_default()
             .push(link.service_id);
     }
-    let mut goals: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut goals: HashMap<i32, Vec<i32>> = HashMap::new();
     for link in insats_goal::Entity::find()
         .filter(insats_goal::Column::InsatsId.is_in(ids.iter().copied()))
         .order_by_asc(insats_goal::Column::GoalId)
@@ -184,8 +184,8 @@ async fn with_links(
         .into_iter()
         .map(|row| {
             let (service_ids, goal_ids) = (
-                services.remove(&row.id).unwrap_or_default(),
-                goals.remove(&row.id).unwrap_or_default(),
+                super::take_links(&mut services, row.id),
+                super::take_links(&mut goals, row.id),
             );
             to_domain(row, service_ids, goal_ids)
         })

@@ -256,6 +256,16 @@ where
     })
 }
 
+/// What a link table holds for `row_id`, taken from its rows grouped by the row they
+/// belong to: a row that no link row names has no links (an empty list or set), which is
+/// what the table says, not a value left out.
+pub(crate) fn take_links<C: Default>(
+    grouped: &mut std::collections::HashMap<i32, C>,
+    row_id: i32,
+) -> C {
+    grouped.remove(&row_id).unwrap_or_default()
+}
+
 /// Every row of `query` (already filtered and ordered).
 pub(crate) async fn fetch_all<E, T>(
     db: &impl ConnectionTrait,

@@ -86,7 +86,7 @@ pub async fn list(
         .items
         .into_iter()
         .map(|row| {
-            let services = slugs.remove(&row.id).unwrap_or_default();
+            let services = super::take_links(&mut slugs, row.id);
             to_domain(row, services)
         })
         .collect();
@@ -95,7 +95,7 @@ pub async fn list(
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Respondent, Error> {
     let row = super::fetch_by_id::<respondent::Entity, _>(db, "respondent", id).await?;
-    let services = slugs_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    let services = super::take_links(&mut slugs_of(db, &[id]).await?, id);
     Ok(to_domain(row, services))
 }
 
@@ -192,10 +192,10 @@ async fn replace_services(
     wanted: &[(i32, BTreeSet<i32>)],
 ) -> Result<(), Error> {
     let ids: Vec<i32> = wanted.iter().map(|(id, _)| *id).collect();
-    let current = current_services(db, &ids).await?;
+    let mut current = current_services(db, &ids).await?;
     let mut to_insert: Vec<(i32, i32)> = Vec::new();
     for (respondent_id, services) in wanted {
-        let have = current.get(respondent_id).cloned().unwrap_or_default();
+        let have = super::take_links(&mut current, *respondent_id);
         let removed: Vec<i32> = have.difference(services).copied().collect();
         if !removed.is_empty() {
             respondent_service::Entity::delete_many()
@@ -271,7 +271,7 @@ pub async fn registered_by_email(
         let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
         let mut services = current_services(db, &ids).await?;
         for row in rows {
-            let service_ids = services.remove(&row.id).unwrap_or_default();
+            let service_ids = super::take_links(&mut services, row.id);
             registered.insert(
                 row.email,
                 RegisteredPerson {
