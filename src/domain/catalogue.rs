@@ -82,23 +82,58 @@ pub struct ServiceFilter {
     pub active: Option<bool>,
 }
 
-/// A department still named by owners or services cannot be deleted: they would lose
-/// their förvaltning without anyone deciding where they belong.
-pub fn ensure_department_unused(id: i32, owners_and_services: u64) -> Result<(), Error> {
-    if owners_and_services > 0 {
+/// What still names a department or an owner, counted before it is deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct References {
+    pub owners: u64,
+    pub services: u64,
+    pub insatser: u64,
+}
+
+impl References {
+    /// "1 owner, 2 services and 1 insats": the non-zero counts, for a refusal.
+    fn describe(self) -> String {
+        let counted = [
+            (self.owners, "owner", "owners"),
+            (self.services, "service", "services"),
+            (self.insatser, "insats", "insatser"),
+        ];
+        let parts: Vec<String> = counted
+            .into_iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+            .collect();
+        match parts.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+
+    fn any(self) -> bool {
+        self != Self::default()
+    }
+}
+
+/// A department still named by owners, services or insatser cannot be deleted: they
+/// would lose their förvaltning without anyone deciding where they belong.
+pub fn ensure_department_unused(id: i32, naming_it: References) -> Result<(), Error> {
+    if naming_it.any() {
         return Err(Error::Conflict(format!(
-            "department {id} still has {owners_and_services} owners or services; move them first"
+            "department {id} still has {}; move them first",
+            naming_it.describe()
         )));
     }
     Ok(())
 }
 
-/// An owner who still owns services cannot be deleted: the services would have nobody
-/// to answer for them.
-pub fn ensure_owner_owns_nothing(id: i32, services: u64) -> Result<(), Error> {
-    if services > 0 {
+/// An owner who still owns services, or is nyttoägare of insatser, cannot be deleted:
+/// they would have nobody to answer for them.
+pub fn ensure_owner_owns_nothing(id: i32, owned: References) -> Result<(), Error> {
+    if owned.any() {
         return Err(Error::Conflict(format!(
-            "owner {id} still owns {services} services; give them a new owner first"
+            "owner {id} still answers for {}; give them a new owner first",
+            owned.describe()
         )));
     }
     Ok(())
@@ -122,17 +157,46 @@ mod tests {
 
     #[test]
     fn a_department_or_owner_still_in_use_is_not_deleted() {
-        assert!(ensure_department_unused(4, 0).is_ok());
-        let refused = ensure_department_unused(4, 3).unwrap_err();
+        assert!(ensure_department_unused(4, References::default()).is_ok());
+        let refused = ensure_department_unused(
+            4,
+            References {
+                owners: 1,
+                services: 2,
+                insatser: 1,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(refused, Error::Conflict(_)));
         assert_eq!(
             refused.to_string(),
-            "department 4 still has 3 owners or services; move them first"
+            "department 4 still has 1 owner, 2 services and 1 insats; move them first"
         );
-        assert!(ensure_owner_owns_nothing(2, 0).is_ok());
-        assert!(matches!(
-            ensure_owner_owns_nothing(2, 1),
-            Err(Error::Conflict(_))
-        ));
+        let only_insatser = References {
+            insatser: 3,
+            ..References::default()
+        };
+        assert_eq!(
+            ensure_department_unused(4, only_insatser)
+                .unwrap_err()
+                .to_string(),
+            "department 4 still has 3 insatser; move them first"
+        );
+
+        assert!(ensure_owner_owns_nothing(2, References::default()).is_ok());
+        let refused = ensure_owner_owns_nothing(
+            2,
+            References {
+                services: 1,
+                insatser: 2,
+                ..References::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(refused, Error::Conflict(_)));
+        assert_eq!(
+            refused.to_string(),
+            "owner 2 still answers for 1 service and 2 insatser; give them a new owner first"
+        );
     }
 }

@@ -50,7 +50,7 @@ pub mod survey;
 pub mod token;
 
 pub use actor::{Actor, Role};
-pub use catalogue::{Department, NewService, Owner, Service, ServiceFilter};
+pub use catalogue::{Department, NewService, Owner, References, Service, ServiceFilter};
 pub use email::Email;
 pub use error::{Error, FieldProblem};
 pub use metric::Metric;

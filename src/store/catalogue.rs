@@ -11,9 +11,10 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::entity::{department, owner, service};
+use super::entity::{department, insats, owner, service};
 use crate::domain::{
-    Department, Email, Error, NewService, Owner, Page, PageRequest, Service, ServiceFilter, Slug,
+    Department, Email, Error, NewService, Owner, Page, PageRequest, References, Service,
+    ServiceFilter, Slug,
 };
 
 impl From<department::Model> for Department {
@@ -100,17 +101,25 @@ pub async fn save_department(
     super::insert_or_update(db, model, id.is_some()).await
 }
 
-/// How many owners and services name department `id`.
-pub async fn department_usage(db: &impl ConnectionTrait, id: i32) -> Result<u64, Error> {
-    let owners = owner::Entity::find()
-        .filter(owner::Column::DepartmentId.eq(id))
-        .count(db)
-        .await?;
-    let services = service::Entity::find()
-        .filter(service::Column::DepartmentId.eq(id))
-        .count(db)
-        .await?;
-    Ok(owners + services)
+/// The owners, services and insatser that name department `id`.
+pub async fn department_references(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<References, Error> {
+    Ok(References {
+        owners: owner::Entity::find()
+            .filter(owner::Column::DepartmentId.eq(id))
+            .count(db)
+            .await?,
+        services: service::Entity::find()
+            .filter(service::Column::DepartmentId.eq(id))
+            .count(db)
+            .await?,
+        insatser: insats::Entity::find()
+            .filter(insats::Column::DepartmentId.eq(id))
+            .count(db)
+            .await?,
+    })
 }
 
 pub async fn delete_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
@@ -187,13 +196,19 @@ pub async fn save_owner(
     super::insert_or_update(db, model, id.is_some()).await
 }
 
-/// How many services owner `id` owns.
-pub async fn services_owned(db: &impl ConnectionTrait, id: i32) -> Result<u64, Error> {
-    service::Entity::find()
-        .filter(service::Column::OwnerId.eq(id))
-        .count(db)
-        .await
-        .map_err(Error::from)
+/// The services owner `id` owns and the insatser they are nyttoägare of.
+pub async fn owner_references(db: &impl ConnectionTrait, id: i32) -> Result<References, Error> {
+    Ok(References {
+        services: service::Entity::find()
+            .filter(service::Column::OwnerId.eq(id))
+            .count(db)
+            .await?,
+        insatser: insats::Entity::find()
+            .filter(insats::Column::OwnerId.eq(id))
+            .count(db)
+            .await?,
+        ..References::default()
+    })
 }
 
 pub async fn delete_owner(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {

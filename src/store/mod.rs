@@ -27,7 +27,7 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
     DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, JoinType, PaginatorTrait,
-    PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr,
+    PrimaryKeyTrait, QueryFilter, QuerySelect, RuntimeErr, SqlErr,
 };
 
 use crate::{
@@ -168,11 +168,32 @@ pub(crate) fn db_error(error: DbErr) -> Error {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
             Error::Conflict("a record with the same unique value already exists".into())
         }
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Error::Conflict(
-            "the record is referenced by or refers to a record that does not allow this".into(),
-        ),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => foreign_key_conflict(),
+        _ if is_sqlite_restrict_violation(&error) => foreign_key_conflict(),
         _ => Error::internal(error),
     }
+}
+
+fn foreign_key_conflict() -> Error {
+    Error::Conflict(
+        "the record is referenced by or refers to a record that does not allow this".into(),
+    )
+}
+
+/// SQLite reports an `ON DELETE RESTRICT` foreign key with the extended code 1811
+/// (SQLITE_CONSTRAINT_TRIGGER), which sea-orm's `sql_err` does not recognise (it knows
+/// 787, the code of a deferred or NO ACTION key).
+fn is_sqlite_restrict_violation(error: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_error))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_error))) = error
+    else {
+        return false;
+    };
+    let sea_orm::sqlx::Error::Database(database_error) = sqlx_error.as_ref() else {
+        return false;
+    };
+    database_error.code().as_deref() == Some("1811")
+        && database_error.message().contains("FOREIGN KEY")
 }
 
 /// So that store queries end in `?`.

@@ -67,13 +67,13 @@ pub async fn save_department(
     .await
 }
 
-/// Deletes a department that no owner or service refers to.
+/// Deletes a department that no owner, service or insats refers to.
 pub async fn delete_department(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
     let now = state.clock.now();
     super::in_transaction(&state.db, async |txn| {
         let existing = catalogue::get_department(txn, id).await?;
-        ensure_department_unused(id, catalogue::department_usage(txn, id).await?)?;
+        ensure_department_unused(id, catalogue::department_references(txn, id).await?)?;
         catalogue::delete_department(txn, id).await?;
         audit_delete(txn, actor, "department", id, &existing.name, now).await
     })
@@ -165,13 +165,14 @@ pub async fn save_owner(
     .await
 }
 
-/// Deletes an owner who owns no services, and ends their sessions.
+/// Deletes an owner who owns no services and is nyttoägare of no insats, and ends
+/// their sessions.
 pub async fn delete_owner(state: &AppState, actor: &Actor, id: i32) -> Result<(), Error> {
     actor.require_admin()?;
     let now = state.clock.now();
     super::in_transaction(&state.db, async |txn| {
         let owner = catalogue::get_owner(txn, id).await?;
-        ensure_owner_owns_nothing(id, catalogue::services_owned(txn, id).await?)?;
+        ensure_owner_owns_nothing(id, catalogue::owner_references(txn, id).await?)?;
         // Before the delete, which would take the sessions with it unaudited.
         end_sessions(txn, actor, &owner, "owner_deleted", now).await?;
         catalogue::delete_owner(txn, id).await?;

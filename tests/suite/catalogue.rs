@@ -640,6 +640,50 @@ async fn a_department_or_owner_still_in_use_cannot_be_deleted() {
     );
 }
 
+/// Found by schemathesis in CI: an insats names its förvaltning and nyttoägare with a
+/// RESTRICT key, and deleting either was a 500 on SQLite.
+#[tokio::test]
+async fn a_department_or_owner_named_only_by_an_insats_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let department = app.create_department("KLK").await;
+    let owner = app.create_owner("Anna", "anna@karlstad.se", None).await;
+    let (status, _) = status_and_json(
+        app.post_json(
+            "/api/v1/insatser",
+            &json!({"name": "E-arkiv", "department_id": department, "owner_id": owner}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let error = assert_error(
+        app.delete(&format!("/api/v1/departments/{department}"))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(
+        error["message"],
+        format!("department {department} still has 1 insats; move them first")
+    );
+    let error = assert_error(
+        app.delete(&format!("/api/v1/owners/{owner}")).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(
+        error["message"],
+        format!("owner {owner} still answers for 1 insats; give them a new owner first")
+    );
+    for still_there in [
+        format!("/api/v1/departments/{department}"),
+        format!("/api/v1/owners/{owner}"),
+    ] {
+        assert_eq!(app.get(&still_there).await.status(), StatusCode::OK);
+    }
+}
+
 #[tokio::test]
 async fn a_body_over_the_size_limit_is_rejected_with_413() {
     let app = spawn_app_with(|settings| settings.server.max_body_bytes = 1024).await;
