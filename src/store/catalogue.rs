@@ -107,19 +107,19 @@ pub async fn department_references(
     id: i32,
 ) -> Result<References, Error> {
     Ok(References {
-        owners: owner::Entity::find()
-            .filter(owner::Column::DepartmentId.eq(id))
-            .count(db)
-            .await?,
-        services: service::Entity::find()
-            .filter(service::Column::DepartmentId.eq(id))
-            .count(db)
-            .await?,
-        insatser: insats::Entity::find()
-            .filter(insats::Column::DepartmentId.eq(id))
-            .count(db)
-            .await?,
+        owners: rows_where::<owner::Entity>(db, owner::Column::DepartmentId, id).await?,
+        services: rows_where::<service::Entity>(db, service::Column::DepartmentId, id).await?,
+        insatser: rows_where::<insats::Entity>(db, insats::Column::DepartmentId, id).await?,
     })
+}
+
+/// How many rows of `column`'s table have `id` in it.
+async fn rows_where<E>(db: &impl ConnectionTrait, column: E::Column, id: i32) -> Result<u64, Error>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    Ok(E::find().filter(column.eq(id)).count(db).await?)
 }
 
 pub async fn delete_department(db: &impl ConnectionTrait, id: i32) -> Result<(), Error> {
@@ -199,14 +199,8 @@ pub async fn save_owner(
 /// The services owner `id` owns and the insatser they are nyttoägare of.
 pub async fn owner_references(db: &impl ConnectionTrait, id: i32) -> Result<References, Error> {
     Ok(References {
-        services: service::Entity::find()
-            .filter(service::Column::OwnerId.eq(id))
-            .count(db)
-            .await?,
-        insatser: insats::Entity::find()
-            .filter(insats::Column::OwnerId.eq(id))
-            .count(db)
-            .await?,
+        services: rows_where::<service::Entity>(db, service::Column::OwnerId, id).await?,
+        insatser: rows_where::<insats::Entity>(db, insats::Column::OwnerId, id).await?,
         ..References::default()
     })
 }
