@@ -427,15 +427,7 @@ async fn the_actions_api_names_bad_fields_stores_nothing_and_keeps_owners_apart(
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, report) = status_and_json(
-        app.post_json(
-            &format!("/api/v1/reports/nyttoanalys/generate?period={period}"),
-            &json!({}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let report = app.generate_nyttoanalys(&period).await;
     assert_eq!(
         report["actions"],
         json!({"results_without_action": 0, "services": [{"service_id": service,

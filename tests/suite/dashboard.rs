@@ -123,8 +123,9 @@ pub(crate) async fn get(app: &TestApp, browser: &Client, path: &str) -> (StatusC
     (response.status(), response.text().await.unwrap())
 }
 
-/// Five answers scoring SUS 82.5 and one scoring 50, of 8 invited: SUS mean
-/// (5 × 82.5 + 50) / 6 = 77.08…, response rate 6/8 = 75 %.
+/// Five answers scoring SUS 82.5 and tid 30 (`COMPLETE_ANSWER`), one scoring SUS 50 and
+/// tid −30 (`ALL_THREES`); of 8 invited: SUS mean (5 × 82.5 + 50) / 6 = 77.08…, response
+/// rate 6/8 = 75 %.
 pub(crate) const SIX_FORMS: [&str; 6] = [
     COMPLETE_ANSWER,
     COMPLETE_ANSWER,

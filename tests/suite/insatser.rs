@@ -495,7 +495,7 @@ async fn a_live_insats_is_measured_by_its_services_closed_rounds_by_hand() {
     let (app, sink) = spawn_with_sink(|_| {}).await;
     // Five answers scoring SUS 82.5 and tid 30, one SUS 50 and tid −30 (the results
     // suite's round: SUS mean 77.0833 with 95 % CI 77.0833 ± 13.9241); 500 users.
-    let forms = crate::results::FIVE_HIGH_ONE_MIDDLE;
+    let forms = crate::dashboard::SIX_FORMS;
     let (service, owner, _) = closed_round(&app, &sink, "bygglov", 8, &forms, true).await;
     // Four answers: fewer than min_group_size 5, so the round released none.
     let (small, _, _) = closed_round(&app, &sink, "arkiv", 5, &[COMPLETE_ANSWER; 4], true).await;

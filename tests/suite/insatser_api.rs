@@ -217,7 +217,7 @@ async fn a_live_insats_reports_its_realisation_from_rounds_answered_through_the_
     // suite's round): SUS mean (5 × 82.5 + 50)/6 = 77.0833; tid mean (150 − 30)/6 = 20
     // with s = √((5 × 10² + 50²)/5) = 24.4949, se = s/√6 = 10, t(5) = 2.570582, so the
     // 95 % CI is 20 ± 25.7058 = (−5.7058, 45.7058).
-    let forms = crate::results::FIVE_HIGH_ONE_MIDDLE;
+    let forms = crate::dashboard::SIX_FORMS;
     let (bygglov, owner, _) = closed_round(&app, &sink, "bygglov", 8, &forms, true).await;
     // Four answers: below min_group_size 5, the round released nothing.
     let (arkiv, _, _) = closed_round(&app, &sink, "arkiv", 5, &[COMPLETE_ANSWER; 4], true).await;
@@ -369,7 +369,7 @@ async fn followed_up(app: &TestApp, service: i64, owner: i64, baseline: f64, tar
 #[tokio::test]
 async fn the_reference_class_and_adjusted_npv_come_from_three_followed_up_insatser() {
     let (app, sink) = spawn_with_sink(|_| {}).await;
-    let forms = crate::results::FIVE_HIGH_ONE_MIDDLE;
+    let forms = crate::dashboard::SIX_FORMS;
     // SUS mean 77.0833 after go-live.
     let (service, owner, _) = closed_round(&app, &sink, "bygglov", 8, &forms, true).await;
     let admin = app.admin_token.clone();

@@ -4,9 +4,7 @@
 //! quarterly rounds of one service, all answered alike (SUS 50, 50, 50, 50, 82.5: mean
 //! 56.5), so every change is exactly zero (Welch p = 1: not realised).
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Reader};
 use nyttopuls::{
     domain::{
         Actor,
@@ -21,7 +19,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    common::{TestApp, id_of, status_and_json},
+    common::{TestApp, csv_rows, id_of, status_and_json, workbook},
     dashboard::spawn,
     insatser::{at, day},
     mail_sink::MailSink,
@@ -303,21 +301,10 @@ async fn the_insatser_section_in_four_formats_the_review_rule_and_the_digest() {
     );
 
     // CSV: the three tables after the services, each under its title.
-    let csv = app
-        .get("/api/v1/reports/nyttoanalys.csv?period=2027-Q2")
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(&csv[3..]);
-    let rows: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
+    let rows = csv_rows(
+        &app.get_bytes("/api/v1/reports/nyttoanalys.csv?period=2027-Q2")
+            .await,
+    );
     let title = |text: &str| rows.iter().position(|r| r[0] == text).unwrap();
     let decided_at = title("Insatser beslutade 2027-Q2");
     assert_eq!(rows[decided_at + 1][4], "Investering (kr)");
@@ -344,13 +331,10 @@ async fn the_insatser_section_in_four_formats_the_review_rule_and_the_digest() {
     assert_eq!(rows.len(), review_at + 3, "one review only");
 
     // XLSX: three sheets, figures as numbers.
-    let xlsx = app
-        .get("/api/v1/reports/nyttoanalys.xlsx?period=2027-Q2")
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx.to_vec())).unwrap();
+    let mut workbook = workbook(
+        app.get_bytes("/api/v1/reports/nyttoanalys.xlsx?period=2027-Q2")
+            .await,
+    );
     let names = workbook.sheet_names();
     assert_eq!(
         names[5..8],

@@ -6,14 +6,12 @@
 //! link says so; the report's CSV and workbook carry the open link's figures beside an
 //! action on the same service; and the QR code reads back as the link.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Reader};
 use reqwest::{StatusCode, header::HeaderMap};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, status_and_json};
+use crate::common::{TestApp, csv_rows, header_row, status_and_json, workbook};
 use crate::results::{ALL_THREES, closed_round};
 use crate::survey_loop::{COMPLETE_ANSWER, spawn_with_sink};
 
@@ -298,15 +296,7 @@ async fn an_open_link_takes_one_answer_per_browser_and_its_answers_are_a_segment
     let (status, created) =
         status_and_json(app.post_json_as(&token, "/api/v1/actions", &action).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, report) = status_and_json(
-        app.post_json(
-            &format!("/api/v1/reports/nyttoanalys/generate?period={period}"),
-            &json!({}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{report}");
+    let report = app.generate_nyttoanalys(&period).await;
     let listed = &report["actions"]["services"][0]["actions"][0];
     assert_eq!(
         (&listed["round"], &listed["item_key"], &listed["due_on"]),
@@ -357,20 +347,10 @@ async fn report_sheets_carry_the_action_and_the_open_link(
     period: &str,
     round_period: &str,
 ) {
-    let csv = app
-        .get(&format!("/api/v1/reports/nyttoanalys.csv?period={period}"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(&csv[3..])
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
+    let rows = csv_rows(
+        &app.get_bytes(&format!("/api/v1/reports/nyttoanalys.csv?period={period}"))
+            .await,
+    );
     let at = |title: &str| rows.iter().position(|r| r[0] == title).unwrap();
     let actions = at("Åtgärder: ni sa – vi gör");
     assert_eq!(
@@ -406,13 +386,10 @@ async fn report_sheets_carry_the_action_and_the_open_link(
         ("För få svar".into(), String::new())
     );
 
-    let xlsx = app
-        .get(&format!("/api/v1/reports/nyttoanalys.xlsx?period={period}"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx.to_vec())).unwrap();
+    let mut workbook = workbook(
+        app.get_bytes(&format!("/api/v1/reports/nyttoanalys.xlsx?period={period}"))
+            .await,
+    );
     let names = workbook.sheet_names();
     assert!(
         names.contains(&"Åtgärder".to_owned()) && names.contains(&"Öppen länk".to_owned()),
@@ -429,13 +406,7 @@ async fn report_sheets_carry_the_action_and_the_open_link(
         other => panic!("the due date: {other:?}"),
     }
     let sheet = workbook.worksheet_range("Öppen länk").unwrap();
-    let header: Vec<String> = sheet
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_row(&sheet);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
     assert_eq!(
         sheet.get_value((1, col("Nyttoindex"))),

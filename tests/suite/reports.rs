@@ -3,16 +3,14 @@
 //! back by a CSV parser with a formula neutralised, the XLSX read back by calamine with
 //! its sheets and numeric cells, the report stored per period, and admins only.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Reader};
 use chrono::Utc;
 use mail_parser::MimeHeaders;
 use nyttopuls::domain::ReportPeriod;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, status_and_json};
+use crate::common::{TestApp, header_row, status_and_json, workbook};
 use crate::dashboard::SIX_FORMS;
 use crate::results::closed_round;
 use crate::survey_loop::spawn_with_sink;
@@ -194,8 +192,7 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
     )
     .await;
     assert_eq!(xlsx.status(), StatusCode::OK);
-    let mut workbook: Xlsx<_> =
-        open_workbook_from_rs(Cursor::new(xlsx.bytes().await.unwrap().to_vec())).unwrap();
+    let mut workbook = workbook(xlsx.bytes().await.unwrap().to_vec());
     assert_eq!(
         workbook.sheet_names(),
         [
@@ -208,13 +205,7 @@ async fn the_nyttoanalys_in_four_formats_with_hand_computed_figures() {
         ]
     );
     let overview = workbook.worksheet_range("Översikt").unwrap();
-    let header: Vec<String> = overview
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_row(&overview);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(
         overview.get_value((1, col("Tjänst") as u32)),
@@ -437,11 +428,11 @@ async fn the_report_email_and_an_owner_digest_arrive_with_their_attachments() {
     let (subject, html, attachments) = report;
     assert_eq!(subject, "Nyttoanalys 2026-Q4");
     assert!(html.contains("cid:overview"), "{html}");
-    let workbook = attachments
+    let attached = attachments
         .iter()
         .find(|a| a.1.as_deref() == Some("nyttoanalys-2026-Q4.xlsx"))
         .expect("the workbook attached");
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(workbook.3.clone())).unwrap();
+    let mut workbook = workbook(attached.3.clone());
     let overview = workbook.worksheet_range("Översikt").unwrap();
     assert_eq!(
         overview.get_value((1, 1)),

@@ -30,17 +30,6 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value)
     .await
 }
 
-/// The results suite's round: five answers scoring SUS 82.5 and tid 30
-/// (`COMPLETE_ANSWER`), one SUS 50 and tid −30 (`ALL_THREES`).
-pub(crate) const FIVE_HIGH_ONE_MIDDLE: [&str; 6] = [
-    COMPLETE_ANSWER,
-    COMPLETE_ANSWER,
-    COMPLETE_ANSWER,
-    COMPLETE_ANSWER,
-    COMPLETE_ANSWER,
-    ALL_THREES,
-];
-
 /// A service owned by a new owner, used by `people`; answers from the first `answering`
 /// with `forms[i]`; returns (service, owner, round).
 pub(crate) async fn closed_round(
@@ -116,7 +105,7 @@ async fn a_closed_round_shows_hand_computed_figures_and_its_comments() {
     let (app, sink) = spawn_with_sink(|_| {}).await;
     // Five answers scoring SUS 82.5 (4,2,4,1,4,2,5,1,4,2) and one scoring 50 (all 3s),
     // of 8 invited.
-    let forms = crate::results::FIVE_HIGH_ONE_MIDDLE;
+    let forms = crate::dashboard::SIX_FORMS;
     let (service, owner, round) = closed_round(&app, &sink, "ekonomi", 8, &forms, true).await;
     let (status, results) = get_json(
         &app,

@@ -195,6 +195,27 @@ impl TestApp {
             .expect("the request is sent")
     }
 
+    /// The body of a GET as the admin, which must succeed.
+    pub async fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.bytes().await.expect("a body").to_vec()
+    }
+
+    /// Generates the nyttoanalys of `period` as the admin and returns it.
+    pub async fn generate_nyttoanalys(&self, period: &str) -> Value {
+        let (status, report) = status_and_json(
+            self.post_json(
+                &format!("/api/v1/reports/nyttoanalys/generate?period={period}"),
+                &json!({}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        report
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
         self.post_json_as(&self.admin_token, path, body).await
     }
@@ -335,4 +356,33 @@ pub async fn assert_error(response: Response, expected: StatusCode) -> Value {
         "no `message` in {body}"
     );
     body
+}
+
+/// The rows of a nyttoanalys CSV (after its byte-order mark), tables of different widths
+/// one after another, each under its title.
+pub fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// An XLSX file read back with calamine.
+pub fn workbook(bytes: Vec<u8>) -> calamine::Xlsx<std::io::Cursor<Vec<u8>>> {
+    calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an XLSX workbook")
+}
+
+/// The first row of `sheet`, as text: its column names.
+pub fn header_row(sheet: &calamine::Range<calamine::Data>) -> Vec<String> {
+    sheet
+        .rows()
+        .next()
+        .expect("a header row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
 }
