@@ -67,12 +67,7 @@ impl Scheduler {
         for (job, raw) in system_jobs(&state.settings.scheduler) {
             let schedule = CronSchedule::parse(raw)
                 .map_err(|problem| Error::invalid(format!("scheduler.{job}"), problem))?;
-            // Sixteen firings span a weekday schedule's weekend.
-            if let Some(gap) = schedule.longest_gap(Utc::now(), 16) {
-                state
-                    .metrics
-                    .set_job_interval(job.as_str(), gap.as_seconds_f64());
-            }
+            publish_interval(&state, job.as_str(), &schedule);
             let state = state.clone();
             system_timers.push(Timer::start(jobs.clone(), schedule, move || {
                 let state = state.clone();
@@ -113,26 +108,18 @@ impl Scheduler {
     async fn sync_programmes(&self, state: &AppState) -> Result<usize, Error> {
         let wanted = active_schedules(state).await?;
         let mut timers = self.programme_timers.lock().await;
-        timers.retain(|id, timer| {
-            let kept = wanted
-                .get(id)
-                .is_some_and(|schedule| schedule.as_str() == timer.schedule);
-            if !wanted.contains_key(id) {
+        timers.retain(|id, timer| match wanted.get(id) {
+            Some(schedule) => schedule.as_str() == timer.schedule,
+            None => {
                 state.metrics.forget_job(super::programme_job_name(*id));
+                false
             }
-            kept
         });
         for (programme_id, schedule) in wanted {
             if timers.contains_key(&programme_id) {
                 continue;
             }
-            // Sixteen firings span a weekday schedule's weekend.
-            if let Some(gap) = schedule.longest_gap(Utc::now(), 16) {
-                state.metrics.set_job_interval(
-                    super::programme_job_name(programme_id),
-                    gap.as_seconds_f64(),
-                );
-            }
+            publish_interval(state, super::programme_job_name(programme_id), &schedule);
             let state = state.clone();
             let timer = Timer::start(self.jobs.clone(), schedule, move || {
                 let state = state.clone();
@@ -141,6 +128,18 @@ impl Scheduler {
             timers.insert(programme_id, timer);
         }
         Ok(timers.len())
+    }
+}
+
+/// Tells the metrics how long `job` may go between runs on `schedule`: the longest gap
+/// among its next sixteen firings, which span a weekday schedule's weekend.
+fn publish_interval(
+    state: &AppState,
+    job: impl Into<std::borrow::Cow<'static, str>>,
+    schedule: &CronSchedule,
+) {
+    if let Some(gap) = schedule.longest_gap(Utc::now(), 16) {
+        state.metrics.set_job_interval(job, gap.as_seconds_f64());
     }
 }
 
